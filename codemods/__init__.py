@@ -1,0 +1,1 @@
+"""LibCST codemods, one module per rule family."""

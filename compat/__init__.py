@@ -1,0 +1,1 @@
+"""Transition runtime imported by applications while they migrate (never imports LibCST)."""
