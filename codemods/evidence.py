@@ -1,0 +1,473 @@
+"""Receiver evidence: is this expression a SQLAlchemy session (or an asyncpg pool/connection), and why.
+
+Recognisers decide by evidence, not by method names alone, so that `requests.get`, `dict.get`
+or `elasticsearch.query(...)` are never findings. Evidence comes from annotations (incl.
+`Annotated[...]` aliases), bindings (`SessionLocal()`, `Container.resolve("db_session")`,
+`next(get_db())`, `Depends(get_db)`, `async with pool.acquire() as conn`), `self.x` assigned
+from such values, decorators that inject a session, and — weakest — the receiver's name.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import libcst as cst
+import libcst.matchers as m
+from libcst.metadata import (
+    Assignment,
+    ParentNodeProvider,
+    QualifiedNameProvider,
+    ScopeProvider,
+)
+from libcst.metadata.base_provider import LazyValue
+
+from sqlasync.config import Config
+
+SYNC_SESSION_TYPES = frozenset(
+    {"sqlalchemy.orm.Session", "sqlalchemy.orm.session.Session", "sqlalchemy.orm.scoped_session",
+     "sqlalchemy.orm.scoping.scoped_session", "sqlmodel.Session", "sqlmodel.orm.session.Session"}
+)
+ASYNC_SESSION_TYPES = frozenset(
+    {"sqlalchemy.ext.asyncio.AsyncSession", "sqlalchemy.ext.asyncio.session.AsyncSession",
+     "sqlalchemy.ext.asyncio.async_scoped_session", "sqlmodel.ext.asyncio.session.AsyncSession"}
+)
+SYNC_FACTORIES = frozenset({"sqlalchemy.orm.sessionmaker", "sqlalchemy.orm.session.sessionmaker",
+                            "sqlalchemy.orm.scoped_session", "sqlalchemy.orm.scoping.scoped_session"})
+ASYNC_FACTORIES = frozenset({"sqlalchemy.ext.asyncio.async_sessionmaker",
+                             "sqlalchemy.ext.asyncio.session.async_sessionmaker"})
+ASYNCPG_POOL_TYPES = frozenset({"asyncpg.Pool", "asyncpg.pool.Pool"})
+ASYNCPG_CONNECTION_TYPES = frozenset(
+    {"asyncpg.Connection", "asyncpg.connection.Connection", "asyncpg.pool.PoolConnectionProxy"}
+)
+# Calls into these libraries never produce a database session, whatever the variable is called.
+FOREIGN_LIBRARIES = frozenset(
+    {"requests", "httpx", "aiohttp", "urllib3", "elasticsearch", "opensearchpy", "boto3", "botocore",
+     "redis", "pymongo", "motor", "gql", "graphene", "strawberry", "django", "json", "re",
+     "collections", "sqlite3", "psycopg2", "pymysql"}
+)
+FOREIGN_BUILTINS = frozenset({"dict", "list", "set", "tuple", "str", "int", "open", "object"})
+TYPE_WRAPPERS = frozenset({"Optional", "Annotated", "Union"})
+
+
+class Kind(enum.Enum):
+    SYNC_SESSION = "sync session"
+    ASYNC_SESSION = "async session"
+    ASYNCPG_POOL = "asyncpg pool"
+    ASYNCPG_CONNECTION = "asyncpg connection"
+
+
+@dataclass(frozen=True)
+class Evidence:
+    kind: Kind
+    detail: str
+    name_only: bool = False
+
+    @property
+    def is_session(self) -> bool:
+        return self.kind in (Kind.SYNC_SESSION, Kind.ASYNC_SESSION)
+
+    @property
+    def is_asyncpg(self) -> bool:
+        return self.kind in (Kind.ASYNCPG_POOL, Kind.ASYNCPG_CONNECTION)
+
+    def describe(self) -> str:
+        if self.name_only:
+            return f"{self.detail}; evidence is only the name"
+        return self.detail
+
+
+class _Negative:
+    """A binding that proves the receiver is something else (e.g. `requests.Session()`)."""
+
+
+NEGATIVE = _Negative()
+
+
+def metadata_value(metadata, node: cst.CSTNode, default=None):
+    """A resolved provider's value for `node`; some providers compute their values lazily."""
+    value = metadata.get(node, default)
+    return value() if isinstance(value, LazyValue) else value
+
+
+def _qualified(metadata, node: cst.CSTNode) -> set[str]:
+    return {q.name for q in metadata_value(metadata, node, ())}
+
+
+def dotted_name(node: cst.BaseExpression) -> str | None:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        head = dotted_name(node.value)
+        return f"{head}.{node.attr.value}" if head else None
+    return None
+
+
+def string_value(node: cst.CSTNode) -> str | None:
+    if isinstance(node, cst.SimpleString):
+        return node.evaluated_value if isinstance(node.evaluated_value, str) else None
+    if isinstance(node, cst.ConcatenatedString):
+        left, right = string_value(node.left), string_value(node.right)
+        return None if left is None or right is None else left + right
+    return None
+
+
+class ReceiverEvidence:
+    """Answers "what is this receiver?" for one parsed file."""
+
+    def __init__(self, wrapper: cst.MetadataWrapper, config: Config) -> None:
+        self.config = config
+        self.module = wrapper.module
+        self.scopes = wrapper.resolve(ScopeProvider)
+        self.qualified_names = wrapper.resolve(QualifiedNameProvider)
+        self.parents = wrapper.resolve(ParentNodeProvider)
+        self._aliases = self._collect_aliases()
+        self._module_factories = self._collect_module_factories()
+        self._self_attributes = self._collect_self_attributes()
+        self._in_progress: set[int] = set()
+        self.imports_asyncpg = any(
+            dotted_name(alias.name).split(".")[0] == "asyncpg"
+            for node in m.findall(self.module, m.Import()) for alias in node.names
+        ) or any(
+            node.module is not None and dotted_name(node.module).split(".")[0] == "asyncpg"
+            for node in m.findall(self.module, m.ImportFrom())
+        )
+
+    # -- public API ---------------------------------------------------------------------------
+    def session(self, expr: cst.BaseExpression, *, strong_name: bool = True) -> Evidence | None:
+        """Evidence that `expr` is a SQLAlchemy session; name-only evidence needs `strong_name`
+        names (not a one-letter `s`) unless the caller's pattern is distinctive."""
+        found = self._evidence(expr)
+        if isinstance(found, Evidence) and found.is_session:
+            if found.name_only and not strong_name and len(dotted_name(expr) or "") <= 1:
+                return None
+            return found
+        return None
+
+    def asyncpg(self, expr: cst.BaseExpression, *, sql: cst.BaseExpression | None = None) -> Evidence | None:
+        """Evidence that `expr` is an asyncpg pool or connection."""
+        found = self._evidence(expr, asyncpg=True)
+        if isinstance(found, Evidence) and found.is_asyncpg:
+            if found.name_only and not (self.imports_asyncpg or _has_dollar_params(sql)):
+                return None
+            return found
+        return None
+
+    def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
+        return self.parents.get(node)
+
+    def qualified(self, node: cst.CSTNode) -> set[str]:
+        return _qualified(self.qualified_names, node)
+
+    def callee_is(self, call: cst.Call, qualified: Iterable[str], bare: Iterable[str] = ()) -> bool:
+        names = self.qualified(call.func)
+        if names & set(qualified):
+            return True
+        return not names and dotted_name(call.func) in set(bare)
+
+    def is_session_factory_call(self, call: cst.Call) -> Kind | None:
+        """`SessionLocal()`, `Session(engine)`, `sessionmaker(...)()`, and their async twins."""
+        func = call.func
+        if isinstance(func, cst.Call) and self._factory_kind(func) is not None:
+            return self._factory_kind(func)
+        names = self.qualified(func)
+        if names & SYNC_SESSION_TYPES:
+            return Kind.SYNC_SESSION
+        if names & ASYNC_SESSION_TYPES:
+            return Kind.ASYNC_SESSION
+        name = dotted_name(func)
+        if name is None:
+            return None
+        bound = self._module_factories.get(name.split(".")[-1])
+        if bound is not None:
+            return bound
+        if name.split(".")[-1] in self.config.session_factories:
+            return Kind.SYNC_SESSION
+        return None
+
+    # -- resolution ---------------------------------------------------------------------------
+    def _evidence(self, expr: cst.BaseExpression, asyncpg: bool = False) -> Evidence | _Negative | None:
+        if isinstance(expr, cst.Name):
+            return self._name_evidence(expr, asyncpg)
+        if isinstance(expr, cst.Attribute):
+            return self._attribute_evidence(expr, asyncpg)
+        if isinstance(expr, cst.Call):
+            return self._value_evidence(expr, asyncpg)
+        return None
+
+    def _name_evidence(self, name: cst.Name, asyncpg: bool) -> Evidence | _Negative | None:
+        key = id(name)
+        if key in self._in_progress:
+            return None
+        self._in_progress.add(key)
+        try:
+            scope = metadata_value(self.scopes, name)
+            assignments = list(scope[name.value]) if scope is not None and name.value in scope else []
+            verdicts = [self._assignment_evidence(a, asyncpg) for a in assignments if isinstance(a, Assignment)]
+        finally:
+            self._in_progress.discard(key)
+        positive = [v for v in verdicts if isinstance(v, Evidence)]
+        if positive:
+            return positive[0]
+        if any(v is NEGATIVE for v in verdicts):
+            return NEGATIVE
+        return self._by_name(name.value, asyncpg)
+
+    def _by_name(self, name: str, asyncpg: bool) -> Evidence | None:
+        if asyncpg and name in self.config.asyncpg_names:
+            kind = Kind.ASYNCPG_POOL if "pool" in name else Kind.ASYNCPG_CONNECTION
+            return Evidence(kind, f"`{name}` looks like an asyncpg {kind.value.split()[-1]}", name_only=True)
+        if not asyncpg and name in self.config.session_names:
+            return Evidence(Kind.SYNC_SESSION, f"`{name}` is a configured session name", name_only=True)
+        return None
+
+    def _attribute_evidence(self, attr: cst.Attribute, asyncpg: bool) -> Evidence | _Negative | None:
+        if isinstance(attr.value, cst.Name) and attr.value.value in ("self", "cls"):
+            cls = self.enclosing(attr, cst.ClassDef)
+            stored = self._self_attributes.get((id(cls), attr.attr.value)) if cls is not None else None
+            if stored is not None:
+                verdict = self._value_evidence(stored, asyncpg)
+                if isinstance(verdict, Evidence):
+                    return Evidence(verdict.kind, f"self.{attr.attr.value} = {verdict.detail}", verdict.name_only)
+                if verdict is NEGATIVE:
+                    return NEGATIVE
+        if not asyncpg and attr.attr.value == "session" and isinstance(attr.value, cst.Name):
+            owner = self._name_evidence_raw_binding(attr.value)
+            if owner == "flask":
+                return Evidence(Kind.SYNC_SESSION, f"Flask-SQLAlchemy `{attr.value.value}.session`")
+        return self._by_name(attr.attr.value, asyncpg)
+
+    def _name_evidence_raw_binding(self, name: cst.Name) -> str | None:
+        scope = metadata_value(self.scopes, name)
+        if scope is None or name.value not in scope:
+            return None
+        for assignment in scope[name.value]:
+            if not isinstance(assignment, Assignment):
+                continue
+            value = self.bound_value(assignment.node)
+            if isinstance(value, cst.Call) and self.qualified(value.func) & {
+                "flask_sqlalchemy.SQLAlchemy", "flask_sqlalchemy.extension.SQLAlchemy"
+            }:
+                return "flask"
+            if isinstance(assignment.node, (cst.Import, cst.ImportFrom)) and name.value == "db":
+                return "flask"
+        return None
+
+    def _assignment_evidence(self, assignment: Assignment, asyncpg: bool) -> Evidence | _Negative | None:
+        node = assignment.node
+        if isinstance(node, cst.Param):
+            return self._param_evidence(node, asyncpg)
+        parent = self.parents.get(node)
+        if isinstance(parent, cst.AnnAssign):
+            verdict = self._annotation_evidence(parent.annotation.annotation, asyncpg)
+            if verdict is not None:
+                return verdict
+        if isinstance(parent, cst.AsName):
+            item = self.parents.get(parent)
+            if isinstance(item, cst.WithItem):
+                return self._value_evidence(item.item, asyncpg, in_with=True)
+            return None
+        value = self.bound_value(node)
+        return self._value_evidence(value, asyncpg) if value is not None else None
+
+    def bound_value(self, target: cst.CSTNode) -> cst.BaseExpression | None:
+        parent = self.parents.get(target)
+        if isinstance(parent, cst.AssignTarget):
+            assign = self.parents.get(parent)
+            return assign.value if isinstance(assign, cst.Assign) else None
+        if isinstance(parent, (cst.AnnAssign, cst.AugAssign)) and parent.target is target:
+            return parent.value
+        if isinstance(parent, cst.NamedExpr):
+            return parent.value
+        return None
+
+    def _param_evidence(self, param: cst.Param, asyncpg: bool) -> Evidence | _Negative | None:
+        if param.annotation is not None:
+            verdict = self._annotation_evidence(param.annotation.annotation, asyncpg)
+            if verdict is not None:
+                return verdict
+        if param.default is not None and not asyncpg:
+            dependency = self._depends_target(param.default)
+            if dependency is not None:
+                return Evidence(Kind.SYNC_SESSION, f"parameter `{param.name.value}` = Depends({dependency})")
+        function = self.enclosing(param, cst.FunctionDef)
+        if function is not None and not asyncpg:
+            for decorator in function.decorators:
+                name = dotted_name(decorator.decorator.func if isinstance(decorator.decorator, cst.Call)
+                                   else decorator.decorator)
+                if name and name.split(".")[-1] in self.config.session_decorators and param.name.value == "session":
+                    return Evidence(Kind.SYNC_SESSION, f"`session` injected by @{name}")
+        return None
+
+    def _depends_target(self, default: cst.BaseExpression) -> str | None:
+        if not (isinstance(default, cst.Call) and dotted_name(default.func) in ("Depends", "fastapi.Depends")):
+            return None
+        if not default.args:
+            return None
+        target = dotted_name(default.args[0].value)
+        if target and target.split(".")[-1] in self.config.get_db_names:
+            return target
+        return None
+
+    def _annotation_evidence(self, annotation: cst.BaseExpression, asyncpg: bool) -> Evidence | _Negative | None:
+        for candidate in self.annotation_parts(annotation):
+            names = self.qualified(candidate)
+            text = dotted_name(candidate) or ""
+            if asyncpg:
+                if names & ASYNCPG_POOL_TYPES:
+                    return Evidence(Kind.ASYNCPG_POOL, f"annotated {text}")
+                if names & ASYNCPG_CONNECTION_TYPES:
+                    return Evidence(Kind.ASYNCPG_CONNECTION, f"annotated {text}")
+                continue
+            if names & SYNC_SESSION_TYPES or (not names and text in ("Session", "orm.Session")):
+                return Evidence(Kind.SYNC_SESSION, f"annotated {text}")
+            if names & ASYNC_SESSION_TYPES or (not names and text == "AsyncSession"):
+                return Evidence(Kind.ASYNC_SESSION, f"annotated {text}")
+            alias = self._aliases.get(text)
+            if alias is not None:
+                inner = self._annotation_evidence(alias, asyncpg)
+                if isinstance(inner, Evidence):
+                    return Evidence(inner.kind, f"annotated {text} (alias of {inner.detail.removeprefix('annotated ')})")
+            if text.split(".")[-1] in self.config.session_aliases:
+                return Evidence(Kind.SYNC_SESSION, f"annotated {text} (configured session alias)")
+        return NEGATIVE if not asyncpg else None
+
+    def annotation_parts(self, annotation: cst.BaseExpression) -> list[cst.BaseExpression]:
+        """`Optional[X]`, `X | None`, `Annotated[X, ...]`, `"X"` → the candidate types, outermost first."""
+        if isinstance(annotation, cst.SimpleString):
+            text = string_value(annotation)
+            try:
+                return self.annotation_parts(cst.parse_expression(text)) if text else []
+            except cst.ParserSyntaxError:
+                return []
+        if isinstance(annotation, cst.BinaryOperation) and isinstance(annotation.operator, cst.BitOr):
+            return self.annotation_parts(annotation.left) + self.annotation_parts(annotation.right)
+        if isinstance(annotation, cst.Subscript):
+            head = (dotted_name(annotation.value) or "").split(".")[-1]
+            if head in TYPE_WRAPPERS:
+                parts: list[cst.BaseExpression] = []
+                # Annotated[X, metadata...] describes X; its metadata are not types.
+                elements = annotation.slice[:1] if head == "Annotated" else annotation.slice
+                for element in elements:
+                    if isinstance(element.slice, cst.Index):
+                        parts.extend(self.annotation_parts(element.slice.value))
+                return parts
+        return [annotation]
+
+    def _value_evidence(self, value: cst.BaseExpression, asyncpg: bool, in_with: bool = False) -> Evidence | _Negative | None:
+        if isinstance(value, cst.Await):
+            return self._value_evidence(value.expression, asyncpg, in_with)
+        if isinstance(value, (cst.Name, cst.Attribute)) and not isinstance(value, cst.Call):
+            if isinstance(value, cst.Name):
+                return self._name_evidence(value, asyncpg)
+            return self._attribute_evidence(value, asyncpg)
+        if isinstance(value, (cst.BaseString, cst.Integer, cst.Float, cst.Dict, cst.List, cst.Set,
+                              cst.Tuple, cst.ListComp, cst.DictComp, cst.SetComp, cst.Lambda)):
+            return NEGATIVE
+        if not isinstance(value, cst.Call):
+            return None
+        return self._asyncpg_call(value, in_with) if asyncpg else self._session_call(value)
+
+    def _session_call(self, call: cst.Call) -> Evidence | _Negative | None:
+        kind = self.is_session_factory_call(call)
+        if kind is not None:
+            return Evidence(kind, f"bound from {dotted_name(call.func) or 'a session factory'}()")
+        func = call.func
+        if isinstance(func, cst.Attribute) and func.attr.value == "resolve" and call.args:
+            key = string_value(call.args[0].value)
+            if key in self.config.container_session_keys:
+                return Evidence(Kind.SYNC_SESSION, f'bound from Container.resolve("{key}")')
+        if dotted_name(func) == "next" and call.args and isinstance(call.args[0].value, cst.Call):
+            inner = dotted_name(call.args[0].value.func)
+            if inner and inner.split(".")[-1] in self.config.get_db_names:
+                return Evidence(Kind.SYNC_SESSION, f"bound from next({inner}())")
+        return self._foreign(call)
+
+    def _asyncpg_call(self, call: cst.Call, in_with: bool) -> Evidence | _Negative | None:
+        names = self.qualified(call.func)
+        if names & {"asyncpg.create_pool", "asyncpg.pool.create_pool"}:
+            return Evidence(Kind.ASYNCPG_POOL, "bound from asyncpg.create_pool()")
+        if names & {"asyncpg.connect", "asyncpg.connection.connect"}:
+            return Evidence(Kind.ASYNCPG_CONNECTION, "bound from asyncpg.connect()")
+        func = call.func
+        if isinstance(func, cst.Attribute) and func.attr.value == "acquire":
+            pool = self._evidence(func.value, asyncpg=True)
+            if isinstance(pool, Evidence) and pool.kind is Kind.ASYNCPG_POOL:
+                return Evidence(Kind.ASYNCPG_CONNECTION, f"acquired from {dotted_name(func.value) or 'a pool'}",
+                                pool.name_only)
+        if isinstance(func, cst.Attribute) and func.attr.value in ("connect", "begin", "acquire"):
+            return NEGATIVE
+        return self._foreign(call)
+
+    def _foreign(self, call: cst.Call) -> _Negative | None:
+        names = self.qualified(call.func)
+        if any(n.split(".")[0] in FOREIGN_LIBRARIES for n in names):
+            return NEGATIVE
+        if dotted_name(call.func) in FOREIGN_BUILTINS:
+            return NEGATIVE
+        return None
+
+    # -- file-level collections ----------------------------------------------------------------
+    def _collect_aliases(self) -> dict[str, cst.BaseExpression]:
+        """Module-level `Name = Annotated[Session, ...]` / `Name: TypeAlias = ...` definitions."""
+        aliases: dict[str, cst.BaseExpression] = {}
+        for statement in self.module.body:
+            if not isinstance(statement, cst.SimpleStatementLine):
+                continue
+            for small in statement.body:
+                if isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Name):
+                    if isinstance(small.value, (cst.Subscript, cst.Name, cst.Attribute)):
+                        aliases[small.targets[0].target.value] = small.value
+                elif isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name) and small.value is not None:
+                    if dotted_name(small.annotation.annotation) in ("TypeAlias", "typing.TypeAlias"):
+                        aliases[small.target.value] = small.value
+        return aliases
+
+    def _collect_module_factories(self) -> dict[str, Kind]:
+        """Names bound at module level from `sessionmaker(...)` / `async_sessionmaker(...)`."""
+        factories: dict[str, Kind] = {}
+        for statement in self.module.body:
+            if not isinstance(statement, cst.SimpleStatementLine):
+                continue
+            for small in statement.body:
+                if isinstance(small, cst.Assign) and isinstance(small.value, cst.Call):
+                    kind = self._factory_kind(small.value)
+                    for target in small.targets:
+                        if kind is not None and isinstance(target.target, cst.Name):
+                            factories[target.target.value] = kind
+        return factories
+
+    def _factory_kind(self, call: cst.Call) -> Kind | None:
+        names = self.qualified(call.func)
+        if names & ASYNC_FACTORIES:
+            return Kind.ASYNC_SESSION
+        if names & SYNC_FACTORIES:
+            class_arg = next((a for a in call.args if a.keyword and a.keyword.value == "class_"), None)
+            if class_arg is not None and dotted_name(class_arg.value) in ("AsyncSession",):
+                return Kind.ASYNC_SESSION
+            return Kind.SYNC_SESSION
+        return None
+
+    def _collect_self_attributes(self) -> dict[tuple[int, str], cst.BaseExpression]:
+        stored: dict[tuple[int, str], cst.BaseExpression] = {}
+        matcher = m.Assign(targets=[m.AssignTarget(target=m.Attribute(value=m.Name("self")))])
+        for cls in m.findall(self.module, m.ClassDef()):
+            for assign in m.findall(cls, matcher):
+                target = assign.targets[0].target
+                owner = self.enclosing(assign, cst.ClassDef)
+                if owner is cls:
+                    stored.setdefault((id(cls), target.attr.value), assign.value)
+        return stored
+
+    def enclosing(self, node: cst.CSTNode, kind: type) -> cst.CSTNode | None:
+        current = self.parents.get(node)
+        while current is not None and not isinstance(current, kind):
+            current = self.parents.get(current)
+        return current
+
+
+def _has_dollar_params(sql: cst.BaseExpression | None) -> bool:
+    text = string_value(sql) if sql is not None else None
+    return bool(text and re.search(r"\$\d", text))

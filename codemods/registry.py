@@ -1,0 +1,21 @@
+"""Every rule family, in the order `migrate` applies their rewrites."""
+
+from __future__ import annotations
+
+from . import acquisition, bootstrap, query, raw_asyncpg, safety, session_io
+from .family import Family
+from .rule import Rule
+
+FAMILIES: tuple[Family, ...] = (
+    query.FAMILY,
+    acquisition.FAMILY,
+    bootstrap.FAMILY,
+    session_io.FAMILY,
+    raw_asyncpg.FAMILY,
+    safety.FAMILY,
+)
+RULES: dict[str, Rule] = {rule.code: rule for family in FAMILIES for rule in family.rules}
+
+
+def family_of(code: str) -> Family:
+    return next(f for f in FAMILIES if f.prefix == code[0])

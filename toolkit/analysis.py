@@ -1,0 +1,142 @@
+"""One file through the recognisers (`check`) and through the rewrite pipeline (`migrate`)."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+
+import libcst as cst
+from libcst.metadata import ParentNodeProvider, PositionProvider
+
+from sqlasync.codemods.family import Family, FileContext
+from sqlasync.codemods.rule import Match
+
+from .config import Config
+from .findings import Finding, fingerprint
+from .problems import PARSE_ERROR, UNREADABLE
+from .selection import Selection
+from .source import looks_binary
+
+_WHITESPACE = re.compile(r"\s+")
+
+
+class RewriteError(Exception):
+    """A rewrite produced code that does not parse or compile; the file is left untouched."""
+
+
+@dataclass
+class FileResult:
+    path: str
+    findings: list[Finding] = field(default_factory=list)
+    parsed: bool = False
+
+
+def parse(source: bytes, path: str) -> cst.Module | Finding:
+    """The module, or the P001/P002 finding that explains why there is none."""
+    if looks_binary(source):
+        return problem(UNREADABLE.code, path, "binary content (NUL bytes) in a .py file", 1, 1)
+    try:
+        return cst.parse_module(source)
+    except cst.ParserSyntaxError as exc:
+        return problem(PARSE_ERROR.code, path, f"syntax error: {exc.message}", exc.raw_line, exc.raw_column + 1)
+    except (UnicodeDecodeError, LookupError, SyntaxError) as exc:
+        return problem(UNREADABLE.code, path, f"cannot decode: {exc}", 1, 1)
+
+
+def problem(code: str, path: str, message: str, line: int, column: int) -> Finding:
+    return Finding(code, message, path, line, column, line, column, False,
+                   fingerprint(code, message, "", 0), reason="the file was not checked")
+
+
+def recognise(context: FileContext, families: Sequence[Family]) -> list[Match]:
+    recognisers = [family.recogniser(context) for family in families]
+    context.wrapper.visit_batched(recognisers)
+    return [match for recogniser in recognisers for match in recogniser.matches]
+
+
+def analyse(source: bytes, path: str, config: Config, families: Sequence[Family], target: str) -> FileResult:
+    parsed = parse(source, path)
+    if isinstance(parsed, Finding):
+        return FileResult(path, [parsed])
+    context = FileContext(PurePosixPath(path), config, cst.MetadataWrapper(parsed, unsafe_skip_copy=True), target)
+    return FileResult(path, to_findings(context, recognise(context, families)), parsed=True)
+
+
+def to_findings(context: FileContext, matches: list[Match]) -> list[Finding]:
+    positions = context.wrapper.resolve(PositionProvider)
+    parents = context.wrapper.resolve(ParentNodeProvider)
+    occurrences: Counter[tuple[str, str, str]] = Counter()
+    findings = []
+    for match in sorted(matches, key=lambda m: (positions[m.node].start.line, positions[m.node].start.column)):
+        where = positions[match.node]
+        normalised = _WHITESPACE.sub(" ", context.module.code_for_node(match.node)).strip()
+        enclosing = _enclosing_path(match.node, parents)
+        key = (match.rule.code, normalised, enclosing)
+        findings.append(Finding(
+            code=match.rule.code, message=match.message, path=str(context.path),
+            line=where.start.line, column=where.start.column + 1,
+            end_line=where.end.line, end_column=where.end.column + 1,
+            fixable=match.fixable, fingerprint=fingerprint(*key, occurrences[key]),
+            reason=match.reason,
+        ))
+        occurrences[key] += 1
+    return findings
+
+
+def _enclosing_path(node: cst.CSTNode, parents) -> str:
+    names = []
+    current = parents.get(node)
+    while current is not None:
+        if isinstance(current, (cst.FunctionDef, cst.ClassDef)):
+            names.append(current.name.value)
+        current = parents.get(current)
+    return ".".join(reversed(names))
+
+
+@dataclass
+class Migration:
+    """What `migrate` did to one file: the new bytes (if any change) and the sites fixed and left."""
+
+    path: str
+    original: bytes
+    updated: bytes | None = None
+    fixed: Counter[str] = field(default_factory=Counter)
+    left: list[Finding] = field(default_factory=list)
+    error: str | None = None
+
+
+def migrate(source: bytes, path: str, config: Config, families: Sequence[Family], selection: Selection,
+            target: str) -> Migration:
+    """Apply each family's rewrite in order, re-recognising after every pass; verify before returning."""
+    result = Migration(path, source)
+    parsed = parse(source, path)
+    if isinstance(parsed, Finding):
+        result.left = [parsed] if parsed.code in selection else []
+        return result
+    module = parsed
+    for family in families:
+        if family.rewrite is None:
+            continue
+        context = FileContext(PurePosixPath(path), config, cst.MetadataWrapper(module, unsafe_skip_copy=True), target)
+        chosen = [m for m in recognise(context, [family]) if m.fixable and m.rule.code in selection]
+        if chosen:
+            module = family.rewrite(context, chosen)
+            result.fixed.update(m.rule.code for m in chosen)
+    updated = module.bytes
+    if updated != source:
+        verify(updated, path)
+        result.updated = updated
+    remaining = analyse(updated, path, config, families, target)
+    result.left = [f for f in remaining.findings if f.code in selection]
+    return result
+
+
+def verify(source: bytes, path: str) -> None:
+    try:
+        cst.parse_module(source)
+        compile(source, path, "exec", dont_inherit=True)
+    except (cst.ParserSyntaxError, SyntaxError, ValueError) as exc:
+        raise RewriteError(f"{path}: the rewrite produced invalid code ({exc}); file left untouched") from exc

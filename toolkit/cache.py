@@ -1,0 +1,56 @@
+"""Results cache: findings keyed by file content, path, tool version and configuration."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from . import __version__
+from .findings import Finding
+
+
+class ResultCache:
+    def __init__(self, folder: Path, salt: str) -> None:
+        self.folder = folder
+        self.salt = f"{__version__}\0{salt}"
+
+    def key(self, path: str, source: bytes) -> str:
+        digest = hashlib.sha256(self.salt.encode())
+        digest.update(path.encode())
+        digest.update(b"\0")
+        digest.update(source)
+        return digest.hexdigest()
+
+    def _file(self, key: str) -> Path:
+        return self.folder / key[:2] / f"{key[2:]}.json"
+
+    def get(self, key: str) -> list[Finding] | None:
+        try:
+            data = json.loads(self._file(key).read_text(encoding="utf-8"))
+            return [Finding.from_dict(item) for item in data]
+        except (OSError, ValueError, TypeError):
+            return None
+
+    def put(self, key: str, findings: list[Finding]) -> None:
+        target = self._file(key)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump([f.to_dict() for f in findings], handle)
+            os.replace(tmp, target)
+        except OSError:
+            pass  # a cache that cannot be written only costs speed
+
+    def ensure_ignored(self) -> None:
+        """Keep the cache folder out of version control, as pytest and ruff do."""
+        gitignore = self.folder / ".gitignore"
+        if not gitignore.exists():
+            try:
+                self.folder.mkdir(parents=True, exist_ok=True)
+                gitignore.write_text("# created by sqlasync\n*\n", encoding="utf-8")
+            except OSError:
+                pass

@@ -1,0 +1,204 @@
+"""The `sqlasync` command line: check, migrate, rules, explain."""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+
+import libcst as cst
+from rich.console import Console
+
+from sqlasync.codemods.registry import FAMILIES, RULES
+
+from . import __version__
+from .config import TARGETS, ConfigError, load_config
+from .diffs import unified_diff
+from .discovery import DiscoveryError, discover
+from .output import render_json, render_text
+from .problems import PROBLEMS
+from .runner import Options, check, migrate_files
+from .selection import Selection, SelectionError, parse_selectors
+from .source import atomic_write
+
+EXIT_CLEAN, EXIT_PENDING, EXIT_ERROR = 0, 1, 2
+ALL_RULES = {**RULES, **PROBLEMS}
+
+
+class UsageError(Exception):
+    pass
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="*", type=Path, help="files or folders (default: the current folder)")
+    parser.add_argument("--select", action="append", metavar="CODES", help="rule codes or prefixes, comma-separated")
+    parser.add_argument("--ignore", action="append", metavar="CODES", help="rule codes or prefixes to leave out")
+    parser.add_argument("-j", "--jobs", type=int, default=0, help="worker processes (default: all cores)")
+    parser.add_argument("--no-cache", action="store_true", help="ignore and do not write the results cache")
+    parser.add_argument("--target", choices=TARGETS, help="async (AsyncSession, default) or sync (2.0 style on Session)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="sqlasync", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"sqlasync {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    check_parser = commands.add_parser("check", help="report legacy database access")
+    _common(check_parser)
+    check_parser.add_argument("--format", choices=("text", "json"), default="text")
+    check_parser.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
+    check_parser.add_argument("--statistics", action="store_true", help="counts per rule instead of one line per site")
+    check_parser.add_argument("--no-prefilter", action="store_true", help="parse every file (slower; finds syntax errors everywhere)")
+
+    migrate_parser = commands.add_parser("migrate", help="rewrite legacy database access")
+    _common(migrate_parser)
+    mode = migrate_parser.add_mutually_exclusive_group()
+    mode.add_argument("--diff", action="store_true", help="print a unified diff, write nothing")
+    mode.add_argument("--check", action="store_true", help="write nothing; exit 1 if anything would change")
+    migrate_parser.add_argument("--allow-dirty", action="store_true", help="rewrite files with uncommitted git changes")
+
+    rules_parser = commands.add_parser("rules", help="list every rule")
+    rules_parser.add_argument("--format", choices=("text", "json"), default="text")
+    explain_parser = commands.add_parser("explain", help="print a rule's documentation")
+    explain_parser.add_argument("code")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    # Tables stay one row per line when piped; a terminal gets its own width.
+    width = None if sys.stdout.isatty() else 200
+    console = Console(highlight=False, soft_wrap=True, width=width)
+    errors = Console(stderr=True, highlight=False, soft_wrap=True, width=width)
+    try:
+        if args.command == "rules":
+            return _rules(args, console)
+        if args.command == "explain":
+            return _explain(args.code, console)
+        options, files = _prepare(args)
+        if args.command == "check":
+            return _check(args, options, files, console)
+        return _migrate(args, options, files, console)
+    except (ConfigError, DiscoveryError, SelectionError, UsageError) as exc:
+        errors.print(f"sqlasync: error: {exc}", markup=False)
+        return EXIT_ERROR
+
+
+def _prepare(args: argparse.Namespace):
+    config = load_config(args.paths, {"target": args.target})
+    codes = list(ALL_RULES)
+    selection = Selection(
+        parse_selectors(args.select, codes) or parse_selectors(config.select, codes),
+        parse_selectors(args.ignore, codes) + parse_selectors(config.ignore, codes),
+    )
+    if args.jobs < 0:
+        raise UsageError("--jobs must be 0 (all cores) or more")
+    options = Options(config, selection, config.target, args.jobs, not args.no_cache,
+                      not getattr(args, "no_prefilter", False))
+    return options, discover(args.paths, config)
+
+
+def _check(args, options: Options, files, console: Console) -> int:
+    outcome = check(files, options)
+    if args.format == "json":
+        sys.stdout.write(render_json(outcome))
+    else:
+        render_text(outcome, console, args.statistics, {c: r.summary for c, r in ALL_RULES.items()})
+    return EXIT_CLEAN if args.exit_zero or not outcome.findings else EXIT_PENDING
+
+
+def _migrate(args, options: Options, files, console: Console) -> int:
+    migrations = migrate_files(files, options)
+    changed = [m for m in migrations if m.updated is not None]
+    failed = [m for m in migrations if m.error]
+    if changed and not (args.diff or args.check or args.allow_dirty):
+        dirty = _dirty([Path(m.path) for m in changed])
+        if dirty:
+            raise UsageError(
+                "refusing to rewrite files with uncommitted changes (commit them or pass --allow-dirty): "
+                + ", ".join(dirty)
+            )
+    for migration in changed:
+        if args.diff:
+            encoding = cst.parse_module(migration.original).encoding
+            sys.stdout.buffer.write(unified_diff(migration.path, migration.original, migration.updated, encoding))
+        elif not args.check:
+            atomic_write(Path(migration.path), migration.updated)
+    sys.stdout.flush()
+    _migrate_summary(migrations, changed, failed, args, Console(stderr=args.diff, highlight=False, soft_wrap=True))
+    if failed:
+        return EXIT_ERROR
+    if args.diff or args.check:
+        return EXIT_PENDING if changed else EXIT_CLEAN
+    return EXIT_PENDING if any(m.left for m in migrations) else EXIT_CLEAN
+
+
+def _migrate_summary(migrations, changed, failed, args, console: Console) -> None:
+    verb = "would change" if args.diff or args.check else "changed"
+    fixed = Counter()
+    for migration in migrations:
+        fixed.update(migration.fixed)
+    console.print(f"{len(changed)} file(s) {verb}.", markup=False)
+    for code, count in sorted(fixed.items()):
+        console.print(f"  fixed {count:>5} {code} {ALL_RULES[code].summary}", markup=False)
+    left = [f for m in migrations for f in m.left]
+    if left:
+        console.print(f"{len(left)} site(s) left for manual work:", markup=False)
+        for finding in sorted(left, key=lambda f: f.sort_key()):
+            console.print(f"  {finding.path}:{finding.line}:{finding.column}: {finding.code} {finding.reason}",
+                          markup=False)
+    for migration in failed:
+        console.print(f"error: {migration.error}", markup=False)
+
+
+def _dirty(paths: list[Path]) -> list[str]:
+    """Files among `paths` with uncommitted git changes (none when git or a work tree is absent)."""
+    try:
+        result = subprocess.run(
+            ["git", "status", "--porcelain", "--", *map(str, paths)],
+            capture_output=True, text=True, check=False, cwd=Path.cwd(),
+        )
+    except OSError:
+        return []
+    if result.returncode != 0:
+        return []
+    return sorted(line[3:] for line in result.stdout.splitlines() if line and not line.startswith("??"))
+
+
+def _rules(args, console: Console) -> int:
+    rules = sorted(ALL_RULES.values(), key=lambda r: r.code)
+    if args.format == "json":
+        import json
+
+        sys.stdout.write(json.dumps([
+            {"code": r.code, "name": r.name, "family": r.family, "fixable": r.fixable, "summary": r.summary}
+            for r in rules
+        ], indent=2) + "\n")
+        return EXIT_CLEAN
+    from rich.table import Table
+
+    table = Table(box=None, pad_edge=False)
+    for column in ("code", "name", "family", "fixable", "summary"):
+        table.add_column(column)
+    for rule in rules:
+        table.add_row(rule.code, rule.name, rule.family, "yes" if rule.fixable else "no", rule.summary)
+    console.print(table)
+    return EXIT_CLEAN
+
+
+def _explain(code: str, console: Console) -> int:
+    rule = ALL_RULES.get(code.upper())
+    if rule is None:
+        raise UsageError(f"unknown rule {code!r} (see `sqlasync rules`)")
+    fix = "yes, `sqlasync migrate` rewrites it" if rule.fixable else "no, it is reported for manual work"
+    text = (
+        f"# {rule.code} {rule.name}\n\n{rule.summary}\n\nFamily: {rule.family}. Fixable: {fix}.\n\n"
+        f"## Why is this bad?\n{rule.why}\n\n"
+        + (f"## What the fix does\n{rule.fix_notes}\n\n" if rule.fix_notes else "")
+        + f"## Example\n```python\n{rule.before}```\n\n## Use instead\n```python\n{rule.after}```\n"
+    )
+    sys.stdout.write(text)
+    return EXIT_CLEAN

@@ -1,0 +1,129 @@
+"""Which files a run looks at: include/exclude globs, .gitignore files, and never a virtualenv."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pathspec
+
+from .config import Config
+
+SKIPPED_DIRS = frozenset(
+    {".git", ".hg", ".svn", ".venv", "venv", "__pycache__", "node_modules", "build", "dist", ".tox", ".nox",
+     ".mypy_cache", ".pytest_cache", ".ruff_cache", ".eggs", "site-packages", ".sqlasync_cache"}
+)
+
+
+class DiscoveryError(Exception):
+    """A path named on the command line cannot be used."""
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    path: Path
+    display: str
+
+
+def _spec(patterns: tuple[str, ...] | list[str]) -> pathspec.PathSpec:
+    return pathspec.PathSpec.from_lines("gitwildmatch", patterns)
+
+
+def _relative(path: Path, root: Path) -> str | None:
+    try:
+        return path.resolve().relative_to(root).as_posix()
+    except ValueError:
+        return None
+
+
+def _is_virtualenv(folder: Path) -> bool:
+    return (folder / "pyvenv.cfg").is_file()
+
+
+def _display(path: Path) -> str:
+    absolute = path.resolve()
+    try:
+        return absolute.relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return absolute.as_posix()
+
+
+def discover(paths: list[Path], config: Config) -> list[SourceFile]:
+    """Every file to check under `paths`, sorted, each once.
+
+    An exclude pattern that covers a path named explicitly is not applied below it, so
+    `sqlasync check fixtures/` reports what the project's default run leaves out.
+    """
+    root = config.root.resolve()
+    include = _spec(config.include)
+    found: dict[Path, SourceFile] = {}
+    for given in paths or [Path.cwd()]:
+        if not given.exists() and not given.is_symlink():
+            raise DiscoveryError(f"{given}: no such file or directory")
+        excludes = _excludes_below(given, config, root)
+        if given.is_dir():
+            candidates = _walk(given, root, excludes)
+        else:
+            candidates = iter([given])
+        for candidate in candidates:
+            resolved = candidate.resolve() if candidate.exists() else candidate.absolute()
+            if candidate != given and not include.match_file(candidate.name):
+                continue
+            found.setdefault(resolved, SourceFile(candidate, _display(candidate)))
+    return sorted(found.values(), key=lambda f: f.display)
+
+
+def _excludes_below(given: Path, config: Config, root: Path) -> pathspec.PathSpec:
+    relative = _relative(given, root)
+    if relative is None:
+        return _spec(config.exclude)
+    probe = f"{relative}/__probe__.py" if relative not in ("", ".") else "__probe__.py"
+    kept = [p for p in config.exclude if not _spec([p]).match_file(probe) and not _spec([p]).match_file(relative)]
+    return _spec(kept)
+
+
+def _walk(top: Path, root: Path, excludes: pathspec.PathSpec) -> Iterator[Path]:
+    ignores: list[tuple[Path, pathspec.PathSpec]] = _gitignores_above(top)
+    for folder, dirnames, filenames in os.walk(top):
+        here = Path(folder)
+        gitignore = here / ".gitignore"
+        if gitignore.is_file():
+            ignores.append((here, pathspec.GitIgnoreSpec.from_lines(gitignore.read_text(errors="replace").splitlines())))
+        dirnames[:] = sorted(
+            d for d in dirnames
+            if d not in SKIPPED_DIRS and not _is_virtualenv(here / d)
+            and not _ignored(here / d, ignores, excludes, root, is_dir=True)
+        )
+        for name in sorted(filenames):
+            path = here / name
+            if not _ignored(path, ignores, excludes, root, is_dir=False):
+                yield path
+
+
+def _gitignores_above(top: Path) -> list[tuple[Path, pathspec.PathSpec]]:
+    """.gitignore files of the enclosing git work tree, from its top down to `top`'s parent."""
+    top = top.resolve()
+    chain = [top.parent, *top.parent.parents]
+    work_tree = next((p for p in [top, *chain] if (p / ".git").exists()), None)
+    if work_tree is None or work_tree == top:
+        return []
+    specs = []
+    for folder in reversed(chain[: chain.index(work_tree) + 1]):
+        gitignore = folder / ".gitignore"
+        if gitignore.is_file():
+            specs.append((folder, pathspec.GitIgnoreSpec.from_lines(gitignore.read_text(errors="replace").splitlines())))
+    return specs
+
+
+def _ignored(path: Path, ignores, excludes: pathspec.PathSpec, root: Path, *, is_dir: bool) -> bool:
+    suffix = "/" if is_dir else ""
+    relative = _relative(path, root)
+    if relative is not None and excludes.match_file(relative + suffix):
+        return True
+    for base, spec in ignores:
+        inner = _relative(path, base.resolve())
+        if inner is not None and spec.match_file(inner + suffix):
+            return True
+    return False

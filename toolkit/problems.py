@@ -1,0 +1,20 @@
+"""Findings about a file itself rather than a legacy pattern in it (outside the rule families)."""
+
+from __future__ import annotations
+
+from sqlasync.codemods.rule import Rule
+
+PARSE_ERROR = Rule(
+    code="P001", name="syntax-error", family="file",
+    summary="file does not parse as Python; nothing in it was checked",
+    why="sqlasync only rewrites code it can parse completely. The file is left as it is; the run goes on.",
+    before="def broken(:\n", after="def fixed():\n    ...\n",
+)
+UNREADABLE = Rule(
+    code="P002", name="unreadable-file", family="file",
+    summary="file cannot be read or decoded (binary, bad encoding, I/O error)",
+    why="A file sqlasync cannot decode is never checked or written.",
+    before="# a .py file holding binary data or undeclared latin-1 text\n",
+    after="# -*- coding: latin-1 -*-\n",
+)
+PROBLEMS = {rule.code: rule for rule in (PARSE_ERROR, UNREADABLE)}

@@ -1,0 +1,127 @@
+"""Runs `check` and `migrate` over many files: prefilter, cache, and every core."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+
+from sqlasync.codemods.family import Family
+from sqlasync.codemods.registry import FAMILIES
+
+from .analysis import FileResult, Migration, RewriteError, analyse, migrate, problem
+from .cache import ResultCache
+from .config import Config
+from .discovery import SourceFile
+from .findings import Finding
+from .prefilter import Prefilter
+from .problems import UNREADABLE
+from .selection import Selection
+
+# Below this many files to parse, starting worker processes costs more than it saves.
+PARALLEL_THRESHOLD = 16
+
+
+@dataclass(frozen=True)
+class Options:
+    config: Config
+    selection: Selection
+    target: str
+    jobs: int = 0
+    use_cache: bool = True
+    use_prefilter: bool = True
+    # None means every registered family; tests pass their own (run in-process: lambdas do not pickle).
+    families: Sequence[Family] | None = None
+
+    @property
+    def active_families(self) -> Sequence[Family]:
+        return FAMILIES if self.families is None else self.families
+
+    @property
+    def workers(self) -> int:
+        return self.jobs if self.jobs > 0 else (os.cpu_count() or 1)
+
+
+@dataclass
+class CheckOutcome:
+    results: list[FileResult]
+    files_scanned: int
+
+    @property
+    def findings(self) -> list[Finding]:
+        return sorted((f for r in self.results for f in r.findings), key=Finding.sort_key)
+
+
+def _read(file: SourceFile) -> bytes | Finding:
+    try:
+        return file.path.read_bytes()
+    except OSError as exc:
+        return problem(UNREADABLE.code, file.display, f"cannot read: {exc.strerror or exc}", 1, 1)
+
+
+def check(files: list[SourceFile], options: Options) -> CheckOutcome:
+    cache = ResultCache(options.config.root / options.config.cache_dir, options.config.fingerprint() + options.target)
+    prefilter = Prefilter(options.config, options.active_families)
+    results: dict[str, list[Finding]] = {}
+    pending: list[tuple[str, bytes, str]] = []
+    for file in files:
+        content = _read(file)
+        if isinstance(content, Finding):
+            results[file.display] = [content]
+            continue
+        if options.use_prefilter and not prefilter.may_match(content):
+            results[file.display] = []
+            continue
+        key = cache.key(file.display, content)
+        cached = cache.get(key) if options.use_cache else None
+        if cached is not None:
+            results[file.display] = cached
+        else:
+            pending.append((file.display, content, key))
+    for (display, _, key), result in zip(pending, _map(_analyse_job, [(d, c) for d, c, _ in pending], options)):
+        results[display] = result.findings
+        if options.use_cache:
+            cache.put(key, result.findings)
+    if options.use_cache and pending:
+        cache.ensure_ignored()
+    selected = [
+        FileResult(path, [f for f in findings if f.code in options.selection])
+        for path, findings in sorted(results.items())
+    ]
+    return CheckOutcome(selected, files_scanned=len(files))
+
+
+def migrate_files(files: list[SourceFile], options: Options) -> list[Migration]:
+    prefilter = Prefilter(options.config, options.active_families)
+    jobs = []
+    migrations: list[Migration] = []
+    for file in files:
+        content = _read(file)
+        if isinstance(content, Finding):
+            migrations.append(Migration(file.display, b"", left=[content]))
+        elif prefilter.may_match(content) or not options.use_prefilter:
+            jobs.append((file.display, content))
+    migrations.extend(_map(_migrate_job, jobs, options))
+    return sorted(migrations, key=lambda m: m.path)
+
+
+def _map(function, items: list, options: Options) -> Iterable:
+    payload = [(item, options) for item in items]
+    if options.workers == 1 or len(items) < PARALLEL_THRESHOLD or options.families is not None:
+        return map(function, payload)
+    with ProcessPoolExecutor(max_workers=options.workers) as pool:
+        return list(pool.map(function, payload, chunksize=max(1, len(items) // (options.workers * 8))))
+
+
+def _analyse_job(job: tuple[tuple[str, bytes], Options]) -> FileResult:
+    (display, content), options = job
+    return analyse(content, display, options.config, options.active_families, options.target)
+
+
+def _migrate_job(job: tuple[tuple[str, bytes], Options]) -> Migration:
+    (display, content), options = job
+    try:
+        return migrate(content, display, options.config, options.active_families, options.selection, options.target)
+    except RewriteError as exc:
+        return Migration(display, content, error=str(exc))
