@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import libcst as cst
+import libcst.matchers as m
 
 from .evidence import Kind, dotted_name, string_value
 from .family import NO_REWRITE_YET, Family, Recogniser, words
@@ -87,10 +88,19 @@ class AcquisitionRecogniser(Recogniser):
                 self.report("D103", node, f"`next({inner}())` never closes the session", reason=NO_REWRITE_YET)
             return
         kind = self.evidence.is_session_factory_call(node)
-        if kind is not Kind.SYNC_SESSION or self._inside_get_db_generator(node):
+        if kind is not Kind.SYNC_SESSION or self._inside_get_db_generator(node) or self._registered_factory(node):
             return
         self.report("D101", node, f"`{dotted_name(func) or 'session factory'}()` creates a session by hand",
                     reason=NO_REWRITE_YET)
+
+    def _registered_factory(self, node: cst.CSTNode) -> bool:
+        """`register_factory("db_session", lambda: SessionLocal())` is one D104 site, not a D101 too."""
+        current = self.evidence.parent(node)
+        while current is not None:
+            if isinstance(current, cst.Call) and m.matches(current.func, m.Attribute(attr=m.Name("register_factory"))):
+                return bool(current.args) and string_value(current.args[0].value) in self.context.config.container_session_keys
+            current = self.evidence.parent(current)
+        return False
 
     def _inside_get_db_generator(self, node: cst.CSTNode) -> bool:
         """The factory call inside a sync `get_db` generator is E105's to convert, not a separate site."""

@@ -123,7 +123,7 @@ class ReceiverEvidence:
         self.scopes = wrapper.resolve(ScopeProvider)
         self.qualified_names = wrapper.resolve(QualifiedNameProvider)
         self.parents = wrapper.resolve(ParentNodeProvider)
-        self._aliases = self._collect_aliases()
+        self.aliases = self._collect_aliases()
         self._module_factories = self._collect_module_factories()
         self._self_attributes = self._collect_self_attributes()
         self._in_progress: set[int] = set()
@@ -160,6 +160,13 @@ class ReceiverEvidence:
 
     def qualified(self, node: cst.CSTNode) -> set[str]:
         return _qualified(self.qualified_names, node)
+
+    def is_sync_session_type(self, node: cst.BaseExpression) -> bool:
+        """`Session` resolved through imports; inside string annotations (no metadata) by spelling."""
+        if node in self.qualified_names:
+            return bool(self.qualified(node) & SYNC_SESSION_TYPES)
+        text = dotted_name(node) or ""
+        return text in ("Session", "orm.Session") or text in SYNC_SESSION_TYPES
 
     def callee_is(self, call: cst.Call, qualified: Iterable[str], bare: Iterable[str] = ()) -> bool:
         names = self.qualified(call.func)
@@ -316,16 +323,16 @@ class ReceiverEvidence:
             names = self.qualified(candidate)
             text = dotted_name(candidate) or ""
             if asyncpg:
-                if names & ASYNCPG_POOL_TYPES:
+                if names & ASYNCPG_POOL_TYPES or (not names and text in ASYNCPG_POOL_TYPES):
                     return Evidence(Kind.ASYNCPG_POOL, f"annotated {text}")
-                if names & ASYNCPG_CONNECTION_TYPES:
+                if names & ASYNCPG_CONNECTION_TYPES or (not names and text in ASYNCPG_CONNECTION_TYPES):
                     return Evidence(Kind.ASYNCPG_CONNECTION, f"annotated {text}")
                 continue
             if names & SYNC_SESSION_TYPES or (not names and text in ("Session", "orm.Session")):
                 return Evidence(Kind.SYNC_SESSION, f"annotated {text}")
             if names & ASYNC_SESSION_TYPES or (not names and text == "AsyncSession"):
                 return Evidence(Kind.ASYNC_SESSION, f"annotated {text}")
-            alias = self._aliases.get(text)
+            alias = self.aliases.get(text)
             if alias is not None:
                 inner = self._annotation_evidence(alias, asyncpg)
                 if isinstance(inner, Evidence):

@@ -16,15 +16,22 @@ CREATE_POOL = Rule(
         "connection limits against one database. During the transition `sqlasync.compat` serves the asyncpg "
         "surface from the engine's pool; migrated code uses the `AsyncSession`."
     ),
-    before="pool = await asyncpg.create_pool(dsn=DATABASE_URL, min_size=1, max_size=10)\n",
+    before="import asyncpg\n\npool = await asyncpg.create_pool(dsn=DATABASE_URL, min_size=1, max_size=10)\n",
     after="engine = create_async_engine(to_async_url(DATABASE_URL), pool_size=10)\n",
 )
 ACQUIRE = Rule(
     code="R102", name="asyncpg-acquire", family="asyncpg",
     summary="`pool.acquire()` takes a raw asyncpg connection",
     why="Raw connections bypass the session: no unit of work, no ORM, and their own transaction rules.",
-    before="async with pool.acquire() as conn:\n    row = await conn.fetchrow(\"SELECT * FROM jobs WHERE id = $1\", job_id)\n",
-    after="row = (await db.execute(text(\"SELECT * FROM jobs WHERE id = :p1\"), {\"p1\": job_id})).mappings().first()\n",
+    before=(
+        "async def get_job(pool: asyncpg.Pool, job_id: int):\n"
+        "    async with pool.acquire() as conn:\n"
+        "        return await conn.fetchrow(\"SELECT * FROM jobs WHERE id = $1\", job_id)\n"
+    ),
+    after=(
+        "async def get_job(db: AsyncSession, job_id: int):\n"
+        "    return (await db.execute(text(\"SELECT * FROM jobs WHERE id = :p1\"), {\"p1\": job_id})).mappings().first()\n"
+    ),
 )
 QUERY_CALL = Rule(
     code="R103", name="asyncpg-query", family="asyncpg",
@@ -42,8 +49,16 @@ TRANSACTION = Rule(
     code="R104", name="asyncpg-transaction", family="asyncpg",
     summary="`conn.transaction()` block",
     why="The session owns the transaction after migration: `async with db.begin():` (or the request's commit).",
-    before="async with conn.transaction():\n    await conn.execute(\"DELETE FROM clips WHERE job_id = $1\", job_id)\n",
-    after="async with db.begin():\n    await db.execute(text(\"DELETE FROM clips WHERE job_id = :p1\"), {\"p1\": job_id})\n",
+    before=(
+        "async def delete_clips(conn: asyncpg.Connection, job_id: int):\n"
+        "    async with conn.transaction():\n"
+        "        await conn.execute(\"DELETE FROM clips WHERE job_id = $1\", job_id)\n"
+    ),
+    after=(
+        "async def delete_clips(db: AsyncSession, job_id: int):\n"
+        "    async with db.begin():\n"
+        "        await db.execute(text(\"DELETE FROM clips WHERE job_id = :p1\"), {\"p1\": job_id})\n"
+    ),
 )
 RULES = (CREATE_POOL, ACQUIRE, QUERY_CALL, TRANSACTION)
 QUERY_METHODS = frozenset({"fetch", "fetchrow", "fetchval", "execute", "executemany"})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from .evidence import SYNC_SESSION_TYPES, Kind, dotted_name
+from .evidence import Kind, dotted_name
 from .family import NO_REWRITE_YET, Family, Recogniser, session_hints
 from .rule import Rule
 
@@ -72,9 +72,16 @@ class SessionIORecogniser(Recogniser):
                     reason=NO_REWRITE_YET)
 
     def visit_Annotation(self, node: cst.Annotation) -> None:
-        for part in self.evidence.annotation_parts(node.annotation):
-            if self.evidence.qualified(part) & SYNC_SESSION_TYPES:
-                self.report("S102", node.annotation, f"annotated with sync `{dotted_name(part)}`", reason=NO_REWRITE_YET)
+        self._report_sync_session_type(node.annotation, "annotated with")
+
+    def visit_Module(self, node: cst.Module) -> None:
+        for alias, value in self.evidence.aliases.items():
+            self._report_sync_session_type(value, f"type alias `{alias}` wraps")
+
+    def _report_sync_session_type(self, annotation: cst.BaseExpression, what: str) -> None:
+        for part in self.evidence.annotation_parts(annotation):
+            if self.evidence.is_sync_session_type(part):
+                self.report("S102", annotation, f"{what} sync `{dotted_name(part)}`", reason=NO_REWRITE_YET)
                 return
 
     def visit_With(self, node: cst.With) -> None:

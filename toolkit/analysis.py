@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -41,9 +42,20 @@ def parse(source: bytes, path: str) -> cst.Module | Finding:
     try:
         return cst.parse_module(source)
     except cst.ParserSyntaxError as exc:
-        return problem(PARSE_ERROR.code, path, f"syntax error: {exc.message}", exc.raw_line, exc.raw_column + 1)
+        return _syntax_problem(source, path, exc)
     except (UnicodeDecodeError, LookupError, SyntaxError) as exc:
         return problem(UNREADABLE.code, path, f"cannot decode: {exc}", 1, 1)
+
+
+def _syntax_problem(source: bytes, path: str, exc: cst.ParserSyntaxError) -> Finding:
+    """CPython's own message and position where it agrees the file is invalid; they read better."""
+    try:
+        compile(source, path, "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+    except SyntaxError as native:
+        return problem(PARSE_ERROR.code, path, f"syntax error: {native.msg}", native.lineno or 1, native.offset or 1)
+    except ValueError:
+        pass
+    return problem(PARSE_ERROR.code, path, f"syntax error: {exc.message}", exc.raw_line, exc.raw_column + 1)
 
 
 def problem(code: str, path: str, message: str, line: int, column: int) -> Finding:

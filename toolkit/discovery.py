@@ -28,7 +28,7 @@ class SourceFile:
 
 
 def _spec(patterns: tuple[str, ...] | list[str]) -> pathspec.PathSpec:
-    return pathspec.PathSpec.from_lines("gitwildmatch", patterns)
+    return pathspec.PathSpec.from_lines("gitignore", patterns)
 
 
 def _relative(path: Path, root: Path) -> str | None:
@@ -43,9 +43,10 @@ def _is_virtualenv(folder: Path) -> bool:
 
 
 def _display(path: Path) -> str:
-    absolute = path.resolve()
+    # abspath, not resolve(): a symlink is shown (and reported) under its own name.
+    absolute = Path(os.path.abspath(path))
     try:
-        return absolute.relative_to(Path.cwd().resolve()).as_posix()
+        return absolute.relative_to(Path(os.path.abspath(Path.cwd()))).as_posix()
     except ValueError:
         return absolute.as_posix()
 

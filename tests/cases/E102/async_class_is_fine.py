@@ -1,0 +1,7 @@
+# expect: E102
+# before
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import sessionmaker
+
+LegacyAsync = sessionmaker(bind=engine, class_=AsyncSession)
+Sync = sessionmaker(bind=engine)

@@ -1,0 +1,5 @@
+# expect: E103
+# before
+from sqlalchemy.orm import declarative_base
+
+Base = declarative_base()

@@ -1,0 +1,154 @@
+"""The command-line contract: formats, exit codes, and clear errors on bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from sqlasync.cli import main
+
+LEGACY = """\
+from sqlalchemy.orm import Session
+
+
+def get_job(db: Session, job_id):
+    job = db.query(Job).filter(Job.id == job_id).first()
+    db.commit()
+    return job
+"""
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    (tmp_path / "pyproject.toml").write_text("[tool.sqlasync]\n")
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "dao.py").write_text(LEGACY)
+    (tmp_path / "app" / "clean.py").write_text("def add(a, b):\n    return a + b\n")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def _snapshot(root: Path) -> dict[str, bytes]:
+    return {str(p): p.read_bytes() for p in root.rglob("*") if p.is_file() and ".sqlasync_cache" not in p.parts}
+
+
+def test_text_output_lines_and_exit_code(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "app"]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "app/dao.py:4:17: S102 annotated with sync `Session`"
+    assert out[1].startswith("app/dao.py:5:11: Q101 legacy Query API `db.query(...)...first()`")
+    assert out[2].startswith("app/dao.py:6:5: S101 `db.commit()`")
+    assert out[-1].startswith("Found 3 legacy site(s) in 1 of 2 file(s)")
+
+
+def test_json_report_shape(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "--format", "json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert set(report) >= {"version", "findings", "summary"}
+    first = report["findings"][0]
+    assert set(first) >= {"code", "message", "path", "line", "column", "end_line", "end_column", "fixable",
+                          "fingerprint"}
+    summary = report["summary"]
+    assert summary["total"] == 3 and summary["by_code"] == {"Q101": 1, "S101": 1, "S102": 1}
+    assert summary["files_scanned"] == 2 and summary["files_with_findings"] == 1
+    assert summary["fixable"] == sum(f["fixable"] for f in report["findings"])
+
+
+def test_select_ignore_and_exit_zero(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "--select", "Q", "--format", "json"]) == 1
+    assert json.loads(capsys.readouterr().out)["summary"]["by_code"] == {"Q101": 1}
+    assert main(["check", "--select", "S", "--ignore", "S102", "--format", "json"]) == 1
+    assert json.loads(capsys.readouterr().out)["summary"]["by_code"] == {"S101": 1}
+    assert main(["check", "--select", "R"]) == 0
+    assert main(["check", "--exit-zero"]) == 0
+
+
+def test_statistics(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    main(["check", "--statistics"])
+    out = capsys.readouterr().out
+    assert "Q101" in out and "S101" in out and "app/dao.py" not in out
+
+
+def test_configured_select_and_ignore(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (project / "pyproject.toml").write_text('[tool.sqlasync]\nignore = ["S1"]\n')
+    main(["check", "--format", "json"])
+    assert json.loads(capsys.readouterr().out)["summary"]["by_code"] == {"Q101": 1}
+
+
+def test_syntax_error_file_is_one_finding_and_the_run_goes_on(project: Path, capsys) -> None:
+    (project / "app" / "broken.py").write_text("def broken(:\n    db.query(Job).all()\n")
+    assert main(["check", "--format", "json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert report["summary"]["by_code"] == {"P001": 1, "Q101": 1, "S101": 1, "S102": 1}
+    broken = next(f for f in report["findings"] if f["code"] == "P001")
+    assert broken["path"] == "app/broken.py" and broken["line"] == 1 and "syntax error" in broken["message"]
+
+
+def test_binary_and_unreadable_files(project: Path, capsys) -> None:
+    (project / "app" / "blob.py").write_bytes(b"\x00\x01\x02binary")
+    os.symlink(project / "missing-target.py", project / "app" / "dangling.py")
+    (project / "app" / "latin.py").write_bytes(b"name = '\xe9'\ndb.query(Job).all()\n")
+    assert main(["check", "--format", "json", "--select", "P"]) == 1
+    found = {f["path"]: f for f in json.loads(capsys.readouterr().out)["findings"]}
+    assert found["app/blob.py"]["code"] == "P002" and "binary" in found["app/blob.py"]["message"]
+    assert found["app/dangling.py"]["code"] == "P002" and "cannot read" in found["app/dangling.py"]["message"]
+    assert found["app/latin.py"]["code"] == "P002" and "decode" in found["app/latin.py"]["message"]
+
+
+def test_nonexistent_path_is_a_usage_error(project: Path, capsys) -> None:
+    assert main(["check", "nope"]) == 2
+    assert "nope: no such file or directory" in capsys.readouterr().err
+
+
+def test_unknown_config_key_is_named(project: Path, capsys) -> None:
+    (project / "pyproject.toml").write_text('[tool.sqlasync]\nsesion-names = ["db"]\n')
+    assert main(["check"]) == 2
+    err = capsys.readouterr().err
+    assert "unknown key [tool.sqlasync] 'sesion-names'" in err and "session-names" in err
+
+
+def test_bad_config_value_and_unknown_selector(project: Path, capsys) -> None:
+    (project / "pyproject.toml").write_text('[tool.sqlasync]\ntarget = "threads"\n')
+    assert main(["check"]) == 2
+    assert "target must be one of async, sync" in capsys.readouterr().err
+    (project / "pyproject.toml").write_text("[tool.sqlasync]\n")
+    assert main(["check", "--select", "Z9"]) == 2
+    assert "unknown rule selector 'Z9'" in capsys.readouterr().err
+
+
+def test_broken_pyproject_is_reported(project: Path, capsys) -> None:
+    (project / "pyproject.toml").write_text("[tool.sqlasync\n")
+    assert main(["check"]) == 2
+    assert "cannot read TOML" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv", [["check"], ["check", "--format", "json"], ["migrate", "--diff"],
+                                  ["migrate", "--check"]])
+def test_read_only_modes_write_nothing(project: Path, argv: list[str]) -> None:
+    before = _snapshot(project)
+    main([*argv, "--no-cache"])
+    assert _snapshot(project) == before
+
+
+def test_rules_and_explain(project: Path, capsys) -> None:
+    assert main(["rules", "--format", "json"]) == 0
+    rules = json.loads(capsys.readouterr().out)
+    assert {r["code"][0] for r in rules} >= set("QSDERX")
+    assert main(["explain", "d102"]) == 0
+    text = capsys.readouterr().out
+    assert text.startswith("# D102 container-resolve-session")
+    assert "## Why is this bad?" in text and "## Example" in text and "## Use instead" in text
+    assert main(["explain", "Q999"]) == 2
+    assert "unknown rule 'Q999'" in capsys.readouterr().err
+
+
+def test_python_dash_m_entry_point(project: Path) -> None:
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "sqlasync", "check", "app", "--select", "Q"],
+                            capture_output=True, text=True)
+    assert result.returncode == 1 and "Q101" in result.stdout
