@@ -1,1 +1,72 @@
-"""Transition runtime imported by applications while they migrate (never imports LibCST)."""
+"""sqlasync.compat: the transition runtime for applications that are half migrated.
+
+While a codebase moves from sync SQLAlchemy DAOs, the ``Container`` service
+locator and raw asyncpg pools to async SQLAlchemy, the old and the new code run
+side by side on ONE configuration and (for async code) ONE pool::
+
+    from sqlasync import compat
+
+    database = compat.configure(os.environ["DATABASE_URL"], pool_size=5, max_overflow=10)
+
+    # new code
+    async def list_jobs(db: AsyncSession = Depends(database.get_db)): ...
+
+    # legacy sync DAO, same connection and transaction as the caller
+    job = await compat.call_legacy(db, dao.get_job, job_id)
+
+    # legacy raw-asyncpg service, connections from the same pool
+    pool = database.asyncpg_pool()
+
+    # legacy Container.resolve("db_session"), now closed at the end of each request
+    app.add_middleware(compat.LegacySessionScopeMiddleware)
+
+Every legacy entry point reports its caller once (:class:`LegacyDatabaseAccessWarning`
+and, with ``SQLASYNC_RUNTIME_LOG=/path/file.jsonl``, a JSON line; format in
+:mod:`sqlasync.compat.runtime_log`).
+
+Dependencies are the standard library, SQLAlchemy and greenlet only; database
+drivers are imported by SQLAlchemy when an engine needs them.
+"""
+
+from .asgi import LegacySessionScopeMiddleware, request_session_scope
+from .asyncpg_emulated import FacadeInterfaceError
+from .asyncpg_pool import LegacyAsyncpgPool
+from .bridge import LegacyDaoModule, call_legacy, legacy_dao
+from .container import Container, LegacyContainer
+from .database import Database, NotConfiguredError, configure, get_database
+from .deprecation import LegacyDatabaseAccessWarning
+from .legacy_sessions import LegacySessionFactory, SessionLocal, get_db
+from .records import Record
+from .runtime_log import RUNTIME_LOG_ENV
+from .scope import SessionScope, SessionScopeError, legacy_session_scope
+from .urls import DatabaseURLError, DriverInfo, detect_driver, to_async_url, to_sync_url
+
+__all__ = [
+    "Container",
+    "Database",
+    "DatabaseURLError",
+    "DriverInfo",
+    "FacadeInterfaceError",
+    "LegacyAsyncpgPool",
+    "LegacyContainer",
+    "LegacyDaoModule",
+    "LegacyDatabaseAccessWarning",
+    "LegacySessionFactory",
+    "LegacySessionScopeMiddleware",
+    "NotConfiguredError",
+    "RUNTIME_LOG_ENV",
+    "Record",
+    "SessionLocal",
+    "SessionScope",
+    "SessionScopeError",
+    "call_legacy",
+    "configure",
+    "detect_driver",
+    "get_database",
+    "get_db",
+    "legacy_dao",
+    "legacy_session_scope",
+    "request_session_scope",
+    "to_async_url",
+    "to_sync_url",
+]

@@ -1,0 +1,357 @@
+"""Run legacy asyncpg code on databases that are not PostgreSQL+asyncpg (SQLite in tests).
+
+Each ``$n`` is turned into a named bind of the driver's own paramstyle by the
+SQL lexer (never inside literals, comments, quoted identifiers or dollar-quoted
+bodies; ``$1`` used twice is one bind).  A cast written on a parameter
+(``$1::int``) is dropped: asyncpg already insisted on an argument of the right
+Python type, and the target database would not parse ``::``.  Casts on other
+expressions are passed through unchanged.
+
+The statement goes to the driver through ``exec_driver_sql`` on a connection of
+the ``AsyncEngine``'s pool in autocommit mode, so, as with asyncpg, every
+statement outside ``transaction()`` commits on its own, and ``transaction()``
+issues ``BEGIN`` / ``SAVEPOINT`` itself.  Results come back as
+:class:`~sqlasync.compat.records.Record` lists and asyncpg-style status
+strings (``INSERT 0 1``, ``UPDATE 3``, ``SELECT 2``, ``CREATE TABLE``).
+
+Differences that remain: values are whatever the driver returns (SQLite has no
+arrays, JSON or timezone-aware timestamps), and errors are SQLAlchemy's
+``DBAPIError`` subclasses rather than asyncpg's exception classes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import functools
+import itertools
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.engine import CursorResult
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from .deprecation import report_legacy_access
+from .records import Columns, Record
+from .sql_lexer import ParameterUse, Token, TokenKind, rewrite_parameters, split_statements, tokenize
+
+__all__ = ["EmulatedAsyncpgConnection", "EmulatedBackend", "EmulatedTransaction", "FacadeInterfaceError"]
+
+
+class FacadeInterfaceError(RuntimeError):
+    """Misuse that asyncpg reports as ``InterfaceError`` (argument count, released connection, ...)."""
+
+
+class _Paramstyle(enum.Enum):
+    NAMED = "named"  # :p1
+    PYFORMAT = "pyformat"  # %(p1)s
+
+
+def _paramstyle_for(dialect_name: str) -> _Paramstyle:
+    return _Paramstyle.NAMED if dialect_name == "sqlite" else _Paramstyle.PYFORMAT
+
+
+_ROW_COUNT_COMMANDS = frozenset({"UPDATE", "DELETE", "SELECT", "MERGE", "FETCH", "MOVE", "COPY"})
+_DML_VERBS = frozenset({"SELECT", "INSERT", "UPDATE", "DELETE", "MERGE", "VALUES", "TABLE"})
+_DDL_VERBS = frozenset({"CREATE", "DROP", "ALTER"})
+_DDL_MODIFIERS = frozenset(
+    {"OR", "REPLACE", "UNIQUE", "TEMP", "TEMPORARY", "UNLOGGED", "GLOBAL", "LOCAL", "IF", "NOT", "EXISTS"}
+)
+_TAG_ALIASES = {"VALUES": "SELECT", "TABLE": "SELECT", "END": "COMMIT", "ABORT": "ROLLBACK"}
+
+
+def _command_tag(tokens: Sequence[Token]) -> str:
+    """The PostgreSQL command tag a statement would report (``INSERT``, ``CREATE TABLE``, ...)."""
+    words: list[tuple[str, int]] = []
+    depth = 0
+    for token in tokens:
+        if token.kind is TokenKind.PUNCTUATION and token.text in "()":
+            depth += 1 if token.text == "(" else -1
+        elif token.kind is TokenKind.WORD:
+            words.append((token.text.upper(), depth))
+    if not words:
+        return ""
+    verb = words[0][0]
+    if verb == "WITH":
+        verb = next((word for word, level in words[1:] if level == 0 and word in _DML_VERBS), verb)
+    elif verb in _DDL_VERBS:
+        objects = [word for word, _ in words[1:] if word not in _DDL_MODIFIERS]
+        if objects:
+            target = "MATERIALIZED VIEW" if objects[0] == "MATERIALIZED" else objects[0]
+            return f"{verb} {target}"
+    elif verb == "TRUNCATE":
+        return "TRUNCATE TABLE"
+    return _TAG_ALIASES.get(verb, verb)
+
+
+def _status(tag: str, row_count: int) -> str:
+    if tag == "INSERT":
+        return f"INSERT 0 {row_count}"
+    if tag in _ROW_COUNT_COMMANDS:
+        return f"{tag} {row_count}"
+    return tag
+
+
+@dataclass(frozen=True)
+class _Statement:
+    sql: str
+    parameter_names: dict[int, str]  # $n -> bind name
+    argument_count: int  # asyncpg expects exactly max(n) arguments
+    tag: str
+
+    def bind(self, args: Sequence[Any]) -> dict[str, Any]:
+        if len(args) != self.argument_count:
+            plural = "" if self.argument_count == 1 else "s"
+            raise FacadeInterfaceError(
+                f"the server expects {self.argument_count} argument{plural} for this query, {len(args)} "
+                f"{'was' if len(args) == 1 else 'were'} passed"
+            )
+        return {name: args[index - 1] for index, name in self.parameter_names.items()}
+
+
+def _render(use: ParameterUse, style: _Paramstyle) -> str:
+    name = f"p{use.index}"
+    return f":{name}" if style is _Paramstyle.NAMED else f"%({name})s"
+
+
+@functools.lru_cache(maxsize=1024)
+def _prepare(sql: str, style: _Paramstyle) -> _Statement:
+    tokens = tokenize(sql)
+    indexes = sorted({token.parameter_index for token in tokens if token.kind is TokenKind.PARAMETER})
+    escape_percent = style is _Paramstyle.PYFORMAT and bool(indexes)
+    rendered = rewrite_parameters(
+        sql,
+        lambda use: _render(use, style),
+        (lambda token: token.text.replace("%", "%%")) if escape_percent else None,
+    )
+    return _Statement(
+        sql=rendered,
+        parameter_names={index: f"p{index}" for index in indexes},
+        argument_count=max(indexes, default=0),
+        tag=_command_tag(tokens),
+    )
+
+
+def _records(result: CursorResult[Any], limit: int | None = None) -> list[Record]:
+    if not result.returns_rows:
+        return []
+    columns = Columns(list(result.keys()))
+    rows = result.fetchmany(limit) if limit is not None else result.fetchall()
+    result.close()
+    return [Record(row, columns) for row in rows]
+
+
+class _SQLAlchemyExecutor:
+    """asyncpg's query methods implemented on one pooled ``AsyncConnection``."""
+
+    def __init__(self, connection: AsyncConnection, style: _Paramstyle) -> None:
+        self.connection: AsyncConnection | None = connection
+        self.style = style
+        self.transactions: list[EmulatedTransaction] = []
+        self._savepoint_numbers = itertools.count(1)
+
+    def live(self) -> AsyncConnection:
+        if self.connection is None:
+            raise FacadeInterfaceError("cannot use the connection: it has been released back to the pool")
+        return self.connection
+
+    async def _run(self, statement: _Statement, args: Sequence[Any]) -> CursorResult[Any]:
+        parameters = statement.bind(args)
+        if parameters:
+            return await self.live().exec_driver_sql(statement.sql, parameters)
+        return await self.live().exec_driver_sql(statement.sql)
+
+    async def _with_timeout(self, operation: Any, timeout: float | None) -> Any:
+        return await (operation if timeout is None else asyncio.wait_for(operation, timeout))
+
+    async def _query(self, query: str, args: Sequence[Any], limit: int | None, timeout: float | None) -> list[Record]:
+        async def run() -> list[Record]:
+            return _records(await self._run(_prepare(query, self.style), args), limit)
+
+        return await self._with_timeout(run(), timeout)
+
+    async def fetch(self, query: str, *args: Any, timeout: float | None = None) -> list[Record]:
+        return await self._query(query, args, None, timeout)
+
+    async def fetchrow(self, query: str, *args: Any, timeout: float | None = None) -> Record | None:
+        rows = await self._query(query, args, 1, timeout)
+        return rows[0] if rows else None
+
+    async def fetchval(self, query: str, *args: Any, column: int = 0, timeout: float | None = None) -> Any:
+        rows = await self._query(query, args, 1, timeout)
+        return rows[0][column] if rows else None
+
+    async def _execute_one(self, statement: _Statement, args: Sequence[Any]) -> str:
+        result = await self._run(statement, args)
+        if result.returns_rows:
+            row_count = len(result.fetchall())
+        else:
+            row_count = max(result.rowcount, 0)
+        result.close()
+        return _status(statement.tag, row_count)
+
+    async def execute(self, query: str, *args: Any, timeout: float | None = None) -> str:
+        async def run() -> str:
+            if args:
+                return await self._execute_one(_prepare(query, self.style), args)
+            # Without arguments asyncpg uses the simple protocol, which accepts a whole script.
+            status = ""
+            for statement in split_statements(query):
+                status = await self._execute_one(_prepare(statement, self.style), ())
+            return status
+
+        return await self._with_timeout(run(), timeout)
+
+    async def executemany(self, command: str, args: Iterable[Sequence[Any]], *, timeout: float | None = None) -> None:
+        statement = _prepare(command, self.style)
+        batch = [statement.bind(arguments) for arguments in args]
+        if batch:
+            await self._with_timeout(self.live().exec_driver_sql(statement.sql, batch), timeout)
+
+    async def run_control(self, sql: str) -> None:
+        await self.live().exec_driver_sql(sql)
+
+    def next_savepoint_name(self) -> str:
+        return f"sqlasync_savepoint_{next(self._savepoint_numbers)}"
+
+    def is_in_transaction(self) -> bool:
+        return bool(self.transactions)
+
+
+class _TransactionState(enum.Enum):
+    NEW = "new"
+    STARTED = "started"
+    COMMITTED = "committed"
+    ROLLED_BACK = "rolled back"
+
+
+class EmulatedTransaction:
+    """asyncpg's ``Transaction``: ``BEGIN``/``COMMIT``, or a savepoint when nested."""
+
+    def __init__(self, executor: _SQLAlchemyExecutor) -> None:
+        self._executor = executor
+        self._state = _TransactionState.NEW
+        self._savepoint: str | None = None
+
+    async def start(self) -> None:
+        if self._state is not _TransactionState.NEW:
+            raise FacadeInterfaceError(f"cannot start; the transaction is already {self._state.value}")
+        if self._executor.transactions:
+            self._savepoint = self._executor.next_savepoint_name()
+            await self._executor.run_control(f"SAVEPOINT {self._savepoint}")
+        else:
+            await self._executor.run_control("BEGIN")
+        self._executor.transactions.append(self)
+        self._state = _TransactionState.STARTED
+
+    def _finish(self, action: str) -> None:
+        if self._state is not _TransactionState.STARTED:
+            raise FacadeInterfaceError(f"cannot {action}; the transaction is {self._state.value}")
+        if self._executor.transactions[-1] is not self:
+            raise FacadeInterfaceError(f"cannot {action}; a nested transaction is still open")
+
+    async def commit(self) -> None:
+        self._finish("commit")
+        if self._savepoint is None:
+            await self._executor.run_control("COMMIT")
+        else:
+            await self._executor.run_control(f"RELEASE SAVEPOINT {self._savepoint}")
+        self._executor.transactions.pop()
+        self._state = _TransactionState.COMMITTED
+
+    async def rollback(self) -> None:
+        self._finish("rollback")
+        # Popped first: whatever happens to ROLLBACK, this transaction is over.
+        self._executor.transactions.pop()
+        self._state = _TransactionState.ROLLED_BACK
+        if self._savepoint is None:
+            await self._executor.run_control("ROLLBACK")
+        else:
+            await self._executor.run_control(f"ROLLBACK TO SAVEPOINT {self._savepoint}")
+            await self._executor.run_control(f"RELEASE SAVEPOINT {self._savepoint}")
+
+    async def __aenter__(self) -> EmulatedTransaction:
+        await self.start()
+        return self
+
+    async def __aexit__(self, exc_type: type[BaseException] | None, *_: object) -> None:
+        if exc_type is None:
+            await self.commit()
+        else:
+            await self.rollback()
+
+
+class EmulatedAsyncpgConnection:
+    """What legacy code holds after ``pool.acquire()`` on a non-asyncpg database."""
+
+    def __init__(self, executor: _SQLAlchemyExecutor) -> None:
+        self._executor = executor
+
+    async def fetch(self, query: str, *args: Any, timeout: float | None = None) -> list[Record]:
+        report_legacy_access("Connection.fetch", "R103")
+        return await self._executor.fetch(query, *args, timeout=timeout)
+
+    async def fetchrow(self, query: str, *args: Any, timeout: float | None = None) -> Record | None:
+        report_legacy_access("Connection.fetchrow", "R103")
+        return await self._executor.fetchrow(query, *args, timeout=timeout)
+
+    async def fetchval(self, query: str, *args: Any, column: int = 0, timeout: float | None = None) -> Any:
+        report_legacy_access("Connection.fetchval", "R103")
+        return await self._executor.fetchval(query, *args, column=column, timeout=timeout)
+
+    async def execute(self, query: str, *args: Any, timeout: float | None = None) -> str:
+        report_legacy_access("Connection.execute", "R103")
+        return await self._executor.execute(query, *args, timeout=timeout)
+
+    async def executemany(self, command: str, args: Iterable[Sequence[Any]], *, timeout: float | None = None) -> None:
+        report_legacy_access("Connection.executemany", "R103")
+        await self._executor.executemany(command, args, timeout=timeout)
+
+    def transaction(
+        self, *, isolation: str | None = None, readonly: bool = False, deferrable: bool = False
+    ) -> EmulatedTransaction:
+        """Isolation, read-only and deferrable are PostgreSQL options the emulation cannot apply."""
+        report_legacy_access("Connection.transaction", "R104")
+        if isolation is not None or readonly or deferrable:
+            raise FacadeInterfaceError(
+                "transaction(isolation=..., readonly=..., deferrable=...) needs PostgreSQL with asyncpg"
+            )
+        return EmulatedTransaction(self._executor)
+
+    def is_in_transaction(self) -> bool:
+        return self._executor.is_in_transaction()
+
+    def _target(self) -> _SQLAlchemyExecutor:
+        return self._executor
+
+    def __repr__(self) -> str:
+        state = "released" if self._executor.connection is None else "acquired"
+        return f"<EmulatedAsyncpgConnection {state}>"
+
+
+class EmulatedBackend:
+    """Checks autocommit ``AsyncConnection`` objects in and out of the engine's pool."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._style = _paramstyle_for(engine.dialect.name)
+
+    async def checkout(self) -> EmulatedAsyncpgConnection:
+        connection = await self._engine.connect()
+        try:
+            await connection.execution_options(isolation_level="AUTOCOMMIT")
+        except BaseException:
+            await connection.close()
+            raise
+        return EmulatedAsyncpgConnection(_SQLAlchemyExecutor(connection, self._style))
+
+    async def checkin(self, facade: EmulatedAsyncpgConnection) -> None:
+        executor = facade._target()
+        connection, executor.connection = executor.live(), None
+        try:
+            if executor.transactions:
+                executor.transactions.clear()
+                await connection.exec_driver_sql("ROLLBACK")
+        finally:
+            await connection.close()
