@@ -70,7 +70,7 @@ def discover(paths: list[Path], config: Config) -> list[SourceFile]:
             candidates = iter([given])
         for candidate in candidates:
             resolved = candidate.resolve() if candidate.exists() else candidate.absolute()
-            if candidate != given and not include.match_file(candidate.name):
+            if candidate != given and not include.match_file(_relative(candidate, root) or candidate.name):
                 continue
             found.setdefault(resolved, SourceFile(candidate, _display(candidate)))
     return sorted(found.values(), key=lambda f: f.display)
