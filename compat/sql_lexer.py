@@ -112,9 +112,9 @@ class _Scanner:
         if char == "/" and following == "*":
             return TokenKind.BLOCK_COMMENT, self._block_comment_end(start)
         if char == "'":
-            return TokenKind.STRING, self._quoted_end(start, "'", backslash_escapes=False)
+            return TokenKind.STRING, self._quoted_end(start, start, "'", backslash_escapes=False)
         if char == '"':
-            return TokenKind.QUOTED_IDENTIFIER, self._quoted_end(start, '"', backslash_escapes=False)
+            return TokenKind.QUOTED_IDENTIFIER, self._quoted_end(start, start, '"', backslash_escapes=False)
         if char == "$":
             if following.isdigit():
                 end = start + 1
@@ -137,19 +137,19 @@ class _Scanner:
         lowered = self.sql[start : start + 3].lower()
         # E'..' (backslash escapes), B'..', X'..', N'..', U&'..' and U&".." are one token each.
         if lowered[:1] == "e" and lowered[1:2] == "'":
-            return TokenKind.STRING, self._quoted_end(start + 1, "'", backslash_escapes=True)
+            return TokenKind.STRING, self._quoted_end(start, start + 1, "'", backslash_escapes=True)
         if lowered[:1] in ("b", "x", "n") and lowered[1:2] == "'":
-            return TokenKind.STRING, self._quoted_end(start + 1, "'", backslash_escapes=False)
+            return TokenKind.STRING, self._quoted_end(start, start + 1, "'", backslash_escapes=False)
         if lowered[:2] == "u&" and lowered[2:3] in ("'", '"'):
             quote = lowered[2]
             kind = TokenKind.STRING if quote == "'" else TokenKind.QUOTED_IDENTIFIER
-            return kind, self._quoted_end(start + 2, quote, backslash_escapes=False)
+            return kind, self._quoted_end(start, start + 2, quote, backslash_escapes=False)
         end = start + 1
         while end < self.length and _is_identifier_part(self.sql[end]):
             end += 1
         return TokenKind.WORD, end
 
-    def _quoted_end(self, opening: int, quote: str, *, backslash_escapes: bool) -> int:
+    def _quoted_end(self, token_start: int, opening: int, quote: str, *, backslash_escapes: bool) -> int:
         position = opening + 1
         while position < self.length:
             char = self.sql[position]
@@ -163,7 +163,7 @@ class _Scanner:
                 return position + 1
             position += 1
         what = "quoted identifier" if quote == '"' else "string literal"
-        raise SQLLexError(f"unterminated {what}", opening)
+        raise SQLLexError(f"unterminated {what}", token_start)
 
     def _block_comment_end(self, start: int) -> int:
         depth, position = 0, start
