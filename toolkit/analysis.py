@@ -6,20 +6,23 @@ import ast
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 
 import libcst as cst
 from libcst.metadata import ParentNodeProvider, PositionProvider
 
 from sqlasync.codemods.family import Family, FileContext
+from sqlasync.codemods.progress import MigratedConstructs
+from sqlasync.codemods.registry import RULES
 from sqlasync.codemods.rule import Match
 
 from .config import Config
 from .findings import Finding, fingerprint
-from .problems import PARSE_ERROR, UNREADABLE
+from .problems import PARSE_ERROR, PROBLEMS, UNREADABLE
 from .selection import Selection
 from .source import looks_binary
+from .suppressions import Suppressions, parse_suppressions
 
 _WHITESPACE = re.compile(r"\s+")
 
@@ -33,6 +36,25 @@ class FileResult:
     path: str
     findings: list[Finding] = field(default_factory=list)
     parsed: bool = False
+    # Silenced by `# sqlasync: ignore` comments; kept for --show-suppressed and the reports.
+    suppressed: list[Finding] = field(default_factory=list)
+    # Migrated constructs by name (codemods/progress.py): the other side of the progress numbers.
+    migrated: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    def selected(self, selection: Selection) -> FileResult:
+        return replace(self, findings=[f for f in self.findings if f.code in selection],
+                       suppressed=[f for f in self.suppressed if f.code in selection])
+
+    def to_dict(self) -> dict:
+        return {"path": self.path, "findings": [f.to_dict() for f in self.findings], "parsed": self.parsed,
+                "suppressed": [f.to_dict() for f in self.suppressed], "migrated": self.migrated,
+                "warnings": self.warnings}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> FileResult:
+        return cls(data["path"], [Finding.from_dict(f) for f in data["findings"]], data["parsed"],
+                   [Finding.from_dict(f) for f in data["suppressed"]], data["migrated"], data["warnings"])
 
 
 def parse(source: bytes, path: str) -> cst.Module | Finding:
@@ -63,18 +85,27 @@ def problem(code: str, path: str, message: str, line: int, column: int) -> Findi
                    fingerprint(code, message, "", 0), reason="the file was not checked")
 
 
-def recognise(context: FileContext, families: Sequence[Family]) -> list[Match]:
+def recognise(context: FileContext, families: Sequence[Family],
+              observers: Sequence[cst.BatchableCSTVisitor] = ()) -> list[Match]:
     recognisers = [family.recogniser(context) for family in families]
-    context.wrapper.visit_batched(recognisers)
+    context.wrapper.visit_batched([*recognisers, *observers])
     return [match for recogniser in recognisers for match in recogniser.matches]
 
 
 def analyse(source: bytes, path: str, config: Config, families: Sequence[Family], target: str) -> FileResult:
+    suppressions = parse_suppressions(source, path, {*RULES, *PROBLEMS, *(r.code for f in families for r in f.rules)})
     parsed = parse(source, path)
     if isinstance(parsed, Finding):
-        return FileResult(path, [parsed])
+        return _result(path, [parsed], suppressions)
     context = FileContext(PurePosixPath(path), config, cst.MetadataWrapper(parsed, unsafe_skip_copy=True), target)
-    return FileResult(path, to_findings(context, recognise(context, families)), parsed=True)
+    progress = MigratedConstructs(context)
+    findings = to_findings(context, recognise(context, families, [progress]))
+    return _result(path, findings, suppressions, parsed=True, migrated=dict(sorted(progress.counts.items())))
+
+
+def _result(path: str, findings: list[Finding], suppressions: Suppressions, **details) -> FileResult:
+    kept, suppressed = suppressions.split(findings)
+    return FileResult(path, kept, suppressed=suppressed, warnings=suppressions.warnings, **details)
 
 
 def to_findings(context: FileContext, matches: list[Match]) -> list[Finding]:

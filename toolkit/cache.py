@@ -9,13 +9,16 @@ import tempfile
 from pathlib import Path
 
 from . import __version__
-from .findings import Finding
+from .analysis import FileResult
+
+# Bumped whenever the stored FileResult layout changes, so old entries are never misread.
+RESULT_FORMAT = 2
 
 
 class ResultCache:
     def __init__(self, folder: Path, salt: str) -> None:
         self.folder = folder
-        self.salt = f"{__version__}\0{salt}"
+        self.salt = f"{__version__}\0{RESULT_FORMAT}\0{salt}"
 
     def key(self, path: str, source: bytes) -> str:
         digest = hashlib.sha256(self.salt.encode())
@@ -27,20 +30,20 @@ class ResultCache:
     def _file(self, key: str) -> Path:
         return self.folder / key[:2] / f"{key[2:]}.json"
 
-    def get(self, key: str) -> list[Finding] | None:
+    def get(self, key: str) -> FileResult | None:
         try:
             data = json.loads(self._file(key).read_text(encoding="utf-8"))
-            return [Finding.from_dict(item) for item in data]
-        except (OSError, ValueError, TypeError):
+            return FileResult.from_dict(data)
+        except (OSError, ValueError, TypeError, KeyError):
             return None
 
-    def put(self, key: str, findings: list[Finding]) -> None:
+    def put(self, key: str, result: FileResult) -> None:
         target = self._file(key)
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump([f.to_dict() for f in findings], handle)
+                json.dump(result.to_dict(), handle)
             os.replace(tmp, target)
         except OSError:
             pass  # a cache that cannot be written only costs speed

@@ -11,8 +11,9 @@ from .config import Config
 
 
 class Prefilter:
-    def __init__(self, config: Config, families: Sequence[Family]) -> None:
-        groups = [group for family in families for group in family.triggers(config)]
+    def __init__(self, config: Config, families: Sequence[Family],
+                 extra: Sequence[tuple[bytes, ...]] = ()) -> None:
+        groups = [*(group for family in families for group in family.triggers(config)), *extra]
         self._groups = [[re.compile(pattern) for pattern in group] for group in groups]
 
     def may_match(self, source: bytes) -> bool:

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
+from sqlasync.codemods import progress
 from sqlasync.codemods.family import Family
 from sqlasync.codemods.registry import FAMILIES
 
@@ -62,16 +63,17 @@ def _read(file: SourceFile) -> bytes | Finding:
 
 def check(files: list[SourceFile], options: Options) -> CheckOutcome:
     cache = ResultCache(options.config.root / options.config.cache_dir, options.config.fingerprint() + options.target)
-    prefilter = Prefilter(options.config, options.active_families)
-    results: dict[str, list[Finding]] = {}
+    # Files holding only migrated code must be parsed too: they are half of the progress numbers.
+    prefilter = Prefilter(options.config, options.active_families, progress.triggers(options.config))
+    results: dict[str, FileResult] = {}
     pending: list[tuple[str, bytes, str]] = []
     for file in files:
         content = _read(file)
         if isinstance(content, Finding):
-            results[file.display] = [content]
+            results[file.display] = FileResult(file.display, [content])
             continue
         if options.use_prefilter and not prefilter.may_match(content):
-            results[file.display] = []
+            results[file.display] = FileResult(file.display)
             continue
         key = cache.key(file.display, content)
         cached = cache.get(key) if options.use_cache else None
@@ -80,15 +82,12 @@ def check(files: list[SourceFile], options: Options) -> CheckOutcome:
         else:
             pending.append((file.display, content, key))
     for (display, _, key), result in zip(pending, _map(_analyse_job, [(d, c) for d, c, _ in pending], options)):
-        results[display] = result.findings
+        results[display] = result
         if options.use_cache:
-            cache.put(key, result.findings)
+            cache.put(key, result)
     if options.use_cache and pending:
         cache.ensure_ignored()
-    selected = [
-        FileResult(path, [f for f in findings if f.code in options.selection])
-        for path, findings in sorted(results.items())
-    ]
+    selected = [results[path].selected(options.selection) for path in sorted(results)]
     return CheckOutcome(selected, files_scanned=len(files))
 
 
