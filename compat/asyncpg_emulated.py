@@ -52,6 +52,12 @@ def _paramstyle_for(dialect_name: str) -> _Paramstyle:
     return _Paramstyle.NAMED if dialect_name == "sqlite" else _Paramstyle.PYFORMAT
 
 
+# Drivers only count rows for statements that *start* with INSERT/UPDATE/DELETE;
+# for `WITH ... DELETE` the database itself still knows.
+_CHANGES_QUERIES = {"sqlite": "SELECT changes()", "mysql": "SELECT ROW_COUNT()", "mariadb": "SELECT ROW_COUNT()"}
+_WRITE_TAGS = frozenset({"INSERT", "UPDATE", "DELETE"})
+
+
 _ROW_COUNT_COMMANDS = frozenset({"UPDATE", "DELETE", "SELECT", "MERGE", "FETCH", "MOVE", "COPY"})
 _DML_VERBS = frozenset({"SELECT", "INSERT", "UPDATE", "DELETE", "MERGE", "VALUES", "TABLE"})
 _DDL_VERBS = frozenset({"CREATE", "DROP", "ALTER"})
@@ -145,9 +151,10 @@ def _records(result: CursorResult[Any], limit: int | None = None) -> list[Record
 class _SQLAlchemyExecutor:
     """asyncpg's query methods implemented on one pooled ``AsyncConnection``."""
 
-    def __init__(self, connection: AsyncConnection, style: _Paramstyle) -> None:
+    def __init__(self, connection: AsyncConnection, dialect_name: str) -> None:
         self.connection: AsyncConnection | None = connection
-        self.style = style
+        self.style = _paramstyle_for(dialect_name)
+        self._changes_query = _CHANGES_QUERIES.get(dialect_name)
         self.transactions: list[EmulatedTransaction] = []
         self._savepoint_numbers = itertools.count(1)
 
@@ -187,9 +194,11 @@ class _SQLAlchemyExecutor:
         if result.returns_rows:
             row_count = len(result.fetchall())
         else:
-            row_count = max(result.rowcount, 0)
+            row_count = result.rowcount
         result.close()
-        return _status(statement.tag, row_count)
+        if row_count < 0 and statement.tag in _WRITE_TAGS and self._changes_query:
+            row_count = (await self.live().exec_driver_sql(self._changes_query)).scalar_one()
+        return _status(statement.tag, max(row_count, 0))
 
     async def execute(self, query: str, *args: Any, timeout: float | None = None) -> str:
         async def run() -> str:
@@ -335,7 +344,6 @@ class EmulatedBackend:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
-        self._style = _paramstyle_for(engine.dialect.name)
 
     async def checkout(self) -> EmulatedAsyncpgConnection:
         connection = await self._engine.connect()
@@ -344,7 +352,7 @@ class EmulatedBackend:
         except BaseException:
             await connection.close()
             raise
-        return EmulatedAsyncpgConnection(_SQLAlchemyExecutor(connection, self._style))
+        return EmulatedAsyncpgConnection(_SQLAlchemyExecutor(connection, self._engine.dialect.name))
 
     async def checkin(self, facade: EmulatedAsyncpgConnection) -> None:
         executor = facade._target()
