@@ -221,6 +221,11 @@ class _SQLAlchemyExecutor:
     async def run_control(self, sql: str) -> None:
         await self.live().exec_driver_sql(sql)
 
+    def lost_connection(self) -> bool:
+        """SQLAlchemy invalidated the connection (e.g. a query was cancelled): the database already discarded
+        its transaction, and nothing more can be sent on it."""
+        return self.live().invalidated
+
     def next_savepoint_name(self) -> str:
         return f"sqlasync_savepoint_{next(self._savepoint_numbers)}"
 
@@ -274,6 +279,8 @@ class EmulatedTransaction:
         # Popped first: whatever happens to ROLLBACK, this transaction is over.
         self._executor.transactions.pop()
         self._state = _TransactionState.ROLLED_BACK
+        if self._executor.lost_connection():
+            return
         if self._savepoint is None:
             await self._executor.run_control("ROLLBACK")
         else:
@@ -358,7 +365,7 @@ class EmulatedBackend:
         executor = facade._target()
         connection, executor.connection = executor.live(), None
         try:
-            if executor.transactions:
+            if executor.transactions and not connection.invalidated:
                 executor.transactions.clear()
                 await connection.exec_driver_sql("ROLLBACK")
         finally:
