@@ -127,13 +127,7 @@ class ReceiverEvidence:
         self._module_factories = self._collect_module_factories()
         self._self_attributes = self._collect_self_attributes()
         self._in_progress: set[int] = set()
-        self.imports_asyncpg = any(
-            dotted_name(alias.name).split(".")[0] == "asyncpg"
-            for node in m.findall(self.module, m.Import()) for alias in node.names
-        ) or any(
-            node.module is not None and dotted_name(node.module).split(".")[0] == "asyncpg"
-            for node in m.findall(self.module, m.ImportFrom())
-        )
+        self.imports_asyncpg = any(_imports_asyncpg(node) for node in self.parents)
 
     # -- public API ---------------------------------------------------------------------------
     def session(self, expr: cst.BaseExpression, *, strong_name: bool = True) -> Evidence | None:
@@ -458,14 +452,17 @@ class ReceiverEvidence:
         return None
 
     def _collect_self_attributes(self) -> dict[tuple[int, str], cst.BaseExpression]:
+        """`self.x = value` in any method, keyed by (class, x); the first assignment wins."""
+        # The parent map already holds every node: scanning it is much cheaper than another visitor pass.
         stored: dict[tuple[int, str], cst.BaseExpression] = {}
-        matcher = m.Assign(targets=[m.AssignTarget(target=m.Attribute(value=m.Name("self")))])
-        for cls in m.findall(self.module, m.ClassDef()):
-            for assign in m.findall(cls, matcher):
-                target = assign.targets[0].target
-                owner = self.enclosing(assign, cst.ClassDef)
-                if owner is cls:
-                    stored.setdefault((id(cls), target.attr.value), assign.value)
+        for node in self.parents:
+            if not (isinstance(node, cst.Assign) and len(node.targets) == 1):
+                continue
+            target = node.targets[0].target
+            if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and target.value.value == "self":
+                owner = self.enclosing(node, cst.ClassDef)
+                if owner is not None:
+                    stored.setdefault((id(owner), target.attr.value), node.value)
         return stored
 
     def enclosing(self, node: cst.CSTNode, kind: type) -> cst.CSTNode | None:
@@ -473,6 +470,14 @@ class ReceiverEvidence:
         while current is not None and not isinstance(current, kind):
             current = self.parents.get(current)
         return current
+
+
+def _imports_asyncpg(node: cst.CSTNode) -> bool:
+    if isinstance(node, cst.Import):
+        return any((dotted_name(alias.name) or "").split(".")[0] == "asyncpg" for alias in node.names)
+    if isinstance(node, cst.ImportFrom) and node.module is not None and not node.relative:
+        return (dotted_name(node.module) or "").split(".")[0] == "asyncpg"
+    return False
 
 
 def _has_dollar_params(sql: cst.BaseExpression | None) -> bool:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 import libcst as cst
-from libcst.metadata import ParentNodeProvider, PositionProvider, QualifiedNameProvider, ScopeProvider
+from libcst.metadata import ParentNodeProvider, QualifiedNameProvider, ScopeProvider
 
 from sqlasync.config import Config
 
@@ -41,17 +41,16 @@ class FileContext:
 class Recogniser(cst.BatchableCSTVisitor):
     """Base of every family's recogniser: collects `Match`es while visiting one file."""
 
-    METADATA_DEPENDENCIES = (ScopeProvider, QualifiedNameProvider, ParentNodeProvider, PositionProvider)
+    # Positions are resolved later, only for files that have matches.
+    METADATA_DEPENDENCIES = (ScopeProvider, QualifiedNameProvider, ParentNodeProvider)
     rules: dict[str, Rule] = {}
 
     def __init__(self, context: FileContext) -> None:
         super().__init__()
         self.context = context
+        # An attribute, not a property: libcst's batched visitor inspects every member of a visitor.
+        self.evidence: ReceiverEvidence = context.evidence
         self.matches: list[Match] = []
-
-    @property
-    def evidence(self) -> ReceiverEvidence:
-        return self.context.evidence
 
     def report(self, code: str, node: cst.CSTNode, message: str, *, fixable: bool = False,
                reason: str | None = None, data: object = None) -> None:

@@ -109,6 +109,8 @@ def _result(path: str, findings: list[Finding], suppressions: Suppressions, **de
 
 
 def to_findings(context: FileContext, matches: list[Match]) -> list[Finding]:
+    if not matches:
+        return []
     positions = context.wrapper.resolve(PositionProvider)
     parents = context.wrapper.resolve(ParentNodeProvider)
     occurrences: Counter[tuple[str, str, str]] = Counter()

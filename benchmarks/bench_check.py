@@ -1,0 +1,124 @@
+"""Throughput of `sqlasync check` on a generated repository.
+
+Prints files/s and lines/s for cold (no cache) and warm (cache) runs, with 1 and 2 jobs, with the
+prefilter disabled, and `ruff check` on the same tree when ruff is installed, as a reference.
+
+    python benchmarks/bench_check.py                 # ~5,000 files / ~500k lines
+    python benchmarks/bench_check.py --files 500     # quicker
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+LEGACY_FUNCTION = '''
+
+def get_{name}_{i}(db: Session, item_id: int):
+    item = db.query({model}).filter({model}.id == item_id).first()
+    if item is None:
+        return None
+    item.touched = True
+    db.commit()
+    db.refresh(item)
+    return item
+
+
+def list_{name}_{i}(db: Session, skip: int = 0, limit: int = 50):
+    return db.query({model}).order_by({model}.id).offset(skip).limit(limit).all()
+'''
+CLEAN_FUNCTION = '''
+
+def compute_{name}_{i}(values: list[int], factor: float = 1.5) -> dict[str, float]:
+    """Summarise a list of values."""
+    total = 0.0
+    for position, value in enumerate(values):
+        if value % 2:
+            total += value * factor
+        else:
+            total -= position / (value + 1)
+    result = {{"total": total, "count": float(len(values))}}
+    result["mean"] = total / max(1, len(values))
+    return result
+
+
+class {cls}{i}:
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.items: list[str] = []
+
+    def add(self, item: str) -> None:
+        self.items.append(item.strip().lower())
+'''
+HEADER_LEGACY = "from sqlalchemy.orm import Session\n\nfrom app.models import Job, Clip, User\n"
+HEADER_CLEAN = "from __future__ import annotations\n\nimport math\nimport os\n"
+
+
+def generate(root: Path, files: int, legacy_share: float, seed: int = 7) -> int:
+    rng = random.Random(seed)
+    lines = 0
+    for index in range(files):
+        package = root / f"pkg{index % 50:02}"
+        package.mkdir(parents=True, exist_ok=True)
+        legacy = rng.random() < legacy_share
+        parts = [HEADER_LEGACY if legacy else HEADER_CLEAN]
+        for i in range(4):
+            if legacy and i % 2 == 0:
+                parts.append(LEGACY_FUNCTION.format(name=f"m{index}", i=i, model=rng.choice(["Job", "Clip", "User"])))
+            else:
+                parts.append(CLEAN_FUNCTION.format(name=f"m{index}", i=i, cls=f"Helper{index}_"))
+        text = "".join(parts)
+        (package / f"module_{index:05}.py").write_text(text)
+        lines += text.count("\n")
+    (root / "pyproject.toml").write_text("[tool.sqlasync]\n")
+    return lines
+
+
+def timed(command: list[str], cwd: Path) -> float:
+    start = time.perf_counter()
+    result = subprocess.run(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    elapsed = time.perf_counter() - start
+    if result.returncode not in (0, 1):
+        raise SystemExit(f"{' '.join(command)} failed: {result.stderr}")
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--files", type=int, default=5000)
+    parser.add_argument("--legacy-share", type=float, default=0.2, help="fraction of files with legacy code")
+    parser.add_argument("--keep", type=Path, help="generate into this folder and keep it")
+    args = parser.parse_args()
+
+    root = args.keep or Path(tempfile.mkdtemp(prefix="sqlasync-bench-"))
+    try:
+        lines = generate(root, args.files, args.legacy_share)
+        print(f"tree: {args.files} files, {lines} lines, {args.legacy_share:.0%} with legacy code ({root})")
+        check = [sys.executable, "-m", "sqlasync", "check", ".", "--format", "json", "--exit-zero"]
+        runs = [
+            ("cold, -j 1", [*check, "--no-cache", "-j", "1"], False),
+            ("cold, -j 2", [*check, "--no-cache", "-j", "2"], False),
+            ("warm, -j 2", [*check, "-j", "2"], True),
+            ("cold, -j 2, no prefilter", [*check, "--no-cache", "--no-prefilter", "-j", "2"], False),
+        ]
+        if shutil.which("ruff"):
+            runs.append(("ruff check (reference)", ["ruff", "check", "--no-cache", "--exit-zero", "--quiet", "."], False))
+        print(f"{'run':<28}{'seconds':>10}{'files/s':>12}{'lines/s':>12}")
+        for label, command, needs_warm_cache in runs:
+            if needs_warm_cache:
+                timed(command, root)
+            elapsed = timed(command, root)
+            print(f"{label:<28}{elapsed:>10.2f}{args.files / elapsed:>12,.0f}{lines / elapsed:>12,.0f}")
+    finally:
+        if args.keep is None:
+            shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
