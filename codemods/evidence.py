@@ -140,14 +140,21 @@ class ReceiverEvidence:
             return found
         return None
 
-    def asyncpg(self, expr: cst.BaseExpression, *, sql: cst.BaseExpression | None = None) -> Evidence | None:
-        """Evidence that `expr` is an asyncpg pool or connection."""
+    def asyncpg(self, expr: cst.BaseExpression, *, sql: cst.BaseExpression | None = None,
+                fetch_method: bool = False) -> Evidence | None:
+        """Evidence that `expr` is an asyncpg pool or connection.
+
+        A receiver known only by its name counts when the file imports asyncpg, when the SQL uses
+        asyncpg's `$n` placeholders, or when an asyncpg-only method (`fetch*`) is given literal SQL.
+        """
         found = self._evidence(expr, asyncpg=True)
-        if isinstance(found, Evidence) and found.is_asyncpg:
-            if found.name_only and not (self.imports_asyncpg or _has_dollar_params(sql)):
-                return None
-            return found
-        return None
+        if not (isinstance(found, Evidence) and found.is_asyncpg):
+            return None
+        if found.name_only and not (
+            self.imports_asyncpg or _has_dollar_params(sql) or (fetch_method and _is_literal_sql(sql))
+        ):
+            return None
+        return found
 
     def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
         return self.parents.get(node)
@@ -478,6 +485,14 @@ def _imports_asyncpg(node: cst.CSTNode) -> bool:
     if isinstance(node, cst.ImportFrom) and node.module is not None and not node.relative:
         return (dotted_name(node.module) or "").split(".")[0] == "asyncpg"
     return False
+
+
+_SQL_START = re.compile(r"(?is)^\s*(?:select|insert|update|delete|with|values)\b")
+
+
+def _is_literal_sql(sql: cst.BaseExpression | None) -> bool:
+    text = string_value(sql) if sql is not None else None
+    return bool(text and _SQL_START.match(text))
 
 
 def _has_dollar_params(sql: cst.BaseExpression | None) -> bool:

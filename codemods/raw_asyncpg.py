@@ -88,7 +88,7 @@ class RawAsyncpgRecogniser(Recogniser):
                 self.report("R104", node, f"`{dotted_name(func.value)}.transaction()` is an asyncpg transaction "
                             f"({evidence.describe()})", reason=NO_REWRITE_YET)
         elif method in QUERY_METHODS:
-            evidence = self.evidence.asyncpg(func.value, sql=sql)
+            evidence = self.evidence.asyncpg(func.value, sql=sql, fetch_method=method.startswith("fetch"))
             if evidence is not None and self.evidence.session(func.value) is None:
                 self.report("R103", node, f"`{dotted_name(func.value)}.{method}()` runs raw asyncpg SQL "
                             f"({evidence.describe()})", reason=NO_REWRITE_YET)
