@@ -143,18 +143,15 @@ class MigratedConstructs(cst.BatchableCSTVisitor):
         return bool(names & ASYNC_SESSION_TYPES) or (not names and dotted_name(part) == "AsyncSession")
 
     def _depends(self, param: cst.Param) -> bool:
-        """`= Depends(get_db)` as a default, or `Annotated[AsyncSession, Depends(get_db)]`."""
+        """`= Depends(...)` as a default, or `Annotated[AsyncSession, Depends(...)]`."""
         candidates = [param.default] if param.default is not None else []
         annotation = param.annotation.annotation
         if isinstance(annotation, cst.Subscript) and (dotted_name(annotation.value) or "").endswith("Annotated"):
             candidates.extend(element.slice.value for element in annotation.slice[1:]
                               if isinstance(element.slice, cst.Index))
-        for candidate in candidates:
-            if isinstance(candidate, cst.Call) and (dotted_name(candidate.func) or "").split(".")[-1] == "Depends":
-                target = dotted_name(candidate.args[0].value) if candidate.args else None
-                if target and target.split(".")[-1] in self.context.config.get_db_names:
-                    return True
-        return False
+        # With an AsyncSession annotation any provider counts: `get_async_db` is as migrated as `get_db`.
+        return any(isinstance(c, cst.Call) and (dotted_name(c.func) or "").split(".")[-1] == "Depends"
+                   for c in candidates)
 
 
 def _async_or_unknown(evidence: Evidence | None) -> bool:

@@ -1,4 +1,4 @@
-"""The `sqlasync` command line: check, migrate, rules, explain."""
+"""The `sqlasync` command line: check, migrate, rules, explain, report."""
 
 from __future__ import annotations
 
@@ -15,12 +15,19 @@ from rich.console import Console
 from sqlasync.codemods.registry import FAMILIES, RULES
 
 from . import __version__
+from .check_command import (
+    ReportingError,
+    add_check_arguments,
+    add_report_command,
+    run_check_command,
+    run_report_command,
+)
 from .config import TARGETS, ConfigError, load_config
 from .diffs import unified_diff
 from .discovery import DiscoveryError, discover
-from .output import render_json, render_text
 from .problems import PROBLEMS
-from .runner import Options, check, migrate_files
+from .report.rule_help import rule_markdown
+from .runner import Options, migrate_files
 from .selection import Selection, SelectionError, parse_selectors
 from .source import atomic_write
 
@@ -48,9 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     check_parser = commands.add_parser("check", help="report legacy database access")
     _common(check_parser)
-    check_parser.add_argument("--format", choices=("text", "json"), default="text")
-    check_parser.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
-    check_parser.add_argument("--statistics", action="store_true", help="counts per rule instead of one line per site")
+    add_check_arguments(check_parser)
     check_parser.add_argument("--no-prefilter", action="store_true", help="parse every file (slower; finds syntax errors everywhere)")
 
     migrate_parser = commands.add_parser("migrate", help="rewrite legacy database access")
@@ -64,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     rules_parser.add_argument("--format", choices=("text", "json"), default="text")
     explain_parser = commands.add_parser("explain", help="print a rule's documentation")
     explain_parser.add_argument("code")
+    add_report_command(commands)
     return parser
 
 
@@ -78,11 +84,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _rules(args, console)
         if args.command == "explain":
             return _explain(args.code, console)
+        if args.command == "report":
+            return run_report_command(args, console, errors)
         options, files = _prepare(args)
         if args.command == "check":
-            return _check(args, options, files, console)
+            return run_check_command(args, options, files, console, errors)
         return _migrate(args, options, files, console)
-    except (ConfigError, DiscoveryError, SelectionError, UsageError) as exc:
+    except (ConfigError, DiscoveryError, SelectionError, UsageError, ReportingError) as exc:
         errors.print(f"sqlasync: error: {exc}", markup=False)
         return EXIT_ERROR
 
@@ -99,15 +107,6 @@ def _prepare(args: argparse.Namespace):
     options = Options(config, selection, config.target, args.jobs, not args.no_cache,
                       not getattr(args, "no_prefilter", False))
     return options, discover(args.paths, config)
-
-
-def _check(args, options: Options, files, console: Console) -> int:
-    outcome = check(files, options)
-    if args.format == "json":
-        sys.stdout.write(render_json(outcome))
-    else:
-        render_text(outcome, console, args.statistics, {c: r.summary for c, r in ALL_RULES.items()})
-    return EXIT_CLEAN if args.exit_zero or not outcome.findings else EXIT_PENDING
 
 
 def _migrate(args, options: Options, files, console: Console) -> int:
@@ -193,12 +192,6 @@ def _explain(code: str, console: Console) -> int:
     rule = ALL_RULES.get(code.upper())
     if rule is None:
         raise UsageError(f"unknown rule {code!r} (see `sqlasync rules`)")
-    fix = "yes, `sqlasync migrate` rewrites it" if rule.fixable else "no, it is reported for manual work"
-    text = (
-        f"# {rule.code} {rule.name}\n\n{rule.summary}\n\nFamily: {rule.family}. Fixable: {fix}.\n\n"
-        f"## Why is this bad?\n{rule.why}\n\n"
-        + (f"## What the fix does\n{rule.fix_notes}\n\n" if rule.fix_notes else "")
-        + f"## Example\n```python\n{rule.before}```\n\n## Use instead\n```python\n{rule.after}```\n"
-    )
+    text = rule_markdown(rule)
     sys.stdout.write(text)
     return EXIT_CLEAN

@@ -1,0 +1,76 @@
+"""`--format text`: one line per site for people, and the summary lines."""
+
+from __future__ import annotations
+
+import io
+from collections import Counter
+
+from rich.console import Console
+from rich.table import Table
+
+from sqlasync.codemods.registry import RULES
+
+from ..findings import Finding
+from ..problems import PROBLEMS
+from .model import Report, Site
+from .summary import baseline_line, headline, summary, verdict
+
+
+def text_line(finding: Finding) -> str:
+    return f"{finding.path}:{finding.line}:{finding.column}: {finding.code} {finding.message}"
+
+
+def _site_line(site: Site) -> str:
+    line = text_line(site.finding)
+    if site.runtime:
+        entries = ", ".join(sorted({r.entry for r in site.runtime}))
+        line += f" [seen at runtime: {entries}]"
+    return line
+
+
+def summary_lines(report: Report) -> list[str]:
+    """The short summary: what a terminal shows when the full report goes to --output."""
+    numbers = summary(report)
+    lines = [headline(numbers)]
+    if numbers["baseline"] is not None:
+        lines.append(baseline_line(numbers))
+    if numbers["runtime"] is not None:
+        runtime = numbers["runtime"]
+        lines.append(f"Runtime log: {runtime['seen_at_runtime']} site(s) seen executing, "
+                     f"{runtime['runtime_only']} legacy call site(s) seen only at runtime.")
+    if numbers["suppressed"]:
+        lines.append(f"{numbers['suppressed']} site(s) suppressed by `# sqlasync: ignore` comments.")
+    lines.append(verdict(numbers))
+    return lines
+
+
+def render_text(report: Report, *, statistics: bool = False, show_suppressed: bool = False,
+                width: int | None = 200) -> str:
+    """Under a baseline only new sites are listed: known ones are counted, not repeated on every run."""
+    lines: list[str] = []
+    listed = report.failing
+    if statistics:
+        lines.append(_statistics_table([s.finding for s in listed], width))
+    else:
+        lines.extend(_site_line(site) for site in listed)
+        if show_suppressed:
+            lines.extend(f"{text_line(f)} [suppressed]" for f in report.suppressed)
+    if report.runtime is not None:
+        lines.extend(f"{r.path}:{r.line}: {r.code} seen only at runtime ({r.entry} in {r.function})"
+                     for r in report.runtime.runtime_only)
+    lines.extend(summary_lines(report))
+    return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
+
+
+def _statistics_table(findings: list[Finding], width: int | None) -> str:
+    rules = {**RULES, **PROBLEMS}
+    table = Table(box=None, show_header=True, pad_edge=False)
+    for column in ("count", "code", "fixable", "rule"):
+        table.add_column(column, justify="right" if column == "count" else "left")
+    counts = Counter(f.code for f in findings)
+    fixable = Counter(f.code for f in findings if f.fixable)
+    for code, count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
+        table.add_row(str(count), code, str(fixable[code]), rules[code].summary if code in rules else "")
+    buffer = io.StringIO()
+    Console(file=buffer, width=width, highlight=False, soft_wrap=True, color_system=None).print(table)
+    return buffer.getvalue()
