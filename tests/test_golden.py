@@ -47,3 +47,18 @@ def test_every_family_has_cases_and_look_alikes() -> None:
     for family in FAMILIES:
         assert family.prefix in prefixes_with_cases, f"no golden case for family {family.prefix}"
         assert family.name in negative_families, f"no negative look-alike for family {family.name}"
+
+
+def test_check_over_the_cases_folder_reports_positives_only(capsys, monkeypatch) -> None:
+    import json
+
+    from sqlasync.cli import main
+
+    monkeypatch.chdir(CASES_DIR.parent.parent)
+    main(["check", "tests/cases", "--format", "json", "--no-cache"])
+    flagged = {f["path"] for f in json.loads(capsys.readouterr().out)["findings"]}
+    root = CASES_DIR.parent.parent
+    expected = {c.path.relative_to(root).as_posix() for c in CASES if c.expect}
+    negatives = {p.relative_to(root).as_posix() for p in negative_cases()}
+    assert expected - flagged == set()
+    assert flagged & negatives == set()
