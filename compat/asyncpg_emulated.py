@@ -32,6 +32,7 @@ from typing import Any
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from .concurrency import finish_despite_cancellation
 from .deprecation import report_legacy_access
 from .records import Columns, Record
 from .sql_lexer import ParameterUse, Token, TokenKind, rewrite_parameters, split_statements, tokenize
@@ -364,9 +365,14 @@ class EmulatedBackend:
     async def checkin(self, facade: EmulatedAsyncpgConnection) -> None:
         executor = facade._target()
         connection, executor.connection = executor.live(), None
+        in_transaction = bool(executor.transactions) and not connection.invalidated
+        executor.transactions.clear()
+        await finish_despite_cancellation(self._return(connection, in_transaction))
+
+    @staticmethod
+    async def _return(connection: AsyncConnection, in_transaction: bool) -> None:
         try:
-            if executor.transactions and not connection.invalidated:
-                executor.transactions.clear()
+            if in_transaction:
                 await connection.exec_driver_sql("ROLLBACK")
         finally:
             await connection.close()

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextvars
 import weakref
+from collections.abc import Awaitable
 from typing import Any
 
 from sqlalchemy import event
@@ -72,7 +73,11 @@ async def _use_asyncpg_codecs(driver_connection: Any) -> None:
 
 
 class NativeAsyncpgConnection:
-    """The real ``asyncpg.Connection``; legacy calls are reported, everything else passes through."""
+    """The real ``asyncpg.Connection``; legacy calls are reported, everything else passes through.
+
+    The query methods return asyncpg's own awaitables instead of wrapping them in
+    another coroutine: one frame less per query on the hottest legacy path.
+    """
 
     __slots__ = ("_connection", "_fairy")
 
@@ -87,25 +92,25 @@ class NativeAsyncpgConnection:
             raise asyncpg.InterfaceError("cannot use the connection: it has been released back to the pool")
         return self._connection
 
-    async def fetch(self, query: str, *args: Any, **options: Any) -> list[Any]:
+    def fetch(self, query: str, *args: Any, **options: Any) -> Awaitable[Any]:
         report_legacy_access("Connection.fetch", "R103")
-        return await self._live().fetch(query, *args, **options)
+        return self._live().fetch(query, *args, **options)
 
-    async def fetchrow(self, query: str, *args: Any, **options: Any) -> Any:
+    def fetchrow(self, query: str, *args: Any, **options: Any) -> Awaitable[Any]:
         report_legacy_access("Connection.fetchrow", "R103")
-        return await self._live().fetchrow(query, *args, **options)
+        return self._live().fetchrow(query, *args, **options)
 
-    async def fetchval(self, query: str, *args: Any, **options: Any) -> Any:
+    def fetchval(self, query: str, *args: Any, **options: Any) -> Awaitable[Any]:
         report_legacy_access("Connection.fetchval", "R103")
-        return await self._live().fetchval(query, *args, **options)
+        return self._live().fetchval(query, *args, **options)
 
-    async def execute(self, query: str, *args: Any, **options: Any) -> str:
+    def execute(self, query: str, *args: Any, **options: Any) -> Awaitable[Any]:
         report_legacy_access("Connection.execute", "R103")
-        return await self._live().execute(query, *args, **options)
+        return self._live().execute(query, *args, **options)
 
-    async def executemany(self, command: str, args: Any, **options: Any) -> None:
+    def executemany(self, command: str, args: Any, **options: Any) -> Awaitable[None]:
         report_legacy_access("Connection.executemany", "R103")
-        return await self._live().executemany(command, args, **options)
+        return self._live().executemany(command, args, **options)
 
     def transaction(self, **options: Any) -> Any:
         report_legacy_access("Connection.transaction", "R104")
@@ -144,6 +149,7 @@ class NativeBackend:
         return NativeAsyncpgConnection(fairy)
 
     async def checkin(self, connection: NativeAsyncpgConnection) -> None:
+        """Cancellation-safe without a helper task: an interrupted reset discards the connection, like asyncpg."""
         fairy = connection._fairy
         connection._connection = None
         try:
@@ -151,6 +157,7 @@ class NativeBackend:
         except BaseException:
             await self._discard(fairy)
             raise
+        # Never suspends: the adapted connection has no SQLAlchemy transaction to roll back.
         await greenlet_spawn(fairy.close)
 
     @staticmethod

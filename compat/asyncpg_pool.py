@@ -106,14 +106,15 @@ class LegacyAsyncpgPool:
         checkout.cancel()
         await finish_despite_cancellation(asyncio.wait({checkout}))
         if not checkout.cancelled() and checkout.exception() is None:
-            await finish_despite_cancellation(self._backend.checkin(checkout.result()))
+            await self._backend.checkin(checkout.result())
 
     async def _release(self, connection: Any) -> None:
         if connection not in self._acquired:
             raise FacadeInterfaceError(f"{connection!r} was not acquired from this pool or is already released")
         self._acquired.discard(connection)
         try:
-            await finish_despite_cancellation(self._backend.checkin(connection))
+            # Each backend's checkin returns the connection to the pool even when cancelled midway.
+            await self._backend.checkin(connection)
         finally:
             if not self._acquired and self._all_released is not None:
                 self._all_released.set()

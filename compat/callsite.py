@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from types import FrameType
 
-__all__ = ["CallSite", "find_call_site", "call_site_of_function"]
+__all__ = ["CallSite", "application_frame", "call_site_of_function", "find_call_site", "site_of_frame"]
 
 _COMPAT_PACKAGE = __name__.rpartition(".")[0]
 
@@ -57,7 +57,17 @@ def _is_plumbing(frame: FrameType) -> bool:
     return _module_name(frame).partition(".")[0] in _PLUMBING_ROOTS
 
 
-def _site(frame: FrameType) -> CallSite:
+def application_frame() -> FrameType | None:
+    """The innermost frame above compat that is neither compat nor plumbing, if any."""
+    frame: FrameType | None = sys._getframe(1)
+    while frame is not None:
+        if not _is_compat(frame) and not _is_plumbing(frame):
+            return frame
+        frame = frame.f_back
+    return None
+
+
+def site_of_frame(frame: FrameType) -> CallSite:
     code = frame.f_code
     return CallSite(os.path.abspath(code.co_filename), frame.f_lineno, code.co_name, _module_name(frame) or None)
 
@@ -68,22 +78,19 @@ def find_call_site(fallback: Callable[[], CallSite | None] | None = None) -> Cal
     Order of preference: an application frame; else ``fallback()`` (e.g. the
     current route's endpoint); else the first frame outside compat.
     """
-    frame: FrameType | None = sys._getframe(1)
-    first_outside_compat: FrameType | None = None
-    while frame is not None:
-        if not _is_compat(frame):
-            if first_outside_compat is None:
-                first_outside_compat = frame
-            if not _is_plumbing(frame):
-                return _site(frame)
-        frame = frame.f_back
+    frame = application_frame()
+    if frame is not None:
+        return site_of_frame(frame)
     if fallback is not None:
         site = fallback()
         if site is not None:
             return site
-    if first_outside_compat is None:
+    frame = sys._getframe(1)
+    while frame is not None and _is_compat(frame):
+        frame = frame.f_back
+    if frame is None:
         raise RuntimeError("compat was entered without any caller frame")
-    return _site(first_outside_compat)
+    return site_of_frame(frame)
 
 
 def call_site_of_function(function: object) -> CallSite | None:

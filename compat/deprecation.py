@@ -13,8 +13,9 @@ from __future__ import annotations
 import threading
 import warnings
 from collections.abc import Callable
+from types import CodeType
 
-from .callsite import CallSite, find_call_site
+from .callsite import CallSite, application_frame, find_call_site, site_of_frame
 from .runtime_log import CallRecord, append_record
 
 __all__ = ["LegacyDatabaseAccessWarning", "report_legacy_access"]
@@ -35,6 +36,7 @@ class LegacyDatabaseAccessWarning(DeprecationWarning):
 
 
 _seen: set[tuple[str, str, int]] = set()
+_seen_frames: set[tuple[str, CodeType, int]] = set()
 _seen_lock = threading.Lock()
 
 
@@ -46,11 +48,20 @@ def report_legacy_access(
     fallback: Callable[[], CallSite | None] | None = None,
 ) -> None:
     """Warn and log once for the application line that called ``entry``."""
-    site = find_call_site(fallback)
+    frame = application_frame()
+    if frame is not None:
+        # Hot path for a call site already reported: no path normalisation, no allocation beyond the key.
+        fast_key = (entry, frame.f_code, frame.f_lineno)
+        if fast_key in _seen_frames:
+            return
+        site = site_of_frame(frame)
+    else:
+        fast_key = None
+        site = find_call_site(fallback)
     key = (entry, site.path, site.line)
-    if key in _seen:
-        return
     with _seen_lock:
+        if fast_key is not None:
+            _seen_frames.add(fast_key)
         if key in _seen:
             return
         _seen.add(key)
