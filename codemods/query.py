@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import libcst as cst
+from libcst.metadata import Assignment
 
-from .family import NO_REWRITE_YET, Family, Recogniser
+from .evidence import metadata_value
+from .family import Family, Recogniser
+from .query_chain import Unsupported
+from .query_flow import FlowAnalysis
+from .query_plan import Planner
+from .query_rewrite import rewrite
 from .rule import Rule
 
 SESSION_QUERY = Rule(
@@ -22,12 +26,54 @@ SESSION_QUERY = Rule(
         "several rows, and `filter_by()` after a `join()` binds to the join target."
     ),
     before=(
-        "def get_job(db: Session, job_id: str):\n"
+        "from app.models import Job\n"
+        "\n"
+        "\n"
+        "async def get_job(db, job_id: str):\n"
         "    return db.query(Job).filter(Job.job_id == job_id).first()\n"
     ),
     after=(
-        "async def get_job(db: AsyncSession, job_id: str):\n"
+        "from app.models import Job\n"
+        "from sqlalchemy import select\n"
+        "\n"
+        "\n"
+        "async def get_job(db, job_id: str):\n"
         "    return (await db.scalars(select(Job).where(Job.job_id == job_id).limit(1))).first()\n"
+    ),
+    fixable=True,
+    fix_notes=(
+        "The chain becomes one `select()` statement run by the same session. `--target async` awaits the "
+        "session call and converts chains inside `async def` only (elsewhere the finding says why; the S rules "
+        "make functions and sessions async); `--target sync` writes the same code without `await`.\n"
+        "Terminals, one idiom each (`db.scalars` when the query selects one mapped class, `db.execute` and rows "
+        "otherwise, so tuple unpacking and `row.name` keep working):\n"
+        "  all() / list(q)   (await db.scalars(stmt)).all()\n"
+        "  first()           (await db.scalars(stmt.limit(1))).first()\n"
+        "  one(), one_or_none()   (await db.scalars(stmt)).one() / .one_or_none()\n"
+        "  scalar()          (await db.execute(stmt)).scalar_one_or_none()  (None for no row, "
+        "MultipleResultsFound for several, like Query.scalar)\n"
+        "  count()           await db.scalar(select(func.count()).select_from(stmt.subquery())); "
+        "`select(func.count()).select_from(Model).where(...)` only when nothing but criteria is applied to one "
+        "mapped class\n"
+        "  get(pk)           await db.get(Model, pk)  (`options()` become `options=[...]`)\n"
+        "  for x in q        for x in await db.scalars(stmt)\n"
+        "  q[i], q[a:b]      (await db.scalars(stmt.offset(i).limit(1))).all()[0], ...limit/offset/slice....all()\n"
+        "  exists(), subquery(), cte(), scalar_subquery(), label(), .statement   the same on the select\n"
+        "  update(values, synchronize_session=s)   (await db.execute(update(M).where(...).values(values)"
+        ".execution_options(synchronize_session=s))).rowcount; delete() likewise\n"
+        "Steps keep their names except filter -> where, filter_by(k=v) -> where(Entity.k == v) bound to the "
+        "entity the legacy call meant (the last join target, else the queried class; SQLAlchemy 2.1's "
+        "`filter_by` searches every FROM entity), with_entities -> with_only_columns, populate_existing() -> "
+        "execution_options(populate_existing=True). `.unique()` goes before the terminal wherever the legacy "
+        "Query de-duplicated ORM entities and duplicates are possible (joins, joined eager loads, columns of "
+        "other classes in the criteria).\n"
+        "A query kept in a local variable (`q = db.query(X)`, `if f: q = q.filter(...)`, `return q.all()`) is "
+        "converted when every binding and every use is in that function. Left alone, with the reason: queries "
+        "returned from or passed to other functions, `from_self()`, `yield_per()`, set operations, methods of "
+        "Query subclasses, 1.x `join()` forms, `filter_by()` whose entity is not named in the source.\n"
+        "Known differences: a slice whose bounds are variables that turn out negative or reversed at run time "
+        "(the legacy Query raised IndexError or returned []); `.unique()` on rows holding unhashable values "
+        "(JSON) raises where the legacy Query fell back to identity."
     ),
 )
 MODEL_QUERY = Rule(
@@ -52,33 +98,21 @@ QUERY_METHODS = frozenset(
 )
 
 
-@dataclass(frozen=True)
-class QueryStep:
-    name: str
-    call: cst.Call | None
-
-
-@dataclass(frozen=True)
-class QueryChain:
-    """`session.query(entities)` followed by steps; the outermost node is what a rewrite replaces."""
-
-    session: cst.BaseExpression
-    query_call: cst.Call
-    steps: tuple[QueryStep, ...]
-    outer: cst.BaseExpression
-
-    def describe(self) -> str:
-        session = cst.Module([]).code_for_node(self.session)
-        head = f"{session}.query(...)"
-        if not self.steps:
-            return head
-        last = self.steps[-1]
-        tail = f"{last.name}()" if last.call is not None else last.name
-        return f"{head}...{tail}" if len(self.steps) > 1 else f"{head}.{tail}"
-
-
 class QueryRecogniser(Recogniser):
     rules = {r.code: r for r in (SESSION_QUERY, MODEL_QUERY)}
+
+    def __init__(self, context) -> None:
+        super().__init__(context)
+        self._flows: FlowAnalysis | None = None
+
+    @property
+    def flows(self) -> FlowAnalysis:
+        if self._flows is None:
+            evidence = self.evidence
+            planner = Planner(self._bound_value, _code)
+            self._flows = FlowAnalysis(evidence.parents, evidence.scopes, evidence.session, planner,
+                                       self.context.target, _code)
+        return self._flows
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
@@ -87,28 +121,33 @@ class QueryRecogniser(Recogniser):
         evidence = self.evidence.session(func.value)
         if evidence is None:
             return
-        chain = self._chain(func.value, node)
-        self.report(
-            "Q101", chain.outer,
-            f"legacy Query API `{chain.describe()}` ({evidence.describe()})",
-            reason=NO_REWRITE_YET, data=chain,
-        )
+        outer = self._outer(node)
+        described = f"legacy Query API `{_describe(func.value, node, outer)}` ({evidence.describe()})"
+        conversion = self.flows.convert(node)
+        if isinstance(conversion, Unsupported):
+            self.report("Q101", outer, described, reason=conversion.reason)
+        else:
+            self.report("Q101", outer, described, fixable=True, data=conversion)
 
-    def _chain(self, session: cst.BaseExpression, query_call: cst.Call) -> QueryChain:
-        steps: list[QueryStep] = []
+    def _outer(self, query_call: cst.Call) -> cst.BaseExpression:
+        """The outermost node of the method chain that starts at `query_call`."""
         current: cst.BaseExpression = query_call
         while True:
             parent = self.evidence.parent(current)
             if not (isinstance(parent, cst.Attribute) and parent.value is current):
-                break
+                return current
             grandparent = self.evidence.parent(parent)
-            if isinstance(grandparent, cst.Call) and grandparent.func is parent:
-                steps.append(QueryStep(parent.attr.value, grandparent))
-                current = grandparent
-            else:
-                steps.append(QueryStep(parent.attr.value, None))
-                current = parent
-        return QueryChain(session, query_call, tuple(steps), current)
+            current = grandparent if isinstance(grandparent, cst.Call) and grandparent.func is parent else parent
+
+    def _bound_value(self, name: cst.Name) -> cst.BaseExpression | None:
+        """The value of `name`'s only binding in scope, if it has exactly one plain assignment."""
+        scope = metadata_value(self.evidence.scopes, name)
+        if scope is None or name.value not in scope:
+            return None
+        assignments = list(scope[name.value])
+        if len(assignments) != 1 or not isinstance(assignments[0], Assignment):
+            return None
+        return self.evidence.bound_value(assignments[0].node)
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
         if node.attr.value != "query" or not _looks_like_model(node.value):
@@ -139,6 +178,20 @@ class QueryRecogniser(Recogniser):
         return False
 
 
+def _code(node: cst.CSTNode) -> str:
+    return cst.Module([]).code_for_node(node)
+
+
+def _describe(session: cst.BaseExpression, query_call: cst.Call, outer: cst.BaseExpression) -> str:
+    head = f"{_code(session)}.query(...)"
+    if outer is query_call:
+        return head
+    parent_is_call = isinstance(outer, cst.Call) and isinstance(outer.func, cst.Attribute)
+    last = outer.func.attr.value + "()" if parent_is_call else outer.attr.value if isinstance(outer, cst.Attribute) else ""
+    inner = outer.func.value if parent_is_call else outer.value if isinstance(outer, cst.Attribute) else None
+    return f"{head}.{last}" if inner is query_call else f"{head}...{last}"
+
+
 def _looks_like_model(node: cst.BaseExpression) -> bool:
     name = node.attr.value if isinstance(node, cst.Attribute) else node.value if isinstance(node, cst.Name) else ""
     return bool(name) and name[0].isupper() and not name.isupper()
@@ -150,4 +203,5 @@ FAMILY = Family(
     rules=(SESSION_QUERY, MODEL_QUERY),
     recogniser=QueryRecogniser,
     triggers=lambda config: ((rb"\.query\b",),),
+    rewrite=rewrite,
 )

@@ -1,0 +1,142 @@
+"""Imports for rewrites: how to spell an imported name at given sites, and adding/removing imports.
+
+Adding and removing are LibCST's `AddImportsVisitor` / `RemoveImportsVisitor` driven through a
+`CodemodContext`; this module only decides *what* to ask them for:
+
+- `spell(...)` returns the name a rewrite should write for `module.obj` at every one of its sites:
+  an existing module-level import (`from sqlalchemy import select as sa_select` → `sa_select`,
+  `import sqlalchemy as sa` → `sa.select`), else the bare name with an import to add, else (the
+  bare name is bound to something else at a site, e.g. a loop variable `update`) an alias.
+- `add_imports` / `remove_unused_imports` apply the result; removal only touches names that are
+  no longer referenced anywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import libcst as cst
+import libcst.matchers as m
+from libcst.codemod import CodemodContext
+from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
+from libcst.metadata import Scope
+
+from .evidence import dotted_name
+
+
+@dataclass(frozen=True)
+class Import:
+    """`from module import obj [as alias]`."""
+
+    module: str
+    obj: str
+    alias: str | None = None
+
+    @property
+    def local(self) -> str:
+        return self.alias or self.obj
+
+
+@dataclass(frozen=True)
+class Spelling:
+    text: str
+    needs: Import | None = None
+
+
+def spell(module: cst.Module, scopes: Mapping[cst.CSTNode, Scope | None], wanted: Import,
+          sites: Iterable[cst.CSTNode], equivalents: Iterable[str] = ()) -> Spelling:
+    """How to write `wanted.module.wanted.obj` so that it means that object at every site.
+
+    `equivalents` are other qualified names of the same object (`sqlalchemy.sql.select`).
+    """
+    accepted = {f"{wanted.module}.{wanted.obj}", *equivalents}
+    site_scopes = [scopes.get(site) for site in sites]
+    site_scopes = [scope for scope in site_scopes if scope is not None]
+    for statement in module.body:
+        for small in _module_level_imports(statement):
+            for alias in _aliases(small):
+                local = alias.evaluated_alias or alias.evaluated_name
+                if isinstance(small, cst.ImportFrom) and _means(site_scopes, local, accepted):
+                    return Spelling(local)
+                if isinstance(small, cst.Import) and alias.evaluated_name == wanted.module and _means(
+                        site_scopes, local.split(".")[0], {local.split(".")[0]}) and "." not in local:
+                    return Spelling(f"{local}.{wanted.obj}")
+    candidate = wanted.obj
+    counter = 0
+    while not _free(site_scopes, candidate) or (counter and _bound_at_module(module, candidate)):
+        counter += 1
+        candidate = f"sa_{wanted.obj}" if counter == 1 else f"sa_{wanted.obj}_{counter}"
+    return Spelling(candidate, Import(wanted.module, wanted.obj, None if candidate == wanted.obj else candidate))
+
+
+def add_imports(module: cst.Module, imports: Iterable[Import]) -> cst.Module:
+    imports = list(dict.fromkeys(imports))
+    if not imports:
+        return module
+    context = CodemodContext()
+    for item in imports:
+        AddImportsVisitor.add_needed_import(context, item.module, item.obj, item.alias)
+    updated = AddImportsVisitor(context).transform_module(module)
+    return updated.visit(_SortMergedImports(imports))
+
+
+def remove_unused_imports(module: cst.Module, imports: Iterable[Import]) -> cst.Module:
+    """Drop each of `imports` that nothing in `module` references any more."""
+    imports = list(dict.fromkeys(imports))
+    if not imports:
+        return module
+    context = CodemodContext()
+    for item in imports:
+        RemoveImportsVisitor.remove_unused_import(context, item.module, item.obj, item.alias)
+    return RemoveImportsVisitor(context).transform_module(module)
+
+
+def _module_level_imports(statement: cst.CSTNode) -> list[cst.Import | cst.ImportFrom]:
+    if isinstance(statement, cst.SimpleStatementLine):
+        return [s for s in statement.body if isinstance(s, (cst.Import, cst.ImportFrom))]
+    return []
+
+
+def _aliases(node: cst.Import | cst.ImportFrom) -> list[cst.ImportAlias]:
+    return list(node.names) if not isinstance(node.names, cst.ImportStar) else []
+
+
+def _means(site_scopes: list[Scope], local: str, accepted: set[str]) -> bool:
+    """At every site, does `local` resolve to exactly one of the accepted qualified names?"""
+    for scope in site_scopes:
+        names = {q.name for q in scope.get_qualified_names_for(local)}
+        if not names or not names <= accepted:
+            return False
+    return bool(site_scopes)
+
+
+def _free(site_scopes: list[Scope], local: str) -> bool:
+    return all(not scope.get_qualified_names_for(local) for scope in site_scopes)
+
+
+def _bound_at_module(module: cst.Module, local: str) -> bool:
+    """Conservative: any identifier spelled `local` anywhere in the module."""
+    return bool(m.findall(module, m.Name(local)))
+
+
+class _SortMergedImports(cst.CSTTransformer):
+    """Keep `from m import a, b` sorted when LibCST merged new names into a list that was sorted before."""
+
+    def __init__(self, added: list[Import]) -> None:
+        super().__init__()
+        self.added = {(item.module, item.obj, item.alias) for item in added}
+
+    def leave_ImportFrom(self, original: cst.ImportFrom, updated: cst.ImportFrom) -> cst.ImportFrom:
+        if updated.module is None or updated.relative or isinstance(updated.names, cst.ImportStar):
+            return updated
+        module = dotted_name(updated.module)
+        names = list(updated.names)
+        keys = [alias.evaluated_name for alias in names]
+        previous = [key for key, alias in zip(keys, names)
+                    if (module, key, alias.evaluated_alias) not in self.added]
+        if len(previous) == len(names) or previous != sorted(previous) or keys == sorted(keys):
+            return updated
+        ordered = sorted(names, key=lambda alias: alias.evaluated_name)
+        commas = [alias.comma for alias in names]
+        return updated.with_changes(names=[alias.with_changes(comma=comma) for alias, comma in zip(ordered, commas)])

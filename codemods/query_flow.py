@@ -1,0 +1,194 @@
+"""From one `session.query(...)` call to every edit that converts it, including queries kept in variables.
+
+A query stored in a local variable is converted only when its whole life is visible in the
+function: every binding of the variable is a query chain (`q = db.query(X)`, `q = q.filter(...)`)
+and every read extends, executes, iterates or embeds it. Anything else (returned, passed to a
+helper, stored on `self`, read by a nested function) leaves the flow alone, with the reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import libcst as cst
+from libcst.metadata import Assignment, FunctionScope, Scope
+
+from .evidence import Evidence, Kind, metadata_value
+from .query_chain import Chain, Unsupported, read_chain
+from .query_plan import History, Plan, Planner
+
+SHAPE_STEPS = frozenset({"with_entities", "add_columns", "add_entity"})
+SYNC_FUNCTION = ("the enclosing function is sync, so `await` cannot go there; run `sqlasync migrate --target sync` "
+                 "first, or let the async-coloring rules make the function async")
+
+
+@dataclass(frozen=True)
+class Site:
+    """One node the rewrite replaces, and the plan that says with what."""
+
+    node: cst.BaseExpression
+    plan: Plan
+
+
+@dataclass(frozen=True)
+class Conversion:
+    """Everything one Q101 finding stands for: the edits that convert its chain or its whole flow."""
+
+    sites: tuple[Site, ...]
+    variable: str | None = None
+
+
+class FlowAnalysis:
+    def __init__(self, parents: Mapping[cst.CSTNode, cst.CSTNode], scopes, session_evidence:
+                 Callable[[cst.BaseExpression], Evidence | None], planner: Planner, target: str,
+                 code: Callable[[cst.CSTNode], str]) -> None:
+        self.parents = parents
+        self.scopes = scopes
+        self.session_evidence = session_evidence
+        self.planner = planner
+        self.target = target
+        self.code = code
+        self._flows: dict[tuple[int, str], Conversion | Unsupported] = {}
+
+    def convert(self, origin: cst.Call) -> Conversion | Unsupported:
+        chain = read_chain(origin, self.parents)
+        if isinstance(chain, Unsupported):
+            return chain
+        if chain.use.kind == "assign":
+            scope = metadata_value(self.scopes, origin)
+            key = (id(scope), chain.use.variable)
+            if key not in self._flows:
+                self._flows[key] = self._flow(chain, scope)
+            return self._flows[key]
+        plan = self.planner.plan(chain, History(chain.session, chain.entities))
+        if isinstance(plan, Unsupported):
+            return plan
+        conversion = Conversion((Site(chain.use.node, plan),))
+        problem = self._target_problem(conversion, [chain.session])
+        return Unsupported(problem) if problem else conversion
+
+    # -- flows --------------------------------------------------------------------------------
+    def _flow(self, first: Chain, scope: Scope | None) -> Conversion | Unsupported:
+        variable = first.use.variable
+        if not isinstance(scope, FunctionScope):
+            return Unsupported(f"the query is kept in `{variable}` outside a function; sqlasync follows queries "
+                               "in local variables only")
+        definitions: list[Chain] = []
+        assignments = list(scope.assignments[variable])
+        for assignment in assignments:
+            chain = self._definition(assignment, variable)
+            if isinstance(chain, Unsupported):
+                return chain
+            definitions.append(chain)
+        uses: list[Chain] = []
+        function = self._function_of(first.use.node)
+        for assignment in assignments:
+            for access in assignment.references:
+                if self._function_of(access.node) is not function:
+                    return Unsupported(f"`{variable}` is read by a nested function; convert by hand")
+                chain = read_chain(access.node, self.parents)
+                if isinstance(chain, Unsupported):
+                    return Unsupported(f"`{variable}`: {chain.reason}")
+                if chain.use.kind == "assign":
+                    if chain.use.variable != variable:
+                        return Unsupported(f"the query in `{variable}` is copied into `{chain.use.variable}`")
+                    continue
+                uses.append(chain)
+        origins = [chain for chain in definitions if chain.is_origin]
+        problem = self._origin_problem(origins, definitions, variable)
+        if problem:
+            return Unsupported(problem)
+        origin = origins[0]
+        all_steps = [step for chain in definitions for step in chain.steps]
+        sites: list[Site] = []
+        for chain in definitions + uses:
+            own = {id(step) for step in chain.steps}
+            earlier = tuple(step for step in all_steps if id(step) not in own)
+            plan = self.planner.plan(chain, History(origin.session, origin.entities, earlier))
+            if isinstance(plan, Unsupported):
+                return Unsupported(f"`{variable}`: {plan.reason}")
+            sites.append(Site(chain.use.node, plan))
+        conversion = Conversion(tuple(sites), variable)
+        problem = self._target_problem(conversion, [chain.session for chain in origins])
+        return Unsupported(problem) if problem else conversion
+
+    def _definition(self, assignment, variable: str) -> Chain | Unsupported:
+        node = assignment.node if isinstance(assignment, Assignment) else None
+        target = self.parents.get(node) if node is not None else None
+        statement = self.parents.get(target) if isinstance(target, cst.AssignTarget) else None
+        if not (isinstance(statement, cst.Assign) and len(statement.targets) == 1):
+            return Unsupported(f"`{variable}` is also bound by something other than `{variable} = <query>`")
+        head = self._head(statement.value, variable)
+        if head is None:
+            return Unsupported(f"`{variable}` is also assigned something that is not a query")
+        chain = read_chain(head, self.parents)
+        if isinstance(chain, Unsupported):
+            return Unsupported(f"`{variable}`: {chain.reason}")
+        if chain.use.node is not statement.value or chain.use.kind != "assign":
+            return Unsupported(f"`{variable}` is also assigned the result of running a query")
+        return chain
+
+    def _head(self, value: cst.BaseExpression, variable: str) -> cst.BaseExpression | None:
+        node = value
+        while True:
+            if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
+                if node.func.attr.value == "query" and self.session_evidence(node.func.value) is not None:
+                    return node
+                node = node.func.value
+            elif isinstance(node, cst.Attribute):
+                node = node.value
+            elif isinstance(node, cst.Name) and node.value == variable:
+                return node
+            else:
+                return None
+
+    def _origin_problem(self, origins: list[Chain], definitions: list[Chain], variable: str) -> str | None:
+        if not origins:
+            return f"`{variable}` never receives a `session.query(...)`"
+        sessions = {self.code(chain.session) for chain in origins}
+        entities = {tuple(self.code(arg) for arg in chain.entities) for chain in origins}
+        if len(sessions) > 1 or len(entities) > 1:
+            return f"`{variable}` is bound to queries of different sessions or entities along different paths"
+        if len(definitions) > 1 and any(step.name in SHAPE_STEPS for chain in definitions for step in chain.steps):
+            return (f"the row shape of `{variable}` changes (`with_entities()`/`add_columns()`) along some paths; "
+                    "convert by hand")
+        return None
+
+    # -- targets ------------------------------------------------------------------------------
+    def _target_problem(self, conversion: Conversion, sessions: list[cst.BaseExpression]) -> str | None:
+        executing = [site for site in conversion.sites if site.plan.finish.executes]
+        if self.target == "sync":
+            for session in sessions:
+                evidence = self.session_evidence(session)
+                if evidence is not None and evidence.kind is Kind.ASYNC_SESSION:
+                    return "the session is an AsyncSession; use `--target async`"
+            return None
+        for site in executing:
+            problem = self._await_problem(site.node)
+            if problem:
+                return problem
+        return None
+
+    def _await_problem(self, node: cst.CSTNode) -> str | None:
+        """Where `await` may not go: sync functions, lambdas, class bodies, module level, inner generator parts."""
+        below: cst.CSTNode | None = None
+        child: cst.CSTNode = node
+        parent = self.parents.get(node)
+        while parent is not None:
+            if isinstance(parent, cst.Lambda):
+                return "inside a lambda, where `await` cannot go; convert by hand"
+            if isinstance(parent, cst.GeneratorExp) and not (child is parent.for_in and below is parent.for_in.iter):
+                return "inside a generator expression, where `await` would make it an async generator"
+            if isinstance(parent, cst.FunctionDef) and child is parent.body:
+                return None if parent.asynchronous is not None else SYNC_FUNCTION
+            if isinstance(parent, cst.ClassDef) and child is parent.body:
+                return "in a class body, where `await` cannot go; use `--target sync`"
+            below, child, parent = child, parent, self.parents.get(parent)
+        return "at module level, where `await` cannot go; use `--target sync`"
+
+    def _function_of(self, node: cst.CSTNode) -> cst.CSTNode | None:
+        current = self.parents.get(node)
+        while current is not None and not isinstance(current, (cst.FunctionDef, cst.Lambda)):
+            current = self.parents.get(current)
+        return current

@@ -1,0 +1,146 @@
+"""Apply the Q conversions of one file: replace every planned node, then fix up the imports."""
+
+from __future__ import annotations
+
+import libcst as cst
+import libcst.matchers as m
+from libcst.metadata import ParentNodeProvider, PositionProvider, ScopeProvider
+
+from . import imports
+from .family import FileContext
+from .query_flow import Conversion, Site
+from .query_layout import Await, Block, Chain, Layout, Wrap
+from .query_render import Renderer
+from .rule import Match
+
+SQLALCHEMY_NAMES = {
+    "select": ("sqlalchemy.future.select", "sqlalchemy.sql.select", "sqlalchemy.sql.expression.select"),
+    "func": ("sqlalchemy.sql.func", "sqlalchemy.sql.expression.func", "sqlalchemy.sql.functions.func"),
+    "update": ("sqlalchemy.sql.update", "sqlalchemy.sql.expression.update"),
+    "delete": ("sqlalchemy.sql.delete", "sqlalchemy.sql.expression.delete"),
+}
+LINE_LIMITS = (88, 120)
+BRACKETS = (cst.Arg, cst.List, cst.Set, cst.Dict, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp,
+            cst.SubscriptElement)
+
+
+def rewrite(context: FileContext, matches: list[Match]) -> cst.Module:
+    sites: dict[int, Site] = {}
+    for match in matches:
+        conversion: Conversion = match.data
+        for site in conversion.sites:
+            sites[id(site.node)] = site
+    module = context.wrapper.module
+    scopes = context.wrapper.resolve(ScopeProvider)
+    spellings = {
+        name: imports.spell(module, scopes, imports.Import("sqlalchemy", name),
+                            [s.node for s in sites.values() if name in _needs(s)], SQLALCHEMY_NAMES[name])
+        for name in sorted({name for site in sites.values() for name in _needs(site)})
+    }
+    applier = _Apply(context, sites, {name: spelling.text for name, spelling in spellings.items()})
+    updated = module.visit(applier)
+    updated = imports.add_imports(updated, [s.needs for s in spellings.values() if s.needs is not None])
+    return imports.remove_unused_imports(updated, applier.dropped_imports())
+
+
+def _needs(site: Site) -> frozenset[str]:
+    return site.plan.needs
+
+
+class _Apply(cst.CSTTransformer):
+    def __init__(self, context: FileContext, sites: dict[int, Site], names: dict[str, str]) -> None:
+        super().__init__()
+        self.sites = sites
+        self.module = context.wrapper.module
+        self.positions = context.wrapper.resolve(PositionProvider)
+        self.parents = context.wrapper.resolve(ParentNodeProvider)
+        self.lines = self.module.code.split("\n")
+        longest = max((len(line) for line in self.lines), default=0)
+        self.limit = min(max(longest, LINE_LIMITS[0]), LINE_LIMITS[1])
+        self.renderer = Renderer(context.target, self.text, names, self.indent_of)
+        self.updated: dict[int, cst.CSTNode] = {}
+        self.replaced: list[cst.CSTNode] = []
+
+    def on_leave(self, original: cst.CSTNode, updated: cst.CSTNode):
+        site = self.sites.get(id(original))
+        if site is not None:
+            self.replaced.append(original)
+            updated = self._replacement(site)
+        self.updated[id(original)] = updated
+        return updated
+
+    def text(self, node: cst.CSTNode) -> str:
+        return self.module.code_for_node(self.updated.get(id(node), node))
+
+    def indent_of(self, node: cst.CSTNode) -> int | None:
+        """Indentation of the line `node` starts on, relative to its statement's block (as LibCST keeps it)."""
+        position = self.positions.get(node)
+        if position is None:
+            return None
+        return self._line_indent(position.start.line) - self._block_indent(node)
+
+    def _line_indent(self, number: int) -> int:
+        line = self.lines[number - 1]
+        return len(line) - len(line.lstrip(" "))
+
+    def _block_indent(self, node: cst.CSTNode) -> int:
+        current: cst.CSTNode | None = node
+        while current is not None and not isinstance(current, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+            current = self.parents.get(current)
+        if current is None:
+            return 0
+        return self._line_indent(self.positions[current].start.line)
+
+    def _replacement(self, site: Site) -> cst.BaseExpression:
+        node = site.node
+        document = self.renderer.replacement(site.plan)
+        parent = self.parents.get(node)
+        if isinstance(document, Await) and _needs_primary(node, parent):
+            document = Wrap(document)
+        elif isinstance(document, Chain) and not self._inside_brackets(node):
+            document = Block(document)
+        start = self.positions[node.lpar[0] if node.lpar else node].start
+        end = self.positions[node.rpar[-1] if node.rpar else node].end
+        block = self._block_indent(node)
+        layout = Layout(self.limit, block)
+        trailing = len(self.lines[end.line - 1]) - end.column
+        text = layout.render(document, start.column, self._line_indent(start.line) - block, trailing)
+        newline = self.module.default_newline
+        return cst.parse_expression(text.replace("\n", newline) if newline != "\n" else text,
+                                    config=self.module.config_for_parsing)
+
+    def _inside_brackets(self, node: cst.CSTNode) -> bool:
+        current = self.parents.get(node)
+        while current is not None and not isinstance(current, (cst.BaseStatement, cst.BaseSmallStatement)):
+            if isinstance(current, BRACKETS) or getattr(current, "lpar", None):
+                return True
+            current = self.parents.get(current)
+        return False
+
+    def dropped_imports(self) -> list[imports.Import]:
+        """Imports whose names appeared in replaced code and may now be unused (the remover checks)."""
+        before = set().union(*(_names_in(node) for node in self.replaced))
+        after = set().union(*(_names_in(self.updated[id(node)]) for node in self.replaced))
+        names = before - after
+        found = []
+        for statement in self.module.body:
+            if isinstance(statement, cst.SimpleStatementLine):
+                for small in statement.body:
+                    if isinstance(small, cst.ImportFrom) and small.module is not None and not isinstance(
+                            small.names, cst.ImportStar) and not small.relative:
+                        module = self.module.code_for_node(small.module)
+                        for alias in small.names:
+                            if (alias.evaluated_alias or alias.evaluated_name) in names:
+                                found.append(imports.Import(module, alias.evaluated_name, alias.evaluated_alias))
+        return found
+
+
+def _names_in(node: cst.CSTNode) -> set[str]:
+    return {n.value for n in m.findall(node, m.Name())}
+
+
+def _needs_primary(node: cst.CSTNode, parent: cst.CSTNode | None) -> bool:
+    """`await x` must be parenthesised where it is followed by `.attr`, `[...]` or `(...)`."""
+    return (isinstance(parent, cst.Attribute) and parent.value is node) or (
+        isinstance(parent, cst.Subscript) and parent.value is node) or (
+        isinstance(parent, cst.Call) and parent.func is node)
