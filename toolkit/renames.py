@@ -6,6 +6,7 @@ import codecs
 import re
 
 # R<similarity>\t<old>\t<new>; copies (C...) are new code and are not renames.
+_STATUS = re.compile(r"^[ACDMRTUXB]\d{0,3}\t")
 _RENAME = re.compile(r"^R\d{0,3}\t(?P<old>[^\t]+)\t(?P<new>[^\t]+)$")
 
 
@@ -19,8 +20,7 @@ def parse_rename_map(text: str) -> dict[str, str]:
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
-        status = line.split("\t", 1)[0]
-        if not status or not status[0].isalpha():
+        if not _STATUS.match(line):
             raise RenameMapError(f"line {number}: not `git diff --name-status` output: {line!r}")
         match = _RENAME.match(line)
         if match:
