@@ -50,8 +50,9 @@ def report_legacy_access(
     """Warn and log once for the application line that called ``entry``."""
     frame = application_frame()
     if frame is not None:
-        # Hot path for a call site already reported: no path normalisation, no allocation beyond the key.
-        fast_key = (entry, frame.f_code, frame.f_lineno)
+        # Hot path for a call site already reported: the code object and bytecode offset identify the
+        # call exactly and, unlike f_lineno, cost nothing to read.
+        fast_key = (entry, frame.f_code, frame.f_lasti)
         if fast_key in _seen_frames:
             return
         site = site_of_frame(frame)
