@@ -29,7 +29,7 @@ drivers are imported by SQLAlchemy when an engine needs them.
 """
 
 from .asgi import LegacySessionScopeMiddleware, request_session_scope
-from .asyncpg_emulated import FacadeInterfaceError
+from .asyncpg_statements import FacadeInterfaceError
 from .asyncpg_pool import LegacyAsyncpgPool
 from .bridge import LegacyDaoModule, call_legacy, legacy_dao
 from .container import Container, LegacyContainer

@@ -23,10 +23,8 @@ from __future__ import annotations
 
 import asyncio
 import enum
-import functools
 import itertools
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.engine import CursorResult
@@ -35,109 +33,16 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from .concurrency import finish_despite_cancellation
 from .deprecation import report_legacy_access
 from .records import Columns, Record
-from .sql_lexer import ParameterUse, Token, TokenKind, rewrite_parameters, split_statements, tokenize
+from .asyncpg_statements import FacadeInterfaceError, PreparedStatement, paramstyle_for, prepare_statement, status_string
+from .sql_lexer import split_statements
 
-__all__ = ["EmulatedAsyncpgConnection", "EmulatedBackend", "EmulatedTransaction", "FacadeInterfaceError"]
-
-
-class FacadeInterfaceError(RuntimeError):
-    """Misuse that asyncpg reports as ``InterfaceError`` (argument count, released connection, ...)."""
-
-
-class _Paramstyle(enum.Enum):
-    NAMED = "named"  # :p1
-    PYFORMAT = "pyformat"  # %(p1)s
-
-
-def _paramstyle_for(dialect_name: str) -> _Paramstyle:
-    return _Paramstyle.NAMED if dialect_name == "sqlite" else _Paramstyle.PYFORMAT
+__all__ = ["EmulatedAsyncpgConnection", "EmulatedBackend", "EmulatedTransaction"]
 
 
 # Drivers only count rows for statements that *start* with INSERT/UPDATE/DELETE;
 # for `WITH ... DELETE` the database itself still knows.
 _CHANGES_QUERIES = {"sqlite": "SELECT changes()", "mysql": "SELECT ROW_COUNT()", "mariadb": "SELECT ROW_COUNT()"}
 _WRITE_TAGS = frozenset({"INSERT", "UPDATE", "DELETE"})
-
-
-_ROW_COUNT_COMMANDS = frozenset({"UPDATE", "DELETE", "SELECT", "MERGE", "FETCH", "MOVE", "COPY"})
-_DML_VERBS = frozenset({"SELECT", "INSERT", "UPDATE", "DELETE", "MERGE", "VALUES", "TABLE"})
-_DDL_VERBS = frozenset({"CREATE", "DROP", "ALTER"})
-_DDL_MODIFIERS = frozenset(
-    {"OR", "REPLACE", "UNIQUE", "TEMP", "TEMPORARY", "UNLOGGED", "GLOBAL", "LOCAL", "IF", "NOT", "EXISTS"}
-)
-_TAG_ALIASES = {"VALUES": "SELECT", "TABLE": "SELECT", "END": "COMMIT", "ABORT": "ROLLBACK"}
-
-
-def _command_tag(tokens: Sequence[Token]) -> str:
-    """The PostgreSQL command tag a statement would report (``INSERT``, ``CREATE TABLE``, ...)."""
-    words: list[tuple[str, int]] = []
-    depth = 0
-    for token in tokens:
-        if token.kind is TokenKind.PUNCTUATION and token.text in "()":
-            depth += 1 if token.text == "(" else -1
-        elif token.kind is TokenKind.WORD:
-            words.append((token.text.upper(), depth))
-    if not words:
-        return ""
-    verb = words[0][0]
-    if verb == "WITH":
-        verb = next((word for word, level in words[1:] if level == 0 and word in _DML_VERBS), verb)
-    elif verb in _DDL_VERBS:
-        objects = [word for word, _ in words[1:] if word not in _DDL_MODIFIERS]
-        if objects:
-            target = "MATERIALIZED VIEW" if objects[0] == "MATERIALIZED" else objects[0]
-            return f"{verb} {target}"
-    elif verb == "TRUNCATE":
-        return "TRUNCATE TABLE"
-    return _TAG_ALIASES.get(verb, verb)
-
-
-def _status(tag: str, row_count: int) -> str:
-    if tag == "INSERT":
-        return f"INSERT 0 {row_count}"
-    if tag in _ROW_COUNT_COMMANDS:
-        return f"{tag} {row_count}"
-    return tag
-
-
-@dataclass(frozen=True)
-class _Statement:
-    sql: str
-    parameter_names: dict[int, str]  # $n -> bind name
-    argument_count: int  # asyncpg expects exactly max(n) arguments
-    tag: str
-
-    def bind(self, args: Sequence[Any]) -> dict[str, Any]:
-        if len(args) != self.argument_count:
-            plural = "" if self.argument_count == 1 else "s"
-            raise FacadeInterfaceError(
-                f"the server expects {self.argument_count} argument{plural} for this query, {len(args)} "
-                f"{'was' if len(args) == 1 else 'were'} passed"
-            )
-        return {name: args[index - 1] for index, name in self.parameter_names.items()}
-
-
-def _render(use: ParameterUse, style: _Paramstyle) -> str:
-    name = f"p{use.index}"
-    return f":{name}" if style is _Paramstyle.NAMED else f"%({name})s"
-
-
-@functools.lru_cache(maxsize=1024)
-def _prepare(sql: str, style: _Paramstyle) -> _Statement:
-    tokens = tokenize(sql)
-    indexes = sorted({token.parameter_index for token in tokens if token.kind is TokenKind.PARAMETER})
-    escape_percent = style is _Paramstyle.PYFORMAT and bool(indexes)
-    rendered = rewrite_parameters(
-        sql,
-        lambda use: _render(use, style),
-        (lambda token: token.text.replace("%", "%%")) if escape_percent else None,
-    )
-    return _Statement(
-        sql=rendered,
-        parameter_names={index: f"p{index}" for index in indexes},
-        argument_count=max(indexes, default=0),
-        tag=_command_tag(tokens),
-    )
 
 
 def _records(result: CursorResult[Any], limit: int | None = None) -> list[Record]:
@@ -154,7 +59,7 @@ class _SQLAlchemyExecutor:
 
     def __init__(self, connection: AsyncConnection, dialect_name: str) -> None:
         self.connection: AsyncConnection | None = connection
-        self.style = _paramstyle_for(dialect_name)
+        self.style = paramstyle_for(dialect_name)
         self._changes_query = _CHANGES_QUERIES.get(dialect_name)
         self.transactions: list[EmulatedTransaction] = []
         self._savepoint_numbers = itertools.count(1)
@@ -164,7 +69,7 @@ class _SQLAlchemyExecutor:
             raise FacadeInterfaceError("cannot use the connection: it has been released back to the pool")
         return self.connection
 
-    async def _run(self, statement: _Statement, args: Sequence[Any]) -> CursorResult[Any]:
+    async def _run(self, statement: PreparedStatement, args: Sequence[Any]) -> CursorResult[Any]:
         parameters = statement.bind(args)
         if parameters:
             return await self.live().exec_driver_sql(statement.sql, parameters)
@@ -175,7 +80,7 @@ class _SQLAlchemyExecutor:
 
     async def _query(self, query: str, args: Sequence[Any], limit: int | None, timeout: float | None) -> list[Record]:
         async def run() -> list[Record]:
-            return _records(await self._run(_prepare(query, self.style), args), limit)
+            return _records(await self._run(prepare_statement(query, self.style), args), limit)
 
         return await self._with_timeout(run(), timeout)
 
@@ -190,7 +95,7 @@ class _SQLAlchemyExecutor:
         rows = await self._query(query, args, 1, timeout)
         return rows[0][column] if rows else None
 
-    async def _execute_one(self, statement: _Statement, args: Sequence[Any]) -> str:
+    async def _execute_one(self, statement: PreparedStatement, args: Sequence[Any]) -> str:
         result = await self._run(statement, args)
         if result.returns_rows:
             row_count = len(result.fetchall())
@@ -199,22 +104,22 @@ class _SQLAlchemyExecutor:
         result.close()
         if row_count < 0 and statement.tag in _WRITE_TAGS and self._changes_query:
             row_count = (await self.live().exec_driver_sql(self._changes_query)).scalar_one()
-        return _status(statement.tag, max(row_count, 0))
+        return status_string(statement.tag, max(row_count, 0))
 
     async def execute(self, query: str, *args: Any, timeout: float | None = None) -> str:
         async def run() -> str:
             if args:
-                return await self._execute_one(_prepare(query, self.style), args)
+                return await self._execute_one(prepare_statement(query, self.style), args)
             # Without arguments asyncpg uses the simple protocol, which accepts a whole script.
             status = ""
             for statement in split_statements(query):
-                status = await self._execute_one(_prepare(statement, self.style), ())
+                status = await self._execute_one(prepare_statement(statement, self.style), ())
             return status
 
         return await self._with_timeout(run(), timeout)
 
     async def executemany(self, command: str, args: Iterable[Sequence[Any]], *, timeout: float | None = None) -> None:
-        statement = _prepare(command, self.style)
+        statement = prepare_statement(command, self.style)
         batch = [statement.bind(arguments) for arguments in args]
         if batch:
             await self._with_timeout(self.live().exec_driver_sql(statement.sql, batch), timeout)

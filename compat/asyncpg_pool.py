@@ -22,7 +22,8 @@ from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from .asyncpg_emulated import EmulatedBackend, FacadeInterfaceError
+from .asyncpg_emulated import EmulatedBackend
+from .asyncpg_statements import FacadeInterfaceError
 from .concurrency import finish_despite_cancellation
 from .deprecation import report_legacy_access
 
