@@ -78,6 +78,7 @@ class LegacyAsyncpgPool:
         return _PoolAcquireContext(self, timeout)
 
     async def release(self, connection: Any, *, timeout: float | None = None) -> None:
+        """Give ``connection`` back; ``timeout`` is accepted for asyncpg's signature (the reset is not bounded)."""
         await self._release(connection)
 
     async def _acquire(self, timeout: float | None) -> Any:
