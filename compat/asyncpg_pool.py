@@ -78,8 +78,11 @@ class LegacyAsyncpgPool:
         return _PoolAcquireContext(self, timeout)
 
     async def release(self, connection: Any, *, timeout: float | None = None) -> None:
-        """Give ``connection`` back; ``timeout`` is accepted for asyncpg's signature (the reset is not bounded)."""
-        await self._release(connection)
+        """Give ``connection`` back; a reset that outlasts ``timeout`` discards the connection, as in asyncpg."""
+        if timeout is None:
+            await self._release(connection)
+        else:
+            await asyncio.wait_for(self._release(connection), timeout)
 
     async def _acquire(self, timeout: float | None) -> Any:
         if self._closing:
