@@ -230,7 +230,7 @@ def test_connection_is_unusable_after_release_and_errors_are_asyncpgs(pg: Any, l
             await connection.fetch("SELECT * FROM no_such_table")
         assert await connection.fetchval("SELECT 1") == 1  # asyncpg connections survive statement errors
         assert isinstance(connection.get_server_version().major, int)  # passthrough of the asyncpg API
-        await pool.release(connection)
+        await pool.release(connection, timeout=5)
         with pytest.raises(asyncpg.InterfaceError, match="released back to the pool"):
             await connection.fetchval("SELECT 1")
         assert database.engine.pool.checkedout() == 0
