@@ -152,3 +152,19 @@ def test_python_dash_m_entry_point(project: Path) -> None:
     result = subprocess.run([sys.executable, "-m", "sqlasync", "check", "app", "--select", "Q"],
                             capture_output=True, text=True)
     assert result.returncode == 1 and "Q101" in result.stdout
+
+
+def test_a_bug_on_one_file_is_reported_and_the_others_still_checked(project: Path, capsys, monkeypatch) -> None:
+    import sqlasync.codemods.query as query
+
+    def visit_Name(self, node):  # libcst's batched visitor dispatches by the method's own name
+        if "boom" in self.context.module.code:
+            raise RuntimeError("recogniser bug")
+
+    monkeypatch.setattr(query.QueryRecogniser, "visit_Name", visit_Name, raising=False)
+    (project / "app" / "boom.py").write_text("boom = 1\ndb.query(Job).all()\n")
+    assert main(["check", "--format", "json", "-j", "1", "--no-cache"]) == 2
+    report = json.loads(capsys.readouterr().out)
+    assert report["summary"]["by_code"] == {"P003": 1, "Q101": 1, "S101": 1, "S102": 1}
+    bug = next(f for f in report["findings"] if f["code"] == "P003")
+    assert bug["path"] == "app/boom.py" and "RuntimeError: recogniser bug" in bug["message"]

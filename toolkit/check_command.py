@@ -21,6 +21,7 @@ from .report.text import summary_lines
 from .runner import Options
 from .runtime_evidence import RuntimeLogError
 from .shard import Shard, ShardError
+from .problems import INTERNAL_ERROR
 
 EXIT_CLEAN, EXIT_FAILING, EXIT_ERROR = 0, 1, 2
 
@@ -118,4 +119,6 @@ def _emit(report: Report, args: argparse.Namespace, console: Console, errors: Co
         for line in summary_lines(report):
             console.print(line, markup=False, highlight=False)
         console.print(f"Wrote the {args.format} report to {args.output}.", markup=False, highlight=False)
+    if any(f.code == INTERNAL_ERROR.code for f in report.findings):
+        return EXIT_ERROR
     return EXIT_FAILING if failing and not args.exit_zero else EXIT_CLEAN

@@ -17,4 +17,10 @@ UNREADABLE = Rule(
     before="# a .py file holding binary data or undeclared latin-1 text\n",
     after="# -*- coding: latin-1 -*-\n",
 )
-PROBLEMS = {rule.code: rule for rule in (PARSE_ERROR, UNREADABLE)}
+INTERNAL_ERROR = Rule(
+    code="P003", name="internal-error", family="file",
+    summary="sqlasync itself failed on this file; the other files were still checked",
+    why="A bug in a recogniser must not hide the findings of every other file. The run exits with status 2.",
+    before="# any file that triggers a bug in sqlasync\n", after="# report it with the file attached\n",
+)
+PROBLEMS = {rule.code: rule for rule in (PARSE_ERROR, UNREADABLE, INTERNAL_ERROR)}

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import traceback
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlasync.codemods import progress
 from sqlasync.codemods.family import Family
@@ -17,7 +19,7 @@ from .config import Config
 from .discovery import SourceFile
 from .findings import Finding
 from .prefilter import Prefilter
-from .problems import UNREADABLE
+from .problems import INTERNAL_ERROR, UNREADABLE
 from .selection import Selection
 
 # Below this many files to parse, starting worker processes costs more than it saves.
@@ -115,7 +117,10 @@ def _map(function, items: list, options: Options) -> Iterable:
 
 def _analyse_job(job: tuple[tuple[str, bytes], Options]) -> FileResult:
     (display, content), options = job
-    return analyse(content, display, options.config, options.active_families, options.target)
+    try:
+        return analyse(content, display, options.config, options.active_families, options.target)
+    except Exception as exc:  # noqa: BLE001 - a bug on one file must not hide the findings of the others
+        return FileResult(display, [problem(INTERNAL_ERROR.code, display, _describe_bug(exc), 1, 1)])
 
 
 def _migrate_job(job: tuple[tuple[str, bytes], Options]) -> Migration:
@@ -124,3 +129,11 @@ def _migrate_job(job: tuple[tuple[str, bytes], Options]) -> Migration:
         return migrate(content, display, options.config, options.active_families, options.selection, options.target)
     except RewriteError as exc:
         return Migration(display, content, error=str(exc))
+    except Exception as exc:  # noqa: BLE001 - the file stays untouched; the run reports it and exits 2
+        return Migration(display, content, error=f"{display}: {_describe_bug(exc)}; file left untouched")
+
+
+def _describe_bug(exc: Exception) -> str:
+    where = traceback.extract_tb(exc.__traceback__)[-1]
+    return (f"internal error ({type(exc).__name__}: {exc} at {Path(where.filename).name}:{where.lineno}); "
+            "please report it")
