@@ -29,7 +29,8 @@ def merge_reports(reports: Sequence[tuple[str, Report]]) -> Report:
         suppressed=sorted((f for r in parts for f in r.suppressed), key=Finding.sort_key),
         migrated={path: counts for r in parts for path, counts in r.migrated.items()},
         files_scanned=sum(r.files_scanned for r in parts),
-        warnings=[w for r in parts for w in r.warnings],
+        # Every shard reads the same runtime log, so its warnings come once per shard.
+        warnings=list(dict.fromkeys(w for r in parts for w in r.warnings)),
         shards=tuple(sorted(s for r in parts for s in r.shards)),
     )
     if baselines != {None}:
