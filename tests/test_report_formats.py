@@ -186,12 +186,18 @@ def test_markdown_summary(project: Path, capsys) -> None:
     main(["check", "--baseline", "b.json", "--update-baseline", "--allow-growth"])
     (project / "app" / "more.py").write_text(CLIPS.replace("list_clips", "list_more"))
     capsys.readouterr()
+    main(["check", "--baseline", "b.json", "--format", "json"])
+    numbers = json.loads(capsys.readouterr().out)["summary"]["progress"]
     code, out = _render(capsys, "markdown", "--baseline", "b.json")
     assert code == 1 and out.startswith("## sqlasync: legacy database access\n")
-    assert "**25.0% migrated**: 2 migrated construct(s), 6 legacy site(s) left" in out
+    assert (f"**25.0% migrated**: 2 migrated construct(s), 6 legacy site(s) left ({numbers['fixable']} fixable "
+            f"by `sqlasync migrate`, {numbers['manual']} manual) in 3 of 4 file(s).") in out
     assert "Baseline `b.json`: **2 new**, 4 known, 0 fixed since the baseline. The check **fails**" in out
-    assert "| `session` | 3 | 0 | 3 | 1 | 25.0% |" in out and "| `query` | 3 | 0 | 3 | 1 | 25.0% |" in out
-    assert "| `app` | 6 | 0 | 6 | 2 | 25.0% |" in out
+    for family in ("session", "query"):
+        row = numbers["by_family"][family]
+        assert (row["legacy"], row["migrated"], row["percent"]) == (3, 1, 25.0)
+        assert f"| `{family}` | 3 | {row['fixable']} | {row['manual']} | 1 | 25.0% |" in out
+    assert f"| `app` | 6 | {numbers['fixable']} | {numbers['manual']} | 2 | 25.0% |" in out
     assert "- `app/more.py:5` Q101 legacy Query API `db.query(...).all()` (annotated Session)" in out
     assert "1 site(s) suppressed" in out
 

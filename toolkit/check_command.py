@@ -12,6 +12,7 @@ from rich.console import Console
 from .baseline import BaselineError
 from .check_run import CheckRequest, run_check
 from .discovery import SourceFile
+from .problems import INTERNAL_ERROR
 from .renames import RenameMapError
 from .report import FORMATS, RenderOptions, render
 from .report.json_report import ReportFormatError, load_json
@@ -21,7 +22,6 @@ from .report.text import summary_lines
 from .runner import Options
 from .runtime_evidence import RuntimeLogError
 from .shard import Shard, ShardError
-from .problems import INTERNAL_ERROR
 
 EXIT_CLEAN, EXIT_FAILING, EXIT_ERROR = 0, 1, 2
 

@@ -46,13 +46,13 @@ def summary_lines(report: Report) -> list[str]:
 
 def render_text(report: Report, *, statistics: bool = False, show_suppressed: bool = False,
                 width: int | None = 200) -> str:
-    """Under a baseline only new sites are listed: known ones are counted, not repeated on every run."""
+    """Under a baseline only new sites are listed: known ones are counted, not repeated on every run.
+    `statistics` counts every site per rule instead."""
     lines: list[str] = []
-    listed = report.failing
     if statistics:
-        lines.append(_statistics_table([s.finding for s in listed], width))
+        lines.append(_statistics_table(report.findings, width))
     else:
-        lines.extend(_site_line(site) for site in listed)
+        lines.extend(_site_line(site) for site in report.failing)
         if show_suppressed:
             lines.extend(f"{text_line(f)} [suppressed]" for f in report.suppressed)
     if report.runtime is not None:
