@@ -77,7 +77,8 @@ def add_imports(module: cst.Module, imports: Iterable[Import]) -> cst.Module:
     context = CodemodContext()
     for item in imports:
         AddImportsVisitor.add_needed_import(context, item.module, item.obj, item.alias)
-    updated = AddImportsVisitor(context).transform_module(module)
+    # AddImportsVisitor needs no metadata: visiting directly spares `transform_module`'s deep copy of the tree.
+    updated = module.visit(AddImportsVisitor(context))
     return updated.visit(_SortMergedImports(imports))
 
 

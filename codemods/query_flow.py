@@ -15,7 +15,7 @@ import libcst as cst
 from libcst.metadata import Assignment, FunctionScope, Scope
 
 from .evidence import Evidence, Kind, metadata_value
-from .query_chain import Chain, Unsupported, read_chain
+from .query_chain import JOINS, Chain, Unsupported, read_chain
 from .query_plan import History, Plan, Planner
 
 SHAPE_STEPS = frozenset({"with_entities", "add_columns", "add_entity"})
@@ -101,11 +101,13 @@ class FlowAnalysis:
             return Unsupported(problem)
         origin = origins[0]
         all_steps = [step for chain in definitions for step in chain.steps]
+        join_target = self._join_target(origins, definitions, variable)
         sites: list[Site] = []
         for chain in definitions + uses:
             own = {id(step) for step in chain.steps}
             earlier = tuple(step for step in all_steps if id(step) not in own)
-            plan = self.planner.plan(chain, History(origin.session, origin.entities, earlier))
+            joined = join_target if any(s.name in JOINS for s in earlier) else None
+            plan = self.planner.plan(chain, History(origin.session, origin.entities, earlier, joined))
             if isinstance(plan, Unsupported):
                 return Unsupported(f"`{variable}`: {plan.reason}")
             sites.append(Site(chain.use.node, plan))
@@ -142,6 +144,18 @@ class FlowAnalysis:
                 return node
             else:
                 return None
+
+    def _join_target(self, origins: list[Chain], definitions: list[Chain],
+                     variable: str) -> cst.BaseExpression | Unsupported | None:
+        """The class a later `filter_by()` binds to: the last join target, when every path joins the same way."""
+        if any(step.name in JOINS for chain in definitions if not chain.is_origin for step in chain.steps):
+            return Unsupported(f"`filter_by()` on `{variable}` after joins added along some paths only")
+        last = [next((s for s in reversed(chain.steps) if s.name in JOINS), None) for chain in origins]
+        if all(step is None for step in last):
+            return None
+        if any(step is None for step in last) or len({self.code(step.call.args[0].value) for step in last}) > 1:
+            return Unsupported(f"`filter_by()` on `{variable}` after different joins along different paths")
+        return self.planner.join_target(last[0])
 
     def _origin_problem(self, origins: list[Chain], definitions: list[Chain], variable: str) -> str | None:
         if not origins:

@@ -83,6 +83,8 @@ class History:
     session: cst.BaseExpression
     origin_args: tuple[cst.Arg, ...]
     earlier_steps: tuple[Step, ...] = ()
+    # The class `filter_by()` binds to after the joins of earlier statements (None: they made none).
+    join_target: cst.BaseExpression | Unsupported | None = None
 
 
 ROW_LIMITING = frozenset({"limit", "offset", "slice"})
@@ -118,7 +120,7 @@ class Planner:
         if isinstance(finish, Unsupported):
             return finish
         needs = {"select"} if chain.is_origin else set()
-        if finish.kind == "count":
+        if finish.kind in ("count", "simple_count"):
             needs |= {"select", "func"}
         return Plan(statement, finish, frozenset(needs))
 
@@ -197,10 +199,9 @@ class Planner:
         """The entity legacy `filter_by()` binds to: the last join target, else select_from(), else entity zero."""
         for step in reversed(done):
             if step.name in JOINS:
-                return self._join_target(step)
-        if any(s.name in JOINS for s in history.earlier_steps):
-            return Unsupported("`filter_by()` after a join made in another statement: the entity it binds to "
-                               "depends on the path taken")
+                return self.join_target(step)
+        if history.join_target is not None:
+            return history.join_target
         for step in reversed([*history.earlier_steps, *done]):
             if step.name == "select_from":
                 target = step.call.args[0].value if step.call.args else None
@@ -215,7 +216,7 @@ class Planner:
             return first.value
         return Unsupported("cannot tell which entity `filter_by()` refers to")
 
-    def _join_target(self, step: Step) -> cst.BaseExpression | Unsupported:
+    def join_target(self, step: Step) -> cst.BaseExpression | Unsupported:
         target = step.call.args[0].value
         if isinstance(target, (cst.Name, cst.Attribute)) and _names_entity(target, self.resolve):
             return target

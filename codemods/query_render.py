@@ -19,9 +19,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 import libcst as cst
-import libcst.matchers as m
 
 from . import query_layout as doc
+from .query_chain import descendants
 from .query_plan import Link, Piece, Plan, Spelled, Statement, Verbatim
 
 ROW_SHAPES = {True: "scalars", False: "execute"}
@@ -160,4 +160,5 @@ def _limit_one() -> Link:
 
 
 def _has_multiline_string(node: cst.CSTNode) -> bool:
-    return any("\n" in cst.Module([]).code_for_node(s) for s in m.findall(node, m.SimpleString() | m.FormattedString()))
+    strings = descendants(node, (cst.SimpleString, cst.FormattedString))
+    return any("\n" in cst.Module([]).code_for_node(string) for string in strings)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import libcst as cst
-import libcst.matchers as m
 from libcst.metadata import ParentNodeProvider, PositionProvider, ScopeProvider
 
 from . import imports
 from .family import FileContext
+from .query_chain import descendants
 from .query_flow import Conversion, Site
 from .query_layout import Await, Block, Chain, Layout, Wrap
 from .query_render import Renderer
@@ -136,7 +136,7 @@ class _Apply(cst.CSTTransformer):
 
 
 def _names_in(node: cst.CSTNode) -> set[str]:
-    return {n.value for n in m.findall(node, m.Name())}
+    return {name.value for name in descendants(node, cst.Name)}
 
 
 def _needs_primary(node: cst.CSTNode, parent: cst.CSTNode | None) -> bool:

@@ -13,9 +13,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import libcst as cst
-import libcst.matchers as m
 
-from .query_chain import JOINS, Step, Unsupported
+from .query_chain import JOINS, Step, Unsupported, descendants
 
 # Receivers such as `self.model` in generic repositories hold a mapped class.
 MODEL_LIKE_NAMES = frozenset({"model", "model_class", "model_cls", "entity", "cls", "klass", "mapped_class"})
@@ -167,4 +166,4 @@ def may_repeat_entities(selections: Iterable[Selection], steps: Iterable[Step]) 
 
 
 def _calls(node: cst.CSTNode) -> list[cst.Call]:
-    return [n for n in m.findall(node, m.Call()) if n is not node]
+    return [call for call in descendants(node, cst.Call) if call is not node]
