@@ -251,3 +251,22 @@ def test_module_level_container_uses_the_configured_database(
         assert compat.Container.resolve("db_session").query(legacy.Job).count() == 0
     assert database.sync_engine.pool.checkedout() == 0
     database.sync_engine.dispose()
+
+
+def test_middleware_leaves_lifespan_events_unscoped(loop: asyncio.AbstractEventLoop) -> None:
+    from sqlasync.compat.scope import current_scope
+
+    seen: list[str] = []
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        try:
+            current_scope()
+            seen.append(f"{scope['type']}: scoped")
+        except SessionScopeError:
+            seen.append(f"{scope['type']}: unscoped")
+
+    middleware = LegacySessionScopeMiddleware(app)
+    loop.run_until_complete(middleware({"type": "lifespan"}, None, None))
+    loop.run_until_complete(middleware({"type": "http"}, None, None))
+    loop.run_until_complete(middleware({"type": "websocket"}, None, None))
+    assert seen == ["lifespan: unscoped", "http: scoped", "websocket: scoped"]
