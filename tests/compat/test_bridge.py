@@ -34,6 +34,8 @@ def test_dao_sees_callers_pending_and_flushed_writes(db: Database, loop: asyncio
             session.add(pending)  # not flushed: autoflush inside the DAO's query must send it
             await session.execute(text("INSERT INTO jobs (job_id, status) VALUES ('flushed-1', 'running')"))
 
+            callers_connection = (await session.connection()).sync_connection
+            assert await call_legacy(session, lambda sync: sync.connection()) is callers_connection
             found = await call_legacy(session, legacy.get_job, "pending-1")
             assert found is pending  # same identity map, not just the same row
             assert (await call_legacy(session, legacy.get_job, "flushed-1")).status == "running"
