@@ -59,8 +59,8 @@ def spell(module: cst.Module, scopes: Mapping[cst.CSTNode, Scope | None], wanted
                 local = alias.evaluated_alias or alias.evaluated_name
                 if isinstance(small, cst.ImportFrom) and _means(site_scopes, local, accepted):
                     return Spelling(local)
-                if isinstance(small, cst.Import) and alias.evaluated_name == wanted.module and _means(
-                        site_scopes, local.split(".")[0], {local.split(".")[0]}) and "." not in local:
+                if isinstance(small, cst.Import) and alias.evaluated_name == wanted.module and "." not in local \
+                        and _means(site_scopes, local, {wanted.module}):
                     return Spelling(f"{local}.{wanted.obj}")
     candidate = wanted.obj
     counter = 0

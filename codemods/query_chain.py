@@ -59,6 +59,8 @@ UNSUPPORTED = {
 # Builtins that consume an iterable: iterating the query there is an execution.
 ITERATING_CALLS = frozenset({"list", "tuple", "set", "frozenset", "sorted", "dict", "enumerate"})
 EMBEDDING_METHODS = frozenset({"in_", "not_in", "notin_"})
+# Rewritten as a whole when the query is their first iterable, so that long lines break like the rest of the code.
+COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp)
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,8 @@ class Use:
     call: cst.Call | None = None
     subscript: cst.Subscript | None = None
     variable: str | None = None
+    # For `iterate`: the comprehension or `dict(...)`-like call around the query, rewritten as a whole.
+    around: cst.BaseExpression | None = None
 
     @property
     def executes(self) -> bool:
@@ -165,13 +169,19 @@ def _use_in_context(node: cst.BaseExpression, parent: cst.CSTNode | None,
         if isinstance(element, cst.Index):
             return Use("index", parent, subscript=parent)
         return Unsupported("the query is subscripted with several indexes")
-    if isinstance(parent, (cst.For, cst.CompFor)) and parent.iter is node:
+    if isinstance(parent, cst.For) and parent.iter is node:
+        return Use("iterate", node)
+    if isinstance(parent, cst.CompFor) and parent.iter is node:
+        comprehension = parents.get(parent)
+        if isinstance(comprehension, COMPREHENSIONS) and comprehension.for_in is parent and parent.asynchronous is None \
+                and len(comments_in(comprehension)) == len(comments_in(node)):
+            return Use("iterate", comprehension, around=comprehension)
         return Use("iterate", node)
     if isinstance(parent, cst.Arg) and parent.value is node:
         call = parents.get(parent)
         if isinstance(call, cst.Call) and len(call.args) == 1 and parent.keyword is None and not parent.star:
             if isinstance(call.func, cst.Name) and call.func.value in ITERATING_CALLS:
-                return Use("list", call, call=call) if call.func.value == "list" else Use("iterate", node)
+                return Use("list", call, call=call) if call.func.value == "list" else Use("iterate", call, around=call)
             if isinstance(call.func, cst.Attribute) and call.func.attr.value in EMBEDDING_METHODS:
                 return Use("embed", node)
         callee = cst.Module([]).code_for_node(call.func) if isinstance(call, cst.Call) else "a call"

@@ -115,7 +115,10 @@ class Chain(Doc):
 
 
 @dataclass(frozen=True)
-class Await(Doc):
+class Prefixed(Doc):
+    """Unbreakable `prefix` text followed by `inner`."""
+
+    prefix: str
     inner: Doc
 
     @property
@@ -123,10 +126,38 @@ class Await(Doc):
         return self.inner.forced
 
     def flat(self, indent: int) -> str:
-        return "await " + self.inner.flat(indent)
+        return self.prefix + self.inner.flat(indent)
 
     def broken(self, layout: Layout, column: int, indent: int, trailing: int) -> str:
-        return "await " + layout.render(self.inner, column + len("await "), indent, trailing)
+        return self.prefix + layout.render(self.inner, column + len(self.prefix), indent, trailing)
+
+
+class Await(Prefixed):
+    def __init__(self, inner: Doc) -> None:
+        super().__init__("await ", inner)
+
+
+@dataclass(frozen=True)
+class Comprehension(Doc):
+    """`[element for ... in ... if ...]`; broken, one clause per line inside the brackets."""
+
+    opening: str
+    element: Doc
+    clauses: tuple[Doc, ...]
+    closing: str
+
+    @property
+    def forced(self) -> bool:  # type: ignore[override]
+        return self.element.forced or any(clause.forced for clause in self.clauses)
+
+    def flat(self, indent: int) -> str:
+        parts = [self.element.flat(indent), *(clause.flat(indent) for clause in self.clauses)]
+        return self.opening + " ".join(parts) + self.closing
+
+    def broken(self, layout: Layout, column: int, indent: int, trailing: int) -> str:
+        inner = indent + INDENT
+        lines = [layout.render(part, layout.column(inner), inner) for part in (self.element, *self.clauses)]
+        return self.opening + "".join(f"\n{' ' * inner}{line}" for line in lines) + "\n" + " " * indent + self.closing
 
 
 @dataclass(frozen=True)

@@ -63,6 +63,7 @@ class Finish:
     relative_slice: bool = False
     nodes: tuple[cst.CSTNode | None, ...] = ()
     call: cst.Call | None = None
+    around: cst.BaseExpression | None = None
 
     @property
     def executes(self) -> bool:
@@ -90,7 +91,7 @@ class History:
 ROW_LIMITING = frozenset({"limit", "offset", "slice"})
 RENAMED = {"filter": "where", "with_entities": "with_only_columns", "add_entity": "add_columns"}
 JOIN_KEYWORDS = frozenset({"isouter", "full"})
-BULK_STEPS = frozenset({"filter", "where", "filter_by"})
+CRITERIA_STEPS = frozenset({"filter", "where", "filter_by"})
 # Expressions that bind looser than `==` and need parentheses as its right operand.
 LOOSE = (cst.BooleanOperation, cst.Comparison, cst.IfExp, cst.Lambda, cst.NamedExpr)
 
@@ -111,6 +112,10 @@ class Planner:
         head: Link | tuple[Piece, ...]
         if chain.is_origin:
             head = Link(Spelled("select"), Verbatim(chain.head))
+            folded = _foldable_with_entities(chain.steps)
+            if folded is not None:
+                head = Link(Spelled("select"), Verbatim(chain.steps[folded].call))
+                links = links[:folded] + links[folded + 1:]
         else:
             head = (chain.head,)
         head_comments = tuple(c for node in chain.spine for c in _paren_comments(node))
@@ -202,13 +207,19 @@ class Planner:
                 return self.join_target(step)
         if history.join_target is not None:
             return history.join_target
-        for step in reversed([*history.earlier_steps, *done]):
+        history_steps = [*history.earlier_steps, *done]
+        for step in history_steps:
             if step.name == "select_from":
                 target = step.call.args[0].value if step.call.args else None
                 if isinstance(target, (cst.Name, cst.Attribute)) and _names_entity(target, self.resolve):
                     return target
                 return Unsupported("`filter_by()` after `select_from()` of something that is not a mapped class")
-        first = history.origin_args[0].value if history.origin_args else None
+        entities = history.origin_args
+        for step in reversed(history_steps):
+            if step.name == "with_entities":
+                entities = step.call.args
+                break
+        first = entities[0].value if entities else None
         if isinstance(first, (cst.Name, cst.Attribute)) and _names_entity(first, self.resolve):
             return first
         if isinstance(first, cst.Attribute) and isinstance(first.value, (cst.Name, cst.Attribute)) \
@@ -268,7 +279,7 @@ class Planner:
                 return bounds
             relative = any(s.name in ROW_LIMITING for s in steps)
             return Finish(kind, history.session, selection.single_entity, unique, relative, bounds)
-        return Finish(kind, history.session, selection.single_entity, unique, call=use.call)
+        return Finish(kind, history.session, selection.single_entity, unique, call=use.call, around=use.around)
 
     def _simple_count(self, chain: Chain, history: History, selection: Selection) -> cst.BaseExpression | None:
         """`select(func.count()).select_from(Model).where(...)` counts exactly what the legacy subquery counts
@@ -322,7 +333,7 @@ class Planner:
         call = chain.use.call
         if not chain.is_origin or len(history.origin_args) != 1 or history.origin_args[0].star:
             return Unsupported(f"bulk `{kind}()` on a query held in a variable or of several entities; convert by hand")
-        extra = [s.name for s in chain.steps if s.name not in BULK_STEPS]
+        extra = [s.name for s in chain.steps if s.name not in CRITERIA_STEPS]
         if extra:
             return Unsupported(f"bulk `{kind}()` after `{extra[0]}()`; only criteria carry over to `{kind}()`")
         args = list(call.args)
@@ -345,6 +356,17 @@ class Planner:
         statement = Statement(Link(Spelled(kind), (history.origin_args[0].value,)), links + tuple(tail),
                               trailing_comments=tuple(_dot_comments(chain.use.node, chain)))
         return Plan(statement, Finish(kind, history.session), frozenset({kind}))
+
+
+def _foldable_with_entities(steps: Sequence[Step]) -> int | None:
+    """`select(X).where(c).with_only_columns(Y)` is `select(Y).where(c)`: nothing before it but criteria."""
+    names = [step.name for step in steps]
+    if names.count("with_entities") != 1:
+        return None
+    index = names.index("with_entities")
+    if any(name not in CRITERIA_STEPS for name in names[:index]) or steps[index].call.args == ():
+        return None
+    return index
 
 
 def _names_entity(expr: cst.BaseExpression, resolve: Resolver) -> bool:

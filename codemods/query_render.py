@@ -96,9 +96,8 @@ class Renderer:
         unique = ".unique()" if finish.unique else ""
         if kind == "iterate":
             call = doc.Call(f"{session}.{method}", (self.statement(statement),))
-            if not unique:
-                return self._awaited(call)
-            return doc.Wrap(self._awaited(call), unique, parens=self.awaits)
+            result = doc.Wrap(self._awaited(call), unique, parens=self.awaits) if unique else self._awaited(call)
+            return self._around(finish.around, result)
         if kind in ("all", "list"):
             return self._result(session, method, statement, unique + ".all()")
         if kind == "first":
@@ -112,6 +111,24 @@ class Renderer:
         if kind == "slice":
             return self._result(session, method, statement.extended(*self._slice(finish)), unique + ".all()")
         raise AssertionError(f"unplanned terminal {kind}")
+
+    def _around(self, around: cst.BaseExpression | None, result: doc.Doc) -> doc.Doc:
+        """The comprehension or `dict(...)` call the query is iterated by, with `result` as its iterable."""
+        if isinstance(around, cst.Call):
+            return doc.Call(self.text(around.func), (result,))
+        if around is None:
+            return result
+        first = around.for_in
+        if isinstance(around, cst.DictComp):
+            element = f"{self.text(around.key)}: {self.text(around.value)}"
+        else:
+            element = self.text(around.elt)
+        clauses: list[doc.Doc] = [doc.Prefixed(f"for {self.text(first.target)} in ", result)]
+        clauses += [doc.Text(self.text(condition).strip()) for condition in first.ifs]
+        if first.inner_for_in is not None:
+            clauses.append(doc.Text(self.text(first.inner_for_in).strip()))
+        brackets = "{}" if isinstance(around, (cst.SetComp, cst.DictComp)) else "[]"
+        return doc.Comprehension(brackets[0], doc.Text(element), tuple(clauses), brackets[1])
 
     def _count(self, *links: Link) -> Statement:
         return Statement((Spelled("select"), "(", Spelled("func"), ".count())"), links)

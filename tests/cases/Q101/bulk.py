@@ -1,0 +1,62 @@
+# expect: Q101 Q101 Q101 Q101
+# before
+from app.models import Job, utcnow
+
+
+async def cancel_queued(db, user_id: str) -> int:
+    return db.query(Job).filter(Job.user_id == user_id, Job.status == "queued").update(
+        {Job.status: "cancelled", Job.updated_at: utcnow()}, synchronize_session="fetch"
+    )
+
+
+async def archive(db, user_id: str) -> int:
+    return db.query(Job).filter_by(user_id=user_id).update({"archived": True})
+
+
+async def purge_failed(db) -> int:
+    return db.query(Job).filter(Job.status == "failed").delete(synchronize_session=False)
+
+
+async def bump(db, updates) -> int:
+    changed = 0
+    for update in updates:
+        changed += db.query(Job).filter(Job.id == update["id"]).update({Job.progress: update["progress"]}, False)
+    return changed
+# after
+from app.models import Job, utcnow
+from sqlalchemy import delete, update as sa_update
+
+
+async def cancel_queued(db, user_id: str) -> int:
+    return (
+        await db.execute(
+            sa_update(Job)
+            .where(Job.user_id == user_id, Job.status == "queued")
+            .values({Job.status: "cancelled", Job.updated_at: utcnow()})
+            .execution_options(synchronize_session="fetch")
+        )
+    ).rowcount
+
+
+async def archive(db, user_id: str) -> int:
+    return (await db.execute(sa_update(Job).where(Job.user_id == user_id).values({"archived": True}))).rowcount
+
+
+async def purge_failed(db) -> int:
+    return (
+        await db.execute(delete(Job).where(Job.status == "failed").execution_options(synchronize_session=False))
+    ).rowcount
+
+
+async def bump(db, updates) -> int:
+    changed = 0
+    for update in updates:
+        changed += (
+            await db.execute(
+                sa_update(Job)
+                .where(Job.id == update["id"])
+                .values({Job.progress: update["progress"]})
+                .execution_options(synchronize_session=False)
+            )
+        ).rowcount
+    return changed
