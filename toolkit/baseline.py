@@ -86,9 +86,6 @@ class Comparison:
     fixed: list[BaselineEntry]  # entries of this run's files that match nothing any more
     untouched: list[BaselineEntry]  # entries of files this run did not look at
 
-    def new(self, count: int) -> list[int]:
-        return [i for i in range(count) if i not in self.known]
-
 
 def compare(entries: Sequence[BaselineEntry], current: Sequence[tuple[str, Finding]], renames: Mapping[str, str],
             covers: Callable[[str, str], bool], exists: Callable[[str], bool]) -> Comparison:
