@@ -67,7 +67,8 @@ def _rule(rule: Rule) -> dict:
 
 def _result(site: Site, index: dict[str, int], with_baseline: bool, *, suppressed: bool = False) -> dict:
     finding = site.finding
-    message = finding.message if finding.reason is None or finding.fixable else f"{finding.message}. {finding.reason}"
+    message = finding.message if finding.reason is None or finding.fixable else \
+        f"{finding.message} (not fixed automatically: {finding.reason})"
     result = {
         "ruleId": finding.code,
         "level": "error" if site.baseline == NEW else "warning",
