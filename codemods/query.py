@@ -10,6 +10,7 @@ from .family import Family, Recogniser
 from .query_chain import Unsupported
 from .query_flow import FlowAnalysis
 from .query_plan import Planner
+from .query_shape import class_like, last_name
 from .query_rewrite import rewrite
 from .rule import Rule
 
@@ -147,7 +148,24 @@ class QueryRecogniser(Recogniser):
         assignments = list(scope[name.value])
         if len(assignments) != 1 or not isinstance(assignments[0], Assignment):
             return None
-        return self.evidence.bound_value(assignments[0].node)
+        target = assignments[0].node
+        loop = self.evidence.parent(target)
+        if isinstance(loop, cst.For) and loop.target is target:
+            return self._loop_element(loop.iter)
+        return self.evidence.bound_value(target)
+
+    def _loop_element(self, iterable: cst.BaseExpression) -> cst.BaseExpression | None:
+        """For `for model in (Clip, Job):` (or a name bound to such a tuple), a representative element:
+        the loop variable holds classes, whichever one it is."""
+        if isinstance(iterable, cst.Name):
+            bound = self._bound_value(iterable)
+            iterable = bound if isinstance(bound, (cst.Tuple, cst.List)) else iterable
+        if not isinstance(iterable, (cst.Tuple, cst.List)) or not iterable.elements:
+            return None
+        values = [element.value for element in iterable.elements]
+        if all(isinstance(v, (cst.Name, cst.Attribute)) and class_like(last_name(v) or "") for v in values):
+            return values[0]
+        return None
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
         if node.attr.value != "query" or not _looks_like_model(node.value):
