@@ -7,7 +7,7 @@ from libcst.metadata import Assignment
 
 from .evidence import metadata_value
 from .family import Family, Recogniser
-from .query_chain import Unsupported
+from .query_chain import Unsupported, descendants
 from .query_flow import FlowAnalysis
 from .query_plan import Planner
 from .query_shape import class_like, last_name
@@ -91,6 +91,7 @@ MODEL_QUERY = Rule(
     after="user = (await db.scalars(select(User).where(User.name == name).limit(1))).first()\n",
 )
 
+QUERY_CLASSES = frozenset({"sqlalchemy.orm.Query", "sqlalchemy.orm.query.Query"})
 QUERY_METHODS = frozenset(
     {"filter", "filter_by", "get", "get_or_404", "first", "first_or_404", "all", "one", "one_or_none",
      "order_by", "count", "join", "outerjoin", "options", "limit", "offset", "paginate", "delete", "update",
@@ -105,6 +106,7 @@ class QueryRecogniser(Recogniser):
     def __init__(self, context) -> None:
         super().__init__(context)
         self._flows: FlowAnalysis | None = None
+        self._custom_query: str | None = None
 
     @property
     def flows(self) -> FlowAnalysis:
@@ -124,11 +126,28 @@ class QueryRecogniser(Recogniser):
             return
         outer = self._outer(node)
         described = f"legacy Query API `{_describe(func.value, node, outer)}` ({evidence.describe()})"
-        conversion = self.flows.convert(node)
+        custom = self._custom_query_class()
+        conversion = Unsupported(custom) if custom else self.flows.convert(node)
         if isinstance(conversion, Unsupported):
             self.report("Q101", outer, described, reason=conversion.reason)
         else:
             self.report("Q101", outer, described, fixable=True, data=conversion)
+
+    def _custom_query_class(self) -> str | None:
+        """A Query subclass defined or installed (`query_cls=`) in this file may change what any chain does."""
+        if self._custom_query is None:
+            self._custom_query = ""
+            for node in descendants(self.context.module, (cst.ClassDef, cst.Arg)):
+                if isinstance(node, cst.ClassDef) and any(
+                    self.evidence.qualified(base.value) & QUERY_CLASSES for base in node.bases
+                ):
+                    self._custom_query = (f"this file defines the Query subclass `{node.name.value}`, whose methods "
+                                          "may change what a chain does; convert by hand")
+                    break
+                if isinstance(node, cst.Arg) and node.keyword is not None and node.keyword.value == "query_cls":
+                    self._custom_query = "this file installs a custom Query class (`query_cls=`); convert by hand"
+                    break
+        return self._custom_query or None
 
     def _outer(self, query_call: cst.Call) -> cst.BaseExpression:
         """The outermost node of the method chain that starts at `query_call`."""
