@@ -142,12 +142,19 @@ class _Planner:
             by_function.setdefault(id(function), (function, []))[1].append(site)
         converted: dict[int, list[Unit]] = {}
         for function, function_sites in by_function.values():
-            try:
-                if factory_problem:
-                    raise Unconvertible(factory_problem)
-                converted[id(function)] = self._function_units(function, function_sites)
-            except Unconvertible as problem:
-                self._leave(result, function_sites, str(problem))
+            if factory_problem:
+                self._leave(result, function_sites, factory_problem)
+                continue
+            units, problems = self._function_units(function, function_sites)
+            if problems:
+                first = next(iter(problems.values()))
+                name = f"`{function.name.value}`" if function is not None else "this module"
+                for site in function_sites:
+                    result.reasons[id(site.call)] = problems.get(id(site.call)) or (
+                        f"left as asyncpg with the rest of {name}, which holds a call that cannot be converted "
+                        f"({first}); {NEVER_HALF}")
+            else:
+                converted[id(function)] = units
         self._couple_through_helpers(result, by_function, converted)
         for units in converted.values():
             for unit in units:
@@ -180,40 +187,52 @@ class _Planner:
         return False
 
     # -- one function ------------------------------------------------------------------------
-    def _function_units(self, function: cst.FunctionDef | None, sites: list[Site]) -> list[Unit]:
+    def _function_units(self, function: cst.FunctionDef | None,
+                        sites: list[Site]) -> tuple[list[Unit], dict[int, str]]:
+        """The function's session units, and the problem of each site that cannot be converted (by call)."""
         if function is None:
-            raise Unconvertible("at module level, which cannot open a session; move it into an async function")
+            return [], {id(s.call): "at module level, which cannot open a session; move it into an async function"
+                        for s in sites}
         if function.asynchronous is None:
-            raise Unconvertible(f"`{function.name.value}` is not async: asyncpg calls here are never awaited")
+            return [], {id(s.call): f"`{function.name.value}` is not async: asyncpg calls here are never awaited"
+                        for s in sites}
         acquires: dict[int, AcquireUnit] = {}
         statements: dict[int, StatementUnit] = {}
+        problems: dict[int, str] = {}
         for site in sites:
-            if site.code == "R101":
-                raise Unconvertible("`asyncpg.create_pool()` is replaced by hand: during the transition point it "
-                                    "at `sqlasync.compat` (`compat.configure(DATABASE_URL).asyncpg_pool()`), "
-                                    "then remove it")
-            if site.code == "R102":
-                block = self._acquire_block(site.call)
-                acquires.setdefault(id(block), AcquireUnit(function, [], [], block=block)).sites.append(site)
-            elif site.code == "R104":
-                block = self._block_of_connection(site.call.func.value)
-                acquires.setdefault(id(block), AcquireUnit(function, [], [], block=block)).sites.append(site)
-            elif site.evidence is not None and site.evidence.kind is Kind.ASYNCPG_CONNECTION:
-                block = self._block_of_connection(site.call.func.value)
-                unit = acquires.setdefault(id(block), AcquireUnit(function, [], [], block=block))
-                unit.sites.append(site)
-                unit.queries.append(self._query(site, function))
-            else:
-                query = self._query(site, function)
-                statement = self._statement_of(query.awaited)
-                unit = statements.setdefault(id(statement), StatementUnit(function, [], [], statement=statement))
-                unit.sites.append(site)
-                unit.queries.append(query)
+            try:
+                self._place(site, function, acquires, statements)
+            except Unconvertible as problem:
+                problems[id(site.call)] = str(problem)
         for unit in acquires.values():
-            self._check_acquire(unit)
+            try:
+                self._check_acquire(unit)
+            except Unconvertible as problem:
+                problems.update((id(site.call), str(problem)) for site in unit.sites)
         units: list[Unit] = [*acquires.values(), *statements.values()]
         self._name_sessions(function, units)
-        return units
+        return units, problems
+
+    def _place(self, site: Site, function: cst.FunctionDef, acquires: dict[int, AcquireUnit],
+               statements: dict[int, StatementUnit]) -> None:
+        """Put `site` into the session unit it belongs to."""
+        if site.code == "R101":
+            raise Unconvertible("`asyncpg.create_pool()` is replaced by hand: during the transition point it at "
+                                "`sqlasync.compat` (`compat.configure(DATABASE_URL).asyncpg_pool()`), then remove it")
+        if site.code in ("R102", "R104") or (site.evidence is not None
+                                              and site.evidence.kind is Kind.ASYNCPG_CONNECTION):
+            block = self._acquire_block(site.call) if site.code == "R102" \
+                else self._block_of_connection(site.call.func.value)
+            unit = acquires.setdefault(id(block), AcquireUnit(function, [], [], block=block))
+            unit.sites.append(site)
+            if site.code == "R103":
+                unit.queries.append(self._query(site, function))
+            return
+        query = self._query(site, function)
+        statement = self._statement_of(query.awaited)
+        unit = statements.setdefault(id(statement), StatementUnit(function, [], [], statement=statement))
+        unit.sites.append(site)
+        unit.queries.append(query)
 
     def _acquire_block(self, call: cst.Call) -> cst.With:
         item = self.evidence.parent(call)
@@ -264,9 +283,7 @@ class _Planner:
             if isinstance(call, cst.Call) and id(call) in transaction_calls:
                 unit.transactions[id(self._transaction_block(call))] = False
                 continue
-            used = f"`{name.value}.{attribute.attr.value}`" if isinstance(attribute, cst.Attribute) \
-                else f"`{name.value}` itself (passed on or kept)"
-            raise Unconvertible(f"{used} is used on the connection, which a session cannot stand in for")
+            raise Unconvertible(self._other_use(name.value, attribute))
         self._nest_transactions(unit)
         outside = []
         for query in unit.queries:
@@ -279,6 +296,15 @@ class _Planner:
             unit.whole_block_commits = True
         else:
             unit.autocommit = outside
+
+    def _other_use(self, name: str, parent: cst.CSTNode | None) -> str:
+        if isinstance(parent, cst.Attribute):
+            return f"`{name}.{parent.attr.value}` is used, which has no session equivalent here"
+        call = self.evidence.parent(parent) if isinstance(parent, cst.Arg) else None
+        if isinstance(call, cst.Call):
+            callee = dotted_name(call.func) or "a function"
+            return f"`{name}` is passed to `{callee}()`, which expects an asyncpg connection"
+        return f"`{name}` is used as a value beyond its fetch/execute/transaction calls"
 
     def _transaction_block(self, call: cst.Call) -> cst.With:
         item = self.evidence.parent(call)

@@ -252,9 +252,16 @@ class _Apply(cst.CSTTransformer):
         bound = query.sql.bound
         text_name = self.names["text"]
         literal = _code(_aligned(bound.literal, column + len(text_name) + 1 - original_column))
+        sql = f"{text_name}({literal})"
+        if not bound.expanding:
+            return sql
         expanding = ", ".join(f'{self.names["bindparam"]}("{name}", expanding=True)'
                               for name in sorted(bound.expanding))
-        return f"{text_name}({literal})" + (f".bindparams({expanding})" if expanding else "")
+        last_line = sql.rsplit("\n", 1)[-1]
+        start = column if "\n" not in sql else 0
+        if line_column + start + len(last_line) + len(expanding) + len(".bindparams()") + 1 > self.limit:
+            return f"{sql}\n{' ' * column}.bindparams({expanding})"
+        return f"{sql}.bindparams({expanding})"
 
     def _params_code(self, query: Query) -> str | None:
         if isinstance(query.sql, DriverSql):
