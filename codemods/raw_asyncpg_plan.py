@@ -208,7 +208,8 @@ class _Planner:
             try:
                 self._check_acquire(unit)
             except Unconvertible as problem:
-                problems.update((id(site.call), str(problem)) for site in unit.sites)
+                for site in unit.sites:
+                    problems.setdefault(id(site.call), str(problem))
         units: list[Unit] = [*acquires.values(), *statements.values()]
         self._name_sessions(function, units)
         return units, problems
@@ -271,7 +272,8 @@ class _Planner:
         block = unit.block
         name = block.items[0].asname.name
         function = self.evidence.enclosing(block, cst.FunctionDef)
-        convertible_calls = {id(q.site.call) for q in unit.queries}
+        # Calls reported as sites; one that cannot be converted already carries its own reason.
+        convertible_calls = {id(site.call) for site in unit.sites if site.code == "R103"}
         transaction_calls = {id(s.call) for s in unit.sites if s.code == "R104"}
         for reference in _references(self.evidence, name):
             attribute = self.evidence.parent(reference)
