@@ -95,9 +95,13 @@ class Renderer:
         method = ROW_SHAPES[finish.objects]
         unique = ".unique()" if finish.unique else ""
         if kind == "iterate":
+            around = finish.around
+            if isinstance(around, cst.Call) and self.text(around.func) == "dict":
+                # A Result has keys(), so dict() would take it for a mapping: hand it the rows.
+                return doc.Call("dict", (self._result(session, method, statement, unique + ".all()"),))
             call = doc.Call(f"{session}.{method}", (self.statement(statement),))
             result = doc.Wrap(self._awaited(call), unique, parens=self.awaits) if unique else self._awaited(call)
-            return self._around(finish.around, result)
+            return self._around(around, result)
         if kind in ("all", "list"):
             return self._result(session, method, statement, unique + ".all()")
         if kind == "first":

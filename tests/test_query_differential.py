@@ -253,6 +253,35 @@ return db.query(User).join(Task, Task.user_id == User.id).filter_by(status="late
     # iteration with tuple unpacking and attribute access
     """\
 return [(name, row.age) for row in db.query(User.name, User.age).order_by(User.id) for name in [row.name]]""",
+    # a CTE joined to an entity: users with several open tasks appear once
+    """\
+recent = db.query(Task.user_id).filter(Task.status == "open").cte("recent")
+return db.query(User).join(recent, recent.c.user_id == User.id).order_by(User.id).all()""",
+    # slicing and indexing a query that is already limited are relative to its window
+    """\
+window = db.query(User).order_by(User.id).offset(1)
+return window[1:3], window.limit(3)[2], db.query(User.name).order_by(User.id)[4:]""",
+    # more steps that keep their names
+    """\
+first = db.query(User).add_columns(User.name).order_by(User.id).first()
+fresh = db.query(User).populate_existing().filter(User.id == 2).one()
+options = db.query(Task).execution_options(populate_existing=True).filter(Task.points > 4).order_by(Task.id).all()
+return first, fresh, options""",
+    # an aggregate over an explicit FROM and a join
+    """\
+return db.query(func.sum(Task.points)).select_from(Task).join(User, User.id == Task.user_id).filter(User.team == "red").scalar()""",
+    # a loop over classes
+    """\
+firsts = []
+for model in (User, Task):
+    firsts.append(db.query(model).order_by(model.id.desc()).first().id)
+return firsts""",
+    # a set and a dict built from query rows
+    """\
+return set(db.query(Task.status)), dict(db.query(User.name, User.age).filter(User.age > 30))""",
+    # row locks (SQLite renders no FOR UPDATE; PostgreSQL does)
+    """\
+return db.query(Task).filter(Task.id == 3).with_for_update().one()""",
 ]
 
 
@@ -285,6 +314,10 @@ def normalise(value, ordered: bool):
     if isinstance(value, list):
         items = [normalise(v, True) for v in value]
         return items if ordered else sorted(items, key=repr)
+    if isinstance(value, (set, frozenset)):
+        return sorted((normalise(v, True) for v in value), key=repr)
+    if isinstance(value, dict):
+        return sorted(((normalise(k, True), normalise(v, True)) for k, v in value.items()), key=repr)
     return value
 
 

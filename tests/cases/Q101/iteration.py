@@ -54,5 +54,7 @@ async def as_list(db):
 
 async def by_status(db):
     return dict(
-        await db.execute(select(Job.status, Job.progress).where(Job.progress > 0))
+        (
+            await db.execute(select(Job.status, Job.progress).where(Job.progress > 0))
+        ).all()
     )

@@ -52,4 +52,6 @@ def as_list(db):
 
 
 def by_status(db):
-    return dict(db.execute(select(Job.status, Job.progress).where(Job.progress > 0)))
+    return dict(
+        db.execute(select(Job.status, Job.progress).where(Job.progress > 0)).all()
+    )
