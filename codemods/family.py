@@ -7,14 +7,23 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
+from typing import Protocol
 
 import libcst as cst
 from libcst.metadata import ParentNodeProvider, QualifiedNameProvider, ScopeProvider
 
 from sqlasync.config import Config
 
+from .coloring_scan import qualname_of
 from .evidence import ReceiverEvidence
 from .rule import Match, Rule
+
+
+class ColoringView(Protocol):
+    """Async coloring's answer for one function, by file and `__qualname__` (family F, codemods/coloring*.py)."""
+
+    def function_async(self, path: str, qualname: str) -> bool | None: ...
+    def function_blocker(self, path: str, qualname: str) -> str | None: ...
 
 
 @dataclass
@@ -26,6 +35,28 @@ class FileContext:
     wrapper: cst.MetadataWrapper
     target: str = "async"
     _evidence: ReceiverEvidence | None = field(default=None, repr=False)
+    # The repository-wide async coloring of this run; None when no function becomes async.
+    coloring: ColoringView | None = None
+
+    def will_be_async(self, function: cst.FunctionDef) -> bool:
+        """Is `function` `async def` once this migration is done (already, or made async by family F)?
+
+        Recognisers that write `await` into a function ask this, so that `check` counts exactly the
+        sites `migrate` changes and no `await` ever lands in a function that stays sync."""
+        if function.asynchronous is not None:
+            return True
+        if self.coloring is None:
+            return False
+        return bool(self.coloring.function_async(str(self.path), qualname_of(function, self.evidence.parents)))
+
+    def async_blocker(self, function: cst.FunctionDef) -> str | None:
+        """Why `function` stays sync after this migration (for a finding's reason); None if it will be async."""
+        if self.will_be_async(function):
+            return None
+        if self.coloring is None:
+            return "no function becomes async in this run (async coloring, F101, is not selected)"
+        reason = self.coloring.function_blocker(str(self.path), qualname_of(function, self.evidence.parents))
+        return f"`{function.name.value}` stays sync: {reason or 'nothing in it needs async'}"
 
     @property
     def module(self) -> cst.Module:

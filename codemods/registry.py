@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import acquisition, bootstrap, query, raw_asyncpg, safety, session_io
+from . import acquisition, bootstrap, coloring, query, raw_asyncpg, safety, session_io
 from .family import Family
 from .rule import Rule
 
@@ -13,6 +13,8 @@ FAMILIES: tuple[Family, ...] = (
     session_io.FAMILY,
     raw_asyncpg.FAMILY,
     safety.FAMILY,
+    # Last: it makes async every function the rewrites above put an `await` into, and awaits its callers.
+    coloring.FAMILY,
 )
 RULES: dict[str, Rule] = {rule.code: rule for family in FAMILIES for rule in family.rules}
 

@@ -12,7 +12,8 @@ from pathlib import PurePosixPath
 import libcst as cst
 from libcst.metadata import ParentNodeProvider, PositionProvider
 
-from sqlasync.codemods.family import Family, FileContext
+from sqlasync.codemods.coloring_predict import single_file_coloring
+from sqlasync.codemods.family import ColoringView, Family, FileContext
 from sqlasync.codemods.progress import MigratedConstructs
 from sqlasync.codemods.registry import RULES
 from sqlasync.codemods.rule import Match
@@ -92,12 +93,17 @@ def recognise(context: FileContext, families: Sequence[Family],
     return [match for recogniser in recognisers for match in recogniser.matches]
 
 
-def analyse(source: bytes, path: str, config: Config, families: Sequence[Family], target: str) -> FileResult:
+def analyse(source: bytes, path: str, config: Config, families: Sequence[Family], target: str,
+            coloring: ColoringView | None = None) -> FileResult:
+    """`coloring` is the run's repository-wide async coloring; without one the file is its own repository."""
     suppressions = parse_suppressions(source, path, {*RULES, *PROBLEMS, *(r.code for f in families for r in f.rules)})
     parsed = parse(source, path)
     if isinstance(parsed, Finding):
         return _result(path, [parsed], suppressions)
-    context = FileContext(PurePosixPath(path), config, cst.MetadataWrapper(parsed, unsafe_skip_copy=True), target)
+    if coloring is None:
+        coloring = single_file_coloring(source, path, config, families, None, target)
+    context = FileContext(PurePosixPath(path), config, cst.MetadataWrapper(parsed, unsafe_skip_copy=True), target,
+                          coloring=coloring)
     progress = MigratedConstructs(context)
     findings = to_findings(context, recognise(context, families, [progress]))
     return _result(path, findings, suppressions, parsed=True, migrated=dict(sorted(progress.counts.items())))
@@ -154,29 +160,40 @@ class Migration:
 
 
 def migrate(source: bytes, path: str, config: Config, families: Sequence[Family], selection: Selection,
-            target: str) -> Migration:
+            target: str, coloring: ColoringView | None = None) -> Migration:
     """Apply each family's rewrite in order, re-recognising after every pass; verify before returning."""
     result = Migration(path, source)
     parsed = parse(source, path)
     if isinstance(parsed, Finding):
         result.left = [parsed] if parsed.code in selection else []
         return result
-    module = parsed
-    for family in families:
-        if family.rewrite is None:
-            continue
-        context = FileContext(PurePosixPath(path), config, cst.MetadataWrapper(module, unsafe_skip_copy=True), target)
-        chosen = [m for m in recognise(context, [family]) if m.fixable and m.rule.code in selection]
-        if chosen:
-            module = family.rewrite(context, chosen)
-            result.fixed.update(m.rule.code for m in chosen)
+    if coloring is None:
+        coloring = single_file_coloring(source, path, config, families, selection, target)
+    module, fixed = rewrite_module(parsed, path, config, families, selection, target, coloring)
+    result.fixed.update(fixed)
     updated = module.bytes
     if updated != source:
         verify(updated, path)
         result.updated = updated
-    remaining = analyse(updated, path, config, families, target)
+    remaining = analyse(updated, path, config, families, target, coloring)
     result.left = [f for f in remaining.findings if f.code in selection]
     return result
+
+
+def rewrite_module(module: cst.Module, path: str, config: Config, families: Sequence[Family], selection,
+                   target: str, coloring: ColoringView | None) -> tuple[cst.Module, Counter[str]]:
+    """Each family's rewrite in registry order, each recognising the module the previous one left."""
+    fixed: Counter[str] = Counter()
+    for family in families:
+        if family.rewrite is None:
+            continue
+        context = FileContext(PurePosixPath(path), config, cst.MetadataWrapper(module, unsafe_skip_copy=True), target,
+                              coloring=coloring)
+        chosen = [m for m in recognise(context, [family]) if m.fixable and (selection is None or m.rule.code in selection)]
+        if chosen:
+            module = family.rewrite(context, chosen)
+            fixed.update(m.rule.code for m in chosen)
+    return module, fixed
 
 
 def verify(source: bytes, path: str) -> None:

@@ -14,6 +14,8 @@ else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
 TARGETS = ("async", "sync")
+# How migrated async tests are run: anyio's pytest plugin ships with anyio (a FastAPI dependency).
+TEST_ASYNC_MARKERS = ("anyio", "pytest-asyncio")
 
 
 class ConfigError(Exception):
@@ -43,6 +45,7 @@ class Config:
     get_db: str | None = None
     session_factory: str | None = None
     cache_dir: str = ".sqlasync_cache"
+    test_async_marker: str = "anyio"
 
     def fingerprint(self) -> str:
         """Stable hash of everything that can change a file's findings (cache key part)."""
@@ -53,7 +56,7 @@ class Config:
 
 
 _LIST_KEYS = {f.name for f in fields(Config) if f.type == "tuple[str, ...]"}
-_STR_KEYS = {"target", "get_db", "session_factory", "cache_dir"}
+_STR_KEYS = {"target", "get_db", "session_factory", "cache_dir", "test_async_marker"}
 
 
 def find_pyproject(start: Path) -> Path | None:
@@ -88,6 +91,9 @@ def load_config(paths: list[Path], overrides: dict | None = None) -> Config:
     config = Config(**values)
     if config.target not in TARGETS:
         raise ConfigError(f"target must be one of {', '.join(TARGETS)}, not {config.target!r}")
+    if config.test_async_marker not in TEST_ASYNC_MARKERS:
+        raise ConfigError(f"test-async-marker must be one of {', '.join(TEST_ASYNC_MARKERS)}, "
+                          f"not {config.test_async_marker!r}")
     return config
 
 

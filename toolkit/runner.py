@@ -6,17 +6,21 @@ import os
 import traceback
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from sqlasync.codemods import progress
+from sqlasync.codemods.coloring_predict import COLORING_PREFIX, build_coloring, coloring_enabled, summarise
+from sqlasync.codemods.coloring_solve import Coloring
+from sqlasync.codemods.repo_index import FileSummary, locate_module
+from sqlasync.codemods.repo_scope import expand, imported_modules, source_roots
 from sqlasync.codemods.family import Family
 from sqlasync.codemods.registry import FAMILIES
 
 from .analysis import FileResult, Migration, RewriteError, analyse, migrate, problem
 from .cache import ResultCache
 from .config import Config
-from .discovery import SourceFile
+from .discovery import SourceFile, discover
 from .findings import Finding
 from .prefilter import Prefilter
 from .problems import INTERNAL_ERROR, UNREADABLE
@@ -36,6 +40,8 @@ class Options:
     use_prefilter: bool = True
     # None means every registered family; tests pass their own (run in-process: lambdas do not pickle).
     families: Sequence[Family] | None = None
+    # The repository-wide async coloring (family F), built by check/migrate over the whole project.
+    coloring: Coloring | None = None
 
     @property
     def active_families(self) -> Sequence[Family]:
@@ -64,7 +70,9 @@ def _read(file: SourceFile) -> bytes | Finding:
 
 
 def check(files: list[SourceFile], options: Options) -> CheckOutcome:
-    cache = ResultCache(options.config.root / options.config.cache_dir, options.config.fingerprint() + options.target)
+    options = with_coloring(files, options)
+    salt = options.config.fingerprint() + options.target + (options.coloring.digest() if options.coloring else "")
+    cache = ResultCache(options.config.root / options.config.cache_dir, salt)
     # Files holding only migrated code must be parsed too: they are half of the progress numbers.
     prefilter = Prefilter(options.config, options.active_families, progress.triggers(options.config))
     results: dict[str, FileResult] = {}
@@ -74,7 +82,8 @@ def check(files: list[SourceFile], options: Options) -> CheckOutcome:
         if isinstance(content, Finding):
             results[file.display] = FileResult(file.display, [content])
             continue
-        if options.use_prefilter and not prefilter.may_match(content):
+        if options.use_prefilter and not prefilter.may_match(content) and not (
+                options.coloring and options.coloring.interesting(file.display, content)):
             results[file.display] = FileResult(file.display)
             continue
         key = cache.key(file.display, content)
@@ -94,6 +103,7 @@ def check(files: list[SourceFile], options: Options) -> CheckOutcome:
 
 
 def migrate_files(files: list[SourceFile], options: Options) -> list[Migration]:
+    options = with_coloring(files, options)
     prefilter = Prefilter(options.config, options.active_families)
     jobs = []
     migrations: list[Migration] = []
@@ -101,10 +111,44 @@ def migrate_files(files: list[SourceFile], options: Options) -> list[Migration]:
         content = _read(file)
         if isinstance(content, Finding):
             migrations.append(Migration(file.display, b"", left=[content]))
-        elif prefilter.may_match(content) or not options.use_prefilter:
+        elif prefilter.may_match(content) or not options.use_prefilter or (
+                options.coloring and options.coloring.interesting(file.display, content)):
             jobs.append((file.display, content))
     migrations.extend(_map(_migrate_job, jobs, options))
     return sorted(migrations, key=lambda m: m.path)
+
+
+def with_coloring(files: list[SourceFile], options: Options) -> Options:
+    """Options carrying the run's async coloring, solved over the project around `files`, not `files` alone."""
+    if options.coloring is not None:
+        return options
+    if not coloring_enabled(options.active_families, options.selection):
+        return replace(options, coloring=build_coloring([], [], options.active_families, options.selection))
+    project = {file.display: file for file in files}
+    for root in source_roots(file.path for file in files):
+        project.update({file.display: file for file in discover([root], options.config)})
+    known = {file.path.absolute() for file in project.values()}
+    for extra in sorted(expand(known, imported_modules, options.config.root) - known):
+        project.update({file.display: file for file in discover([extra], options.config)})
+    # Files no other family can touch need no prediction: nothing in them will await.
+    others = Prefilter(options.config, [f for f in options.active_families if f.prefix != COLORING_PREFIX])
+    items = []
+    for file in project.values():
+        content = _read(file)
+        if not isinstance(content, Finding):
+            items.append((file.display, file.path.as_posix(), content, others.may_match(content)))
+    summaries = list(_map(_summary_job, items, options))
+    coloring = build_coloring(summaries, [file.display for file in files], options.active_families, options.selection)
+    return replace(options, coloring=coloring)
+
+
+def _summary_job(job: tuple[tuple[str, str, bytes, bool], Options]) -> FileSummary | None:
+    (display, path, content, predict), options = job
+    try:
+        return summarise(display, content, locate_module(Path(path)), options.config, options.active_families,
+                         options.selection, options.target, predict)
+    except Exception:  # noqa: BLE001 - the file's own analysis reports the bug (P003); the index goes on without it
+        return None
 
 
 def _map(function, items: list, options: Options) -> Iterable:
@@ -118,7 +162,7 @@ def _map(function, items: list, options: Options) -> Iterable:
 def _analyse_job(job: tuple[tuple[str, bytes], Options]) -> FileResult:
     (display, content), options = job
     try:
-        return analyse(content, display, options.config, options.active_families, options.target)
+        return analyse(content, display, options.config, options.active_families, options.target, options.coloring)
     except Exception as exc:  # noqa: BLE001 - a bug on one file must not hide the findings of the others
         return FileResult(display, [problem(INTERNAL_ERROR.code, display, _describe_bug(exc), 1, 1)])
 
@@ -126,7 +170,8 @@ def _analyse_job(job: tuple[tuple[str, bytes], Options]) -> FileResult:
 def _migrate_job(job: tuple[tuple[str, bytes], Options]) -> Migration:
     (display, content), options = job
     try:
-        return migrate(content, display, options.config, options.active_families, options.selection, options.target)
+        return migrate(content, display, options.config, options.active_families, options.selection, options.target,
+                       options.coloring)
     except RewriteError as exc:
         return Migration(display, content, error=str(exc))
     except Exception as exc:  # noqa: BLE001 - the file stays untouched; the run reports it and exits 2

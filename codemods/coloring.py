@@ -1,0 +1,230 @@
+"""F: async coloring across the repository, its boundaries, and relationship loading under asyncio.
+
+The other families put `await` into functions; this one makes those functions `async def`, awaits
+every call of them anywhere in the repository, and handles the places where the event loop takes
+over (routes, tests, script entry points) or where a function must stay sync. The decisions come
+from the run's `Coloring` (repo_index.py + coloring_solve.py); this recogniser only maps them onto
+the nodes of one file, as it looks after the other families' rewrites (`migrate`) or before them
+(`check`), so that both report the same sites.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+import libcst as cst
+
+from . import coloring_background, lazy_loads
+from .coloring_rewrite import rewrite
+from .coloring_rules import RULES
+from .coloring_scan import CallSite, ModuleScanner, is_main_guard, own_nodes, qualname_of
+from .evidence import dotted_name
+from .coloring_solve import BECOMES, CONVERTED, STAYS_SYNC, Coloring, resolve_callee
+from .family import Family, Recogniser
+from .repo_index import call_key
+
+# Functions that take a coroutine object, not its result.
+CONSUMERS = frozenset({"run", "create_task", "gather", "ensure_future", "wait_for", "shield", "run_until_complete",
+                       "run_coroutine_threadsafe", "start_soon"})
+ROLE_CODES = {"route": "F103", "handler": "F103", "dependency": "F103", "test": "F104", "fixture": "F104"}
+
+
+@dataclass(frozen=True)
+class MakeAsync:
+    function: cst.FunctionDef
+    role: str | None
+
+
+@dataclass(frozen=True)
+class AwaitCall:
+    call: cst.Call
+    parenthesize: bool
+
+
+@dataclass(frozen=True)
+class AsyncLoop:
+    loop: cst.For | cst.CompFor
+
+
+@dataclass(frozen=True)
+class RunMain:
+    call: cst.Call
+
+
+@dataclass(frozen=True)
+class Bridge:
+    call: cst.Call
+    parenthesize: bool
+
+
+class ColoringRecogniser(Recogniser):
+    rules = {rule.code: rule for rule in RULES}
+
+    def visit_Module(self, node: cst.Module) -> None:
+        coloring = self.context.coloring
+        if not isinstance(coloring, Coloring):
+            return
+        path = str(self.context.path)
+        summary = coloring.index.files.get(path)
+        if summary is None:
+            return
+        self.coloring = coloring
+        self.path = path
+        self.summary = summary
+        self.scanner = ModuleScanner(path, summary.location.module, summary.location.package, self.evidence)
+        self.scanner.prepare()
+        self._functions()
+        self._calls()
+        coloring_background.recognise(self)
+        lazy_loads.recognise(self)
+
+    # -- functions --------------------------------------------------------------------------------
+    def _functions(self) -> None:
+        for node in self.evidence.parents:
+            if not isinstance(node, cst.FunctionDef) or node.asynchronous is not None:
+                continue
+            function = (self.path, qualname_of(node, self.evidence.parents))
+            verdict = self.coloring.verdict(function)
+            role = self.coloring.roles.get(function)
+            if verdict == BECOMES or (verdict != CONVERTED and _awaits(node)):
+                code = ROLE_CODES.get(role, "F101")
+                self.report(code, node.name, self._becomes_message(node, role), fixable=True,
+                            data=MakeAsync(node, role))
+            elif verdict == STAYS_SYNC:
+                reason = self.coloring.reason(function) or "it cannot become async"
+                self.report("F107", node.name, f"`{node.name.value}` needs async but stays sync: {reason}",
+                            reason=f"{reason}; see `sqlasync explain F107` for the fix by hand")
+
+    def _becomes_message(self, node: cst.FunctionDef, role: str | None) -> str:
+        what = {"route": "route handler", "handler": "exception handler", "dependency": "FastAPI dependency",
+                "test": "test", "fixture": "fixture"}.get(role, "function")
+        return f"{what} `{node.name.value}` awaits after migration and must become `async def`"
+
+    def will_be_async_here(self, node: cst.CSTNode) -> bool:
+        function = self.evidence.enclosing(node, cst.FunctionDef)
+        return function is not None and (
+            function.asynchronous is not None or self.context.will_be_async(function) or _awaits(function))
+
+    # -- calls ------------------------------------------------------------------------------------
+    def _calls(self) -> None:
+        seen: Counter[tuple] = Counter()
+        main_calls: dict[int, list[cst.Call]] = {}
+        async_methods = {facts.name for function, facts in self.coloring.index.functions()
+                         if facts.class_qualname is not None and self.coloring.newly_async(function)}
+        for node in self.evidence.parents:
+            if not isinstance(node, cst.Call):
+                continue
+            site = self.scanner.call_site(node)
+            if site.awaited or self._handed_on(node):
+                continue
+            key = call_key(site.owner, site.callee, site.awaited)
+            seen[key] += 1
+            if seen[key] > self.summary.surviving_calls.get(key, 0):
+                continue  # another family's rewrite removes this call
+            callee = resolve_callee(self.coloring.index, site, self.path)
+            if callee is None:
+                self._unresolved(node, site, async_methods)
+                continue
+            if self.coloring.newly_async(callee):
+                if site.context == "main":
+                    main_calls.setdefault(id(self._main_block(node)), []).append(node)
+                else:
+                    self._await(node, site, callee)
+            elif self.coloring.verdict(callee) == STAYS_SYNC and site.context == "body" \
+                    and self.will_be_async_here(node):
+                self._bridge(node, site, callee)
+        for calls in main_calls.values():
+            for call in calls:
+                name = _callee_text(call)
+                if len(calls) == 1:
+                    self.report("F105", call, f"`{name}()` becomes async: the script runs it with asyncio.run()",
+                                fixable=True, data=RunMain(call))
+                else:
+                    self.report("F105", call, f"`{name}()` becomes async",
+                                reason="the entry point calls several functions that become async; wrap them in "
+                                       "one `async def main()` run by a single asyncio.run()")
+
+    def _await(self, node: cst.Call, site: CallSite, callee) -> None:
+        name = _callee_text(node)
+        facts = self.coloring.index.function(callee)
+        message = f"`{name}()` is async after migration and must be awaited"
+        if site.context != "body":
+            self.report("F102", node, message, reason=f"called {site.context}, where `await` cannot go")
+            return
+        if not self.will_be_async_here(node):
+            owner = self.evidence.enclosing(node, cst.FunctionDef)
+            reason = self.context.async_blocker(owner) if owner is not None else None
+            self.report("F102", node, message, reason=reason or "the calling function stays sync")
+            return
+        if facts is not None and facts.is_generator:
+            loop = self.evidence.parent(node)
+            if site.iterated and isinstance(loop, (cst.For, cst.CompFor)):
+                self.report("F102", node, f"`{name}()` becomes an async generator: iterate it with `async for`",
+                            fixable=True, data=AsyncLoop(loop))
+            else:
+                self.report("F102", node, message, reason="an async generator is iterated with `async for`, not "
+                                                          "awaited; convert this use by hand")
+            return
+        self.report("F102", node, message, fixable=True, data=AwaitCall(node, _needs_parentheses(self, node)))
+
+    def _bridge(self, node: cst.Call, site: CallSite, callee) -> None:
+        name = _callee_text(node)
+        reason = self.coloring.reason(callee) or "it stays sync"
+        message = f"`{name}()` does sync session I/O and stays sync ({reason})"
+        if not site.session_first or any(arg.star for arg in node.args):
+            self.report("F108", node, message, reason="the session is not the call's first argument: call it through "
+                                                      "`await call_legacy(db, fn, ...)` by hand, or migrate it")
+            return
+        self.report("F108", node, message + "; call it through the compat bridge", fixable=True, data=Bridge(node, _needs_parentheses(self, node)))
+
+    def _unresolved(self, node: cst.Call, site: CallSite, async_methods: set[str]) -> None:
+        if site.method in async_methods and site.passes_session and site.context == "body" \
+                and self.will_be_async_here(node):
+            self.report("F102", node, f"`{_callee_text(node)}()` may call a method that becomes async",
+                        reason="sqlasync cannot tell which class the receiver is; annotate it, or await by hand")
+
+    def _handed_on(self, node: cst.Call) -> bool:
+        """`asyncio.run(main())`, `create_task(f())`, `gather(...)`: the coroutine is meant to be handed on."""
+        arg = self.evidence.parent(node)
+        consumer = self.evidence.parent(arg) if isinstance(arg, cst.Arg) else None
+        return isinstance(consumer, cst.Call) and (dotted_name(consumer.func) or "").rsplit(".", 1)[-1] in CONSUMERS
+
+    def _main_block(self, node: cst.CSTNode) -> cst.CSTNode | None:
+        current = self.evidence.parent(node)
+        while current is not None and not is_main_guard(current):
+            current = self.evidence.parent(current)
+        return current
+
+
+def _awaits(function: cst.FunctionDef) -> bool:
+    """The body already holds an await another family wrote (the function must follow, whatever the index says)."""
+    for node in own_nodes(function):
+        if isinstance(node, cst.Await) or (isinstance(node, (cst.With, cst.For, cst.CompFor))
+                                           and node.asynchronous is not None):
+            return True
+    return False
+
+
+def _needs_parentheses(recogniser: ColoringRecogniser, call: cst.Call) -> bool:
+    parent = recogniser.evidence.parent(call)
+    if isinstance(parent, cst.Attribute) and parent.value is call:
+        return True
+    if isinstance(parent, cst.Subscript) and parent.value is call:
+        return True
+    return isinstance(parent, cst.Call) and parent.func is call
+
+
+def _callee_text(call: cst.Call) -> str:
+    return cst.Module([]).code_for_node(call.func)
+
+
+FAMILY = Family(
+    prefix="F",
+    name="coloring",
+    rules=RULES,
+    recogniser=ColoringRecogniser,
+    # Any file may call a function that becomes async; the runner lets through the files the index names.
+    triggers=lambda config: ((rb"\bdef\b",), (rb"__main__",)),
+    rewrite=rewrite,
+)

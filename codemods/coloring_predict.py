@@ -1,0 +1,115 @@
+"""Summarising one file for the repository index, and the whole-run coloring built from the summaries.
+
+A file's summary is taken from the module *as the other families will leave it*: their rewrites run
+here in a prediction mode in which every function that nothing local forbids is assumed to become
+async (`PredictionView`). Whatever sync function then holds an `await` is a seed of the coloring.
+The real run asks the solved `Coloring` instead, so the two agree wherever nothing outside the file
+forbids a function to become async.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from pathlib import Path, PurePosixPath
+
+import libcst as cst
+
+from sqlasync.config import Config
+
+from .coloring_scan import ModuleFacts
+from .coloring_solve import Coloring, solve
+from .family import Family, FileContext
+from .repo_index import FileSummary, ModuleLocation, RepoIndex, async_bodies, call_key, locate_module, scan_module
+
+COLORING_PREFIX = "F"
+COLORING_RULE = "F101"
+
+
+class PredictionView:
+    """During prediction: a function is taken to become async unless something in its own file forbids it."""
+
+    def __init__(self, facts: ModuleFacts, enabled: bool) -> None:
+        self.facts = facts
+        self.enabled = enabled
+
+    def function_async(self, path: str, qualname: str) -> bool | None:
+        facts = self.facts.functions.get(qualname)
+        if facts is None:
+            return None
+        return facts.is_async or (self.enabled and facts.blocker is None)
+
+    def function_blocker(self, path: str, qualname: str) -> str | None:
+        facts = self.facts.functions.get(qualname)
+        if not self.enabled:
+            return "async coloring (F101) is not selected for this run"
+        return facts.blocker if facts is not None else None
+
+
+def coloring_enabled(families: Sequence[Family], selection) -> bool:
+    return any(f.prefix == COLORING_PREFIX for f in families) and (selection is None or COLORING_RULE in selection)
+
+
+def summarise(path: str, source: bytes, location: ModuleLocation, config: Config, families: Sequence[Family],
+              selection, target: str, predict: bool = True) -> FileSummary | None:
+    """The file's facts after the other families' rewrites, with the functions those rewrites make await.
+
+    `predict=False` skips the rewrites, for files in which no other family can find anything. Summaries
+    are remembered for the life of the process: `check` then `migrate` in one process predict once."""
+    key = (path, hashlib.sha256(source).digest(), location, config.fingerprint(), repr(config), target, predict,
+           tuple(f.name for f in families), selection)
+    if key not in _SUMMARIES:
+        if len(_SUMMARIES) >= MEMORY_SIZE:
+            _SUMMARIES.pop(next(iter(_SUMMARIES)))
+        _SUMMARIES[key] = _summarise(path, source, location, config, families, selection, target, predict)
+    return _SUMMARIES[key]
+
+
+_SUMMARIES: dict[tuple, FileSummary | None] = {}
+MEMORY_SIZE = 4096
+
+
+def _summarise(path: str, source: bytes, location: ModuleLocation, config: Config, families: Sequence[Family],
+               selection, target: str, predict: bool) -> FileSummary | None:
+    # analysis imports the registry, which imports the families: import it when first needed.
+    from sqlasync.analysis import parse, rewrite_module
+    from sqlasync.findings import Finding
+
+    module = parse(source, path)
+    if isinstance(module, Finding):
+        return None
+    context = FileContext(PurePosixPath(path), config, cst.MetadataWrapper(module, unsafe_skip_copy=True), target)
+    original = scan_module(context.wrapper, path, location, context.evidence)
+    others = [family for family in families if family.prefix != COLORING_PREFIX]
+    view = PredictionView(original, coloring_enabled(families, selection))
+    predicted = rewrite_module(module, path, config, others, selection, target, view)[0] if predict else module
+    if predicted.code == module.code:
+        facts, seeds, converted = original, frozenset(), frozenset()
+    else:
+        wrapper = cst.MetadataWrapper(predicted, unsafe_skip_copy=True)
+        predicted_context = FileContext(PurePosixPath(path), config, wrapper, target)
+        facts = scan_module(wrapper, path, location, predicted_context.evidence)
+        asynchronous, awaiting = async_bodies(predicted)
+        was_sync = {q for q, f in original.functions.items() if not f.is_async}
+        seeds = frozenset(awaiting & was_sync)
+        converted = frozenset(asynchronous & was_sync)
+    surviving = Counter(call_key(site.owner, site.callee, site.awaited) for site in facts.calls)
+    return FileSummary(path, location, facts, seeds, converted, dict(surviving))
+
+
+def build_coloring(summaries: Iterable[FileSummary | None], migrated: Iterable[str], families: Sequence[Family],
+                   selection) -> Coloring:
+    index = RepoIndex(s for s in summaries if s is not None)
+    return solve(index, migrated, coloring_enabled(families, selection))
+
+
+def single_file_coloring(source: bytes, path: str, config: Config, families: Sequence[Family], selection,
+                         target: str) -> Coloring | None:
+    """The coloring of a run that sees one file only (tests, editors): the file is its own repository."""
+    if not coloring_enabled(families, selection):
+        return None
+    location = locate_module(Path(path)) if Path(path).is_file() else ModuleLocation(
+        PurePosixPath(path).stem, "", Path(path).absolute().parent.as_posix())
+    summary = summarise(path, source, location, config, families, selection, target)
+    return build_coloring([summary], [path], families, selection)

@@ -1,0 +1,198 @@
+"""Apply family F's matches to one module: `async def`, `await`, `async for`, `asyncio.run`, the bridge,
+test markers, and the edits of background tasks and relationship loading."""
+
+from __future__ import annotations
+
+import libcst as cst
+from libcst.codemod import CodemodContext
+from libcst.codemod.visitors import AddImportsVisitor
+from libcst.metadata import ScopeProvider
+
+from . import imports
+from .family import FileContext
+from .rule import Match
+
+ANYIO_BACKEND_FIXTURE = '''@pytest.fixture(scope="session")
+def anyio_backend():
+    # Migrated async tests and fixtures run on asyncio through the anyio pytest plugin.
+    return "asyncio"
+'''
+
+
+def rewrite(context: FileContext, matches: list[Match]) -> cst.Module:
+    from . import coloring_background, lazy_loads
+    from .coloring import AsyncLoop, AwaitCall, Bridge, MakeAsync, RunMain
+
+    plan = _Plan(context)
+    for match in matches:
+        data = match.data
+        if isinstance(data, MakeAsync):
+            plan.functions[id(data.function)] = data.role
+        elif isinstance(data, AwaitCall):
+            plan.awaits[id(data.call)] = data.parenthesize
+        elif isinstance(data, AsyncLoop):
+            plan.loops.add(id(data.loop))
+        elif isinstance(data, RunMain):
+            plan.runs.add(id(data.call))
+        elif isinstance(data, Bridge):
+            plan.bridges[id(data.call)] = data.parenthesize
+        elif coloring_background.owns(data):
+            coloring_background.plan(data, plan)
+        elif lazy_loads.owns(data):
+            lazy_loads.plan(data, plan)
+    module = context.wrapper.module
+    updated = module.visit(_Apply(plan))
+    return plan.finish(updated)
+
+
+class _Plan:
+    """Every edit of one module, keyed by the identity of the original node it applies to."""
+
+    def __init__(self, context: FileContext) -> None:
+        self.context = context
+        self.marker = context.config.test_async_marker
+        self.functions: dict[int, str | None] = {}
+        self.awaits: dict[int, bool] = {}
+        self.loops: set[int] = set()
+        self.runs: set[int] = set()
+        self.bridges: dict[int, bool] = {}
+        # Extra edits registered by coloring_background and lazy_loads: node id -> function(updated) -> node.
+        self.replacements: dict[int, object] = {}
+        self.module_imports: set[str] = set()
+        self.from_imports: list[imports.Import] = []
+        self.needs_backend_fixture = False
+
+    def spell(self, module: str, name: str, sites: list[cst.CSTNode]) -> str:
+        scopes = self.context.wrapper.resolve(ScopeProvider)
+        spelling = imports.spell(self.context.wrapper.module, scopes, imports.Import(module, name), sites)
+        if spelling.needs is not None:
+            self.from_imports.append(spelling.needs)
+        return spelling.text
+
+    def finish(self, module: cst.Module) -> cst.Module:
+        if self.needs_backend_fixture and not _defines(module, "anyio_backend"):
+            module = _insert_before_first_definition(module, cst.parse_module(ANYIO_BACKEND_FIXTURE).body)
+            self.module_imports.add("pytest")
+        if self.module_imports:
+            codemod = CodemodContext()
+            for name in sorted(self.module_imports):
+                AddImportsVisitor.add_needed_import(codemod, name)
+            module = module.visit(AddImportsVisitor(codemod))
+        return imports.add_imports(module, self.from_imports)
+
+
+class _Apply(cst.CSTTransformer):
+    def __init__(self, plan: _Plan) -> None:
+        super().__init__()
+        self.plan = plan
+
+    def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef) -> cst.CSTNode:
+        updated = self._replaced(original, updated)
+        key = id(original)
+        if key not in self.plan.functions or updated.asynchronous is not None:
+            return updated
+        role = self.plan.functions[key]
+        updated = updated.with_changes(asynchronous=cst.Asynchronous())
+        if role == "test":
+            updated = self._mark_test(updated)
+        elif role == "fixture":
+            updated = self._async_fixture(updated)
+        return updated
+
+    def _mark_test(self, function: cst.FunctionDef) -> cst.FunctionDef:
+        marker = "anyio" if self.plan.marker == "anyio" else "asyncio"
+        if any(_decorator_text(d) == f"pytest.mark.{marker}" for d in function.decorators):
+            return function
+        self.plan.module_imports.add("pytest")
+        decorator = cst.Decorator(cst.parse_expression(f"pytest.mark.{marker}"))
+        return function.with_changes(decorators=[*function.decorators, decorator])
+
+    def _async_fixture(self, function: cst.FunctionDef) -> cst.FunctionDef:
+        if self.plan.marker == "pytest-asyncio":
+            self.plan.module_imports.add("pytest_asyncio")
+            return function.with_changes(decorators=[_asyncio_fixture(d) for d in function.decorators])
+        self.plan.needs_backend_fixture = True
+        params = function.params
+        names = [p.name.value for p in (*params.posonly_params, *params.params, *params.kwonly_params)]
+        if "anyio_backend" in names:
+            return function
+        # Requesting anyio_backend is what makes anyio's plugin run this fixture, also for sync tests.
+        last = list(params.params)
+        if last:
+            last[-1] = last[-1].with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+        return function.with_changes(params=params.with_changes(params=[*last, cst.Param(cst.Name("anyio_backend"))]))
+
+    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        result: cst.BaseExpression = self._replaced(original, updated)
+        key = id(original)
+        if key in self.plan.bridges:
+            result = self._bridge(original, result)
+        if key in self.plan.runs:
+            self.plan.module_imports.add("asyncio")
+            result = cst.Call(cst.parse_expression("asyncio.run"), [cst.Arg(result)])
+        if key in self.plan.awaits or key in self.plan.bridges:
+            parenthesize = self.plan.awaits.get(key) or self.plan.bridges.get(key)
+            result = cst.Await(result, lpar=[cst.LeftParen()] if parenthesize else [],
+                               rpar=[cst.RightParen()] if parenthesize else [])
+        return result
+
+    def _bridge(self, original: cst.Call, call: cst.Call) -> cst.Call:
+        name = self.plan.spell("sqlasync.compat", "call_legacy", [original])
+        session, *rest = call.args
+        function = cst.Arg(call.func, comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+        session = session.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+        if not rest:
+            function = function.with_changes(comma=cst.MaybeSentinel.DEFAULT)
+        return cst.Call(cst.Name(name) if "." not in name else cst.parse_expression(name), [session, function, *rest])
+
+    def leave_For(self, original: cst.For, updated: cst.For) -> cst.CSTNode:
+        updated = self._replaced(original, updated)
+        if id(original) in self.plan.loops:
+            return updated.with_changes(asynchronous=cst.Asynchronous())
+        return updated
+
+    def leave_CompFor(self, original: cst.CompFor, updated: cst.CompFor) -> cst.CSTNode:
+        if id(original) in self.plan.loops:
+            return updated.with_changes(asynchronous=cst.Asynchronous())
+        return updated
+
+    def on_leave(self, original: cst.CSTNode, updated: cst.CSTNode):
+        result = super().on_leave(original, updated)
+        if isinstance(original, (cst.FunctionDef, cst.Call, cst.For)):
+            return result
+        if isinstance(result, cst.CSTNode):
+            return self._replaced(original, result)
+        return result
+
+    def _replaced(self, original: cst.CSTNode, updated: cst.CSTNode):
+        edit = self.plan.replacements.get(id(original))
+        return edit(updated) if edit is not None else updated
+
+
+def _decorator_text(decorator: cst.Decorator) -> str:
+    target = decorator.decorator
+    return cst.Module([]).code_for_node(target.func if isinstance(target, cst.Call) else target)
+
+
+def _asyncio_fixture(decorator: cst.Decorator) -> cst.Decorator:
+    target = decorator.decorator
+    func = target.func if isinstance(target, cst.Call) else target
+    if cst.Module([]).code_for_node(func) not in ("pytest.fixture", "fixture"):
+        return decorator
+    new = cst.parse_expression("pytest_asyncio.fixture")
+    return decorator.with_changes(decorator=target.with_changes(func=new) if isinstance(target, cst.Call) else new)
+
+
+def _defines(module: cst.Module, name: str) -> bool:
+    return any(isinstance(s, cst.FunctionDef) and s.name.value == name for s in module.body)
+
+
+def _insert_before_first_definition(module: cst.Module, statements) -> cst.Module:
+    body = list(module.body)
+    position = next((i for i, s in enumerate(body) if isinstance(s, (cst.FunctionDef, cst.ClassDef))), len(body))
+    blank = [cst.EmptyLine(), cst.EmptyLine()]
+    new = [statement.with_changes(leading_lines=blank) for statement in statements]
+    if position < len(body):
+        body[position] = body[position].with_changes(leading_lines=blank + [
+            line for line in body[position].leading_lines if line.comment is not None])
+    return module.with_changes(body=[*body[:position], *new, *body[position:]])

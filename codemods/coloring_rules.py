@@ -1,0 +1,335 @@
+"""The rules of family F (async coloring, its boundaries, and relationship loading under asyncio)."""
+
+from __future__ import annotations
+
+from .rule import Rule
+
+FAMILY = "coloring"
+
+BECOMES_ASYNC = Rule(
+    code="F101", name="function-becomes-async", family=FAMILY,
+    summary="`def` that awaits after migration, directly or through a function it calls, becomes `async def`",
+    why=(
+        "Once the session is an `AsyncSession`, every function that does session I/O must await it, and `await` "
+        "is only legal inside `async def`. A function that calls such a function must await the call, so it "
+        "becomes async in turn, up to the boundaries (route handlers, tests, entry points) where the event loop "
+        "takes over."
+    ),
+    before=(
+        "async def count_jobs(db):\n"
+        "    return await db.scalar(stmt)\n"
+        "\n"
+        "\n"
+        "def report(db):\n"
+        "    return {\"jobs\": count_jobs(db)}\n"
+    ),
+    after=(
+        "async def count_jobs(db):\n"
+        "    return await db.scalar(stmt)\n"
+        "\n"
+        "\n"
+        "async def report(db):\n"
+        "    return {\"jobs\": await count_jobs(db)}\n"
+    ),
+    fixable=True,
+    fix_notes=(
+        "The index covers the whole project (the config root), even when only some paths are migrated. A function "
+        "becomes async when another family's rewrite puts an `await` into it, or when it calls a function that "
+        "becomes async; calls are resolved through imports (`from x import y as z`), module attributes, package "
+        "re-exports, `self` and base classes, annotations, constructors in scope and pytest fixtures. Methods that "
+        "override each other become async together. A function stays sync (F107) when it is a property, a special "
+        "method, a Celery task, decorated by something that may not accept coroutine functions, handed as a value "
+        "to code that may call it synchronously, called where `await` cannot go, or called by a function that stays "
+        "sync (including every function of a file this run does not migrate)."
+    ),
+)
+AWAIT_CALL = Rule(
+    code="F102", name="await-async-call", family=FAMILY,
+    summary="call of a function that becomes async, not awaited",
+    why=(
+        "Calling an `async def` returns a coroutine; without `await` nothing runs and Python only warns that "
+        "the coroutine was never awaited. Every call of a function that becomes async gets `await`."
+    ),
+    before=(
+        "async def get_job(db, job_id):\n"
+        "    return await db.get(Job, job_id)\n"
+        "\n"
+        "\n"
+        "async def show(db, job_id):\n"
+        "    return get_job(db, job_id).to_dict()\n"
+    ),
+    after=(
+        "async def get_job(db, job_id):\n"
+        "    return await db.get(Job, job_id)\n"
+        "\n"
+        "\n"
+        "async def show(db, job_id):\n"
+        "    return (await get_job(db, job_id)).to_dict()\n"
+    ),
+    fixable=True,
+    fix_notes=(
+        "The call is parenthesised where its result is used at once (`(await f()).x`). A generator that becomes "
+        "an async generator is iterated with `async for` instead. Calls through a receiver whose class cannot be "
+        "inferred but that pass a session to a method of the same name as one that becomes async are reported, "
+        "not changed, because sqlasync cannot prove what they call."
+    ),
+)
+ASYNC_ROUTE = Rule(
+    code="F103", name="async-route-or-dependency", family=FAMILY,
+    summary="FastAPI/Starlette route handler, dependency or exception handler that must become `async def`",
+    why=(
+        "FastAPI runs a sync route handler or `Depends()` callable in a thread pool, where it cannot await the "
+        "async session. As `async def` it runs on the event loop and awaits its database calls. FastAPI accepts "
+        "either form, so the route's URL, parameters and responses stay the same."
+    ),
+    before=(
+        "async def get_job(db, job_id):\n"
+        "    return await db.get(Job, job_id)\n"
+        "\n"
+        "\n"
+        "@router.get(\"/jobs/{job_id}\")\n"
+        "def read_job(job_id: str, db=Depends(get_db)):\n"
+        "    return get_job(db, job_id)\n"
+    ),
+    after=(
+        "async def get_job(db, job_id):\n"
+        "    return await db.get(Job, job_id)\n"
+        "\n"
+        "\n"
+        "@router.get(\"/jobs/{job_id}\")\n"
+        "async def read_job(job_id: str, db=Depends(get_db)):\n"
+        "    return await get_job(db, job_id)\n"
+    ),
+    fixable=True,
+    fix_notes="Route decorators of an `APIRouter`/`FastAPI`/`Starlette` object, `Depends()`/`Security()` callables "
+              "and exception handlers count; the decorator and signature are kept.",
+)
+ASYNC_TEST = Rule(
+    code="F104", name="async-test-or-fixture", family=FAMILY,
+    summary="pytest test or fixture that must become async, with the configured async test marker",
+    why=(
+        "A test that calls migrated code must await it, so it becomes `async def`; pytest needs a plugin to run "
+        "coroutine tests and fixtures. By default sqlasync uses the plugin that ships with anyio (a dependency of "
+        "FastAPI and Starlette), so a migrated suite needs nothing new installed."
+    ),
+    before=(
+        "import pytest\n"
+        "\n"
+        "\n"
+        "async def count_jobs(db):\n"
+        "    return await db.scalar(stmt)\n"
+        "\n"
+        "\n"
+        "def test_no_jobs(db):\n"
+        "    assert count_jobs(db) == 0\n"
+    ),
+    after=(
+        "import pytest\n"
+        "\n"
+        "\n"
+        "async def count_jobs(db):\n"
+        "    return await db.scalar(stmt)\n"
+        "\n"
+        "\n"
+        "@pytest.mark.anyio\n"
+        "async def test_no_jobs(db):\n"
+        "    assert await count_jobs(db) == 0\n"
+    ),
+    fixable=True,
+    fix_notes=(
+        "`test-async-marker = \"anyio\"` (default): tests get `@pytest.mark.anyio`; async fixtures request the "
+        "`anyio_backend` fixture, which makes anyio run them for sync tests too (HTTP tests stay unchanged), and "
+        "the conftest.py holding them gains a session-scoped `anyio_backend` fixture returning \"asyncio\". "
+        "`test-async-marker = \"pytest-asyncio\"`: tests get `@pytest.mark.asyncio` and fixtures "
+        "`@pytest_asyncio.fixture`; pytest-asyncio must then be installed."
+    ),
+)
+MAIN_ENTRY = Rule(
+    code="F105", name="async-main-entry", family=FAMILY,
+    summary="`if __name__ == \"__main__\":` calls a function that becomes async",
+    why="A script's entry point has no event loop yet: `asyncio.run()` starts one, runs the coroutine and closes it.",
+    before=(
+        "import sys\n"
+        "\n"
+        "\n"
+        "async def main():\n"
+        "    await purge()\n"
+        "    return 0\n"
+        "\n"
+        "\n"
+        "if __name__ == \"__main__\":\n"
+        "    sys.exit(main())\n"
+    ),
+    after=(
+        "import asyncio\n"
+        "import sys\n"
+        "\n"
+        "\n"
+        "async def main():\n"
+        "    await purge()\n"
+        "    return 0\n"
+        "\n"
+        "\n"
+        "if __name__ == \"__main__\":\n"
+        "    sys.exit(asyncio.run(main()))\n"
+    ),
+    fixable=True,
+    fix_notes="Only when the block makes one such call: two `asyncio.run()` calls would give the engine's pooled "
+              "connections two event loops. Otherwise the site is reported: wrap the calls in one async function.",
+)
+BACKGROUND_SESSION = Rule(
+    code="F106", name="background-task-session", family=FAMILY,
+    summary="the request's session is handed to `background_tasks.add_task(...)`",
+    why=(
+        "FastAPI closes `yield` dependencies (and so the request's session) before background tasks run: the task "
+        "receives a closed session. The task must open its own: `async with SessionLocal() as db:`."
+    ),
+    before=(
+        "from app.core.database import SessionLocal\n"
+        "\n"
+        "\n"
+        "async def refresh_stats(db, user_id):\n"
+        "    await db.execute(stmt, {\"user\": user_id})\n"
+        "\n"
+        "\n"
+        "@router.post(\"/refresh\")\n"
+        "async def refresh(user_id: str, background_tasks: BackgroundTasks, db=Depends(get_db)):\n"
+        "    background_tasks.add_task(refresh_stats, db, user_id)\n"
+    ),
+    after=(
+        "from app.core.database import SessionLocal\n"
+        "\n"
+        "\n"
+        "async def refresh_stats(user_id):\n"
+        "    async with SessionLocal() as db:\n"
+        "        await db.execute(stmt, {\"user\": user_id})\n"
+        "\n"
+        "\n"
+        "@router.post(\"/refresh\")\n"
+        "async def refresh(user_id: str, background_tasks: BackgroundTasks, db=Depends(get_db)):\n"
+        "    background_tasks.add_task(refresh_stats, user_id)\n"
+    ),
+    fixable=True,
+    fix_notes=(
+        "Fixed when the task function is defined in a migrated file, every reference to it is an `add_task` "
+        "passing a session at the same position, and the project has one session factory (a module-level "
+        "`sessionmaker`/`async_sessionmaker`, or `session-factory` in the configuration): the parameter is removed, "
+        "the body is wrapped in `async with <factory>() as <parameter>:` (committing stays the body's job) and the "
+        "argument is dropped at each `add_task`. Otherwise the site is reported."
+    ),
+)
+STAYS_SYNC = Rule(
+    code="F107", name="function-stays-sync", family=FAMILY,
+    summary="function that needs async but must stay sync (property, special method, Celery task, callback, ...)",
+    why=(
+        "Some functions are called by code that never awaits: Python reads properties and calls special methods "
+        "synchronously, Celery runs tasks in sync workers, a lambda or a sync callback parameter cannot await. "
+        "Making them `async def` would silently hand their callers a coroutine. They stay on the legacy sync path "
+        "and their database sites are left with this reason."
+    ),
+    before=(
+        "class Stats:\n"
+        "    @property\n"
+        "    def total(self):\n"
+        "        return self.db.query(Job).count()\n"
+    ),
+    after=(
+        "class Stats:\n"
+        "    async def total(self):\n"
+        "        return await self.db.scalar(select(func.count()).select_from(Job))\n"
+    ),
+    fix_notes=(
+        "Fix by hand, by case: a property becomes an explicit async method (`await stats.total()`), or its value is "
+        "loaded up front; a relationship read in a property needs eager loading or "
+        "`await obj.awaitable_attrs.rel` (SQLAlchemy's `AsyncAttrs`); a Celery task keeps a sync session or wraps "
+        "its async code in `asyncio.run()`; async code can still call the sync function through the compat bridge "
+        "`await call_legacy(db, fn, ...)` (F108)."
+    ),
+)
+LEGACY_BRIDGE = Rule(
+    code="F108", name="call-legacy-through-bridge", family=FAMILY,
+    summary="async code calls a sync function that does session I/O and stays sync (not migrated, or F107)",
+    why=(
+        "A sync DAO handed an `AsyncSession` fails (`AsyncSession` has no `query()`), and run directly it would "
+        "block the event loop. The compat bridge runs it with the async session's own sync `Session` in a "
+        "greenlet, on the caller's connection and transaction."
+    ),
+    before=(
+        "from app.legacy import dao\n"
+        "\n"
+        "\n"
+        "async def show(db, job_id):\n"
+        "    return dao.get_job(db, job_id)\n"
+    ),
+    after=(
+        "from app.legacy import dao\n"
+        "from sqlasync.compat import call_legacy\n"
+        "\n"
+        "\n"
+        "async def show(db, job_id):\n"
+        "    return await call_legacy(db, dao.get_job, job_id)\n"
+    ),
+    fixable=True,
+    fix_notes="Fixed when the session is the call's first positional argument; otherwise reported with the reason.",
+)
+LAZY_LOAD = Rule(
+    code="F201", name="relationship-lazy-load", family=FAMILY,
+    summary="relationship read on an ORM object in async code: an implicit lazy load (MissingGreenlet)",
+    why=(
+        "Under `AsyncSession` an unloaded relationship cannot be loaded implicitly on attribute access: it raises "
+        "`MissingGreenlet`. Load it with the statement that loads the object (`selectinload`), or await it "
+        "explicitly through `AsyncAttrs` (`await obj.awaitable_attrs.rel`)."
+    ),
+    before=(
+        "async def clip_titles(db, job_id):\n"
+        "    job = (await db.scalars(select(Job).where(Job.job_id == job_id))).one()\n"
+        "    return [clip.title for clip in job.clips]\n"
+    ),
+    after=(
+        "from sqlalchemy.orm import selectinload\n"
+        "\n"
+        "\n"
+        "async def clip_titles(db, job_id):\n"
+        "    job = (await db.scalars(select(Job).options(selectinload(Job.clips)).where(Job.job_id == job_id))).one()\n"
+        "    return [clip.title for clip in job.clips]\n"
+    ),
+    fixable=True,
+    fix_notes=(
+        "Relationships are those the repository's models declare (`relationship(...)`), without an eager `lazy=` "
+        "strategy. Reads in functions that are async after migration on objects whose class sqlasync can infer "
+        "(annotations, query results, loops, fixtures, other relationships) count, unless the relationship was "
+        "eager-loaded by the statement or function the object came from, or assigned first. When the object comes "
+        "from a statement in the same function (`select(M)`, `db.query(M)`, `db.get(M, pk)`), the statement gains "
+        "`.options(selectinload(M.rel))` (`options=[...]` for `get`); otherwise the read becomes "
+        "`await obj.awaitable_attrs.rel`, which needs the models' declarative base to include `AsyncAttrs` (F202). "
+        "Objects whose class cannot be inferred are not reported: sqlasync cannot prove they are ORM objects."
+    ),
+)
+ASYNC_ATTRS = Rule(
+    code="F202", name="declarative-base-async-attrs", family=FAMILY,
+    summary="declarative base without `AsyncAttrs` whose models have lazily loaded relationships",
+    why="`await obj.awaitable_attrs.rel` (the async way to load a relationship on access) needs the `AsyncAttrs` "
+        "mixin on the models' declarative base.",
+    before="class Base(DeclarativeBase):\n    pass\n",
+    after="from sqlalchemy.ext.asyncio import AsyncAttrs\n\n\nclass Base(AsyncAttrs, DeclarativeBase):\n    pass\n",
+    fixable=True,
+    fix_notes="Reported on a `DeclarativeBase` subclass (after the E rules converted `declarative_base()`) whose "
+              "models declare at least one relationship without an eager loading strategy.",
+)
+EXPIRE_ON_COMMIT = Rule(
+    code="F203", name="expire-on-commit", family=FAMILY,
+    summary="async session factory that expires objects on commit",
+    why=(
+        "With `expire_on_commit=True` (the default) every object is expired by `commit()`, and reading any of its "
+        "attributes afterwards is implicit I/O, which raises `MissingGreenlet` under asyncio. Objects returned after "
+        "a commit (`return job` in a route) are the common case."
+    ),
+    before="SessionLocal = async_sessionmaker(engine)\n",
+    after="SessionLocal = async_sessionmaker(engine, expire_on_commit=False)\n",
+    fixable=True,
+    fix_notes="`expire_on_commit=False` is added. A factory that sets `expire_on_commit=True` on purpose is reported "
+              "instead: each object used after `commit()` then needs `await db.refresh(obj)` first.",
+)
+
+RULES = (BECOMES_ASYNC, AWAIT_CALL, ASYNC_ROUTE, ASYNC_TEST, MAIN_ENTRY, BACKGROUND_SESSION, STAYS_SYNC,
+         LEGACY_BRIDGE, LAZY_LOAD, ASYNC_ATTRS, EXPIRE_ON_COMMIT)

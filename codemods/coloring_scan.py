@@ -1,0 +1,759 @@
+"""What one module says about async coloring: its functions, classes, module-level names and call sites.
+
+The facts are plain tuples and dataclasses so that they can be cached, pickled to worker processes
+and resolved against every other module of the repository (`repo_index.py`). Expressions whose
+meaning depends on other modules are kept symbolic (`Expr`): `("name", "app.services.jobs.get_job")`,
+`("attr", ("self", path, "TaskService"), "tasks")`, `("call", ...)` and so on; `repo_index` resolves
+them once every module is known. The same scan runs when the index is built and when the F
+recogniser looks at a file, so both see the same call sites.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import libcst as cst
+from libcst.helpers import get_absolute_module_for_import
+from libcst.metadata import (
+    Assignment,
+    ClassScope,
+    ComprehensionScope,
+    FunctionScope,
+    GlobalScope,
+    Scope,
+)
+
+from .evidence import ReceiverEvidence, dotted_name, metadata_value, string_value
+
+# Expressions resolved later against the whole repository. Each is a tuple headed by its kind:
+#   ("name", fqn)                  a dotted name in some module ("app.services.jobs.get_job")
+#   ("def", path, qualname)        a function defined in file `path` (nested functions included)
+#   ("call", expr)                 what calling expr returns
+#   ("attr", expr, name)           attribute of expr's value
+#   ("inst", expr)                 an instance of the class expr names (from an annotation)
+#   ("list", expr)                 a collection of expr's values (list[X], a relationship collection)
+#   ("elem", expr)                 one element of a collection
+#   ("self", path, class)          the instance a method runs on; ("cls", ...) the class itself
+#   ("super", path, class)         super() inside that class
+#   ("either", a, b)               `a or b`, `a if c else b`
+#   ("fixture", name, path)        the value of a pytest fixture as seen from file `path`
+Expr = tuple
+
+DUNDERS_ALLOWED_ASYNC = frozenset({"__aenter__", "__aexit__", "__anext__", "__aiter__"})
+ROUTE_METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "trace", "api_route",
+                           "websocket", "route"})
+HANDLER_DECORATORS = frozenset({"exception_handler", "middleware", "on_event"})
+ROUTE_OWNERS = frozenset({"fastapi.APIRouter", "fastapi.FastAPI", "fastapi.routing.APIRouter",
+                          "fastapi.applications.FastAPI", "starlette.applications.Starlette",
+                          "starlette.routing.Router"})
+PROPERTY_DECORATORS = frozenset({"property", "functools.cached_property", "cached_property"})
+CACHE_DECORATORS = frozenset({"functools.lru_cache", "functools.cache", "lru_cache", "cache"})
+HARMLESS_DECORATORS = frozenset({"staticmethod", "classmethod", "abc.abstractmethod", "abstractmethod",
+                                 "typing.overload", "overload", "typing.override", "override",
+                                 "typing_extensions.override"})
+FIXTURE_DECORATORS = frozenset({"pytest.fixture", "pytest_asyncio.fixture"})
+CELERY_DECORATORS = frozenset({"shared_task", "celery.shared_task", "task", "periodic_task"})
+DEPENDS = frozenset({"fastapi.Depends", "fastapi.Security", "fastapi.params.Depends", "fastapi.params.Security"})
+ROUTE_REGISTRATIONS = frozenset({"add_api_route", "add_route", "add_api_websocket_route", "add_websocket_route",
+                                 "add_exception_handler", "add_event_handler"})
+ROUTE_CLASSES = frozenset({"starlette.routing.Route", "starlette.routing.WebSocketRoute", "fastapi.routing.APIRoute"})
+COLLECTION_TYPES = frozenset({"list", "List", "Sequence", "Iterable", "Iterator", "set", "Set", "frozenset",
+                              "Collection", "tuple", "Tuple", "Generator", "AsyncIterator", "AsyncGenerator"})
+TYPE_WRAPPERS = frozenset({"Optional", "Annotated", "Union", "Mapped", "Final", "ClassVar"})
+ENTRY_CALLS = frozenset({"sys.exit", "exit", "quit", "SystemExit"})
+
+
+@dataclass(frozen=True)
+class CallSite:
+    """One call in the module, and where it sits."""
+
+    callee: Expr | None
+    line: int
+    owner: str | None          # qualname of the function whose body runs the call (None: none does)
+    context: str               # "body", "main" (`if __name__ == "__main__":`), or why `await` cannot go there
+    awaited: bool = False
+    iterated: bool = False     # the iterable of a `for` loop or comprehension
+    session_first: bool = False  # the first positional argument is a database session
+    passes_session: bool = False
+    method: str | None = None  # `x.method(...)`: the method name, for calls whose receiver is unknown
+
+
+@dataclass(frozen=True)
+class ValueUse:
+    """A name used as a value (not called): `Depends(get_db)`, `add_task(fn, ...)`, `key=fn`."""
+
+    target: Expr
+    line: int
+    owner: str | None
+    consumer: str              # "depends", "background", "route", "fixture-value", or "unknown"
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class FunctionFacts:
+    qualname: str
+    name: str
+    line: int
+    is_async: bool
+    is_generator: bool
+    class_qualname: str | None
+    blocker: str | None        # why this function may never become async, if something local says so
+    role: str | None           # "route", "handler", "test", "fixture"
+    params: tuple[tuple[str, Expr | None], ...]
+    returns: Expr | None
+    value: Expr | None = None  # a fixture's value (what it returns or yields)
+    fixture_name: str | None = None
+    decorators: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Relationship:
+    target: Expr | None        # the related class
+    collection: bool
+    eager: bool                # loaded with its parent (lazy="selectin"/"joined"/...), never lazily
+
+
+@dataclass(frozen=True)
+class ClassFacts:
+    qualname: str
+    line: int
+    bases: tuple[Expr | None, ...]
+    base_names: tuple[str, ...]
+    methods: dict[str, str]
+    attributes: dict[str, Expr]
+    relationships: dict[str, Relationship]
+    has_table: bool
+
+
+@dataclass
+class ModuleFacts:
+    path: str
+    module: str
+    package: str
+    names: dict[str, Expr] = field(default_factory=dict)
+    functions: dict[str, FunctionFacts] = field(default_factory=dict)
+    classes: dict[str, ClassFacts] = field(default_factory=dict)
+    calls: list[CallSite] = field(default_factory=list)
+    values: list[ValueUse] = field(default_factory=list)
+    is_test_module: bool = False
+    is_conftest: bool = False
+
+
+def qualname_of(node: cst.FunctionDef | cst.ClassDef, parents: Mapping[cst.CSTNode, cst.CSTNode]) -> str:
+    """Python's `__qualname__` for a definition: `C.m`, `outer.<locals>.inner`."""
+    parts = [node.name.value]
+    current = parents.get(node)
+    while current is not None:
+        if isinstance(current, cst.ClassDef):
+            parts.append(current.name.value)
+        elif isinstance(current, cst.FunctionDef):
+            parts.append("<locals>")
+            parts.append(current.name.value)
+        current = parents.get(current)
+    return ".".join(reversed(parts))
+
+
+def is_test_file(path: str) -> bool:
+    name = path.rsplit("/", 1)[-1]
+    return name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py"
+
+
+class ModuleScanner:
+    """Builds `ModuleFacts` from a module whose scope/parent metadata is already resolved."""
+
+    def __init__(self, path: str, module_name: str, package: str, evidence: ReceiverEvidence) -> None:
+        self.path = path
+        self.module_name = module_name
+        self.package = package
+        self.evidence = evidence
+        self.parents = evidence.parents
+        self.scopes = evidence.scopes
+        self.module = evidence.module
+        self._lines: dict[int, int] = {}
+        self._in_progress: set[int] = set()
+        self._roles: dict[int, str | None] = {}
+        self.facts = ModuleFacts(path, module_name, package, is_test_module=is_test_file(path),
+                                 is_conftest=path.rsplit("/", 1)[-1] == "conftest.py")
+
+    # -- entry point ------------------------------------------------------------------------------
+    def scan(self, line_of=None) -> ModuleFacts:
+        self.prepare(line_of)
+        for node in self.parents:
+            if isinstance(node, cst.FunctionDef):
+                facts = self.function_facts(node)
+                self.facts.functions[facts.qualname] = facts
+            elif isinstance(node, cst.ClassDef):
+                facts = self._class(node)
+                self.facts.classes[facts.qualname] = facts
+            elif isinstance(node, cst.Call):
+                self.facts.calls.append(self.call_site(node))
+            elif isinstance(node, (cst.Name, cst.Attribute)):
+                use = self.value_use(node)
+                if use is not None:
+                    self.facts.values.append(use)
+        return self.facts
+
+    def prepare(self, line_of=None) -> None:
+        """Collect the module-level names every other question depends on (`scan` does it first)."""
+        self.line_of = line_of or (lambda node: 0)
+        self._collect_module_names(self.module.body)
+
+    # -- module-level names -----------------------------------------------------------------------
+    def _collect_module_names(self, body) -> None:
+        for statement in body:
+            if isinstance(statement, cst.SimpleStatementLine):
+                for small in statement.body:
+                    self._module_binding(small)
+            elif isinstance(statement, cst.FunctionDef):
+                self.facts.names[statement.name.value] = ("def", self.path, statement.name.value)
+            elif isinstance(statement, cst.ClassDef):
+                self.facts.names[statement.name.value] = ("class", self.path, statement.name.value)
+            elif isinstance(statement, (cst.If, cst.Try, cst.With)):
+                self._collect_module_names(statement.body.body)
+                for extra in _other_blocks(statement):
+                    self._collect_module_names(extra)
+
+    def _module_binding(self, small: cst.BaseSmallStatement) -> None:
+        names = self.facts.names
+        if isinstance(small, cst.Import):
+            for alias in small.names:
+                full = dotted_name(alias.name) or ""
+                if alias.asname is not None:
+                    names[_as_name(alias)] = ("name", full)
+                else:
+                    head = full.split(".")[0]
+                    names[head] = ("name", head)
+        elif isinstance(small, cst.ImportFrom) and not isinstance(small.names, cst.ImportStar):
+            try:
+                base = get_absolute_module_for_import(self.module_name if self.package != self.module_name
+                                                      else f"{self.module_name}.__init__", small)
+            except Exception:  # noqa: BLE001 - a relative import beyond the top package: leave it unknown
+                base = None
+            if base is None:
+                return
+            for alias in small.names:
+                imported = dotted_name(alias.name) or ""
+                names[_as_name(alias) or imported] = ("name", f"{base}.{imported}")
+        elif isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Name):
+            name = small.targets[0].target.value
+            names[name] = self.expr(small.value) if name not in names else None
+        elif isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
+            names[small.target.value] = (self.expr(small.value) if small.value is not None
+                                         else self.annotation(small.annotation.annotation))
+
+    # -- definitions ------------------------------------------------------------------------------
+    def function_facts(self, node: cst.FunctionDef) -> FunctionFacts:
+        qualname = qualname_of(node, self.parents)
+        class_qualname = self._class_of(node)
+        decorators = tuple(self._decorator_name(d) for d in node.decorators)
+        role, fixture_name = self._role(node, decorators, class_qualname)
+        params = tuple((p.name.value, self._param_type(p, node, class_qualname, role))
+                       for p in _all_params(node.params))
+        returns = self.annotation(node.returns.annotation) if node.returns is not None else None
+        value = self._fixture_value(node) if role == "fixture" else None
+        return FunctionFacts(
+            qualname=qualname, name=node.name.value, line=self.line_of(node),
+            is_async=node.asynchronous is not None, is_generator=_yields(node),
+            class_qualname=class_qualname, blocker=self._blocker(node, decorators, class_qualname, role),
+            role=role, params=params, returns=returns, value=value, fixture_name=fixture_name,
+            decorators=decorators,
+        )
+
+    def _class_of(self, function: cst.FunctionDef) -> str | None:
+        """The qualname of the class `function` is a method of, if it is one."""
+        block = self.parents.get(function)
+        owner = self.parents.get(block) if isinstance(block, cst.IndentedBlock) else None
+        return qualname_of(owner, self.parents) if isinstance(owner, cst.ClassDef) else None
+
+    def _decorator_name(self, decorator: cst.Decorator) -> str:
+        target = decorator.decorator
+        call = isinstance(target, cst.Call)
+        func = target.func if isinstance(target, cst.Call) else target
+        qualified = self._qualified(func)
+        return (qualified or dotted_name(func) or "?") + ("()" if call else "")
+
+    def _qualified(self, node: cst.BaseExpression) -> str | None:
+        expr = self.expr(node)
+        return expr[1].removeprefix("builtins.") if expr is not None and expr[0] == "name" else None
+
+    def _role(self, node: cst.FunctionDef, decorators: tuple[str, ...], class_qualname: str | None):
+        for decorator in node.decorators:
+            target = decorator.decorator
+            func = target.func if isinstance(target, cst.Call) else target
+            qualified = self._qualified(func) or dotted_name(func) or ""
+            if qualified in FIXTURE_DECORATORS:
+                return "fixture", self._fixture_name(target) or node.name.value
+            if isinstance(func, cst.Attribute) and isinstance(target, cst.Call):
+                if func.attr.value in ROUTE_METHODS and self._routes_owner(func.value):
+                    return "route", None
+                if func.attr.value in HANDLER_DECORATORS and self._routes_owner(func.value):
+                    return "handler", None
+        in_test_scope = class_qualname is None or class_qualname.split(".")[-1].startswith("Test")
+        if self.facts.is_test_module and node.name.value.startswith("test") and in_test_scope:
+            parent = self.parents.get(node)
+            if isinstance(parent, cst.IndentedBlock):
+                parent = self.parents.get(parent)
+            if isinstance(parent, (cst.Module, cst.ClassDef)):
+                return "test", None
+        return None, None
+
+    def _fixture_name(self, decorator: cst.BaseExpression) -> str | None:
+        if isinstance(decorator, cst.Call):
+            for arg in decorator.args:
+                if arg.keyword is not None and arg.keyword.value == "name":
+                    return string_value(arg.value)
+        return None
+
+    def _routes_owner(self, receiver: cst.BaseExpression) -> bool:
+        """`@router.get(...)`: the receiver is an APIRouter/FastAPI instance, or named like one."""
+        expr = self.expr(receiver)
+        if expr is not None and expr[0] == "name" and expr[1].startswith(self.module_name + "."):
+            expr = self.facts.names.get(expr[1][len(self.module_name) + 1:])
+        if expr is not None and expr[0] == "call" and expr[1] is not None and expr[1][0] == "name":
+            return expr[1][1] in ROUTE_OWNERS or expr[1][1].rsplit(".", 1)[-1] in ("APIRouter", "FastAPI", "Starlette")
+        name = (dotted_name(receiver) or "").split(".")[-1]
+        return name in ("app", "router", "api") or name.endswith(("_router", "_app"))
+
+    def _blocker(self, node: cst.FunctionDef, decorators: tuple[str, ...], class_qualname: str | None,
+                 role: str | None) -> str | None:
+        name = node.name.value
+        if name.startswith("__") and name.endswith("__") and name not in DUNDERS_ALLOWED_ASYNC:
+            return f"`{name}` is called implicitly by Python, which never awaits it"
+        for decorator in decorators:
+            bare = decorator.removesuffix("()")
+            last = bare.rsplit(".", 1)[-1]
+            if bare in PROPERTY_DECORATORS or last in ("setter", "getter", "deleter", "cached_property"):
+                return "a @property is read as an attribute, which cannot be awaited"
+            if bare in CACHE_DECORATORS:
+                return f"@{bare} would cache the coroutine object, not its result"
+            if bare in ("contextlib.contextmanager", "contextmanager"):
+                return "a @contextmanager generator is entered with `with`; it needs @asynccontextmanager"
+            if bare in CELERY_DECORATORS or (last == "task" and "." in bare):
+                return "a Celery task runs in a sync worker"
+            if bare in HARMLESS_DECORATORS or bare in FIXTURE_DECORATORS or bare.startswith("pytest.mark."):
+                continue
+            if role in ("route", "handler") and last in ROUTE_METHODS | HANDLER_DECORATORS:
+                continue
+            return f"decorated by @{bare}, which may not accept a coroutine function"
+        return None
+
+    def _param_type(self, param: cst.Param, function: cst.FunctionDef, class_qualname: str | None,
+                    role: str | None) -> Expr | None:
+        if param.annotation is not None:
+            return self.annotation(param.annotation.annotation)
+        first = next(iter(_all_params(function.params)), None)
+        if class_qualname is not None and param is first:
+            decorators = {self._decorator_name(d) for d in function.decorators}
+            if "staticmethod" in decorators:
+                return None
+            kind = "cls" if "classmethod" in decorators else "self"
+            return (kind, self.path, class_qualname)
+        if role in ("test", "fixture") or (self.facts.is_test_module and function.name.value.startswith("test")):
+            return ("fixture", param.name.value, self.path)
+        return None
+
+    def _fixture_value(self, function: cst.FunctionDef) -> Expr | None:
+        """What a fixture hands its users: the value of its (first) `return` or `yield`."""
+        for node in _own_nodes(function):
+            if isinstance(node, cst.Return) and node.value is not None:
+                return self.expr(node.value)
+            if isinstance(node, cst.Yield) and isinstance(node.value, cst.BaseExpression):
+                return self.expr(node.value)
+        return None
+
+    def _class(self, node: cst.ClassDef) -> ClassFacts:
+        qualname = qualname_of(node, self.parents)
+        methods: dict[str, str] = {}
+        attributes: dict[str, Expr] = {}
+        relationships: dict[str, Relationship] = {}
+        has_table = False
+        for statement in node.body.body:
+            if isinstance(statement, cst.FunctionDef):
+                methods[statement.name.value] = f"{qualname}.{statement.name.value}"
+            elif isinstance(statement, cst.SimpleStatementLine):
+                for small in statement.body:
+                    target, value, annotation = _class_binding(small)
+                    if target is None:
+                        continue
+                    if target == "__tablename__" or target == "__table__":
+                        has_table = True
+                    relationship = self._relationship(value, annotation)
+                    if relationship is not None:
+                        relationships[target] = relationship
+                    elif annotation is not None:
+                        attributes[target] = self.annotation(annotation)
+                    elif value is not None:
+                        attributes[target] = self.expr(value)
+        for method in node.body.body:
+            if isinstance(method, cst.FunctionDef):
+                for assign_target, value in _self_assignments(method):
+                    attributes.setdefault(assign_target, self.expr(value))
+        bases = tuple(self.expr(arg.value) for arg in node.bases if arg.keyword is None)
+        base_names = tuple(dotted_name(arg.value) or "" for arg in node.bases if arg.keyword is None)
+        return ClassFacts(qualname, self.line_of(node), bases, base_names, methods, attributes, relationships,
+                          has_table)
+
+    def _relationship(self, value: cst.BaseExpression | None, annotation: cst.BaseExpression | None):
+        if not isinstance(value, cst.Call):
+            return None
+        callee = self._qualified(value.func) or dotted_name(value.func) or ""
+        if callee.rsplit(".", 1)[-1] != "relationship" or not (callee.startswith("sqlalchemy") or callee == "relationship"):
+            return None
+        target: Expr | None = None
+        if value.args and value.args[0].keyword is None:
+            first = value.args[0].value
+            text = string_value(first)
+            target = self._string_type(text) if text is not None else self.expr(first)
+        collection = True
+        eager = False
+        for arg in value.args:
+            if arg.keyword is None:
+                continue
+            if arg.keyword.value == "uselist":
+                collection = not (isinstance(arg.value, cst.Name) and arg.value.value == "False")
+            elif arg.keyword.value == "lazy":
+                strategy = string_value(arg.value)
+                eager = strategy in ("selectin", "joined", "subquery", "immediate", "noload", "raise",
+                                     "raise_on_sql", "write_only", "dynamic")
+        if annotation is not None:
+            typed = self.annotation(annotation)
+            if typed is not None:
+                collection = typed[0] == "list"
+                if target is None:
+                    target = typed[1] if typed[0] == "list" else typed
+        if target is not None and target[0] == "inst":
+            target = target[1]
+        return Relationship(target, collection, eager)
+
+    # -- call sites and value uses ----------------------------------------------------------------
+    def call_site(self, node: cst.Call) -> CallSite:
+        owner, context = self.placement(node)
+        parent = self.parents.get(node)
+        positional = [arg for arg in node.args if arg.keyword is None and not arg.star]
+        session_first = bool(positional) and self.evidence.session(positional[0].value) is not None
+        passes_session = session_first or any(
+            self.evidence.session(arg.value) is not None for arg in node.args if not arg.star)
+        method = node.func.attr.value if isinstance(node.func, cst.Attribute) else None
+        return CallSite(
+            callee=self.expr(node.func), line=self.line_of(node), owner=owner, context=context,
+            awaited=isinstance(parent, cst.Await), iterated=self._iterated(node),
+            session_first=session_first, passes_session=passes_session, method=method,
+        )
+
+    def _iterated(self, node: cst.Call) -> bool:
+        parent = self.parents.get(node)
+        return isinstance(parent, (cst.For, cst.CompFor)) and parent.iter is node
+
+    def placement(self, node: cst.CSTNode) -> tuple[str | None, str]:
+        """Which function's body runs `node`, and whether `await` could go there once it is async."""
+        scope = metadata_value(self.scopes, node)
+        while isinstance(scope, ComprehensionScope):
+            if isinstance(scope.node, cst.GeneratorExp):
+                return self._function_owner(scope), "inside a generator expression"
+            scope = scope.parent
+        if isinstance(scope, FunctionScope):
+            if isinstance(scope.node, cst.Lambda):
+                return self._function_owner(scope), "inside a lambda"
+            return qualname_of(scope.node, self.parents), "body"
+        if isinstance(scope, ClassScope):
+            return None, "in a class body"
+        if self._under_main_guard(node):
+            return None, "main"
+        return None, "at module level, when the module is imported"
+
+    def _function_owner(self, scope: Scope | None) -> str | None:
+        while scope is not None and not isinstance(scope, GlobalScope):
+            if isinstance(scope, FunctionScope) and isinstance(scope.node, cst.FunctionDef):
+                return qualname_of(scope.node, self.parents)
+            scope = scope.parent
+        return None
+
+    def _under_main_guard(self, node: cst.CSTNode) -> bool:
+        current = self.parents.get(node)
+        while current is not None:
+            if isinstance(current, cst.If) and _is_main_guard(current.test) and isinstance(
+                    self.parents.get(current), cst.Module):
+                return True
+            current = self.parents.get(current)
+        return False
+
+    def value_use(self, node: cst.Name | cst.Attribute) -> ValueUse | None:
+        parent = self.parents.get(node)
+        if isinstance(parent, cst.Call) and parent.func is node:
+            return None
+        if isinstance(parent, (cst.Attribute, cst.Decorator, cst.Annotation, cst.ImportAlias, cst.AssignTarget,
+                               cst.Param, cst.FunctionDef, cst.ClassDef, cst.AsName, cst.Subscript, cst.ImportFrom,
+                               cst.Import, cst.Global, cst.Nonlocal)):
+            return None
+        if isinstance(node, cst.Name) and not self._is_load(node):
+            return None
+        consumer, detail = self._consumer(node, parent)
+        if consumer is None:
+            return None
+        target = self.expr(node)
+        if target is None or target[0] not in ("name", "def", "attr"):
+            return None
+        owner, _ = self.placement(node)
+        return ValueUse(target, self.line_of(node), owner, consumer, detail)
+
+    def _is_load(self, name: cst.Name) -> bool:
+        scope = metadata_value(self.scopes, name)
+        if scope is None:
+            return False
+        return any(access.node is name for access in scope.accesses[name.value]) if name.value in scope else False
+
+    def _consumer(self, node: cst.CSTNode, parent: cst.CSTNode | None) -> tuple[str | None, str]:
+        if isinstance(parent, cst.Arg):
+            call = self.parents.get(parent)
+            if not isinstance(call, cst.Call):
+                return "unknown", ""
+            callee = self._qualified(call.func) or dotted_name(call.func) or ""
+            last = callee.rsplit(".", 1)[-1]
+            if callee in DEPENDS or last in ("Depends", "Security"):
+                return "depends", callee
+            if isinstance(call.func, cst.Attribute) and last == "add_task" and call.args[0] is parent:
+                return "background", dotted_name(call.func) or "add_task"
+            if last in ROUTE_REGISTRATIONS or callee in ROUTE_CLASSES:
+                return "route", callee
+            return "unknown", f"passed to `{dotted_name(call.func) or 'a call'}(...)`"
+        if isinstance(parent, cst.Return) or isinstance(parent, cst.Yield):
+            function = self.evidence.enclosing(node, cst.FunctionDef)
+            if function is not None and self._is_fixture(function):
+                return "fixture-value", ""
+            return "unknown", "returned as a value"
+        if isinstance(parent, (cst.Assign, cst.AnnAssign)):
+            return "unknown", "stored in a variable"
+        if isinstance(parent, (cst.Element, cst.DictElement, cst.StarredElement)):
+            return "unknown", "stored in a collection"
+        return None, ""
+
+    def _is_fixture(self, function: cst.FunctionDef) -> bool:
+        return any((self._qualified(d.decorator.func if isinstance(d.decorator, cst.Call) else d.decorator)
+                    or "") in FIXTURE_DECORATORS for d in function.decorators)
+
+    # -- expressions ------------------------------------------------------------------------------
+    def expr(self, node: cst.BaseExpression | None) -> Expr | None:
+        if node is None:
+            return None
+        key = id(node)
+        if key in self._in_progress:
+            return None
+        self._in_progress.add(key)
+        try:
+            return self._expr(node)
+        finally:
+            self._in_progress.discard(key)
+
+    def _expr(self, node: cst.BaseExpression) -> Expr | None:
+        if isinstance(node, cst.Name):
+            return self._name(node)
+        if isinstance(node, cst.Attribute):
+            base = self.expr(node.value)
+            if base is None:
+                return None
+            if base[0] == "name":
+                return ("name", f"{base[1]}.{node.attr.value}")
+            return ("attr", base, node.attr.value)
+        if isinstance(node, cst.Call):
+            if isinstance(node.func, cst.Name) and node.func.value == "super" and not node.args:
+                cls = self.evidence.enclosing(node, cst.ClassDef)
+                return ("super", self.path, qualname_of(cls, self.parents)) if cls is not None else None
+            inner = self.expr(node.func)
+            return ("call", inner) if inner is not None else None
+        if isinstance(node, cst.Await):
+            return self.expr(node.expression)
+        if isinstance(node, cst.Subscript):
+            inner = self.expr(node.value)
+            return ("elem", inner) if inner is not None else None
+        if isinstance(node, cst.BooleanOperation):
+            return _either(self.expr(node.left), self.expr(node.right))
+        if isinstance(node, cst.IfExp):
+            return _either(self.expr(node.body), self.expr(node.orelse))
+        if isinstance(node, (cst.List, cst.ListComp, cst.Tuple, cst.Set, cst.SetComp)):
+            element = node.elt if isinstance(node, (cst.ListComp, cst.SetComp)) else (
+                node.elements[0].value if node.elements else None)
+            inner = self.expr(element) if element is not None else None
+            return ("list", inner) if inner is not None else None
+        return None
+
+    def _name(self, node: cst.Name) -> Expr | None:
+        scope = metadata_value(self.scopes, node)
+        if scope is None or node.value not in scope:
+            return ("name", f"builtins.{node.value}") if scope is not None else None
+        assignments = [a for a in scope[node.value] if isinstance(a, Assignment)]
+        if not assignments:
+            return ("name", f"builtins.{node.value}")
+        if all(isinstance(a.scope, GlobalScope) for a in assignments):
+            bound = self.facts.names.get(node.value)
+            if bound is not None and bound[0] == "name":
+                return bound  # an import: the name stands for what it imports
+            return ("name", f"{self.module_name}.{node.value}")
+        if len(assignments) != 1:
+            values = {self._binding(a) for a in assignments}
+            values.discard(None)
+            return values.pop() if len(values) == 1 else None
+        return self._binding(assignments[0])
+
+    def _binding(self, assignment: Assignment) -> Expr | None:
+        node = assignment.node
+        if isinstance(node, cst.Param):
+            function = self.evidence.enclosing(node, cst.FunctionDef)
+            if function is None:
+                return None
+            class_qualname = self._class_of(function)
+            key = id(function)
+            if key not in self._roles:
+                self._roles[key] = self._role(function, (), class_qualname)[0]
+            return self._param_type(node, function, class_qualname, self._roles[key])
+        if isinstance(node, cst.FunctionDef):
+            return ("def", self.path, qualname_of(node, self.parents))
+        if isinstance(node, cst.ClassDef):
+            return ("class", self.path, qualname_of(node, self.parents))
+        if isinstance(node, (cst.Import, cst.ImportFrom)):
+            return None
+        parent = self.parents.get(node)
+        if isinstance(parent, cst.AnnAssign):
+            return self.annotation(parent.annotation.annotation)
+        if isinstance(parent, cst.AsName):
+            item = self.parents.get(parent)
+            if isinstance(item, cst.WithItem):
+                inner = self.expr(item.item)
+                return ("enter", inner) if inner is not None else None
+            return None
+        if isinstance(parent, (cst.For, cst.CompFor)) and parent.target is node:
+            inner = self.expr(parent.iter)
+            return ("elem", inner) if inner is not None else None
+        value = self.evidence.bound_value(node)
+        return self.expr(value) if value is not None else None
+
+    def annotation(self, node: cst.BaseExpression | None) -> Expr | None:
+        """`Job`, `Job | None`, `Optional[Job]`, `list[Job]`, `"Job"` → what a value of that type is."""
+        if node is None:
+            return None
+        if isinstance(node, cst.SimpleString):
+            return self._string_type(string_value(node))
+        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.BitOr):
+            left, right = self.annotation(node.left), self.annotation(node.right)
+            if left is None or left == ("inst", ("name", "builtins.None")):
+                return right
+            return left
+        if isinstance(node, cst.Subscript):
+            head = (dotted_name(node.value) or "").split(".")[-1]
+            elements = [e.slice.value for e in node.slice if isinstance(e.slice, cst.Index)]
+            if head in TYPE_WRAPPERS and elements:
+                for element in elements:
+                    found = self.annotation(element)
+                    if found is not None and found != ("inst", ("name", "builtins.None")):
+                        return found
+                return None
+            if head in COLLECTION_TYPES and elements:
+                inner = self.annotation(elements[0])
+                return ("list", inner) if inner is not None else None
+            if head == "type" and elements:
+                inner = self.annotation(elements[0])
+                return inner[1] if inner is not None and inner[0] == "inst" else None
+            return None
+        if isinstance(node, (cst.Name, cst.Attribute)):
+            if isinstance(node, cst.Name) and node.value == "None":
+                return ("inst", ("name", "builtins.None"))
+            inner = self.expr(node)
+            return ("inst", inner) if inner is not None else None
+        return None
+
+    def _string_type(self, text: str | None) -> Expr | None:
+        if not text:
+            return None
+        try:
+            parsed = cst.parse_expression(text)
+        except cst.ParserSyntaxError:
+            return None
+        if isinstance(parsed, (cst.Name, cst.Attribute)):
+            name = dotted_name(parsed)
+            return ("inst", ("name", f"{self.module_name}.{name}")) if name else None
+        return None
+
+
+def _either(left: Expr | None, right: Expr | None) -> Expr | None:
+    if left is None:
+        return right
+    if right is None or right == left:
+        return left
+    return ("either", left, right)
+
+
+def _as_name(alias: cst.ImportAlias) -> str | None:
+    if alias.asname is None:
+        return None
+    name = alias.asname.name
+    return name.value if isinstance(name, cst.Name) else None
+
+
+def _other_blocks(statement: cst.CSTNode):
+    if isinstance(statement, cst.If) and statement.orelse is not None:
+        orelse = statement.orelse
+        yield orelse.body.body if isinstance(orelse, cst.Else) else [orelse]
+    if isinstance(statement, cst.Try):
+        for handler in statement.handlers:
+            yield handler.body.body
+        if statement.orelse is not None:
+            yield statement.orelse.body.body
+        if statement.finalbody is not None:
+            yield statement.finalbody.body.body
+
+
+def _all_params(params: cst.Parameters) -> list[cst.Param]:
+    found = [*params.posonly_params, *params.params, *params.kwonly_params]
+    if isinstance(params.star_arg, cst.Param):
+        found.append(params.star_arg)
+    if params.star_kwarg is not None:
+        found.append(params.star_kwarg)
+    return found
+
+
+def _is_main_guard(test: cst.BaseExpression) -> bool:
+    if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
+        return False
+    left, right = test.left, test.comparisons[0].comparator
+    names = {dotted_name(left), string_value(right), dotted_name(right), string_value(left)}
+    return "__name__" in names and "__main__" in names and isinstance(test.comparisons[0].operator, cst.Equal)
+
+
+def is_main_guard(statement: cst.CSTNode) -> bool:
+    return isinstance(statement, cst.If) and _is_main_guard(statement.test)
+
+
+def _own_nodes(function: cst.FunctionDef):
+    """Nodes of `function`'s own body, not of the functions, lambdas and classes nested in it."""
+    stack = [function.body]
+    while stack:
+        node = stack.pop()
+        yield node
+        for child in node.children:
+            if not isinstance(child, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+                stack.append(child)
+
+
+def _yields(function: cst.FunctionDef) -> bool:
+    return any(isinstance(node, cst.Yield) for node in _own_nodes(function))
+
+
+def own_nodes(function: cst.FunctionDef):
+    return _own_nodes(function)
+
+
+def _class_binding(small: cst.BaseSmallStatement):
+    if isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Name):
+        return small.targets[0].target.value, small.value, None
+    if isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
+        return small.target.value, small.value, small.annotation.annotation
+    return None, None, None
+
+
+def _self_assignments(method: cst.FunctionDef):
+    """`self.x = value` in a method's own body."""
+    for node in _own_nodes(method):
+        if isinstance(node, cst.Assign) and len(node.targets) == 1:
+            target = node.targets[0].target
+            if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and target.value.value == "self":
+                yield target.attr.value, node.value

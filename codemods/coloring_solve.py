@@ -1,0 +1,278 @@
+"""Which functions become async: a fixpoint over the repository's call graph.
+
+A function *needs* async when another family's rewrite puts an `await` into it (a seed) or when it
+calls a function that becomes async. It *can* become async unless something forbids it: a local
+reason (property, special method, Celery task, a decorator that may not accept coroutine functions),
+its file is not being migrated, it is handed as a value to code that calls it synchronously, or one
+of its callers cannot await (a lambda, a generator expression, module level, a function that itself
+stays sync). The second condition flows from callers to callees, the first from callees to callers:
+
+    allowed  = the largest set of unblocked functions whose direct callers are all allowed
+    becomes  = the smallest set holding every allowed seed and every allowed caller of a member
+
+Methods that override one another share one color, so a call through the base class stays right.
+A function that needs async but is not allowed *stays sync*, with the reason; async callers reach it
+through the compat bridge (`await call_legacy(db, fn, ...)`), see F108.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict, deque
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from .coloring_scan import CallSite, FunctionFacts
+from .repo_index import FunctionId, RepoIndex
+
+ALREADY_ASYNC, BECOMES, CONVERTED, STAYS_SYNC, NOT_NEEDED = "async", "becomes", "converted", "stays-sync", "sync"
+# Consumers that accept coroutine functions as readily as plain ones.
+ASYNC_FRIENDLY = frozenset({"depends", "background", "route", "fixture-value"})
+
+
+@dataclass(frozen=True)
+class Caller:
+    """One call of a function: from which function (None: no function runs it), how, and where."""
+
+    function: FunctionId | None
+    site: CallSite
+    path: str
+
+
+@dataclass
+class Coloring:
+    """The verdict for every function of the repository."""
+
+    index: RepoIndex
+    migrated: frozenset[str]
+    enabled: bool
+    status: dict[FunctionId, str] = field(default_factory=dict)
+    reasons: dict[FunctionId, str] = field(default_factory=dict)
+    roles: dict[FunctionId, str] = field(default_factory=dict)
+    callers: dict[FunctionId, list[Caller]] = field(default_factory=dict)
+    values: dict[FunctionId, list[tuple[str, object]]] = field(default_factory=dict)
+
+    def verdict(self, function: FunctionId) -> str:
+        return self.status.get(function, NOT_NEEDED)
+
+    def async_after(self, function: FunctionId) -> bool:
+        """Is `function` async once this migration is done?"""
+        return self.verdict(function) in (ALREADY_ASYNC, BECOMES, CONVERTED)
+
+    def newly_async(self, function: FunctionId) -> bool:
+        return self.verdict(function) in (BECOMES, CONVERTED)
+
+    def reason(self, function: FunctionId) -> str | None:
+        return self.reasons.get(function)
+
+    def interesting(self, path: str, content: bytes) -> bool:
+        """May `path` hold an F site although no family's byte-level trigger matches it?"""
+        if not hasattr(self, "_interesting"):
+            self._interesting = self._files_with_sites()
+        return path in self._interesting
+
+    def _files_with_sites(self) -> set[str]:
+        files = {function[0] for function, status in self.status.items() if status in (BECOMES, STAYS_SYNC)}
+        for callee, callers in self.callers.items():
+            if self.verdict(callee) in (BECOMES, CONVERTED, STAYS_SYNC):
+                files.update(caller.path for caller in callers)
+        return files
+
+    def digest(self) -> str:
+        """Changes whenever a verdict does: part of the results cache key, since findings depend on other files."""
+        if not hasattr(self, "_digest"):
+            data = [self.enabled, sorted(self.migrated), sorted(map(list, self.status.items())),
+                    sorted(map(list, self.reasons.items())), sorted(map(list, self.roles.items()))]
+            self._digest = hashlib.sha256(json.dumps(data, default=str).encode()).hexdigest()[:16]
+        return self._digest
+
+    # The view other families consult through `FileContext.will_be_async()`.
+    def function_async(self, path: str, qualname: str) -> bool | None:
+        if self.index.function((path, qualname)) is None:
+            return None
+        return self.async_after((path, qualname))
+
+    def function_blocker(self, path: str, qualname: str) -> str | None:
+        if self.async_after((path, qualname)):
+            return None
+        return self.reasons.get((path, qualname))
+
+
+def solve(index: RepoIndex, migrated: Iterable[str], enabled: bool = True) -> Coloring:
+    coloring = Coloring(index, frozenset(migrated), enabled)
+    functions = dict(index.functions())
+    _collect_edges(coloring, functions)
+    groups = _override_groups(index, functions)
+    blocked = _blocked(coloring, functions)
+    allowed = _allowed(coloring, functions, blocked, groups)
+    _color(coloring, functions, allowed, groups)
+    return coloring
+
+
+def resolve_callee(index: RepoIndex, site: CallSite, path: str) -> FunctionId | None:
+    entity = index.resolve(site.callee, path)
+    if entity is not None and entity[0] == "function":
+        return (entity[1], entity[2])
+    return None
+
+
+def _collect_edges(coloring: Coloring, functions: dict[FunctionId, FunctionFacts]) -> None:
+    index = coloring.index
+    for path, summary in index.files.items():
+        for site in summary.facts.calls:
+            callee = resolve_callee(index, site, path)
+            if callee is None:
+                continue
+            owner = (path, site.owner) if site.owner is not None else None
+            coloring.callers.setdefault(callee, []).append(Caller(owner, site, path))
+        for use in summary.facts.values:
+            entity = index.resolve(use.target, path)
+            if entity is not None and entity[0] == "function":
+                target = (entity[1], entity[2])
+                coloring.values.setdefault(target, []).append((path, use))
+                if use.consumer == "depends":
+                    coloring.roles.setdefault(target, "dependency")
+                elif use.consumer == "background":
+                    coloring.roles.setdefault(target, "background")
+    for function, facts in functions.items():
+        if facts.role is not None:
+            coloring.roles[function] = facts.role
+
+
+def _override_groups(index: RepoIndex, functions: dict[FunctionId, FunctionFacts]) -> dict[FunctionId, FunctionId]:
+    """Union-find over methods that override each other: one representative per group."""
+    parent: dict[FunctionId, FunctionId] = {}
+
+    def find(item: FunctionId) -> FunctionId:
+        while parent.get(item, item) != item:
+            item = parent[item]
+        return item
+
+    for path, summary in index.files.items():
+        for qualname, facts in summary.facts.classes.items():
+            for ancestor in index.mro(path, qualname)[1:]:
+                ancestor_facts = index.cls(*ancestor)
+                for name, method in facts.methods.items():
+                    if name in ancestor_facts.methods and not (name.startswith("__") and name.endswith("__")):
+                        mine, theirs = find((path, method)), find((ancestor[0], ancestor_facts.methods[name]))
+                        if mine != theirs:
+                            parent[mine] = theirs
+    return {function: find(function) for function in functions}
+
+
+def _blocked(coloring: Coloring, functions: dict[FunctionId, FunctionFacts]) -> dict[FunctionId, str]:
+    blocked: dict[FunctionId, str] = {}
+    for function, facts in functions.items():
+        if facts.is_async:
+            continue
+        reason = _local_reason(coloring, function, facts)
+        if reason is not None:
+            blocked[function] = reason
+    return blocked
+
+
+def _local_reason(coloring: Coloring, function: FunctionId, facts: FunctionFacts) -> str | None:
+    if not coloring.enabled:
+        return "async coloring (F101) is not selected for this run"
+    if facts.blocker is not None:
+        return facts.blocker
+    if function[0] not in coloring.migrated:
+        return f"{function[0]} is not part of this migration and stays legacy code"
+    for path, use in coloring.values.get(function, ()):
+        if use.consumer not in ASYNC_FRIENDLY:
+            return f"it is {use.detail or 'used as a value'} at {path}:{use.line}, which may call it synchronously"
+    if facts.is_generator and coloring.roles.get(function) not in ("fixture", "dependency"):
+        for caller in coloring.callers.get(function, ()):
+            if not caller.site.iterated:
+                return (f"it is a generator called without iterating over it at {caller.path}:{caller.site.line}; "
+                        "an async generator needs `async for`")
+    return None
+
+
+def _allowed(coloring: Coloring, functions: dict[FunctionId, FunctionFacts], blocked: dict[FunctionId, str],
+             groups: dict[FunctionId, FunctionId]) -> set[FunctionId]:
+    """Drop blocked functions, then (repeatedly) every function one of whose callers cannot await."""
+    members: dict[FunctionId, list[FunctionId]] = defaultdict(list)
+    for function, representative in groups.items():
+        members[representative].append(function)
+    allowed = {f for f, facts in functions.items() if not facts.is_async and f not in blocked}
+    queue = deque(blocked)
+    for function, facts in functions.items():
+        if facts.is_async or function in blocked:
+            continue
+        for caller in coloring.callers.get(function, ()):
+            problem = _caller_problem(caller, functions)
+            if problem is not None:
+                blocked[function] = problem
+                allowed.discard(function)
+                queue.append(function)
+                break
+    while queue:
+        stuck = queue.popleft()
+        for sibling in members[groups.get(stuck, stuck)]:
+            if sibling in allowed:
+                allowed.discard(sibling)
+                blocked[sibling] = blocked[stuck]
+                queue.append(sibling)
+        for callee in _callees_of(coloring, stuck):
+            if callee in allowed:
+                allowed.discard(callee)
+                name = stuck[1]
+                blocked[callee] = f"it is called from `{name}` ({stuck[0]}), which stays sync: {blocked[stuck]}"
+                queue.append(callee)
+    coloring.reasons.update(blocked)
+    return allowed
+
+
+def _caller_problem(caller: Caller, functions: dict[FunctionId, FunctionFacts]) -> str | None:
+    if caller.site.context in ("body", "main"):
+        return None
+    return f"it is called {caller.site.context} at {caller.path}:{caller.site.line}, where `await` cannot go"
+
+
+def _callees_of(coloring: Coloring, function: FunctionId) -> list[FunctionId]:
+    if not hasattr(coloring, "_callees"):
+        callees: dict[FunctionId, list[FunctionId]] = defaultdict(list)
+        for callee, callers in coloring.callers.items():
+            for caller in callers:
+                if caller.function is not None and caller.site.context == "body":
+                    callees[caller.function].append(callee)
+        coloring._callees = callees  # type: ignore[attr-defined]
+    return coloring._callees.get(function, [])  # type: ignore[attr-defined]
+
+
+def _color(coloring: Coloring, functions: dict[FunctionId, FunctionFacts], allowed: set[FunctionId],
+           groups: dict[FunctionId, FunctionId]) -> None:
+    members: dict[FunctionId, list[FunctionId]] = defaultdict(list)
+    for function, representative in groups.items():
+        members[representative].append(function)
+    status = coloring.status
+    for function, facts in functions.items():
+        if facts.is_async:
+            status[function] = CONVERTED if function[1] in coloring.index.files[function[0]].converted else ALREADY_ASYNC
+    queue = deque()
+    for function in functions:
+        summary = coloring.index.files[function[0]]
+        if status.get(function) == CONVERTED:
+            queue.append(function)
+        elif function[1] in summary.seeds:
+            if function in allowed:
+                status[function] = BECOMES
+                queue.append(function)
+            else:
+                status[function] = STAYS_SYNC
+    while queue:
+        current = queue.popleft()
+        for sibling in members[groups.get(current, current)]:
+            if sibling in allowed and status.get(sibling) is None:
+                status[sibling] = BECOMES
+                queue.append(sibling)
+        for caller in coloring.callers.get(current, ()):
+            owner = caller.function
+            if owner is None or caller.site.context != "body" or status.get(owner) is not None:
+                continue
+            # Only a function another family made async can have a caller that may not follow it.
+            status[owner] = BECOMES if owner in allowed else STAYS_SYNC
+            if owner in allowed:
+                queue.append(owner)

@@ -1,0 +1,328 @@
+"""The repository-wide index async coloring needs: every module's facts, and what their names mean.
+
+Built once per `check`/`migrate` run over the whole project (the config root) plus the files the run
+was given, so a call in one module resolves to a definition in another through `import x`,
+`from x import y as z`, package re-exports, module attributes, classes and their bases, `self`,
+annotations, constructors in scope and pytest fixtures.
+
+Each file is summarised on its own (in parallel, see `summarise`): its facts are taken from the
+module as the other families would leave it (their rewrites run in a *prediction* mode where every
+function that may become async is assumed to), and the functions those rewrites put an `await` into
+are the *seeds* of the coloring. `coloring_solve.py` then decides, for the whole repository, which
+functions become async.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+import libcst as cst
+from libcst.metadata import PositionProvider
+
+from .coloring_scan import (
+    ClassFacts,
+    Expr,
+    FunctionFacts,
+    ModuleFacts,
+    ModuleScanner,
+    own_nodes,
+    qualname_of,
+)
+from .evidence import ReceiverEvidence
+
+FunctionId = tuple[str, str]  # (file, qualname)
+Entity = tuple
+MAX_RESOLVE_DEPTH = 24
+
+
+@dataclass(frozen=True)
+class ModuleLocation:
+    """Where a file sits in the import system: `app.services.jobs` under source root `fixtures/jobs_api`."""
+
+    module: str
+    package: str
+    source_root: str
+
+
+def locate_module(path: Path) -> ModuleLocation:
+    """The dotted module name of `path`: its folders up to the first one without `__init__.py`."""
+    path = Path(path).absolute()
+    parts = [] if path.stem == "__init__" else [path.stem]
+    folder = path.parent
+    while (folder / "__init__.py").is_file() and folder.parent != folder:
+        parts.insert(0, folder.name)
+        folder = folder.parent
+    module = ".".join(parts) or path.parent.name
+    package = module if path.stem == "__init__" else module.rpartition(".")[0]
+    return ModuleLocation(module, package, folder.as_posix())
+
+
+@dataclass
+class FileSummary:
+    """One file's facts as the other families leave it, and the functions they make need `await`."""
+
+    path: str
+    location: ModuleLocation
+    facts: ModuleFacts
+    # Sync functions whose body holds `await`/`async with`/`async for` once the other families ran.
+    seeds: frozenset[str] = frozenset()
+    # Functions that another family's rewrite turned into `async def` by itself (e.g. `get_db`).
+    converted: frozenset[str] = frozenset()
+    # Call keys (owner, callee, awaited) that exist after the other families ran, with multiplicity:
+    # a call another family's rewrite removes (`next(get_db())`) is not one F may report.
+    surviving_calls: dict[tuple, int] = field(default_factory=dict)
+    original_digest: str = ""
+
+
+def scan_module(wrapper: cst.MetadataWrapper, path: str, location: ModuleLocation, evidence: ReceiverEvidence,
+                positions=None) -> ModuleFacts:
+    positions = positions if positions is not None else wrapper.resolve(PositionProvider)
+
+    def line_of(node: cst.CSTNode) -> int:
+        where = positions.get(node)
+        return where.start.line if where is not None else 0
+
+    return ModuleScanner(path, location.module, location.package, evidence).scan(line_of)
+
+
+def call_key(owner: str | None, callee: Expr | None, awaited: bool) -> tuple:
+    return (owner, callee, awaited)
+
+
+def async_bodies(module: cst.Module) -> tuple[set[str], set[str]]:
+    """Qualnames of the `async def`s, and of the sync `def`s whose own body awaits."""
+    from libcst.metadata import ParentNodeProvider
+
+    wrapper = cst.MetadataWrapper(module, unsafe_skip_copy=True)
+    parents = wrapper.resolve(ParentNodeProvider)
+    asynchronous, awaiting = set(), set()
+    for node in parents:
+        if not isinstance(node, cst.FunctionDef):
+            continue
+        qualname = qualname_of(node, parents)
+        if node.asynchronous is not None:
+            asynchronous.add(qualname)
+        elif any(_awaits(child) for child in own_nodes(node)):
+            awaiting.add(qualname)
+    return asynchronous, awaiting
+
+
+def _awaits(node: cst.CSTNode) -> bool:
+    if isinstance(node, cst.Await):
+        return True
+    if isinstance(node, (cst.With, cst.For)) and node.asynchronous is not None:
+        return True
+    return isinstance(node, cst.CompFor) and node.asynchronous is not None
+
+
+class RepoIndex:
+    """Every file's summary, and name resolution across them."""
+
+    def __init__(self, summaries: Iterable[FileSummary]) -> None:
+        self.files: dict[str, FileSummary] = {s.path: s for s in summaries}
+        self.modules: dict[str, list[str]] = {}
+        for summary in self.files.values():
+            self.modules.setdefault(summary.location.module, []).append(summary.path)
+        self._fixtures: dict[str, dict[str, FunctionId]] = {}
+
+    # -- definitions ------------------------------------------------------------------------------
+    def function(self, function: FunctionId) -> FunctionFacts | None:
+        summary = self.files.get(function[0])
+        return summary.facts.functions.get(function[1]) if summary is not None else None
+
+    def cls(self, path: str, qualname: str) -> ClassFacts | None:
+        summary = self.files.get(path)
+        return summary.facts.classes.get(qualname) if summary is not None else None
+
+    def functions(self) -> Iterable[tuple[FunctionId, FunctionFacts]]:
+        for path, summary in self.files.items():
+            for qualname, facts in summary.facts.functions.items():
+                yield (path, qualname), facts
+
+    # -- modules ----------------------------------------------------------------------------------
+    def module_path(self, name: str, origin: str) -> str | None:
+        """The file of module `name` as seen from file `origin` (nearest source root wins)."""
+        candidates = self.modules.get(name)
+        if not candidates:
+            return None
+        if len(candidates) == 1:
+            return candidates[0]
+        origin_dir = _absolute_dir(self.files[origin]) if origin in self.files else None
+        best, best_length = None, -1
+        for candidate in candidates:
+            root = self.files[candidate].location.source_root
+            if origin_dir is not None and (origin_dir == root or origin_dir.startswith(root.rstrip("/") + "/")):
+                if len(root) > best_length:
+                    best, best_length = candidate, len(root)
+        return best
+
+    # -- resolution -------------------------------------------------------------------------------
+    def resolve(self, expr: Expr | None, origin: str, depth: int = 0) -> Entity | None:
+        if expr is None or depth > MAX_RESOLVE_DEPTH:
+            return None
+        kind = expr[0]
+        depth += 1
+        if kind == "name":
+            return self.lookup(expr[1], origin, depth)
+        if kind == "def":
+            return ("function", expr[1], expr[2]) if self.function((expr[1], expr[2])) is not None else None
+        if kind == "class":
+            return ("class", expr[1], expr[2]) if self.cls(expr[1], expr[2]) is not None else None
+        if kind in ("self", "cls"):
+            return ("instance" if kind == "self" else "class", expr[1], expr[2])
+        if kind == "super":
+            return ("super", expr[1], expr[2])
+        if kind == "call":
+            return self.called(self.resolve(expr[1], origin, depth), depth)
+        if kind == "attr":
+            return self.member(self.resolve(expr[1], origin, depth), expr[2], depth)
+        if kind == "inst":
+            target = self.resolve(expr[1], origin, depth)
+            return ("instance", target[1], target[2]) if target is not None and target[0] == "class" else None
+        if kind == "list":
+            inner = self.resolve(expr[1], origin, depth)
+            return ("list", inner) if inner is not None else None
+        if kind == "elem":
+            inner = self.resolve(expr[1], origin, depth)
+            return inner[1] if inner is not None and inner[0] == "list" else None
+        if kind == "either":
+            return self.resolve(expr[1], origin, depth) or self.resolve(expr[2], origin, depth)
+        if kind == "enter":
+            return self.resolve(expr[1], origin, depth)
+        if kind == "fixture":
+            fixture = self.fixture(expr[1], expr[2])
+            if fixture is None:
+                return None
+            facts = self.function(fixture)
+            return self.resolve(facts.value, fixture[0], depth) if facts is not None else None
+        return None
+
+    def lookup(self, fqn: str, origin: str, depth: int) -> Entity | None:
+        parts = fqn.split(".")
+        if parts[0] == "builtins":
+            return None
+        for cut in range(len(parts), 0, -1):
+            path = self.module_path(".".join(parts[:cut]), origin)
+            if path is None:
+                continue
+            entity: Entity | None = ("module", path)
+            for attribute in parts[cut:]:
+                entity = self.member(entity, attribute, depth)
+                if entity is None:
+                    return None
+            return entity
+        return None
+
+    def called(self, entity: Entity | None, depth: int) -> Entity | None:
+        """What calling `entity` returns: an instance for a class, the annotated type for a function."""
+        if entity is None:
+            return None
+        if entity[0] == "class":
+            return ("instance", entity[1], entity[2])
+        if entity[0] == "function":
+            facts = self.function((entity[1], entity[2]))
+            return self.resolve(facts.returns, entity[1], depth) if facts is not None else None
+        return None
+
+    def member(self, entity: Entity | None, name: str, depth: int) -> Entity | None:
+        if entity is None or depth > MAX_RESOLVE_DEPTH:
+            return None
+        kind = entity[0]
+        if kind == "module":
+            summary = self.files[entity[1]]
+            binding = summary.facts.names.get(name)
+            if binding is not None:
+                return self.resolve(binding, entity[1], depth + 1)
+            return self.lookup(f"{summary.location.module}.{name}", entity[1], depth + 1) if (
+                f"{summary.location.module}.{name}" in self.modules) else None
+        if kind in ("class", "instance", "super"):
+            for path, qualname in self.mro(entity[1], entity[2], skip_self=kind == "super"):
+                facts = self.cls(path, qualname)
+                if name in facts.methods:
+                    return ("function", path, facts.methods[name])
+                if name in facts.relationships:
+                    relationship = facts.relationships[name]
+                    target = self.resolve(relationship.target, path, depth + 1)
+                    if target is None or target[0] != "class":
+                        return None
+                    instance = ("instance", target[1], target[2])
+                    return ("list", instance) if relationship.collection else instance
+                if name in facts.attributes:
+                    return self.resolve(facts.attributes[name], path, depth + 1)
+            return None
+        return None
+
+    def mro(self, path: str, qualname: str, skip_self: bool = False) -> list[FunctionId]:
+        """The repository classes `qualname` inherits from, nearest first (depth-first approximation)."""
+        order: list[FunctionId] = []
+        stack = [(path, qualname)]
+        while stack:
+            current = stack.pop(0)
+            if current in order:
+                continue
+            facts = self.cls(*current)
+            if facts is None:
+                continue
+            order.append(current)
+            bases = [self.resolve(base, current[0]) for base in facts.bases]
+            stack[0:0] = [(b[1], b[2]) for b in bases if b is not None and b[0] == "class"]
+        return order[1:] if skip_self else order
+
+    def base_names(self, path: str, qualname: str) -> set[str]:
+        """Every base expression spelled in the class hierarchy (`DeclarativeBase`, `AsyncAttrs`, `Base`)."""
+        names: set[str] = set()
+        for current in self.mro(path, qualname):
+            facts = self.cls(*current)
+            for base, spelled in zip(facts.bases, facts.base_names):
+                names.add(spelled)
+                if base is not None and base[0] == "name":
+                    names.add(base[1])
+        return names
+
+    # -- pytest fixtures --------------------------------------------------------------------------
+    def fixture(self, name: str, origin: str) -> FunctionId | None:
+        """The fixture `name` a test in `origin` receives: its own module first, then conftest.py upwards."""
+        for path in self._fixture_files(origin):
+            found = self._fixtures_of(path).get(name)
+            if found is not None:
+                return found
+        return None
+
+    def _fixtures_of(self, path: str) -> dict[str, FunctionId]:
+        if path not in self._fixtures:
+            summary = self.files.get(path)
+            found: dict[str, FunctionId] = {}
+            if summary is not None:
+                for qualname, facts in summary.facts.functions.items():
+                    if facts.role == "fixture" and facts.fixture_name:
+                        found.setdefault(facts.fixture_name, (path, qualname))
+            self._fixtures[path] = found
+        return self._fixtures[path]
+
+    def _fixture_files(self, origin: str) -> list[str]:
+        files = [origin]
+        folder = PurePosixPath(origin).parent
+        conftests = {PurePosixPath(p).parent: p for p in self.files if PurePosixPath(p).name == "conftest.py"}
+        while True:
+            if folder in conftests and conftests[folder] != origin:
+                files.append(conftests[folder])
+            if folder == folder.parent or str(folder) in ("", "."):
+                break
+            folder = folder.parent
+        if PurePosixPath(".") in conftests and conftests[PurePosixPath(".")] not in files:
+            files.append(conftests[PurePosixPath(".")])
+        return files
+
+
+def _absolute_dir(summary: FileSummary) -> str:
+    return Path(summary.path).absolute().parent.as_posix()
+
+
+def function_at(path: str, qualname: str) -> FunctionId:
+    return (path, qualname)
+
+
+def display_sites(index: RepoIndex, sites: Sequence[tuple[str, int]]) -> str:
+    return ", ".join(f"{path}:{line}" for path, line in sites)

@@ -1,0 +1,3 @@
+from app.services.helpers import save as persist
+
+__all__ = ["persist"]

@@ -1,0 +1,59 @@
+"""Multi-file golden cases: check reports the expected codes per file, migrate gives after/, a second
+migrate changes nothing, and check afterwards finds nothing fixable."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from support.repo_cases import RepoCase, repo_cases, tree
+
+from sqlasync.cli import main
+
+CASES = repo_cases()
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    def copy(case: RepoCase) -> Path:
+        root = tmp_path / "project"
+        shutil.copytree(case.before, root)
+        # No [tool.sqlasync] table in the copy: the folder the run starts in is the project root.
+        monkeypatch.chdir(root)
+        return root
+
+    return copy
+
+
+def _check(case: RepoCase, capsys) -> dict[str, list[dict]]:
+    capsys.readouterr()
+    main(["check", *case.paths, "--format", "json", "--exit-zero", *case.options])
+    findings: dict[str, list[dict]] = {}
+    for finding in json.loads(capsys.readouterr().out)["findings"]:
+        findings.setdefault(finding["path"], []).append(finding)
+    return findings
+
+
+def _migrate(case: RepoCase) -> int:
+    return main(["migrate", *case.paths, "--allow-dirty", *case.options])
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_check_reports_expected_codes_per_file(case: RepoCase, project, capsys) -> None:
+    project(case)
+    found = {path: tuple(sorted(f["code"] for f in items)) for path, items in _check(case, capsys).items()}
+    assert found == case.expect
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_migrate_produces_after_and_is_idempotent(case: RepoCase, project, capsys) -> None:
+    root = project(case)
+    assert _migrate(case) in (0, 1)
+    assert tree(root) == case.expected_tree()
+    assert _migrate(case) in (0, 1)
+    assert tree(root) == case.expected_tree(), "a second migrate must change nothing"
+    leftovers = [f for items in _check(case, capsys).values() for f in items]
+    assert [f"{f['path']}:{f['line']} {f['code']}" for f in leftovers if f["fixable"]] == []
+    assert all(f["reason"] for f in leftovers)
