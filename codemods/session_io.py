@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
-import libcst as cst
+from dataclasses import dataclass
 
+import libcst as cst
+import libcst.matchers as m
+from libcst.metadata import ScopeProvider
+
+from . import imports
+from .await_sites import await_problem
+from .bootstrap import _yields
+from .blank_lines import definitions_spaced_from_imports
 from .evidence import Kind, dotted_name
-from .family import NO_REWRITE_YET, Family, Recogniser, session_hints
-from .rule import Rule
+from .family import Family, FileContext, Recogniser, session_hints
+from .rule import Match, Rule
+from .safety import SafetyRecogniser
+from .session_sources import imports_binding
 
 SYNC_IO = Rule(
     code="S101",
@@ -18,8 +28,21 @@ SYNC_IO = Rule(
         "Python only warns that a coroutine was never awaited. Each call must be awaited, which makes the "
         "enclosing function async in turn. `add`, `add_all`, `expunge` and `expire` do no I/O and stay as they are."
     ),
-    before="def save(db: Session, job: Job) -> None:\n    db.add(job)\n    db.commit()\n    db.refresh(job)\n",
-    after="async def save(db: AsyncSession, job: Job) -> None:\n    db.add(job)\n    await db.commit()\n    await db.refresh(job)\n",
+    before="async def save(db, job):\n    db.add(job)\n    db.commit()\n    db.refresh(job)\n",
+    after="async def save(db, job):\n    db.add(job)\n    await db.commit()\n    await db.refresh(job)\n",
+    fixable=True,
+    fix_notes=(
+        "`commit`, `rollback`, `flush`, `refresh`, `delete`, `execute`, `scalar`, `scalars`, `get`, `get_one`, "
+        "`merge`, `close`, `connection`, `stream` and `run_sync` calls are awaited, in parentheses where the "
+        "result is used at once (`(await db.execute(stmt)).scalars()`). An await is written inside any `def` "
+        "except properties, special methods (`__init__`, ...), Celery tasks, lambdas, generator expressions, "
+        "class bodies and module level, which stay as they are with the reason; the async-coloring pass then "
+        "makes each function holding an await `async def` and awaits its callers. Un-awaited I/O on a session "
+        "that is already an `AsyncSession` is reported and awaited too, except where the coroutine is handed "
+        "to something that awaits it (`asyncio.gather`, `create_task`, ...) or returned by a sync function. "
+        "`tx.commit()` / `tx.rollback()` on a `with db.begin() as tx:` transaction are awaited with S103. "
+        "`--target sync` leaves these calls alone."
+    ),
 )
 SYNC_ANNOTATION = Rule(
     code="S102",
@@ -30,8 +53,15 @@ SYNC_ANNOTATION = Rule(
         "A parameter or variable annotated with the sync `Session` tells readers and type checkers the wrong "
         "thing once the session is async, and FastAPI dependencies typed `Session` keep the sync path alive."
     ),
-    before="from sqlalchemy.orm import Session\n\ndef list_jobs(db: Session = Depends(get_db)): ...\n",
-    after="from sqlalchemy.ext.asyncio import AsyncSession\n\nasync def list_jobs(db: AsyncSession = Depends(get_db)): ...\n",
+    before="from sqlalchemy.orm import Session\n\n\nasync def list_jobs(db: Session = Depends(get_db)): ...\n",
+    after="from sqlalchemy.ext.asyncio import AsyncSession\n\n\nasync def list_jobs(db: AsyncSession = Depends(get_db)): ...\n",
+    fixable=True,
+    fix_notes=(
+        "`Session` becomes `AsyncSession` (imported from `sqlalchemy.ext.asyncio`; SQLModel's `Session` becomes "
+        "`sqlmodel.ext.asyncio.session.AsyncSession`), `scoped_session` becomes `async_scoped_session`, inside "
+        "`Optional[...]`, `X | None`, `Annotated[...]` aliases and string annotations alike. The `Session` import "
+        "is removed once nothing uses it. `--target sync` keeps `Session`."
+    ),
 )
 SYNC_BEGIN = Rule(
     code="S103",
@@ -39,37 +69,113 @@ SYNC_BEGIN = Rule(
     family="session",
     summary="`with session.begin():` / `begin_nested()` transaction block",
     why="`AsyncSession.begin()` returns an async context manager: a plain `with` fails at runtime.",
-    before="with db.begin():\n    db.add(job)\n",
-    after="async with db.begin():\n    db.add(job)\n",
+    before="async def transfer(db, job):\n    with db.begin():\n        db.add(job)\n",
+    after="async def transfer(db, job):\n    async with db.begin():\n        db.add(job)\n",
+    fixable=True,
+    fix_notes="The block becomes `async with`, wherever S101 could write an await.",
 )
 
 IO_METHODS = frozenset(
     {"commit", "rollback", "flush", "refresh", "delete", "execute", "get", "merge", "scalar", "scalars",
-     "close", "stream", "connection", "get_one"}
+     "close", "stream", "connection", "get_one", "run_sync"}
 )
 # Method names common outside SQLAlchemy: name-only evidence is not enough for these.
 GENERIC_METHODS = frozenset({"get", "execute", "delete", "close", "scalar", "scalars", "stream", "connection",
-                             "merge", "refresh"})
+                             "merge", "refresh", "run_sync"})
+SYNC_TARGET = {
+    "S101": "`--target sync` keeps the sync Session, whose I/O is not awaited",
+    "S102": "`--target sync` keeps the sync `Session` type",
+    "S103": "`--target sync` keeps the sync `with session.begin():` block",
+}
+SQL_METHODS = frozenset({"execute", "scalar", "scalars", "stream"})
+DYNAMIC_SQL_REASON = "the SQL text is built at run time (see X101); bind its values as parameters, then migrate"
+# Callables that take a coroutine and await it (or schedule it) themselves.
+COROUTINE_CONSUMERS = frozenset({"gather", "create_task", "ensure_future", "wait_for", "shield", "run",
+                                 "run_until_complete", "wait", "as_completed", "run_coroutine_threadsafe"})
+TRANSACTION_METHODS = frozenset({"commit", "rollback", "close"})
+# The async twin of each sync session type: (module, name).
+ASYNC_TWINS = {
+    "sqlalchemy.orm.Session": ("sqlalchemy.ext.asyncio", "AsyncSession"),
+    "sqlalchemy.orm.session.Session": ("sqlalchemy.ext.asyncio", "AsyncSession"),
+    "sqlalchemy.orm.scoped_session": ("sqlalchemy.ext.asyncio", "async_scoped_session"),
+    "sqlalchemy.orm.scoping.scoped_session": ("sqlalchemy.ext.asyncio", "async_scoped_session"),
+    "sqlmodel.Session": ("sqlmodel.ext.asyncio.session", "AsyncSession"),
+    "sqlmodel.orm.session.Session": ("sqlmodel.ext.asyncio.session", "AsyncSession"),
+}
+EQUIVALENTS = {
+    ("sqlalchemy.ext.asyncio", "AsyncSession"): ("sqlalchemy.ext.asyncio.session.AsyncSession",),
+    ("sqlalchemy.ext.asyncio", "async_scoped_session"): ("sqlalchemy.ext.asyncio.scoping.async_scoped_session",),
+    ("sqlmodel.ext.asyncio.session", "AsyncSession"): (),
+}
+DEFAULT_TWIN = ("sqlalchemy.ext.asyncio", "AsyncSession")
+
+
+@dataclass(frozen=True)
+class AnnotationSite:
+    """The parts of one annotation that name a sync session type (string annotations: the string itself)."""
+
+    parts: tuple[cst.BaseExpression, ...]
+    twins: tuple[tuple[str, str], ...]
+    string: cst.SimpleString | None = None
 
 
 class SessionIORecogniser(Recogniser):
     rules = {r.code: r for r in (SYNC_IO, SYNC_ANNOTATION, SYNC_BEGIN)}
 
+    def __init__(self, context: FileContext) -> None:
+        super().__init__(context)
+        self._safety: SafetyRecogniser | None = None
+
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
         if not isinstance(func, cst.Attribute) or func.attr.value not in IO_METHODS:
             return
-        if isinstance(self.evidence.parent(node), cst.Await):
+        parent = self.evidence.parent(node)
+        if isinstance(parent, cst.Await):
             return
         method = func.attr.value
         evidence = self.evidence.session(func.value, strong_name=method not in GENERIC_METHODS)
-        if evidence is None or evidence.kind is Kind.ASYNC_SESSION:
+        if evidence is None:
+            return
+        if evidence.kind is Kind.ASYNC_SESSION and _handed_on(self.evidence, node, parent):
             return
         if evidence.name_only and method in GENERIC_METHODS and not _plausible_session_call(method, node):
             return
         receiver = dotted_name(func.value) or "session"
-        self.report("S101", node, f"`{receiver}.{method}()` is session I/O and must be awaited ({evidence.describe()})",
-                    reason=NO_REWRITE_YET)
+        message = f"`{receiver}.{method}()` is session I/O and must be awaited ({evidence.describe()})"
+        if self._dynamic_sql(node):
+            self.report("S101", node, message, reason=DYNAMIC_SQL_REASON)
+            return
+        self._report_awaitable("S101", node, message, data=_needs_parentheses(node, parent))
+
+    def _dynamic_sql(self, call: cst.Call) -> bool:
+        """SQL text built at run time (X101) is never rewritten, not even to await it: the rewrite would
+        make the call look migrated while the injection risk stays."""
+        if call.func.attr.value not in SQL_METHODS or not call.args:
+            return False
+        if self._safety is None:
+            self._safety = SafetyRecogniser(self.context)
+        argument = call.args[0].value
+        if isinstance(argument, cst.Call) and dotted_name(argument.func) in ("text", "sqlalchemy.text", "sa.text") \
+                and argument.args:
+            argument = argument.args[0].value
+        if isinstance(argument, cst.Name):
+            argument = self._safety._local_value(argument) or argument
+        return self._safety._dynamic_sql(argument) is not None
+
+    def _report_awaitable(self, code: str, node: cst.CSTNode, message: str, data: object = None) -> None:
+        problem = SYNC_TARGET[code] if self.context.target == "sync" else (
+            self._in_sync_get_db(node) or await_problem(self.context, node))
+        self.report(code, node, message, fixable=problem is None, reason=problem, data=data)
+
+    def _in_sync_get_db(self, node: cst.CSTNode) -> str | None:
+        """A sync `get_db` generator is E105's to convert as a whole; awaiting inside it alone would make it
+        an async generator around a session nobody closes properly."""
+        function = self.evidence.enclosing(node, cst.FunctionDef)
+        if function is not None and function.asynchronous is None and _yields(function) \
+                and function.name.value in self.context.config.get_db_names:
+            return f"part of the sync `{function.name.value}` dependency, which E105 converts as a whole"
+        return None
 
     def visit_Annotation(self, node: cst.Annotation) -> None:
         self._report_sync_session_type(node.annotation, "annotated with")
@@ -79,10 +185,25 @@ class SessionIORecogniser(Recogniser):
             self._report_sync_session_type(value, f"type alias `{alias}` wraps")
 
     def _report_sync_session_type(self, annotation: cst.BaseExpression, what: str) -> None:
-        for part in self.evidence.annotation_parts(annotation):
-            if self.evidence.is_sync_session_type(part):
-                self.report("S102", annotation, f"{what} sync `{dotted_name(part)}`", reason=NO_REWRITE_YET)
-                return
+        parts = [part for part in self.evidence.annotation_parts(annotation) if self.evidence.is_sync_session_type(part)]
+        if not parts:
+            return
+        message = f"{what} sync `{dotted_name(parts[0])}`"
+        if self.context.target == "sync":
+            self.report("S102", annotation, message, reason=SYNC_TARGET["S102"])
+            return
+        twins = tuple(self._twin(part) for part in parts)
+        if isinstance(annotation, cst.SimpleString):
+            site = AnnotationSite((), twins, annotation)
+        else:
+            site = AnnotationSite(tuple(parts), twins)
+        self.report("S102", annotation, message, fixable=True, data=site)
+
+    def _twin(self, part: cst.BaseExpression) -> tuple[str, str]:
+        for name in sorted(self.evidence.qualified(part)):
+            if name in ASYNC_TWINS:
+                return ASYNC_TWINS[name]
+        return DEFAULT_TWIN
 
     def visit_With(self, node: cst.With) -> None:
         if node.asynchronous is not None:
@@ -94,8 +215,19 @@ class SessionIORecogniser(Recogniser):
             ):
                 evidence = self.evidence.session(call.func.value)
                 if evidence is not None and evidence.kind is not Kind.ASYNC_SESSION:
-                    self.report("S103", node, f"`with {dotted_name(call.func.value)}.{call.func.attr.value}()` "
-                                f"must become `async with` ({evidence.describe()})", reason=NO_REWRITE_YET)
+                    self._report_awaitable("S103", node, f"`with {dotted_name(call.func.value)}."
+                                           f"{call.func.attr.value}()` must become `async with` "
+                                           f"({evidence.describe()})", data=_transaction_calls(node, item))
+                    return
+
+
+def _transaction_calls(block: cst.With, item: cst.WithItem) -> tuple[cst.Call, ...]:
+    """`tx.commit()` / `tx.rollback()` on the transaction the block binds (`as tx`): coroutines too."""
+    if item.asname is None or not isinstance(item.asname.name, cst.Name):
+        return ()
+    name = item.asname.name.value
+    return tuple(m.findall(block.body, m.Call(func=m.Attribute(value=m.Name(name), attr=m.OneOf(
+        *(m.Name(method) for method in sorted(TRANSACTION_METHODS)))))))
 
 
 def _plausible_session_call(method: str, call: cst.Call) -> bool:
@@ -104,9 +236,113 @@ def _plausible_session_call(method: str, call: cst.Call) -> bool:
     if method == "get":
         first = dotted_name(positional[0].value) if positional else None
         return len(positional) >= 2 and bool(first) and first.split(".")[-1][:1].isupper()
-    if method in ("delete", "merge", "refresh", "execute", "scalar", "scalars", "stream"):
+    if method in ("delete", "merge", "refresh", "execute", "scalar", "scalars", "stream", "run_sync"):
         return len(positional) >= 1
     return True
+
+
+def _handed_on(evidence, call: cst.Call, parent: cst.CSTNode | None) -> bool:
+    """On an AsyncSession an un-awaited call is a bug unless the coroutine is handed to something that
+    awaits it (`asyncio.gather(db.commit(), ...)`, `create_task(...)`) or a sync function returns it."""
+    if isinstance(parent, cst.Arg):
+        receiver = evidence.parent(parent)
+        name = dotted_name(receiver.func) if isinstance(receiver, cst.Call) else None
+        return bool(name) and name.split(".")[-1] in COROUTINE_CONSUMERS
+    if isinstance(parent, (cst.Return, cst.Yield, cst.Lambda)):
+        function = evidence.enclosing(call, cst.FunctionDef)
+        return isinstance(parent, cst.Lambda) or function is None or function.asynchronous is None
+    return False
+
+
+def _needs_parentheses(node: cst.CSTNode, parent: cst.CSTNode | None) -> bool:
+    """`await x` must be parenthesised where it is followed by `.attr`, `[...]` or `(...)`."""
+    return (isinstance(parent, cst.Attribute) and parent.value is node) or (
+        isinstance(parent, cst.Subscript) and parent.value is node) or (
+        isinstance(parent, cst.Call) and parent.func is node)
+
+
+def rewrite(context: FileContext, matches: list[Match]) -> cst.Module:
+    module = context.wrapper.module
+    scopes = context.wrapper.resolve(ScopeProvider)
+    annotations = [match.data for match in matches if match.rule.code == "S102"]
+    spellings: dict[tuple[str, str], imports.Spelling] = {}
+    for twin in sorted({twin for site in annotations for twin in site.twins}):
+        sites = [node for site in annotations if twin in site.twins for node in (site.parts or (site.string,))]
+        spellings[twin] = imports.spell(module, scopes, imports.Import(*twin), sites, EQUIVALENTS[twin])
+    replacer = _Apply(matches, {twin: spelling.text for twin, spelling in spellings.items()})
+    updated = module.visit(replacer)
+    updated = imports.add_imports(updated, [s.needs for s in spellings.values() if s.needs is not None])
+    updated = imports.remove_unused_imports(updated, imports_binding(module, replacer.replaced_names))
+    return definitions_spaced_from_imports(module, updated)
+
+
+class _Apply(cst.CSTTransformer):
+    def __init__(self, matches: list[Match], spellings: dict[tuple[str, str], str]) -> None:
+        super().__init__()
+        self.awaits = {id(match.node): match.data for match in matches if match.rule.code == "S101"}
+        self.blocks = {id(match.node) for match in matches if match.rule.code == "S103"}
+        for match in matches:
+            if match.rule.code == "S103":
+                self.awaits.update((id(call), False) for call in match.data)
+        self.spellings = spellings
+        self.parts: dict[int, tuple[str, str]] = {}
+        self.strings: dict[int, AnnotationSite] = {}
+        for match in matches:
+            if match.rule.code != "S102":
+                continue
+            site: AnnotationSite = match.data
+            if site.string is not None:
+                self.strings[id(site.string)] = site
+            self.parts.update((id(part), twin) for part, twin in zip(site.parts, site.twins))
+        self.replaced_names: set[str] = set()
+
+    def on_leave(self, original: cst.CSTNode, updated: cst.CSTNode):
+        key = id(original)
+        if key in self.awaits:
+            parentheses = self.awaits[key]
+            return cst.Await(updated, lpar=[cst.LeftParen()] if parentheses else [],
+                             rpar=[cst.RightParen()] if parentheses else [])
+        if key in self.blocks:
+            return updated.with_changes(asynchronous=cst.Asynchronous())
+        if key in self.parts:
+            self.replaced_names.add(_head(original))
+            return _spelled(self.spellings[self.parts[key]]).with_changes(lpar=updated.lpar, rpar=updated.rpar)
+        if key in self.strings:
+            return self._string(updated, self.strings[key])
+        return updated
+
+    def _string(self, string: cst.SimpleString, site: AnnotationSite) -> cst.SimpleString:
+        """`"orm.Session"` → `"AsyncSession"`: the same replacement inside the quoted expression."""
+        prefix, quote = string.prefix, string.quote
+        inner = string.value[len(prefix) + len(quote):-len(quote)]
+        expression = cst.parse_expression(inner)
+        spelled = self.spellings[site.twins[0]]
+        renamed = expression.visit(_RenameSessionTypes(spelled))
+        return string.with_changes(value=f"{prefix}{quote}{cst.Module([]).code_for_node(renamed)}{quote}")
+
+
+class _RenameSessionTypes(cst.CSTTransformer):
+    """Inside a string annotation there is no scope information: `Session` is recognised by its spelling."""
+
+    def __init__(self, spelled: str) -> None:
+        super().__init__()
+        self.spelled = spelled
+
+    def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.BaseExpression:
+        return _spelled(self.spelled) if dotted_name(original) in ("orm.Session", "sqlalchemy.orm.Session") else updated
+
+    def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.BaseExpression:
+        return _spelled(self.spelled) if original.value == "Session" else updated
+
+
+def _spelled(text: str) -> cst.BaseExpression:
+    return cst.parse_expression(text)
+
+
+def _head(node: cst.CSTNode) -> str:
+    while isinstance(node, cst.Attribute):
+        node = node.value
+    return node.value if isinstance(node, cst.Name) else ""
 
 
 FAMILY = Family(
@@ -115,8 +351,9 @@ FAMILY = Family(
     rules=(SYNC_IO, SYNC_ANNOTATION, SYNC_BEGIN),
     recogniser=SessionIORecogniser,
     triggers=lambda config: (
-        (rb"\.\s*(?:" + b"|".join(m.encode() for m in sorted(IO_METHODS | {"begin", "begin_nested"})) + rb")\s*\(",
+        (rb"\.\s*(?:" + b"|".join(method.encode() for method in sorted(IO_METHODS | {"begin", "begin_nested"})) + rb")\s*\(",
          session_hints(config)),
         (rb"\bSession\b",),
     ),
+    rewrite=rewrite,
 )

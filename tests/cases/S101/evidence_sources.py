@@ -11,35 +11,35 @@ from app.core.service_registry import Container
 DbSession = Annotated[Session, Depends(get_db)]
 
 
-def annotated(db: Session, job):
+async def annotated(db: Session, job):
     db.add(job)
     db.commit()
 
 
-def through_alias(session: DbSession, job):
+async def through_alias(session: DbSession, job):
     session.refresh(job)
 
 
-def configured_alias(sess: SessionDep):
+async def configured_alias(sess: SessionDep):
     sess.rollback()
 
 
-def dependency(database=Depends(get_db)):
+async def dependency(database=Depends(get_db)):
     database.flush()
 
 
-def bound_from_factory():
+async def bound_from_factory():
     handle = SessionLocal()
     handle.close()
 
 
-def from_container():
+async def from_container():
     conn = Container.resolve("db_session")
     conn.commit()
 
 
 @provide_session
-def injected(job_id, session=None):
+async def injected(job_id, session=None):
     return session.get(Job, job_id)
 
 
@@ -47,5 +47,54 @@ class JobStore:
     def __init__(self):
         self.db = SessionLocal()
 
-    def save(self, job):
+    async def save(self, job):
         self.db.merge(job)
+# after
+from typing import Annotated
+
+from fastapi import Depends
+
+from app.core.database import SessionLocal, get_db
+from sqlalchemy.ext.asyncio import AsyncSession
+
+DbSession = Annotated[AsyncSession, Depends(get_db)]
+
+
+async def annotated(db: AsyncSession, job):
+    db.add(job)
+    await db.commit()
+
+
+async def through_alias(session: DbSession, job):
+    await session.refresh(job)
+
+
+async def configured_alias(sess: SessionDep):
+    await sess.rollback()
+
+
+async def dependency(database=Depends(get_db)):
+    await database.flush()
+
+
+async def bound_from_factory():
+    async with SessionLocal() as handle:
+        pass
+
+
+async def from_container():
+    async with SessionLocal() as conn:
+        await conn.commit()
+
+
+@provide_session
+async def injected(job_id, session=None):
+    return await session.get(Job, job_id)
+
+
+class JobStore:
+    def __init__(self):
+        self.db = SessionLocal()
+
+    async def save(self, job):
+        await self.db.merge(job)

@@ -3,8 +3,19 @@
 from sqlalchemy.orm import Session
 
 
-def transfer(db: Session, job):
+async def transfer(db: Session, job):
     with db.begin():
         db.add(job)
-    with db.begin_nested():
+    with db.begin_nested() as savepoint:
         db.add(job)
+        savepoint.rollback()
+# after
+from sqlalchemy.ext.asyncio import AsyncSession
+
+
+async def transfer(db: AsyncSession, job):
+    async with db.begin():
+        db.add(job)
+    async with db.begin_nested() as savepoint:
+        db.add(job)
+        await savepoint.rollback()

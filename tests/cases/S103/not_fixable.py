@@ -1,0 +1,17 @@
+# expect: S102 S103
+# before
+from sqlalchemy.orm import Session
+
+
+class Unit:
+    def __init__(self, db: Session):
+        with db.begin():
+            pass
+# after
+from sqlalchemy.ext.asyncio import AsyncSession
+
+
+class Unit:
+    def __init__(self, db: AsyncSession):
+        with db.begin():
+            pass
