@@ -5,9 +5,18 @@ from __future__ import annotations
 import libcst as cst
 import libcst.matchers as m
 
+from .acquisition_plan import CORRECT_AS_IS, Opener, ToAsyncWith, ToBlock, ToParameter, Unregister
+from .acquisition_rewrite import rewrite
+from .await_sites import await_problem
 from .evidence import Kind, dotted_name, string_value
-from .family import NO_REWRITE_YET, Family, Recogniser, words
+from .family import Family, Recogniser, words
+from .routes import is_route_handler
 from .rule import Rule
+from .session_scope import Binding, binding_of, block_span
+from .session_sources import Source, get_db_source, session_factory_source
+
+SYNC_SESSION_CLASSES = frozenset({"sqlalchemy.orm.Session", "sqlalchemy.orm.session.Session",
+                                  "sqlmodel.Session", "sqlmodel.orm.session.Session"})
 
 BY_HAND = Rule(
     code="D101",
@@ -20,6 +29,9 @@ BY_HAND = Rule(
         "should use `async with SessionLocal() as db:` so it is always closed."
     ),
     before=(
+        "from app.core.database import get_db\n"
+        "\n"
+        "\n"
         "@router.get(\"/jobs\")\n"
         "def list_jobs():\n"
         "    db = SessionLocal()\n"
@@ -29,9 +41,28 @@ BY_HAND = Rule(
         "        db.close()\n"
     ),
     after=(
+        "from app.core.database import get_db\n"
+        "from fastapi import Depends\n"
+        "from sqlalchemy.ext.asyncio import AsyncSession\n"
+        "\n"
+        "\n"
         "@router.get(\"/jobs\")\n"
-        "async def list_jobs(db: AsyncSession = Depends(get_db)):\n"
-        "    return (await db.scalars(select(Job))).all()\n"
+        "def list_jobs(db: AsyncSession = Depends(get_db)):\n"
+        "    return db.query(Job).all()\n"
+    ),
+    fixable=True,
+    fix_notes=(
+        "In a FastAPI route handler (a function decorated with `@router.get(...)`, `@app.post(...)`, ...) the "
+        "`db = SessionLocal()` statement becomes a `db: AsyncSession = Depends(get_db)` parameter and every "
+        "`db.close()` goes (a `try` left with an empty `finally` is unwrapped). `get_db` is the one the file "
+        "defines or imports already, else `get-db` in [tool.sqlasync]; with neither, the handler gets the "
+        "block form below. Everywhere else (scripts, background jobs, tests, services) the statements that "
+        "use the session, or anything loaded from it, move into `async with SessionLocal() as db:` and the "
+        "`close()` calls go; `with SessionLocal() as db:` becomes `async with`, `Session(engine)` becomes "
+        "`AsyncSession(engine)`. Left alone, with the reason: a session that is returned, stored, aliased, "
+        "used in a nested function or lambda, bound twice, or used outside the block that creates it, and "
+        "every site where `async with` cannot go (properties, special methods, Celery tasks, module level). "
+        "`--target sync` writes the same with `with` and `Session`."
     ),
 )
 CONTAINER_RESOLVE = Rule(
@@ -43,8 +74,36 @@ CONTAINER_RESOLVE = Rule(
         "The service locator hands out a new session per call and nobody closes it: every request leaks a "
         "pooled connection until the pool is exhausted. Inject the session with `Depends(get_db)` instead."
     ),
-    before='def get_items():\n    db = Container.resolve("db_session")\n    return db.query(Item).all()\n',
-    after="async def get_items(db: AsyncSession = Depends(get_db)):\n    return (await db.scalars(select(Item))).all()\n",
+    before=(
+        "from app.core.database import get_db\n"
+        "\n"
+        "\n"
+        "@router.get(\"/items\")\n"
+        "def get_items():\n"
+        "    db = Container.resolve(\"db_session\")\n"
+        "    return db.query(Item).all()\n"
+    ),
+    after=(
+        "from app.core.database import get_db\n"
+        "from fastapi import Depends\n"
+        "from sqlalchemy.ext.asyncio import AsyncSession\n"
+        "\n"
+        "\n"
+        "@router.get(\"/items\")\n"
+        "def get_items(db: AsyncSession = Depends(get_db)):\n"
+        "    return db.query(Item).all()\n"
+    ),
+    fixable=True,
+    fix_notes=(
+        "In a route handler the statement becomes a `db: AsyncSession = Depends(get_db)` parameter, as for "
+        "D101. In any other function (the service layer) it becomes `async with SessionLocal() as db:` "
+        "around the statements that use the session: the registered factory handed out a new session on "
+        "every `resolve()`, so each such function already had a session of its own, and it keeps exactly "
+        "those transaction boundaries, now closed at the end. Passing the caller's session in instead would "
+        "merge transactions (a service's `commit()` would commit its caller's pending changes) and needs "
+        "every caller in view. The session factory is the one the file imports, else `session-factory` in "
+        "[tool.sqlasync]; with neither the site is left with that reason."
+    ),
 )
 NEXT_GET_DB = Rule(
     code="D103",
@@ -55,8 +114,21 @@ NEXT_GET_DB = Rule(
         "`next(get_db())` runs the dependency up to its `yield` and never resumes it, so the `finally: "
         "db.close()` never runs and the session leaks."
     ),
-    before="def main():\n    db = next(get_db())\n    print(db.query(Job).count())\n",
-    after="async def main():\n    async with SessionLocal() as db:\n        print(await db.scalar(select(func.count()).select_from(Job)))\n",
+    before="async def main():\n    db = next(get_db())\n    print(db.query(Job).count())\n",
+    after=(
+        "from contextlib import asynccontextmanager\n"
+        "\n"
+        "\n"
+        "async def main():\n"
+        "    async with asynccontextmanager(get_db)() as db:\n"
+        "        print(db.query(Job).count())\n"
+    ),
+    fixable=True,
+    fix_notes=(
+        "Outside a route handler the dependency itself is entered, `async with asynccontextmanager(get_db)() "
+        "as db:`, around the statements that use the session, so its commit, rollback and close all run. In "
+        "a route handler the statement becomes a `Depends(get_db)` parameter."
+    ),
 )
 REGISTER_FACTORY = Rule(
     code="D104",
@@ -65,7 +137,12 @@ REGISTER_FACTORY = Rule(
     summary='`Container.register_factory("db_session", ...)`',
     why="Registering a session factory in the service locator is what makes the leaking `resolve()` calls possible.",
     before='Container.register_factory("db_session", lambda: SessionLocal())\n',
-    after="# sessions come from `Depends(get_db)`; nothing is registered in the container\n",
+    after=(
+        "# Database sessions no longer come from the Container: request handlers take `db: AsyncSession =\n"
+        "# Depends(get_db)`, other code opens `async with SessionLocal() as db:`.\n"
+    ),
+    fixable=True,
+    fix_notes="The registration statement is replaced by a comment saying where sessions come from now.",
 )
 
 
@@ -77,21 +154,114 @@ class AcquisitionRecogniser(Recogniser):
         if isinstance(func, cst.Attribute) and func.attr.value in ("resolve", "register_factory") and node.args:
             key = string_value(node.args[0].value)
             if key in self.context.config.container_session_keys:
-                code = "D102" if func.attr.value == "resolve" else "D104"
-                self.report(code, node, f'`{dotted_name(func) or func.attr.value}("{key}")` '
-                            + ("hands out a session nobody closes" if code == "D102" else "registers a leaking session factory"),
-                            reason=NO_REWRITE_YET)
+                if func.attr.value == "resolve":
+                    self._report("D102", node, f'`{dotted_name(func) or "resolve"}("{key}")` hands out a session '
+                                 "nobody closes", self._acquisition_plan("D102", node))
+                else:
+                    self._report("D104", node, f'`{dotted_name(func) or "register_factory"}("{key}")` registers a '
+                                 "leaking session factory", self._unregister_plan(node))
             return
         if dotted_name(func) == "next" and node.args and isinstance(node.args[0].value, cst.Call):
             inner = dotted_name(node.args[0].value.func)
             if inner and inner.split(".")[-1] in self.context.config.get_db_names:
-                self.report("D103", node, f"`next({inner}())` never closes the session", reason=NO_REWRITE_YET)
+                self._report("D103", node, f"`next({inner}())` never closes the session",
+                             self._acquisition_plan("D103", node))
             return
         kind = self.evidence.is_session_factory_call(node)
         if kind is not Kind.SYNC_SESSION or self._inside_get_db_generator(node) or self._registered_factory(node):
             return
-        self.report("D101", node, f"`{dotted_name(func) or 'session factory'}()` creates a session by hand",
-                    reason=NO_REWRITE_YET)
+        plan = self._acquisition_plan("D101", node)
+        if plan is not CORRECT_AS_IS:
+            self._report("D101", node, f"`{dotted_name(func) or 'session factory'}()` creates a session by hand", plan)
+
+    def _report(self, code: str, node: cst.CSTNode, message: str, plan: object) -> None:
+        if isinstance(plan, str):
+            self.report(code, node, message, reason=plan)
+        else:
+            self.report(code, node, message, fixable=True, data=plan)
+
+    # -- plans --------------------------------------------------------------------------------
+    def _acquisition_plan(self, code: str, call: cst.Call) -> object:
+        asynchronous = self.context.target == "async"
+        item = self.evidence.parent(call)
+        if code == "D101" and isinstance(item, cst.WithItem):
+            statement = self.evidence.parent(item)
+            if not asynchronous or (isinstance(statement, cst.With) and statement.asynchronous is not None):
+                return CORRECT_AS_IS
+            return self._with_plan(call, item)
+        binding = binding_of(self.evidence, call)
+        if isinstance(binding, str):
+            return binding
+        if self._handler_level(binding):
+            get_db = self._get_db(code, call)
+            if get_db is not None:
+                return ToParameter(binding, get_db)
+        opener = self._opener(code, call)
+        if isinstance(opener, str):
+            return opener
+        problem = await_problem(self.context, binding.statement) if asynchronous else None
+        if problem:
+            return problem
+        span = block_span(self.evidence, binding)
+        if isinstance(span, str):
+            return span
+        return ToBlock(binding, span.last, opener)
+
+    def _with_plan(self, call: cst.Call, item: cst.WithItem) -> object:
+        statement = self.evidence.parent(item)
+        if not isinstance(statement, cst.With) or len(statement.items) != 1:
+            return "the session shares a `with` statement with other context managers; convert by hand"
+        problem = await_problem(self.context, statement)
+        if problem:
+            return problem
+        return ToAsyncWith(statement, self._renamed_session_call(call))
+
+    def _handler_level(self, binding: Binding) -> bool:
+        """Bound directly in a route handler's body (or the `try` that makes up that body), and free to
+        become a parameter of that name."""
+        function = binding.function
+        if not is_route_handler(self.evidence, function):
+            return False
+        if any(param.name.value == binding.name for param in _all_params(function.params)):
+            return False
+        owner = self.evidence.parent(binding.block)
+        return binding.block is function.body or (
+            isinstance(owner, cst.Try) and self.evidence.parent(owner) is function.body)
+
+    def _get_db(self, code: str, call: cst.Call) -> Source | None:
+        if code == "D103":
+            return Source(dotted_name(call.args[0].value.func) or "get_db")
+        return get_db_source(self.context.module, self.context.config)
+
+    def _opener(self, code: str, call: cst.Call) -> Opener | str:
+        if code == "D101":
+            return Opener(call, rename=self._renamed_session_call(call))
+        if code == "D103":
+            return Opener(call.args[0].value, context=True)
+        factory = session_factory_source(self.context.module, self.context.config)
+        if factory is None:
+            return ("no session factory is known to open `async with SessionLocal() as db:` here; set "
+                    "session-factory = \"package.module:SessionLocal\" (and get-db for route handlers) in "
+                    "[tool.sqlasync]")
+        return Opener(call, factory=factory)
+
+    def _renamed_session_call(self, call: cst.Call) -> bool:
+        """`Session(engine)` opens an `AsyncSession(engine)` under the async target."""
+        return self.context.target == "async" and bool(self.evidence.qualified(call.func) & SYNC_SESSION_CLASSES)
+
+    def _unregister_plan(self, call: cst.Call) -> Unregister | str:
+        expression = self.evidence.parent(call)
+        statement = self.evidence.parent(expression) if isinstance(expression, cst.Expr) else None
+        if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+            return "the registration is part of a larger expression or line; remove it by hand"
+        get_db = get_db_source(self.context.module, self.context.config)
+        where = f" from {get_db.where}" if get_db is not None and get_db.needs is not None else ""
+        return Unregister(statement, (
+            f"Database sessions no longer come from the Container: request handlers take `db: AsyncSession = "
+            f"Depends(get_db)`{where}, other code opens `async with SessionLocal() as db:`.")
+            if self.context.target == "async" else (
+            f"Database sessions no longer come from the Container: request handlers take `db: Session = "
+            f"Depends(get_db)`{where}, other code opens `with SessionLocal() as db:`."))
 
     def _registered_factory(self, node: cst.CSTNode) -> bool:
         """`register_factory("db_session", lambda: SessionLocal())` is one D104 site, not a D101 too."""
@@ -109,6 +279,12 @@ class AcquisitionRecogniser(Recogniser):
                 and function.name.value in self.context.config.get_db_names)
 
 
+def _all_params(params: cst.Parameters) -> list[cst.Param]:
+    star = [params.star_arg] if isinstance(params.star_arg, cst.Param) else []
+    double = [params.star_kwarg] if params.star_kwarg is not None else []
+    return [*params.posonly_params, *params.params, *star, *params.kwonly_params, *double]
+
+
 FAMILY = Family(
     prefix="D",
     name="acquisition",
@@ -121,4 +297,5 @@ FAMILY = Family(
         (rb"\.(?:resolve|register_factory)\s*\(", words(config.container_session_keys)),
         (rb"\bnext\s*\(", words(config.get_db_names)),
     ),
+    rewrite=rewrite,
 )

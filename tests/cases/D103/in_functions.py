@@ -1,0 +1,38 @@
+# expect: D103 D103 S101 S101
+# before
+from fastapi import APIRouter
+
+from app.core.database import get_db
+
+router = APIRouter()
+
+
+@router.get("/count")
+async def count():
+    db = next(get_db())
+    return db.scalar(count_jobs)
+
+
+async def main():
+    db = next(get_db())
+    print(db.scalar(count_jobs))
+    return 0
+# after
+from fastapi import APIRouter, Depends
+
+from app.core.database import get_db
+from contextlib import asynccontextmanager
+from sqlalchemy.ext.asyncio import AsyncSession
+
+router = APIRouter()
+
+
+@router.get("/count")
+async def count(db: AsyncSession = Depends(get_db)):
+    return await db.scalar(count_jobs)
+
+
+async def main():
+    async with asynccontextmanager(get_db)() as db:
+        print(await db.scalar(count_jobs))
+    return 0
