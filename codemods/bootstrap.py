@@ -3,11 +3,21 @@ the `get_db` dependency and Alembic's env.py."""
 
 from __future__ import annotations
 
+from pathlib import PurePosixPath
+
 import libcst as cst
 import libcst.matchers as m
+from libcst.metadata import Assignment
 
-from .evidence import ASYNC_SESSION_TYPES, SYNC_FACTORIES, dotted_name
-from .family import NO_REWRITE_YET, Family, Recogniser, words
+from .alembic_env import plan_env
+from . import async_url
+from .async_url import literal_async_url
+from .await_sites import await_problem
+from .bootstrap_plan import CreateAllPlan, DeclarativePlan, EnginePlan, MissingGetDb, SessionmakerPlan
+from .bootstrap_rewrite import rewrite
+from .evidence import ASYNC_SESSION_TYPES, SYNC_FACTORIES, dotted_name, metadata_value, string_value
+from .family import Family, Recogniser, words
+from .get_db_template import plan_get_db
 from .rule import Rule
 
 CREATE_ENGINE = Rule(
@@ -19,7 +29,31 @@ CREATE_ENGINE = Rule(
         "`postgresql://` as psycopg 3, so the driver must always be spelled out."
     ),
     before='engine = create_engine(DATABASE_URL, pool_pre_ping=True)\n',
-    after='engine = create_async_engine(to_async_url(DATABASE_URL), pool_pre_ping=True)\n',
+    after=(
+        "from sqlalchemy.engine import URL, make_url\n"
+        "from sqlalchemy.ext.asyncio import create_async_engine\n"
+        "\n"
+        "\n"
+        + async_url.SOURCE
+        + "\n"
+        "\n"
+        "engine = create_async_engine(async_database_url(DATABASE_URL), pool_pre_ping=True)\n"
+    ),
+    fixable=True,
+    fix_notes=(
+        "`create_engine` becomes `create_async_engine`. A URL literal is converted on the spot (with "
+        "`sqlasync.compat.to_async_url`); any other URL expression is wrapped in `async_database_url(...)`, a "
+        "small function the rewrite adds to the module once. It is written into the module rather than "
+        "imported from `sqlasync.compat` so the migrated application does not depend on sqlasync at run "
+        "time; it maps sqlite/pysqlite to sqlite+aiosqlite, postgresql/postgres/psycopg2/pg8000 to "
+        "postgresql+asyncpg (psycopg2's `sslmode` query parameter to asyncpg's `ssl`), mysql/mariadb with "
+        "pymysql/mysqldb/mysqlconnector to aiomysql, and keeps URLs that already name an async driver. "
+        "`poolclass=QueuePool` becomes `AsyncAdaptedQueuePool`; `future=` and `autocommit=False` are dropped "
+        "(SQLAlchemy 2 has neither); pool and echo settings and `connect_args` such as sqlite's "
+        "`check_same_thread` (which aiosqlite accepts) stay. Left alone, with the reason: `autocommit=True`, "
+        "`strategy=`, `SingletonThreadPool`, and `connect_args` that only the sync driver knows (`sslmode`, "
+        "`connect_timeout`, `options`, ...: asyncpg spells them `ssl`, `timeout`, `server_settings`)."
+    ),
 )
 SESSIONMAKER = Rule(
     code="E102", name="sync-sessionmaker", family="bootstrap",
@@ -29,7 +63,19 @@ SESSIONMAKER = Rule(
         "would trigger implicit I/O when expired, so the async factory is created with `expire_on_commit=False`."
     ),
     before="SessionLocal = sessionmaker(autocommit=False, autoflush=False, bind=engine)\n",
-    after="SessionLocal = async_sessionmaker(engine, autoflush=False, expire_on_commit=False)\n",
+    after=(
+        "from sqlalchemy.ext.asyncio import async_sessionmaker\n"
+        "\n"
+        "SessionLocal = async_sessionmaker(engine, autoflush=False, expire_on_commit=False)\n"
+    ),
+    fixable=True,
+    fix_notes=(
+        "`bind=` becomes the first argument, `autocommit=False` goes, `expire_on_commit=False` is added "
+        "unless given, everything else (`autoflush`, `info`, ...) stays. When this file is the module that "
+        "`get-db` in [tool.sqlasync] names and it has no `get_db` yet, the async `get_db` dependency (see "
+        "E105) is added after the factory, so the route handlers D101/D102 rewrite can import it. Left alone, "
+        "with the reason: `scoped_session(sessionmaker(...))`, a custom `class_`, `autocommit=True`, `**options`."
+    ),
 )
 DECLARATIVE_BASE = Rule(
     code="E103", name="declarative-base-function", family="bootstrap",
@@ -37,14 +83,29 @@ DECLARATIVE_BASE = Rule(
     why="The 2.0 `DeclarativeBase` class supports typed `Mapped[...]` columns and the `AsyncAttrs` mixin "
         "needed to load relationships lazily under asyncio (`await obj.awaitable_attrs.rel`).",
     before="Base = declarative_base()\n",
-    after="class Base(AsyncAttrs, DeclarativeBase):\n    pass\n",
+    after="from sqlalchemy.orm import DeclarativeBase\n\n\nclass Base(DeclarativeBase):\n    pass\n",
+    fixable=True,
+    fix_notes=(
+        "A module-level `Base = declarative_base(...)` becomes a class; `metadata=` and "
+        "`type_annotation_map=` become class attributes and `cls=Mixin` a base class before "
+        "`DeclarativeBase`. Legacy `Column(...)` models keep working on it unchanged. `AsyncAttrs` is added "
+        "by the rewrite that converts lazy loads to `awaitable_attrs` (`sqlasync.codemods.declarative.add_async_attrs`). "
+        "Both targets."
+    ),
 )
 CREATE_ALL = Rule(
     code="E104", name="sync-create-all", family="bootstrap",
-    summary="`Base.metadata.create_all(bind=engine)` on a sync engine",
+    summary="`Base.metadata.create_all(bind=engine)` / `drop_all` on a sync engine",
     why="`MetaData.create_all` is sync; on an `AsyncEngine` it must run through `AsyncConnection.run_sync`.",
-    before="def init_db():\n    Base.metadata.create_all(bind=engine)\n",
+    before="async def init_db():\n    Base.metadata.create_all(bind=engine)\n",
     after="async def init_db():\n    async with engine.begin() as conn:\n        await conn.run_sync(Base.metadata.create_all)\n",
+    fixable=True,
+    fix_notes=(
+        "`create_all` and `drop_all` statements run through `conn.run_sync(...)` in `async with "
+        "engine.begin() as conn:` (adjacent statements on one engine share the block; `checkfirst=` and "
+        "other options are passed on). Module-level calls, and calls whose result is used, are left alone "
+        "with the reason: schema creation at import time has to move into an async start-up function."
+    ),
 )
 SYNC_GET_DB = Rule(
     code="E105", name="sync-get-db", family="bootstrap",
@@ -70,11 +131,85 @@ SYNC_ALEMBIC_ENV = Rule(
     summary="Alembic `env.py` runs migrations on a sync engine",
     why="Once the URL names an async driver, the sync `engine_from_config` env.py cannot connect; Alembic's "
         "async template runs the same migrations through `connection.run_sync(do_run_migrations)`.",
-    before="connectable = engine_from_config(config.get_section(config.config_ini_section), prefix=\"sqlalchemy.\")\n",
-    after="connectable = async_engine_from_config(config.get_section(config.config_ini_section), prefix=\"sqlalchemy.\")\n",
+    before=(
+        "from alembic import context\n"
+        "from sqlalchemy import engine_from_config, pool\n"
+        "\n"
+        "config = context.config\n"
+        "\n"
+        "\n"
+        "def run_migrations_online() -> None:\n"
+        "    connectable = engine_from_config(\n"
+        "        config.get_section(config.config_ini_section, {}),\n"
+        "        prefix=\"sqlalchemy.\",\n"
+        "        poolclass=pool.NullPool,\n"
+        "    )\n"
+        "    with connectable.connect() as connection:\n"
+        "        context.configure(connection=connection, target_metadata=target_metadata)\n"
+        "        with context.begin_transaction():\n"
+        "            context.run_migrations()\n"
+    ),
+    after=(
+        "from alembic import context\n"
+        "from sqlalchemy import pool\n"
+        "import asyncio\n"
+        "from sqlalchemy.engine import URL, make_url\n"
+        "from sqlalchemy.ext.asyncio import async_engine_from_config\n"
+        "\n"
+        "\n"
+        + async_url.SOURCE
+        + "\n"
+        "\n"
+        "config = context.config\n"
+        "\n"
+        "\n"
+        "def do_run_migrations(connection):\n"
+        "    context.configure(connection=connection, target_metadata=target_metadata)\n"
+        "    with context.begin_transaction():\n"
+        "        context.run_migrations()\n"
+        "\n"
+        "\n"
+        "async def run_async_migrations() -> None:\n"
+        "    connectable = async_engine_from_config(\n"
+        "        config.get_section(config.config_ini_section, {}),\n"
+        "        prefix=\"sqlalchemy.\",\n"
+        "        poolclass=pool.NullPool,\n"
+        "        url=async_database_url(config.get_main_option(\"sqlalchemy.url\")),\n"
+        "    )\n"
+        "    async with connectable.connect() as connection:\n"
+        "        await connection.run_sync(do_run_migrations)\n"
+        "    await connectable.dispose()\n"
+        "\n"
+        "\n"
+        "def run_migrations_online() -> None:\n"
+        "    asyncio.run(run_async_migrations())\n"
+    ),
+    fixable=True,
+    fix_notes=(
+        "The online-migration function keeps its name and runs `asyncio.run(run_async_migrations())`; the "
+        "body of its `with connectable.connect() as connection:` block becomes `do_run_migrations(connection)` "
+        "unchanged (every `context.configure(...)` argument, `render_as_batch` included), run through "
+        "`await connection.run_sync(do_run_migrations)` on `async_engine_from_config(...)`, which is disposed "
+        "afterwards. The URL Alembic reads (`sqlalchemy.url`, however env.py sets it) is passed through "
+        "`async_database_url(...)` (see E101) at run time. Offline mode is untouched: it never connects. "
+        "An env.py that does not follow this layout is left with the reason."
+    ),
 )
 
 RULES = (CREATE_ENGINE, SESSIONMAKER, DECLARATIVE_BASE, CREATE_ALL, SYNC_GET_DB, SYNC_ALEMBIC_ENV)
+
+
+SYNC_TARGET = "the sync target keeps the sync engine, session factory and dependency as they are"
+# psycopg2 / pymysql connect() arguments the async drivers do not take.
+SYNC_ONLY_CONNECT_ARGS = frozenset(
+    {"sslmode", "connect_timeout", "options", "application_name", "keepalives", "keepalives_idle",
+     "keepalives_interval", "keepalives_count", "sslrootcert", "sslcert", "sslkey", "target_session_attrs",
+     "cursorclass", "client_flag", "ssl_disabled", "read_timeout", "write_timeout"}
+)
+# Pool classes that only work on a sync engine, and their async counterparts (None: no counterpart).
+SYNC_POOLS = {"QueuePool": "AsyncAdaptedQueuePool", "SingletonThreadPool": None, "AssertionPool": None}
+DECLARATIVE_ATTRIBUTES = frozenset({"metadata", "type_annotation_map"})
+CREATE_ALL_METHODS = ("create_all", "drop_all")
 
 
 class BootstrapRecogniser(Recogniser):
@@ -83,33 +218,199 @@ class BootstrapRecogniser(Recogniser):
     def visit_Call(self, node: cst.Call) -> None:
         evidence = self.evidence
         if evidence.callee_is(node, ("sqlalchemy.create_engine", "sqlalchemy.engine.create_engine"), ("create_engine",)):
-            self.report("E101", node, "`create_engine()` builds a sync engine", reason=NO_REWRITE_YET)
+            self._report("E101", node, "`create_engine()` builds a sync engine", self._engine_plan(node))
         elif evidence.callee_is(node, SYNC_FACTORIES - {"sqlalchemy.orm.scoped_session",
                                                          "sqlalchemy.orm.scoping.scoped_session"}, ("sessionmaker",)):
             if not self._async_class(node):
-                self.report("E102", node, "`sessionmaker()` builds sync sessions", reason=NO_REWRITE_YET)
+                self._report("E102", node, "`sessionmaker()` builds sync sessions", self._sessionmaker_plan(node))
         elif evidence.callee_is(node, ("sqlalchemy.orm.declarative_base", "sqlalchemy.ext.declarative.declarative_base",
                                        "sqlalchemy.orm.decl_api.declarative_base"), ("declarative_base",)):
-            self.report("E103", node, "`declarative_base()` instead of a `DeclarativeBase` subclass", reason=NO_REWRITE_YET)
+            self._report("E103", node, "`declarative_base()` instead of a `DeclarativeBase` subclass",
+                         self._declarative_plan(node))
         elif evidence.callee_is(node, ("sqlalchemy.engine_from_config", "sqlalchemy.engine.engine_from_config"),
-                                ("engine_from_config",)) and self.context.path.name == "env.py":
-            self.report("E106", node, "Alembic env.py builds a sync engine with `engine_from_config()`",
-                        reason=NO_REWRITE_YET)
-        elif m.matches(node.func, m.Attribute(value=m.Attribute(attr=m.Name("metadata")), attr=m.Name("create_all"))):
+                                ("engine_from_config",)) and self._alembic_env():
+            plan = SYNC_TARGET if self.context.target == "sync" else plan_env(evidence, node)
+            self._report("E106", node, "Alembic env.py builds a sync engine with `engine_from_config()`", plan)
+        elif m.matches(node.func, m.Attribute(value=m.Attribute(attr=m.Name("metadata")),
+                                              attr=m.Name("create_all") | m.Name("drop_all"))):
             if node.args:
-                self.report("E104", node, f"`{dotted_name(node.func)}()` runs on a sync engine", reason=NO_REWRITE_YET)
-
-    def _async_class(self, call: cst.Call) -> bool:
-        class_arg = next((a for a in call.args if a.keyword and a.keyword.value == "class_"), None)
-        if class_arg is None:
-            return False
-        return bool(self.evidence.qualified(class_arg.value) & ASYNC_SESSION_TYPES) or dotted_name(class_arg.value) == "AsyncSession"
+                self._report("E104", node, f"`{dotted_name(node.func)}()` runs on a sync engine",
+                             self._create_all_plan(node))
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         if node.asynchronous is not None or node.name.value not in self.context.config.get_db_names:
             return
         if _yields(node):
-            self.report("E105", node.name, f"`{node.name.value}()` is a sync generator dependency", reason=NO_REWRITE_YET)
+            plan = SYNC_TARGET if self.context.target == "sync" else plan_get_db(self.evidence, node)
+            self._report("E105", node.name, f"`{node.name.value}()` is a sync generator dependency", plan)
+
+    def _alembic_env(self) -> bool:
+        """Alembic's env.py, by name or by its `from alembic import context`."""
+        return self.context.path.name == "env.py" or any(
+            isinstance(node, cst.ImportFrom) and dotted_name(node.module) == "alembic" and not node.relative
+            and not isinstance(node.names, cst.ImportStar) and any(a.evaluated_name == "context" for a in node.names)
+            for statement in self.context.module.body if isinstance(statement, cst.SimpleStatementLine)
+            for node in statement.body)
+
+    def _report(self, code: str, node: cst.CSTNode, message: str, plan: object) -> None:
+        if isinstance(plan, str):
+            self.report(code, node, message, reason=plan)
+        else:
+            self.report(code, node, message, fixable=True, data=plan)
+
+    def _async_class(self, call: cst.Call) -> bool:
+        class_arg = _keyword(call, "class_")
+        if class_arg is None:
+            return False
+        return bool(self.evidence.qualified(class_arg.value) & ASYNC_SESSION_TYPES) or dotted_name(class_arg.value) == "AsyncSession"
+
+    # -- E101 ---------------------------------------------------------------------------------
+    def _engine_plan(self, call: cst.Call) -> EnginePlan | str:
+        if self.context.target == "sync":
+            return SYNC_TARGET
+        positional = [a for a in call.args if a.keyword is None]
+        url = positional[0] if positional else _keyword(call, "url")
+        if url is None or any(a.star for a in call.args):
+            return "the URL is not passed as the first argument; convert by hand"
+        literal = None
+        text = string_value(url.value)
+        if text is not None:
+            literal = literal_async_url(text)
+            if literal is None:
+                return f"no async driver is known for {text.partition(':')[0]!r} URLs; choose one by hand"
+        for argument in call.args:
+            name = argument.keyword.value if argument.keyword else None
+            if name in ("strategy", "convert_unicode", "encoding") or (name == "autocommit" and not _is_false(argument)):
+                return f"`{name}=` has no async equivalent; remove it by hand (SQLAlchemy 2 has no such option)"
+        pool = _keyword(call, "poolclass")
+        if pool is not None:
+            last = (dotted_name(pool.value) or "").split(".")[-1]
+            if last in SYNC_POOLS and SYNC_POOLS[last] is None:
+                return f"`poolclass={last}` cannot serve an async engine; choose a pool by hand"
+            if last not in SYNC_POOLS:
+                pool = None
+        keys = self._connect_arg_keys(_keyword(call, "connect_args"))
+        if keys & SYNC_ONLY_CONNECT_ARGS:
+            return (f"connect_args {sorted(keys & SYNC_ONLY_CONNECT_ARGS)} belong to the sync driver; give the "
+                    "async driver its own (asyncpg: ssl, timeout, server_settings) by hand")
+        return EnginePlan(call, url, literal, pool)
+
+    def _connect_arg_keys(self, argument: cst.Arg | None) -> set[str]:
+        """The keys of `connect_args`, followed through one module-level name (`connect_args=_args`)."""
+        if argument is None:
+            return set()
+        value = argument.value
+        if isinstance(value, cst.Name):
+            bound = [self.evidence.bound_value(a.node) for a in _assignments(self.evidence, value)]
+            values = [v for v in bound if v is not None]
+        else:
+            values = [value]
+        keys: set[str] = set()
+        for found in values:
+            for dictionary in m.findall(found, m.Dict()):
+                keys |= {string_value(e.key) or "" for e in dictionary.elements if isinstance(e, cst.DictElement)}
+            for call in m.findall(found, m.Call(func=m.Name("dict"))):
+                keys |= {a.keyword.value for a in call.args if a.keyword}
+        return keys
+
+    # -- E102 ---------------------------------------------------------------------------------
+    def _sessionmaker_plan(self, call: cst.Call) -> SessionmakerPlan | str:
+        if self.context.target == "sync":
+            return SYNC_TARGET
+        outer = self.evidence.parent(self.evidence.parent(call))
+        if isinstance(outer, cst.Call) and (dotted_name(outer.func) or "").endswith("scoped_session"):
+            return ("`scoped_session` needs a scope function under asyncio: use `async_scoped_session(factory, "
+                    "scopefunc=asyncio.current_task)` by hand, or better a session per request")
+        for argument in call.args:
+            name = argument.keyword.value if argument.keyword else None
+            if name == "autocommit" and not _is_false(argument):
+                return "`autocommit=True` sessions do not exist in SQLAlchemy 2; convert by hand"
+            if name == "class_":
+                return "a custom session class must derive from AsyncSession first; convert by hand"
+            if argument.star:
+                return "`**options` may hold sync-only settings; convert by hand"
+        return SessionmakerPlan(call, self._missing_get_db(call))
+
+    def _missing_get_db(self, call: cst.Call) -> MissingGetDb | None:
+        """When this file is the module `get-db` names and has no get_db yet, the factory's statement."""
+        configured = self.context.config.get_db
+        if not configured or not _is_module(self.context.path, configured.partition(":")[0] if ":" in configured
+                                            else configured.rpartition(".")[0]):
+            return None
+        name = configured.partition(":")[2] if ":" in configured else configured.rpartition(".")[2]
+        if any(isinstance(s, cst.FunctionDef) and s.name.value == name for s in self.context.module.body):
+            return None
+        assign = self.evidence.parent(call)
+        statement = self.evidence.parent(assign)
+        if not (isinstance(assign, cst.Assign) and len(assign.targets) == 1 and isinstance(assign.targets[0].target, cst.Name)
+                and statement in self.context.module.body):
+            return None
+        return MissingGetDb(statement, name, assign.targets[0].target.value)
+
+    # -- E103 ---------------------------------------------------------------------------------
+    def _declarative_plan(self, call: cst.Call) -> DeclarativePlan | str:
+        assign = self.evidence.parent(call)
+        statement = self.evidence.parent(assign)
+        if not (isinstance(assign, cst.Assign) and len(assign.targets) == 1 and isinstance(assign.targets[0].target, cst.Name)
+                and isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1
+                and self.evidence.parent(statement) is self.context.module):
+            return "not a module-level `Base = declarative_base(...)` statement; convert by hand"
+        attributes = []
+        mixins = []
+        for argument in call.args:
+            name = argument.keyword.value if argument.keyword else None
+            if name in DECLARATIVE_ATTRIBUTES:
+                attributes.append(argument)
+            elif name == "cls":
+                mixins.append(argument.value)
+            else:
+                return f"`declarative_base({name or '...'}=...)` has no direct `DeclarativeBase` spelling; convert by hand"
+        return DeclarativePlan(statement, assign.targets[0].target.value, tuple(attributes), tuple(mixins))
+
+    # -- E104 ---------------------------------------------------------------------------------
+    def _create_all_plan(self, call: cst.Call) -> CreateAllPlan | str:
+        if self.context.target == "sync":
+            return SYNC_TARGET
+        expression = self.evidence.parent(call)
+        statement = self.evidence.parent(expression) if isinstance(expression, cst.Expr) else None
+        if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+            return "its result is used; convert by hand"
+        positional = [a for a in call.args if a.keyword is None]
+        bind = positional[0] if positional else _keyword(call, "bind")
+        if bind is None or not isinstance(bind.value, (cst.Name, cst.Attribute)):
+            return "the engine is not a plain name; convert by hand"
+        problem = await_problem(self.context, statement)
+        if problem:
+            return problem
+        function = self.evidence.enclosing(statement, cst.FunctionDef)
+        taken = {n.value for n in m.findall(function, m.Name())}
+        connection = next(n for n in ("conn", "connection", "async_conn") if n not in taken)
+        code = cst.Module([]).code_for_node
+        options = tuple(a for a in call.args if a is not bind)
+        return CreateAllPlan(statement, code(bind.value), code(call.func), options, connection)
+
+
+def _keyword(call: cst.Call, name: str) -> cst.Arg | None:
+    return next((a for a in call.args if a.keyword and a.keyword.value == name), None)
+
+
+def _is_false(argument: cst.Arg) -> bool:
+    return isinstance(argument.value, cst.Name) and argument.value.value == "False"
+
+
+def _assignments(evidence, name: cst.Name) -> list[Assignment]:
+    scope = metadata_value(evidence.scopes, name)
+    if scope is None or name.value not in scope:
+        return []
+    return [a for a in scope[name.value] if isinstance(a, Assignment)]
+
+
+def _is_module(path: PurePosixPath, module: str) -> bool:
+    """Whether `path` is the source file of the dotted `module`."""
+    parts = module.split(".")
+    as_file = (*parts[:-1], parts[-1] + ".py")
+    as_package = (*parts, "__init__.py")
+    return path.parts[-len(as_file):] == as_file or path.parts[-len(as_package):] == as_package
 
 
 def _yields(function: cst.FunctionDef) -> bool:
@@ -140,4 +441,5 @@ FAMILY = Family(
         (rb"create_engine|sessionmaker|declarative_base|engine_from_config|\.create_all\s*\(",),
         (rb"\bdef\s+(?:" + words(config.get_db_names) + rb")\b", rb"\byield\b"),
     ),
+    rewrite=rewrite,
 )

@@ -21,5 +21,59 @@ def get_db():
         db.close()
 
 
-def init_db():
+async def init_db():
     Base.metadata.create_all(bind=engine)
+# after
+import os
+from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+
+
+def async_database_url(url: str | URL) -> URL:
+    """`url` with the async driver `create_async_engine` needs (written by sqlasync).
+
+    sqlite, postgresql/postgres and mysql/mariadb URLs with a sync driver get aiosqlite, asyncpg and
+    aiomysql, always spelled out: SQLAlchemy 2.1 reads a bare postgresql:// as psycopg 3. URLs that
+    already name an async driver (or one this function does not know) are returned as they are.
+    """
+    url = make_url(url)
+    dialect, _, driver = url.drivername.partition("+")
+    dialect = "postgresql" if dialect == "postgres" else dialect
+    async_drivers = {"sqlite": "aiosqlite", "postgresql": "asyncpg", "mysql": "aiomysql", "mariadb": "aiomysql"}
+    sync_drivers = {"", "pysqlite", "psycopg2", "psycopg2cffi", "pg8000", "pymysql", "mysqldb", "mysqlconnector"}
+    if dialect not in async_drivers or driver not in sync_drivers:
+        return url
+    if dialect == "postgresql" and "sslmode" in url.query:
+        # asyncpg calls psycopg2's `sslmode` parameter `ssl`.
+        url = url.difference_update_query(["sslmode"]).update_query_dict({"ssl": url.query["sslmode"]})
+    return url.set(drivername=f"{dialect}+{async_drivers[dialect]}")
+
+
+DATABASE_URL = os.environ.get("DATABASE_URL", "sqlite:///./app.db")
+
+engine = create_async_engine(
+    async_database_url(DATABASE_URL),
+    pool_pre_ping=True,
+    pool_recycle=3600,
+)
+SessionLocal = async_sessionmaker(engine, autoflush=False, expire_on_commit=False)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+async def get_db():
+    async with SessionLocal() as db:
+        try:
+            yield db
+            await db.commit()
+        except Exception:
+            await db.rollback()
+            raise
+
+
+async def init_db():
+    async with engine.begin() as conn:
+        await conn.run_sync(Base.metadata.create_all)
