@@ -1,4 +1,4 @@
-"""The `sqlasync` command line: check, migrate, rules, explain, report."""
+"""The `sqlasync` command line: check, migrate, rules, explain, report, init."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from rich.console import Console
 
 from sqlasync.codemods.registry import FAMILIES, RULES
 
-from . import __version__
+from . import __version__, scaffold
 from .check_command import (
     ReportingError,
     add_check_arguments,
@@ -69,6 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
     rules_parser.add_argument("--format", choices=("text", "json"), default="text")
     explain_parser = commands.add_parser("explain", help="print a rule's documentation")
     explain_parser.add_argument("code")
+    init_parser = commands.add_parser("init", help="write an async database module (engine, get_db, health checks)")
+    init_parser.add_argument("--path", type=Path, default=scaffold.DEFAULT_PATH,
+                             help=f"where to write it (default: {scaffold.DEFAULT_PATH}); never overwrites")
     add_report_command(commands)
     return parser
 
@@ -86,11 +89,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _explain(args.code, console)
         if args.command == "report":
             return run_report_command(args, console, errors)
+        if args.command == "init":
+            return _init(args.path, console)
         options, files = _prepare(args)
         if args.command == "check":
             return run_check_command(args, options, files, console, errors)
         return _migrate(args, options, files, console)
-    except (ConfigError, DiscoveryError, SelectionError, UsageError, ReportingError) as exc:
+    except (ConfigError, DiscoveryError, SelectionError, UsageError, ReportingError, scaffold.ScaffoldError) as exc:
         errors.print(f"sqlasync: error: {exc}", markup=False)
         return EXIT_ERROR
 
@@ -165,6 +170,16 @@ def _dirty(paths: list[Path]) -> list[str]:
     if result.returncode != 0:
         return []
     return sorted(line[3:] for line in result.stdout.splitlines() if line and not line.startswith("??"))
+
+
+def _init(path: Path, console: Console) -> int:
+    module = scaffold.write_database_module(path)
+    console.print(f"wrote {path}", markup=False)
+    console.print(f"  set DATABASE_URL, then point migrated code at it in pyproject.toml:\n"
+                  f"  [tool.sqlasync]\n"
+                  f"  get-db = \"{module}:get_db\"\n"
+                  f"  session-factory = \"{module}:SessionLocal\"", markup=False)
+    return EXIT_CLEAN
 
 
 def _rules(args, console: Console) -> int:
