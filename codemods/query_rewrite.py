@@ -7,9 +7,9 @@ from libcst.metadata import ParentNodeProvider, PositionProvider, ScopeProvider
 
 from . import imports
 from .family import FileContext
-from .query_chain import descendants
+from .query_chain import comments_in, descendants
 from .query_flow import Conversion, Site
-from .query_layout import Await, Block, Chain, Layout, Wrap
+from .query_layout import Await, Block, Call, Chain, Layout, Wrap
 from .query_render import Renderer
 from .rule import Match
 
@@ -60,14 +60,37 @@ class _Apply(cst.CSTTransformer):
         self.renderer = Renderer(context.target, self.text, names, self.indent_of)
         self.updated: dict[int, cst.CSTNode] = {}
         self.replaced: list[cst.CSTNode] = []
+        # A converted query that is the only argument of a call is laid out with the call, the way a
+        # formatter would break `f(<long>)`: `f(` newline, the argument, newline, `)`.
+        self.hugged: dict[int, Site] = {}
+        for site in sites.values():
+            call = self._hugging_call(site.node)
+            if call is not None:
+                self.hugged[id(call)] = site
 
     def on_leave(self, original: cst.CSTNode, updated: cst.CSTNode):
+        # The query itself is always replaced: an enclosing chain copies its arguments from the updated nodes.
         site = self.sites.get(id(original))
         if site is not None:
             self.replaced.append(original)
             updated = self._replacement(site)
+        site = self.hugged.get(id(original))
+        if site is not None:
+            self.replaced.append(original)
+            updated = self._replacement(site, around=original)
         self.updated[id(original)] = updated
         return updated
+
+    def _hugging_call(self, node: cst.CSTNode) -> cst.Call | None:
+        argument = self.parents.get(node)
+        if not (isinstance(argument, cst.Arg) and argument.keyword is None and not argument.star):
+            return None
+        call = self.parents.get(argument)
+        if not (isinstance(call, cst.Call) and len(call.args) == 1 and isinstance(call.func, (cst.Name, cst.Attribute))):
+            return None
+        if id(call) in self.sites or len(comments_in(call)) != len(comments_in(node)):
+            return None
+        return call
 
     def text(self, node: cst.CSTNode) -> str:
         return self.module.code_for_node(self.updated.get(id(node), node))
@@ -91,11 +114,13 @@ class _Apply(cst.CSTTransformer):
             return 0
         return self._line_indent(self.positions[current].start.line)
 
-    def _replacement(self, site: Site) -> cst.BaseExpression:
-        node = site.node
+    def _replacement(self, site: Site, around: cst.Call | None = None) -> cst.BaseExpression:
+        node = around or site.node
         document = self.renderer.replacement(site.plan)
         parent = self.parents.get(node)
-        if isinstance(document, Await) and _needs_primary(node, parent):
+        if around is not None:
+            document = Call(self.text(around.func), (document,))
+        elif isinstance(document, Await) and _needs_primary(node, parent):
             document = Wrap(document)
         elif isinstance(document, Chain) and not self._inside_brackets(node):
             document = Block(document)

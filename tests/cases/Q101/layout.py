@@ -1,4 +1,4 @@
-# expect: Q101 Q101 Q101 Q101
+# expect: Q101 Q101 Q101 Q101 Q101
 # before
 from app.models import Clip, Job
 
@@ -31,6 +31,10 @@ async def long_chain(db, user_id: str, status: str, minimum_score: float):
 
 async def job_exists(db, job_id: str) -> bool:
     return db.query(Job).filter(Job.job_id == job_id).first() is not None
+
+
+async def payload(db, user_id: str, status: str):
+    return serialize_many(db.query(Job).filter(Job.user_id == user_id, Job.status == status).order_by(Job.id).all())
 # after
 from app.models import Clip, Job
 from sqlalchemy import select
@@ -74,3 +78,9 @@ async def long_chain(db, user_id: str, status: str, minimum_score: float):
 
 async def job_exists(db, job_id: str) -> bool:
     return (await db.scalars(select(Job).where(Job.job_id == job_id).limit(1))).first() is not None
+
+
+async def payload(db, user_id: str, status: str):
+    return serialize_many(
+        (await db.scalars(select(Job).where(Job.user_id == user_id, Job.status == status).order_by(Job.id))).all()
+    )
