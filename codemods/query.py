@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import libcst as cst
 from libcst.metadata import Assignment
 
+from .await_sites import await_problem
 from .evidence import metadata_value
 from .family import Family, Recogniser
 from .query_chain import Unsupported, descendants
 from .query_flow import FlowAnalysis
 from .query_plan import Planner
-from .query_shape import class_like, last_name
 from .query_rewrite import rewrite
+from .query_shape import class_like, last_name
 from .rule import Rule
 
 SESSION_QUERY = Rule(
@@ -44,8 +47,9 @@ SESSION_QUERY = Rule(
     fixable=True,
     fix_notes=(
         "The chain becomes one `select()` statement run by the same session. `--target async` awaits the "
-        "session call and converts chains inside `async def` only (elsewhere the finding says why; the S rules "
-        "make functions and sessions async); `--target sync` writes the same code without `await`.\n"
+        "session call where `await` can go: in an `async def`, or in a `def` that async coloring (F101) makes "
+        "async in the same run (elsewhere the finding says why); `--target sync` writes the same code without "
+        "`await`.\n"
         "Terminals, one idiom each (`db.scalars` when the query selects one mapped class, `db.execute` and rows "
         "otherwise, so tuple unpacking and `row.name` keep working):\n"
         "  all() / list(q)   (await db.scalars(stmt)).all()\n"
@@ -114,7 +118,7 @@ class QueryRecogniser(Recogniser):
             evidence = self.evidence
             planner = Planner(self._bound_value, _code)
             self._flows = FlowAnalysis(evidence.parents, evidence.scopes, evidence.session, planner,
-                                       self.context.target, _code)
+                                       self.context.target, _code, partial(await_problem, self.context))
         return self._flows
 
     def visit_Call(self, node: cst.Call) -> None:

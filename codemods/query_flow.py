@@ -19,8 +19,6 @@ from .query_chain import JOINS, Chain, Unsupported, read_chain
 from .query_plan import History, Plan, Planner
 
 SHAPE_STEPS = frozenset({"with_entities", "add_columns", "add_entity"})
-SYNC_FUNCTION = ("the enclosing function is sync, so `await` cannot go there; run `sqlasync migrate --target sync` "
-                 "first, or let the async-coloring rules make the function async")
 
 
 @dataclass(frozen=True)
@@ -42,13 +40,15 @@ class Conversion:
 class FlowAnalysis:
     def __init__(self, parents: Mapping[cst.CSTNode, cst.CSTNode], scopes, session_evidence:
                  Callable[[cst.BaseExpression], Evidence | None], planner: Planner, target: str,
-                 code: Callable[[cst.CSTNode], str]) -> None:
+                 code: Callable[[cst.CSTNode], str], await_problem: Callable[[cst.CSTNode], str | None]) -> None:
         self.parents = parents
         self.scopes = scopes
         self.session_evidence = session_evidence
         self.planner = planner
         self.target = target
         self.code = code
+        # Why `await` cannot go at a node (None: the function is, or async coloring makes it, async).
+        self.await_problem = await_problem
         self._flows: dict[tuple[int, str], Conversion | Unsupported] = {}
 
     def convert(self, origin: cst.Call) -> Conversion | Unsupported:
@@ -179,27 +179,10 @@ class FlowAnalysis:
                     return "the session is an AsyncSession; use `--target async`"
             return None
         for site in executing:
-            problem = self._await_problem(site.node)
+            problem = self.await_problem(site.node)
             if problem:
                 return problem
         return None
-
-    def _await_problem(self, node: cst.CSTNode) -> str | None:
-        """Where `await` may not go: sync functions, lambdas, class bodies, module level, inner generator parts."""
-        below: cst.CSTNode | None = None
-        child: cst.CSTNode = node
-        parent = self.parents.get(node)
-        while parent is not None:
-            if isinstance(parent, cst.Lambda):
-                return "inside a lambda, where `await` cannot go; convert by hand"
-            if isinstance(parent, cst.GeneratorExp) and not (child is parent.for_in and below is parent.for_in.iter):
-                return "inside a generator expression, where `await` would make it an async generator"
-            if isinstance(parent, cst.FunctionDef) and child is parent.body:
-                return None if parent.asynchronous is not None else SYNC_FUNCTION
-            if isinstance(parent, cst.ClassDef) and child is parent.body:
-                return "in a class body, where `await` cannot go; use `--target sync`"
-            below, child, parent = child, parent, self.parents.get(parent)
-        return "at module level, where `await` cannot go; use `--target sync`"
 
     def _function_of(self, node: cst.CSTNode) -> cst.CSTNode | None:
         current = self.parents.get(node)

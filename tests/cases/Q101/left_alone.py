@@ -1,10 +1,6 @@
-# expect: Q101 Q101 Q101 Q101 Q101 Q101 Q101 Q101 Q101 Q101 Q101
+# expect: Q101 Q101 Q101 Q101 Q101 Q101 Q101 Q101 Q101 Q101
 # before
 from app.models import Clip, Job
-
-
-def sync_function(db):
-    return db.query(Job).all()
 
 
 async def returned(db):

@@ -1,0 +1,32 @@
+# expect: F101 Q101 Q101
+# before
+from app.models import Job
+
+
+def every_job(db):
+    return db.query(Job).all()
+
+
+class Report:
+    def __init__(self, db):
+        self.db = db
+
+    @property
+    def total(self):
+        return self.db.query(Job).count()
+# after
+from app.models import Job
+from sqlalchemy import select
+
+
+async def every_job(db):
+    return (await db.scalars(select(Job))).all()
+
+
+class Report:
+    def __init__(self, db):
+        self.db = db
+
+    @property
+    def total(self):
+        return self.db.query(Job).count()
