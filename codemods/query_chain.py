@@ -97,10 +97,6 @@ class Use:
     # For `iterate`: the comprehension or `dict(...)`-like call around the query, rewritten as a whole.
     around: cst.BaseExpression | None = None
 
-    @property
-    def executes(self) -> bool:
-        return self.kind in EXECUTING or self.kind in ("iterate", "list", "index", "slice")
-
 
 @dataclass(frozen=True)
 class Chain:
@@ -124,9 +120,6 @@ class Chain:
     def entities(self) -> tuple[cst.Arg, ...]:
         assert isinstance(self.head, cst.Call)
         return tuple(self.head.args)
-
-    def names(self) -> list[str]:
-        return [step.name for step in self.steps]
 
 
 def read_chain(head: cst.BaseExpression, parents: Mapping[cst.CSTNode, cst.CSTNode]) -> Chain | Unsupported:
