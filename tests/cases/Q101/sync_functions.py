@@ -1,4 +1,4 @@
-# expect: F101 Q101 Q101
+# expect: F101 F107 Q101 Q101
 # before
 from app.models import Job
 
