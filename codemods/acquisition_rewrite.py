@@ -14,7 +14,7 @@ from .blank_lines import definitions_spaced_from_imports
 from .acquisition_plan import Opener, ToAsyncWith, ToBlock, ToParameter, Unregister
 from .family import FileContext
 from .rule import Match
-from .session_sources import imports_binding
+from .session_sources import drop_unused_imports
 
 SESSION_TYPES = {
     "async": (imports.Import("sqlalchemy.ext.asyncio", "AsyncSession"), ("sqlalchemy.ext.asyncio.session.AsyncSession",)),
@@ -52,7 +52,7 @@ def rewrite(context: FileContext, matches: list[Match]) -> cst.Module:
     needed += [p.get_db.needs for p in parameters if p.get_db.needs is not None]
     needed += [p.opener.factory.needs for p in blocks if p.opener.factory and p.opener.factory.needs is not None]
     updated = imports.add_imports(updated, needed)
-    updated = imports.remove_unused_imports(updated, imports_binding(module, applier.dropped_names))
+    updated = drop_unused_imports(updated, applier.dropped_names)
     return definitions_spaced_from_imports(module, updated)
 
 

@@ -125,6 +125,16 @@ SYNC_GET_DB = Rule(
         "            await db.rollback()\n"
         "            raise\n"
     ),
+    fixable=True,
+    fix_notes=(
+        "The legacy dependency may open its session (`db = SessionLocal()` or `with SessionLocal() as db:`), "
+        "yield it, and commit, roll back or close it in any try/except/finally arrangement; its name, "
+        "parameters, decorators and docstring are kept and a `Generator[Session, None, None]` / "
+        "`Iterator[Session]` return annotation becomes `AsyncGenerator[AsyncSession, None]` / "
+        "`AsyncIterator[AsyncSession]`. A dependency that does anything else is left with the reason (its "
+        "session calls too: they are part of this site). Committing on success is new behaviour for "
+        "handlers that relied on uncommitted changes being discarded."
+    ),
 )
 SYNC_ALEMBIC_ENV = Rule(
     code="E106", name="sync-alembic-env", family="bootstrap",

@@ -16,7 +16,7 @@ from .bootstrap_plan import CreateAllPlan, DeclarativePlan, EnginePlan, Sessionm
 from .family import FileContext
 from .get_db_template import GetDbPlan, render
 from .rule import Match
-from .session_sources import imports_binding
+from .session_sources import drop_unused_imports
 
 NAMES = {
     "create_async_engine": (imports.Import("sqlalchemy.ext.asyncio", "create_async_engine"),
@@ -74,7 +74,7 @@ def rewrite(context: FileContext, matches: list[Match]) -> cst.Module:
         first += async_url.NEEDS
         updated = async_url.with_helper(updated)
     updated = imports.add_imports(updated, [*first, *needed])
-    updated = imports.remove_unused_imports(updated, imports_binding(updated, _replaced_names(plans)))
+    updated = drop_unused_imports(updated, _replaced_names(plans))
     return definitions_spaced_from_imports(module, updated)
 
 

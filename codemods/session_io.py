@@ -16,7 +16,7 @@ from .evidence import Kind, dotted_name
 from .family import Family, FileContext, Recogniser, session_hints
 from .rule import Match, Rule
 from .safety import SafetyRecogniser
-from .session_sources import imports_binding
+from .session_sources import drop_unused_imports
 
 SYNC_IO = Rule(
     code="S101",
@@ -39,7 +39,8 @@ SYNC_IO = Rule(
         "class bodies and module level, which stay as they are with the reason; the async-coloring pass then "
         "makes each function holding an await `async def` and awaits its callers. Un-awaited I/O on a session "
         "that is already an `AsyncSession` is reported and awaited too, except where the coroutine is handed "
-        "to something that awaits it (`asyncio.gather`, `create_task`, ...) or returned by a sync function. "
+        "to something that awaits it (`asyncio.gather`, `create_task`, ...) or returned by a function that "
+        "stays sync. "
         "`tx.commit()` / `tx.rollback()` on a `with db.begin() as tx:` transaction are awaited with S103. "
         "`--target sync` leaves these calls alone."
     ),
@@ -137,7 +138,7 @@ class SessionIORecogniser(Recogniser):
         evidence = self.evidence.session(func.value, strong_name=method not in GENERIC_METHODS)
         if evidence is None:
             return
-        if evidence.kind is Kind.ASYNC_SESSION and _handed_on(self.evidence, node, parent):
+        if evidence.kind is Kind.ASYNC_SESSION and _handed_on(self.context, node, parent):
             return
         if evidence.name_only and method in GENERIC_METHODS and not _plausible_session_call(method, node):
             return
@@ -241,16 +242,20 @@ def _plausible_session_call(method: str, call: cst.Call) -> bool:
     return True
 
 
-def _handed_on(evidence, call: cst.Call, parent: cst.CSTNode | None) -> bool:
+def _handed_on(context: FileContext, call: cst.Call, parent: cst.CSTNode | None) -> bool:
     """On an AsyncSession an un-awaited call is a bug unless the coroutine is handed to something that
-    awaits it (`asyncio.gather(db.commit(), ...)`, `create_task(...)`) or a sync function returns it."""
+    awaits it (`asyncio.gather(db.commit(), ...)`, `create_task(...)`), or returned by a function that
+    stays sync (its callers await the coroutine)."""
+    evidence = context.evidence
     if isinstance(parent, cst.Arg):
         receiver = evidence.parent(parent)
         name = dotted_name(receiver.func) if isinstance(receiver, cst.Call) else None
         return bool(name) and name.split(".")[-1] in COROUTINE_CONSUMERS
-    if isinstance(parent, (cst.Return, cst.Yield, cst.Lambda)):
+    if isinstance(parent, cst.Lambda):
+        return True
+    if isinstance(parent, (cst.Return, cst.Yield)):
         function = evidence.enclosing(call, cst.FunctionDef)
-        return isinstance(parent, cst.Lambda) or function is None or function.asynchronous is None
+        return function is None or not context.will_be_async(function)
     return False
 
 
@@ -272,7 +277,7 @@ def rewrite(context: FileContext, matches: list[Match]) -> cst.Module:
     replacer = _Apply(matches, {twin: spelling.text for twin, spelling in spellings.items()})
     updated = module.visit(replacer)
     updated = imports.add_imports(updated, [s.needs for s in spellings.values() if s.needs is not None])
-    updated = imports.remove_unused_imports(updated, imports_binding(module, replacer.replaced_names))
+    updated = drop_unused_imports(updated, replacer.replaced_names)
     return definitions_spaced_from_imports(module, updated)
 
 

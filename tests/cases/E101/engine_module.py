@@ -25,6 +25,7 @@ async def init_db():
     Base.metadata.create_all(bind=engine)
 # after
 import os
+
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine

@@ -1,4 +1,4 @@
-# expect: E104 E104 E104 E104 E104 E104
+# expect: E104 E104 E104 E104 E104 E104 F107
 # before
 from app.models import Base, engine
 

@@ -19,7 +19,7 @@ async def handed_on(db: AsyncSession, other: AsyncSession):
 
 
 def deferred(db: AsyncSession):
-    return db.rollback()
+    return lambda: db.rollback()
 # after
 import asyncio
 
@@ -40,4 +40,4 @@ async def handed_on(db: AsyncSession, other: AsyncSession):
 
 
 def deferred(db: AsyncSession):
-    return db.rollback()
+    return lambda: db.rollback()

@@ -1,4 +1,4 @@
-# expect: D101 S101 S101 S101 S101 S101 S101
+# expect: D101 F107 F107 F107 S101 S101 S101 S101 S101 S101
 # before
 from celery import shared_task
 

@@ -1,4 +1,4 @@
-# expect: S102 S103
+# expect: F107 S102 S103
 # before
 from sqlalchemy.orm import Session
 

@@ -21,3 +21,17 @@ async def init_db():
 
 def get_database_name():
     return "app"
+
+
+def cached_engine():
+    from mylib.db import create_engine, engine_from_config
+
+    return create_engine("memory"), engine_from_config({})
+
+
+def get_session():
+    return object()
+
+
+def empty_schema(metadata_holder):
+    metadata_holder.metadata.create_all()

@@ -37,3 +37,9 @@ class Cache:
 
     def load(self, url):
         return self.session.get(url)
+
+
+def typed_http(client: requests.Session, lock):
+    client.close()
+    with lock.begin():
+        return client.get("https://example.org")
