@@ -96,6 +96,8 @@ class Use:
     variable: str | None = None
     # For `iterate`: the comprehension or `dict(...)`-like call around the query, rewritten as a whole.
     around: cst.BaseExpression | None = None
+    # The terminal is a statement of its own: its value (e.g. a bulk delete's row count) is not used.
+    discarded: bool = False
 
 
 @dataclass(frozen=True)
@@ -139,7 +141,8 @@ def read_chain(head: cst.BaseExpression, parents: Mapping[cst.CSTNode, cst.CSTNo
                 continue
             if call is not None and (name in EXECUTING or name in CONSTRUCTS):
                 spine += [parent, call]
-                return Chain(head, tuple(steps), Use(name, call, call=call), tuple(spine))
+                discarded = isinstance(parents.get(call), cst.Expr)
+                return Chain(head, tuple(steps), Use(name, call, call=call, discarded=discarded), tuple(spine))
             if call is None and name == "statement":
                 spine.append(parent)
                 return Chain(head, tuple(steps), Use("statement", parent), tuple(spine))

@@ -64,6 +64,7 @@ class Finish:
     nodes: tuple[cst.CSTNode | None, ...] = ()
     call: cst.Call | None = None
     around: cst.BaseExpression | None = None
+    discarded: bool = False
 
     @property
     def executes(self) -> bool:
@@ -355,7 +356,7 @@ class Planner:
             tail.append(Link(".execution_options", ("synchronize_session=", given["synchronize_session"])))
         statement = Statement(Link(Spelled(kind), (history.origin_args[0].value,)), links + tuple(tail),
                               trailing_comments=tuple(_dot_comments(chain.use.node, chain)))
-        return Plan(statement, Finish(kind, history.session), frozenset({kind}))
+        return Plan(statement, Finish(kind, history.session, discarded=chain.use.discarded), frozenset({kind}))
 
 
 def _foldable_with_entities(steps: Sequence[Step]) -> int | None:

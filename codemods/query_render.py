@@ -83,6 +83,8 @@ class Renderer:
         if kind == "get":
             return self._get(session, statement, finish.nodes)
         if kind in ("update", "delete"):
+            if finish.discarded:
+                return self._awaited(doc.Call(f"{session}.execute", (self.statement(statement),)))
             return self._result(session, "execute", statement, ".rowcount")
         if kind == "count":
             counted = statement.extended(Link(".subquery", ()))

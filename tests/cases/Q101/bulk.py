@@ -1,6 +1,6 @@
-# expect: Q101 Q101 Q101 Q101
+# expect: Q101 Q101 Q101 Q101 Q101
 # before
-from app.models import Job, utcnow
+from app.models import Clip, Job, Transcript, utcnow
 
 
 async def cancel_queued(db, user_id: str) -> int:
@@ -22,8 +22,13 @@ async def bump(db, updates) -> int:
     for update in updates:
         changed += db.query(Job).filter(Job.id == update["id"]).update({Job.progress: update["progress"]}, False)
     return changed
+
+
+async def purge_children(db, job_ids) -> None:
+    for child in (Clip, Transcript):
+        db.query(child).filter(child.job_id.in_(job_ids)).delete(synchronize_session=False)
 # after
-from app.models import Job, utcnow
+from app.models import Clip, Job, Transcript, utcnow
 from sqlalchemy import delete, update as sa_update
 
 
@@ -60,3 +65,10 @@ async def bump(db, updates) -> int:
             )
         ).rowcount
     return changed
+
+
+async def purge_children(db, job_ids) -> None:
+    for child in (Clip, Transcript):
+        await db.execute(
+            delete(child).where(child.job_id.in_(job_ids)).execution_options(synchronize_session=False)
+        )
