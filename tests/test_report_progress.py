@@ -11,9 +11,10 @@ import pytest
 from sqlasync.cli import main
 from sqlasync.codemods.family import FileContext
 from sqlasync.codemods.progress import CONSTRUCTS, MigratedConstructs
+from sqlasync.codemods.registry import RULES
 from sqlasync.config import Config
 from sqlasync.findings import Finding
-from sqlasync.progress import progress
+from sqlasync.progress import FOLLOW_ON_FAMILIES, progress
 
 # Only the rule families these tests are about, so that new families do not change their numbers.
 PYPROJECT = '[tool.sqlasync]\nselect = ["Q", "S"]\n'
@@ -117,6 +118,17 @@ def test_numbers_per_family_and_directory() -> None:
     }
     assert numbers["by_directory"]["lib"] == {"legacy": 1, "fixable": 0, "manual": 1, "migrated": 1, "percent": 50.0}
     assert numbers["by_construct"] == {"awaited-statement": 2, "create-async-engine": 1}
+    assert numbers["follow_on"] == {}
+
+
+def test_follow_on_findings_are_counted_apart_from_legacy_sites() -> None:
+    follow_on = sorted(code for code, rule in RULES.items() if rule.family in FOLLOW_ON_FAMILIES)
+    assert follow_on, f"no rule family named {sorted(FOLLOW_ON_FAMILIES)} any more: update FOLLOW_ON_FAMILIES"
+    findings = [_finding("Q101", "app/a.py"), _finding(follow_on[0], "app/a.py", True)]
+    numbers = progress(findings, {})
+    (family,) = FOLLOW_ON_FAMILIES
+    assert (numbers["legacy"], numbers["by_directory"]["app"]["legacy"]) == (1, 1)
+    assert numbers["follow_on"] == {family: {"sites": 1, "fixable": 1, "manual": 0}}
 
 
 @pytest.fixture

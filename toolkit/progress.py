@@ -3,6 +3,11 @@
 Both sides are counted per rule family, per directory and overall. Legacy sites and migrated
 constructs come from different recognisers and are not one-to-one, so the percentage is a trend
 to watch from run to run rather than an exact share of the work.
+
+Only legacy database access counts as a legacy site. Findings that follow from those sites (the
+async coloring: functions and callers that become async once the sites are migrated) are counted
+apart as follow-on work, or every converted query would appear to add work; findings about
+unreadable files are not sites at all.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from .findings import Finding
 from .problems import PROBLEMS
 
 FILE_FAMILY = "file"
+FOLLOW_ON_FAMILIES = frozenset({"coloring"})
 
 
 def family_of(code: str) -> str:
@@ -35,22 +41,25 @@ class _Tally:
         self.fixable = Counter()
         self.migrated = Counter()
 
+    def add(self, key: str, finding: Finding) -> None:
+        self.legacy[key] += 1
+        self.fixable[key] += finding.fixable
+
     def rows(self) -> dict[str, dict]:
         keys = sorted(set(self.legacy) | set(self.migrated))
         return {key: _row(self.legacy[key], self.fixable[key], self.migrated[key]) for key in keys}
 
 
 def progress(findings: Iterable[Finding], migrated: Mapping[str, Mapping[str, int]]) -> dict:
-    """Progress numbers; findings about unreadable files (family `file`) are not legacy sites."""
-    by_family, by_directory = _Tally(), _Tally()
+    by_family, by_directory, follow_on = _Tally(), _Tally(), _Tally()
     constructs: Counter[str] = Counter()
     for finding in findings:
         family = family_of(finding.code)
-        if family == FILE_FAMILY:
-            continue
-        for tally, key in ((by_family, family), (by_directory, directory_of(finding.path))):
-            tally.legacy[key] += 1
-            tally.fixable[key] += finding.fixable
+        if family in FOLLOW_ON_FAMILIES:
+            follow_on.add(family, finding)
+        elif family != FILE_FAMILY:
+            by_family.add(family, finding)
+            by_directory.add(directory_of(finding.path), finding)
     for path, counts in migrated.items():
         for name, count in counts.items():
             constructs[name] += count
@@ -63,6 +72,8 @@ def progress(findings: Iterable[Finding], migrated: Mapping[str, Mapping[str, in
         "by_family": by_family.rows(),
         "by_directory": by_directory.rows(),
         "by_construct": dict(sorted(constructs.items())),
+        "follow_on": {family: {"sites": row["legacy"], "fixable": row["fixable"], "manual": row["manual"]}
+                      for family, row in follow_on.rows().items()},
     }
 
 

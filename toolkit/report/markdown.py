@@ -53,6 +53,9 @@ def render_markdown(report: Report) -> str:
         out += ["", f"{numbers['suppressed']} site(s) suppressed by `# sqlasync: ignore` comments."]
     out += ["", "### By family", "", *_table(["Family", *PROGRESS_COLUMNS], _progress_rows(done["by_family"]),
                                               PROGRESS_NUMBERS)]
+    for family, row in sorted(done["follow_on"].items()):
+        out += ["", f"Follow-on work ({family}): {row['sites']} site(s) ({row['fixable']} fixable, "
+                    f"{row['manual']} manual) that change once the legacy sites above are migrated."]
     directories = done["by_directory"]
     if directories:
         shown = min(len(directories), MAX_DIRECTORIES)

@@ -41,8 +41,10 @@ def summary(report: Report) -> dict:
 def headline(numbers: dict) -> str:
     """One sentence on progress, for terminals, annotations and PR comments."""
     done = numbers["progress"]
+    follow_on = sum(row["sites"] for row in done["follow_on"].values())
     return (f"Migration {done['percent']:.1f}% done: {done['migrated']} migrated construct(s), "
-            f"{done['legacy']} legacy site(s) left ({done['fixable']} fixable, {done['manual']} manual).")
+            f"{done['legacy']} legacy site(s) left ({done['fixable']} fixable, {done['manual']} manual)"
+            + (f"; {follow_on} follow-on site(s)." if follow_on else "."))
 
 
 def verdict(numbers: dict) -> str:
