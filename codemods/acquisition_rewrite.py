@@ -129,7 +129,7 @@ class _Apply(cst.CSTTransformer):
                 continue
             if key in self.blocks:
                 plan = self.blocks[key]
-                end = index if plan.last is None else next(i for i, s in enumerate(originals) if s is plan.last)
+                end = self._span_end(originals, index)
                 results = [self._block(plan, originals[index + 1:end + 1])]
                 index = end + 1
             else:
@@ -141,6 +141,21 @@ class _Apply(cst.CSTTransformer):
                     carried = []
                 output.append(result)
         return output, carried
+
+    def _span_end(self, originals: Sequence[cst.BaseStatement], index: int) -> int:
+        """Index of the last statement the block opened at `index` holds; a session opened inside it whose
+        uses run on past that end takes the block along (their blocks nest, they cannot overlap)."""
+        end, scanned = index, index
+        pending = [index]
+        while pending:
+            plan = self.blocks[id(originals[pending.pop()])]
+            if plan.last is not None:
+                end = max(end, next(i for i, s in enumerate(originals) if s is plan.last))
+            for inner in range(scanned + 1, end + 1):
+                if id(originals[inner]) in self.blocks:
+                    pending.append(inner)
+            scanned = max(scanned, end)
+        return end
 
     def _block(self, plan: ToBlock, span: Sequence[cst.BaseStatement]) -> cst.With:
         statement = plan.binding.statement
