@@ -33,8 +33,8 @@ from libcst.metadata import Assignment
 from .evidence import ASYNC_FACTORIES, SYNC_FACTORIES, Evidence, Kind, dotted_name, metadata_value, string_value
 from .family import FileContext
 from .raw_asyncpg_rows import Flow, FlowAnalysis, HelperUse
-from .raw_asyncpg_sql import BoundSql, UnsafeForText, bind_sql, highest_parameter, lexes, statement_count, \
-    usable_bind_name
+from .raw_asyncpg_sql import BoundSql, UnsafeForText, bind_sql, highest_parameter, lexes, reads_as_text, \
+    statement_count, usable_bind_name
 from .session_sources import Source, session_factory_source
 
 QUERY_METHODS = frozenset({"fetch", "fetchrow", "fetchval", "execute", "executemany"})
@@ -430,11 +430,7 @@ class _Planner:
 
     def _constant_for_text(self, name: cst.Name, sql: str) -> BoundSql | None:
         """A constant without `$n` that `text()` reads as it is; else None (it runs unchanged)."""
-        if not lexes(sql) or highest_parameter(sql):
-            return None
-        try:
-            bind_sql(cst.SimpleString(repr(sql)), sql, str)
-        except UnsafeForText:
+        if not lexes(sql) or highest_parameter(sql) or not reads_as_text(sql):
             return None
         return BoundSql(name, {}, frozenset())
 

@@ -57,6 +57,11 @@ def highest_parameter(sql: str) -> int:
     return max((use.index for use in parameter_uses(sql)), default=0)
 
 
+def reads_as_text(sql: str) -> bool:
+    """Does `text(sql)` mean `sql` as it is (no `:word` taken for a bind, no escaped colon)?"""
+    return "\\:" not in sql and not text(sql).compile().params
+
+
 def lexes(sql: str) -> bool:
     try:
         tokenize(sql)
