@@ -88,9 +88,8 @@ DECLARATIVE_BASE = Rule(
     fix_notes=(
         "A module-level `Base = declarative_base(...)` becomes a class; `metadata=` and "
         "`type_annotation_map=` become class attributes and `cls=Mixin` a base class before "
-        "`DeclarativeBase`. Legacy `Column(...)` models keep working on it unchanged. `AsyncAttrs` is added "
-        "by the rewrite that converts lazy loads to `awaitable_attrs` (`sqlasync.codemods.declarative.add_async_attrs`). "
-        "Both targets."
+        "`DeclarativeBase`. Legacy `Column(...)` models keep working on it unchanged. The `AsyncAttrs` mixin "
+        "is added by F202 where lazily loaded relationships need `awaitable_attrs`. Both targets."
     ),
 )
 CREATE_ALL = Rule(

@@ -1,5 +1,5 @@
-"""Helpers the S/D/E rewrites share with other families: AsyncAttrs on the declarative base, route handlers,
-and the blank lines kept where LibCST's import remover drops a statement."""
+"""Helpers of the S/D/E rewrites: route handlers, and the blank lines kept where LibCST's import remover
+drops a statement."""
 
 from __future__ import annotations
 
@@ -10,24 +10,9 @@ import libcst as cst
 import pytest
 
 from sqlasync.codemods.blank_lines import removed_statements_keep_spacing
-from sqlasync.codemods.declarative import add_async_attrs
 from sqlasync.codemods.family import FileContext
 from sqlasync.codemods.routes import is_route_handler
 from sqlasync.config import Config
-
-
-def test_async_attrs_becomes_the_first_base_once() -> None:
-    module = cst.parse_module("from sqlalchemy.orm import DeclarativeBase\n\n\nclass Base(DeclarativeBase):\n    pass\n")
-    once = add_async_attrs(module, "Base")
-    assert once.code == ("from sqlalchemy.orm import DeclarativeBase\nfrom sqlalchemy.ext.asyncio import AsyncAttrs\n"
-                         "\n\nclass Base(AsyncAttrs, DeclarativeBase):\n    pass\n")
-    assert add_async_attrs(once, "Base").code == once.code
-    assert add_async_attrs(module, "Missing").code == module.code
-
-
-def test_async_attrs_reuses_an_existing_spelling() -> None:
-    source = "import sqlalchemy.ext.asyncio as aio\nfrom sqlalchemy.orm import DeclarativeBase\n\n\nclass Base(DeclarativeBase):\n    pass\n"
-    assert "class Base(aio.AsyncAttrs, DeclarativeBase):" in add_async_attrs(cst.parse_module(source), "Base").code
 
 
 def _handlers(source: str) -> dict[str, bool]:
