@@ -10,7 +10,7 @@ from .discovery import SourceFile
 from .renames import RenameMapError, parse_rename_map
 from .report.model import KNOWN, NEW, BaselineUse, Report, RuntimeUse
 from .run_scope import ProjectPaths, RunScope
-from .runner import Options, check
+from .runner import Options, check, with_coloring
 from .runtime_evidence import match_runtime, read_runtime_logs
 from .shard import Shard
 
@@ -41,6 +41,9 @@ class CheckRun:
 def run_check(request: CheckRequest, options: Options, discovered: list[SourceFile]) -> CheckRun:
     paths = ProjectPaths.here(options.config.root)
     scope = RunScope(paths, request.paths, discovered, request.shard)
+    # The async coloring spans files: a shard reports its slice of the whole run's coloring,
+    # not a coloring solved as if only its own files were being migrated.
+    options = with_coloring(discovered, options)
     report = Report.from_outcome(check(scope.checked, options), request.shard)
     if request.runtime_logs:
         _add_runtime_evidence(report, request.runtime_logs, scope)
