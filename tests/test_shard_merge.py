@@ -167,3 +167,26 @@ def test_merge_refuses_overlapping_runs(tree: Path, capsys) -> None:
     assert main(["report", "merge", "a.json", "c.json", "--format", "json", "--exit-zero"]) == 0
     merged = json.loads(capsys.readouterr().out)
     assert merged["summary"]["files_scanned"] == 11 + 10
+
+
+def test_cross_file_findings_agree_across_shards(tmp_path: Path, monkeypatch, capsys) -> None:
+    """Families that reason across files (the async coloring) must see the whole run from every shard."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pyproject.toml").write_text("[tool.sqlasync]\n")
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    callee = _file_in(Shard(1, SHARDS), "pkg/dao")
+    caller = _file_in(Shard(2, SHARDS), "pkg/handlers")
+    (tmp_path / callee).write_text("from sqlalchemy.orm import Session\n\n\ndef get_item(db: Session, key):\n"
+                                   "    return db.query(Item).filter(Item.key == key).first()\n")
+    module = callee.removesuffix(".py").replace("/", ".")
+    (tmp_path / caller).write_text(f"from {module} import get_item\n\n\ndef handler(db, key):\n"
+                                   "    return get_item(db, key)\n")
+    assert main(["check", "--format", "json", "--output", "full.json", "--select", "ALL", "--exit-zero"]) == 0
+    for k in range(1, SHARDS + 1):
+        main(["check", "--format", "json", "--output", f"x{k}.json", "--shard", f"{k}/{SHARDS}", "--select", "ALL"])
+    main(["report", "merge", *(f"x{k}.json" for k in range(1, SHARDS + 1)), "--format", "json", "--output", "m.json"])
+    capsys.readouterr()
+    full, merged = (json.loads(Path(name).read_text()) for name in ("full.json", "m.json"))
+    assert _comparable(full) == _comparable(merged)
+    assert {f["path"] for f in full["findings"]} == {callee, caller}, "the caller must have findings of its own"
