@@ -20,7 +20,7 @@ from .coloring_rewrite import rewrite
 from .coloring_rules import RULES
 from .coloring_scan import CallSite, ModuleScanner, is_main_guard, own_nodes, qualname_of
 from .evidence import dotted_name
-from .coloring_solve import BECOMES, CONVERTED, STAYS_SYNC, Coloring, resolve_callee
+from .coloring_solve import ALREADY_ASYNC, BECOMES, CONVERTED, STAYS_SYNC, Coloring, resolve_callee
 from .family import Family, Recogniser
 from .repo_index import call_key
 
@@ -126,13 +126,15 @@ class ColoringRecogniser(Recogniser):
             if callee is None:
                 self._unresolved(node, site, async_methods)
                 continue
-            if self.coloring.newly_async(callee):
+            already = self.coloring.verdict(callee) == ALREADY_ASYNC
+            if self.coloring.newly_async(callee) or (already and site.context == "main"):
                 if site.context == "main":
                     main_calls.setdefault(id(self._main_block(node)), []).append(node)
                 else:
                     self._await(node, site, callee)
-            elif self.coloring.verdict(callee) == STAYS_SYNC and site.context == "body" \
-                    and self.will_be_async_here(node):
+            elif already and site.used:
+                self._await(node, site, callee)
+            elif self.coloring.legacy(callee) and site.context == "body" and self.will_be_async_here(node):
                 self._bridge(node, site, callee)
         for calls in main_calls.values():
             for call in calls:

@@ -18,17 +18,20 @@ import libcst as cst
 
 from sqlasync.config import Config
 
-from .coloring_scan import ModuleFacts
+from .coloring_scan import ModuleFacts, qualname_of
 from .coloring_solve import Coloring, solve
 from .family import Family, FileContext
 from .repo_index import FileSummary, ModuleLocation, RepoIndex, async_bodies, call_key, locate_module, scan_module
 
 COLORING_PREFIX = "F"
 COLORING_RULE = "F101"
+# Sites that are sync session I/O by definition: a legacy query chain, an un-awaited session call.
+LEGACY_IO_RULES = frozenset({"Q101", "S101"})
 
 
 class PredictionView:
-    """During prediction: a function is taken to become async unless something in its own file forbids it."""
+    """During prediction every function is taken to become async, so that the awaits it would need show up even
+    where it must stay sync (a property): those are reported (F107) instead of silently left alone."""
 
     def __init__(self, facts: ModuleFacts, enabled: bool) -> None:
         self.facts = facts
@@ -38,7 +41,7 @@ class PredictionView:
         facts = self.facts.functions.get(qualname)
         if facts is None:
             return None
-        return facts.is_async or (self.enabled and facts.blocker is None)
+        return facts.is_async or self.enabled
 
     def function_blocker(self, path: str, qualname: str) -> str | None:
         facts = self.facts.functions.get(qualname)
@@ -48,7 +51,14 @@ class PredictionView:
 
 
 def coloring_enabled(families: Sequence[Family], selection) -> bool:
+    """May functions become async in this run (F101 selected)?"""
     return any(f.prefix == COLORING_PREFIX for f in families) and (selection is None or COLORING_RULE in selection)
+
+
+def coloring_active(families: Sequence[Family], selection) -> bool:
+    """Does this run need the repository index at all (any F rule selected)?"""
+    family = next((f for f in families if f.prefix == COLORING_PREFIX), None)
+    return family is not None and (selection is None or any(rule.code in selection for rule in family.rules))
 
 
 def summarise(path: str, source: bytes, location: ModuleLocation, config: Config, families: Sequence[Family],
@@ -95,7 +105,22 @@ def _summarise(path: str, source: bytes, location: ModuleLocation, config: Confi
         seeds = frozenset(awaiting & was_sync)
         converted = frozenset(asynchronous & was_sync)
     surviving = Counter(call_key(site.owner, site.callee, site.awaited) for site in facts.calls)
-    return FileSummary(path, location, facts, seeds, converted, dict(surviving))
+    legacy_io = _legacy_io(context, others) if predict else frozenset()
+    return FileSummary(path, location, facts, seeds, converted, dict(surviving), legacy_io)
+
+
+def _legacy_io(context: FileContext, others: Sequence[Family]) -> frozenset[str]:
+    """Functions holding sync session I/O (a query chain or a session call that must be awaited), whatever
+    this run selects: async callers reach them through the compat bridge while they stay sync (F108)."""
+    from sqlasync.analysis import recognise
+
+    found = set()
+    for match in recognise(context, others):
+        if match.rule.code in LEGACY_IO_RULES:
+            function = context.evidence.enclosing(match.node, cst.FunctionDef)
+            if function is not None and function.asynchronous is None:
+                found.add(qualname_of(function, context.evidence.parents))
+    return frozenset(found)
 
 
 def build_coloring(summaries: Iterable[FileSummary | None], migrated: Iterable[str], families: Sequence[Family],
@@ -107,7 +132,7 @@ def build_coloring(summaries: Iterable[FileSummary | None], migrated: Iterable[s
 def single_file_coloring(source: bytes, path: str, config: Config, families: Sequence[Family], selection,
                          target: str) -> Coloring | None:
     """The coloring of a run that sees one file only (tests, editors): the file is its own repository."""
-    if not coloring_enabled(families, selection):
+    if not coloring_active(families, selection):
         return None
     location = locate_module(Path(path)) if Path(path).is_file() else ModuleLocation(
         PurePosixPath(path).stem, "", Path(path).absolute().parent.as_posix())

@@ -4,8 +4,6 @@ test markers, and the edits of background tasks and relationship loading."""
 from __future__ import annotations
 
 import libcst as cst
-from libcst.codemod import CodemodContext
-from libcst.codemod.visitors import AddImportsVisitor
 from libcst.metadata import ScopeProvider
 
 from . import imports
@@ -61,6 +59,7 @@ class _Plan:
         self.module_imports: set[str] = set()
         self.from_imports: list[imports.Import] = []
         self.needs_backend_fixture = False
+        self.memo: dict[object, object] = {}
 
     def spell(self, module: str, name: str, sites: list[cst.CSTNode]) -> str:
         scopes = self.context.wrapper.resolve(ScopeProvider)
@@ -73,12 +72,14 @@ class _Plan:
         if self.needs_backend_fixture and not _defines(module, "anyio_backend"):
             module = _insert_before_first_definition(module, cst.parse_module(ANYIO_BACKEND_FIXTURE).body)
             self.module_imports.add("pytest")
-        if self.module_imports:
-            codemod = CodemodContext()
-            for name in sorted(self.module_imports):
-                AddImportsVisitor.add_needed_import(codemod, name)
-            module = module.visit(AddImportsVisitor(codemod))
-        return imports.add_imports(module, self.from_imports)
+        merged = [item for item in self.from_imports if _imports_from(module, item.module)]
+        module = imports.add_imports(module, merged)
+        new = [f"import {name}" for name in sorted(self.module_imports) if not _imports_module(module, name)]
+        new += [f"from {item.module} import {item.obj}" + (f" as {item.alias}" if item.alias else "")
+                for item in dict.fromkeys(self.from_imports) if item not in merged]
+        for line in new:
+            module = _insert_import(module, cst.parse_statement(line))
+        return module
 
 
 class _Apply(cst.CSTTransformer):
@@ -181,6 +182,56 @@ def _asyncio_fixture(decorator: cst.Decorator) -> cst.Decorator:
         return decorator
     new = cst.parse_expression("pytest_asyncio.fixture")
     return decorator.with_changes(decorator=target.with_changes(func=new) if isinstance(target, cst.Call) else new)
+
+
+def _import_key(statement: cst.CSTNode) -> str | None:
+    """The module an import statement names (its sort key), or None for any other statement."""
+    if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+        return None
+    small = statement.body[0]
+    if isinstance(small, cst.Import):
+        return cst.Module([]).code_for_node(small.names[0].name)
+    if isinstance(small, cst.ImportFrom):
+        module = cst.Module([]).code_for_node(small.module) if small.module is not None else ""
+        return "." * len(small.relative) + module
+    return None
+
+
+def _imports_from(module: cst.Module, name: str) -> bool:
+    return any(isinstance(s, cst.SimpleStatementLine) and isinstance(s.body[0], cst.ImportFrom)
+               and _import_key(s) == name for s in module.body)
+
+
+def _imports_module(module: cst.Module, name: str) -> bool:
+    return any(isinstance(s, cst.SimpleStatementLine) and isinstance(s.body[0], cst.Import)
+               and any(cst.Module([]).code_for_node(alias.name) == name and alias.asname is None
+                       for alias in s.body[0].names) for s in module.body)
+
+
+def _insert_import(module: cst.Module, statement: cst.SimpleStatementLine) -> cst.Module:
+    """Put a new import among the module's leading imports, in alphabetical order of module names."""
+    body = list(module.body)
+    key = _import_key(statement)
+    start = 1 if body and _is_docstring(body[0]) else 0
+    keys = [(i, _import_key(s)) for i, s in enumerate(body)]
+    imports = [(i, k) for i, k in keys[start:] if k is not None]
+    if not imports:
+        spaced = [cst.EmptyLine()] if start else []
+        following = body[start].with_changes(leading_lines=[cst.EmptyLine(), cst.EmptyLine()]) if start < len(body) \
+            else None
+        tail = [following, *body[start + 1:]] if following is not None else []
+        return module.with_changes(body=[*body[:start], statement.with_changes(leading_lines=spaced), *tail])
+    position = next((i for i, k in imports if k != "__future__" and k.lower() > key.lower()), imports[-1][0] + 1)
+    if position < len(body) and _import_key(body[position]) is not None:
+        # Take over the blank lines and comments above the import it now precedes.
+        statement = statement.with_changes(leading_lines=body[position].leading_lines)
+        body[position] = body[position].with_changes(leading_lines=[])
+    return module.with_changes(body=[*body[:position], statement, *body[position:]])
+
+
+def _is_docstring(statement: cst.CSTNode) -> bool:
+    return isinstance(statement, cst.SimpleStatementLine) and isinstance(statement.body[0], cst.Expr) and isinstance(
+        statement.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
 
 
 def _defines(module: cst.Module, name: str) -> bool:

@@ -16,20 +16,14 @@ BECOMES_ASYNC = Rule(
         "takes over."
     ),
     before=(
-        "async def count_jobs(db):\n"
-        "    return await db.scalar(stmt)\n"
-        "\n"
-        "\n"
-        "def report(db):\n"
-        "    return {\"jobs\": count_jobs(db)}\n"
+        "def save(db, job):\n"
+        "    db.add(job)\n"
+        "    await db.commit()\n"
     ),
     after=(
-        "async def count_jobs(db):\n"
-        "    return await db.scalar(stmt)\n"
-        "\n"
-        "\n"
-        "async def report(db):\n"
-        "    return {\"jobs\": await count_jobs(db)}\n"
+        "async def save(db, job):\n"
+        "    db.add(job)\n"
+        "    await db.commit()\n"
     ),
     fixable=True,
     fix_notes=(
@@ -83,22 +77,14 @@ ASYNC_ROUTE = Rule(
         "either form, so the route's URL, parameters and responses stay the same."
     ),
     before=(
-        "async def get_job(db, job_id):\n"
-        "    return await db.get(Job, job_id)\n"
-        "\n"
-        "\n"
-        "@router.get(\"/jobs/{job_id}\")\n"
+        '@router.get("/jobs/{job_id}")\n'
         "def read_job(job_id: str, db=Depends(get_db)):\n"
-        "    return get_job(db, job_id)\n"
+        "    return await db.get(Job, job_id)\n"
     ),
     after=(
-        "async def get_job(db, job_id):\n"
-        "    return await db.get(Job, job_id)\n"
-        "\n"
-        "\n"
-        "@router.get(\"/jobs/{job_id}\")\n"
+        '@router.get("/jobs/{job_id}")\n'
         "async def read_job(job_id: str, db=Depends(get_db)):\n"
-        "    return await get_job(db, job_id)\n"
+        "    return await db.get(Job, job_id)\n"
     ),
     fixable=True,
     fix_notes="Route decorators of an `APIRouter`/`FastAPI`/`Starlette` object, `Depends()`/`Security()` callables "
@@ -116,24 +102,16 @@ ASYNC_TEST = Rule(
         "import pytest\n"
         "\n"
         "\n"
-        "async def count_jobs(db):\n"
-        "    return await db.scalar(stmt)\n"
-        "\n"
-        "\n"
         "def test_no_jobs(db):\n"
-        "    assert count_jobs(db) == 0\n"
+        "    assert await db.scalar(count_jobs) == 0\n"
     ),
     after=(
         "import pytest\n"
         "\n"
         "\n"
-        "async def count_jobs(db):\n"
-        "    return await db.scalar(stmt)\n"
-        "\n"
-        "\n"
         "@pytest.mark.anyio\n"
         "async def test_no_jobs(db):\n"
-        "    assert await count_jobs(db) == 0\n"
+        "    assert await db.scalar(count_jobs) == 0\n"
     ),
     fixable=True,
     fix_notes=(
@@ -255,19 +233,29 @@ LEGACY_BRIDGE = Rule(
         "greenlet, on the caller's connection and transaction."
     ),
     before=(
-        "from app.legacy import dao\n"
+        "from celery import shared_task\n"
         "\n"
         "\n"
-        "async def show(db, job_id):\n"
-        "    return dao.get_job(db, job_id)\n"
+        "@shared_task\n"
+        "def count_jobs(db):\n"
+        "    return db.query(Job).count()\n"
+        "\n"
+        "\n"
+        "async def show(db):\n"
+        '    return {"jobs": count_jobs(db)}\n'
     ),
     after=(
-        "from app.legacy import dao\n"
+        "from celery import shared_task\n"
         "from sqlasync.compat import call_legacy\n"
         "\n"
         "\n"
-        "async def show(db, job_id):\n"
-        "    return await call_legacy(db, dao.get_job, job_id)\n"
+        "@shared_task\n"
+        "def count_jobs(db):\n"
+        "    return db.query(Job).count()\n"
+        "\n"
+        "\n"
+        "async def show(db):\n"
+        '    return {"jobs": await call_legacy(db, count_jobs)}\n'
     ),
     fixable=True,
     fix_notes="Fixed when the session is the call's first positional argument; otherwise reported with the reason.",
@@ -281,12 +269,37 @@ LAZY_LOAD = Rule(
         "explicitly through `AsyncAttrs` (`await obj.awaitable_attrs.rel`)."
     ),
     before=(
+        "from sqlalchemy import ForeignKey, select\n"
+        "from sqlalchemy.ext.asyncio import AsyncAttrs\n"
+        "from sqlalchemy.orm import DeclarativeBase, relationship\n"
+        "\n"
+        "\n"
+        "class Base(AsyncAttrs, DeclarativeBase):\n"
+        "    pass\n"
+        "\n"
+        "\n"
+        "class Job(Base):\n"
+        '    __tablename__ = "jobs"\n'
+        '    clips = relationship("Clip")\n'
+        "\n"
+        "\n"
         "async def clip_titles(db, job_id):\n"
         "    job = (await db.scalars(select(Job).where(Job.job_id == job_id))).one()\n"
         "    return [clip.title for clip in job.clips]\n"
     ),
     after=(
-        "from sqlalchemy.orm import selectinload\n"
+        "from sqlalchemy import ForeignKey, select\n"
+        "from sqlalchemy.ext.asyncio import AsyncAttrs\n"
+        "from sqlalchemy.orm import DeclarativeBase, relationship, selectinload\n"
+        "\n"
+        "\n"
+        "class Base(AsyncAttrs, DeclarativeBase):\n"
+        "    pass\n"
+        "\n"
+        "\n"
+        "class Job(Base):\n"
+        '    __tablename__ = "jobs"\n'
+        '    clips = relationship("Clip")\n'
         "\n"
         "\n"
         "async def clip_titles(db, job_id):\n"
@@ -310,8 +323,31 @@ ASYNC_ATTRS = Rule(
     summary="declarative base without `AsyncAttrs` whose models have lazily loaded relationships",
     why="`await obj.awaitable_attrs.rel` (the async way to load a relationship on access) needs the `AsyncAttrs` "
         "mixin on the models' declarative base.",
-    before="class Base(DeclarativeBase):\n    pass\n",
-    after="from sqlalchemy.ext.asyncio import AsyncAttrs\n\n\nclass Base(AsyncAttrs, DeclarativeBase):\n    pass\n",
+    before=(
+        "from sqlalchemy.orm import DeclarativeBase, relationship\n"
+        "\n"
+        "\n"
+        "class Base(DeclarativeBase):\n"
+        "    pass\n"
+        "\n"
+        "\n"
+        "class Job(Base):\n"
+        '    __tablename__ = "jobs"\n'
+        '    clips = relationship("Clip")\n'
+    ),
+    after=(
+        "from sqlalchemy.ext.asyncio import AsyncAttrs\n"
+        "from sqlalchemy.orm import DeclarativeBase, relationship\n"
+        "\n"
+        "\n"
+        "class Base(AsyncAttrs, DeclarativeBase):\n"
+        "    pass\n"
+        "\n"
+        "\n"
+        "class Job(Base):\n"
+        '    __tablename__ = "jobs"\n'
+        '    clips = relationship("Clip")\n'
+    ),
     fixable=True,
     fix_notes="Reported on a `DeclarativeBase` subclass (after the E rules converted `declarative_base()`) whose "
               "models declare at least one relationship without an eager loading strategy.",
@@ -324,12 +360,62 @@ EXPIRE_ON_COMMIT = Rule(
         "attributes afterwards is implicit I/O, which raises `MissingGreenlet` under asyncio. Objects returned after "
         "a commit (`return job` in a route) are the common case."
     ),
-    before="SessionLocal = async_sessionmaker(engine)\n",
-    after="SessionLocal = async_sessionmaker(engine, expire_on_commit=False)\n",
+    before=(
+        "from sqlalchemy.ext.asyncio import async_sessionmaker\n"
+        "\n"
+        "SessionLocal = async_sessionmaker(engine)\n"
+    ),
+    after=(
+        "from sqlalchemy.ext.asyncio import async_sessionmaker\n"
+        "\n"
+        "SessionLocal = async_sessionmaker(engine, expire_on_commit=False)\n"
+    ),
     fixable=True,
     fix_notes="`expire_on_commit=False` is added. A factory that sets `expire_on_commit=True` on purpose is reported "
               "instead: each object used after `commit()` then needs `await db.refresh(obj)` first.",
 )
 
+REFRESH_AFTER_ROLLBACK = Rule(
+    code="F204", name="refresh-after-rollback", family=FAMILY,
+    summary="ORM object read after `rollback()` or `expire_all()` expired it",
+    why=(
+        "`rollback()` and `expire_all()` expire every object in the session, whatever `expire_on_commit` says. The "
+        "legacy code reloaded an expired attribute on its next read; under asyncio that read raises `MissingGreenlet`. "
+        "Refreshing the object right after the rollback does the same reload, explicitly."
+    ),
+    before=(
+        "from sqlalchemy.orm import DeclarativeBase\n"
+        "\n"
+        "\n"
+        "class Job(DeclarativeBase):\n"
+        '    __tablename__ = "jobs"\n'
+        "\n"
+        "\n"
+        "async def fail(db, job_id):\n"
+        "    job = await db.get(Job, job_id)\n"
+        "    await db.rollback()\n"
+        '    job.status = "failed"\n'
+        "    return job.job_id\n"
+    ),
+    after=(
+        "from sqlalchemy.orm import DeclarativeBase\n"
+        "\n"
+        "\n"
+        "class Job(DeclarativeBase):\n"
+        '    __tablename__ = "jobs"\n'
+        "\n"
+        "\n"
+        "async def fail(db, job_id):\n"
+        "    job = await db.get(Job, job_id)\n"
+        "    await db.rollback()\n"
+        "    await db.refresh(job)\n"
+        '    job.status = "failed"\n'
+        "    return job.job_id\n"
+    ),
+    fixable=True,
+    fix_notes="Objects of the repository's mapped classes that were loaded (not constructed) before the rollback and "
+              "are read after it, in functions that are async after migration.",
+)
+
 RULES = (BECOMES_ASYNC, AWAIT_CALL, ASYNC_ROUTE, ASYNC_TEST, MAIN_ENTRY, BACKGROUND_SESSION, STAYS_SYNC,
-         LEGACY_BRIDGE, LAZY_LOAD, ASYNC_ATTRS, EXPIRE_ON_COMMIT)
+         LEGACY_BRIDGE, LAZY_LOAD, ASYNC_ATTRS, EXPIRE_ON_COMMIT, REFRESH_AFTER_ROLLBACK)

@@ -25,6 +25,7 @@ from libcst.metadata import (
 )
 
 from .evidence import ReceiverEvidence, dotted_name, metadata_value, string_value
+from .orm_statements import REFINING, is_select, loaded_by, loader_targets
 
 # Expressions resolved later against the whole repository. Each is a tuple headed by its kind:
 #   ("name", fqn)                  a dotted name in some module ("app.services.jobs.get_job")
@@ -77,6 +78,8 @@ class CallSite:
     session_first: bool = False  # the first positional argument is a database session
     passes_session: bool = False
     method: str | None = None  # `x.method(...)`: the method name, for calls whose receiver is unknown
+    # The result is used on the spot (`f().x`, `f()[0]`, `f() + 1`, `if f():`): for a coroutine, always a bug.
+    used: bool = False
 
 
 @dataclass(frozen=True)
@@ -105,6 +108,8 @@ class FunctionFacts:
     value: Expr | None = None  # a fixture's value (what it returns or yields)
     fixture_name: str | None = None
     decorators: tuple[str, ...] = ()
+    # Relationships its statements load eagerly (`selectinload(Job.clips)` -> "clips").
+    eager_loads: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -198,6 +203,10 @@ class ModuleScanner:
         """Collect the module-level names every other question depends on (`scan` does it first)."""
         self.line_of = line_of or (lambda node: 0)
         self._collect_module_names(self.module.body)
+        # pytest collects test_* functions from test_*.py files; a module that imports pytest is one too.
+        self.facts.is_test_module = self.facts.is_test_module or any(
+            binding == ("name", "pytest") or (binding and binding[0] == "name" and binding[1].startswith("pytest."))
+            for binding in self.facts.names.values())
 
     # -- module-level names -----------------------------------------------------------------------
     def _collect_module_names(self, body) -> None:
@@ -250,14 +259,14 @@ class ModuleScanner:
         role, fixture_name = self._role(node, decorators, class_qualname)
         params = tuple((p.name.value, self._param_type(p, node, class_qualname, role))
                        for p in _all_params(node.params))
-        returns = self.annotation(node.returns.annotation) if node.returns is not None else None
+        returns = self.annotation(node.returns.annotation) if node.returns is not None else self._returned(node)
         value = self._fixture_value(node) if role == "fixture" else None
         return FunctionFacts(
             qualname=qualname, name=node.name.value, line=self.line_of(node),
             is_async=node.asynchronous is not None, is_generator=_yields(node),
             class_qualname=class_qualname, blocker=self._blocker(node, decorators, class_qualname, role),
             role=role, params=params, returns=returns, value=value, fixture_name=fixture_name,
-            decorators=decorators,
+            decorators=decorators, eager_loads=frozenset(loader_targets(node.body)),
         )
 
     def _class_of(self, function: cst.FunctionDef) -> str | None:
@@ -353,6 +362,15 @@ class ModuleScanner:
             return ("fixture", param.name.value, self.path)
         return None
 
+    def _returned(self, function: cst.FunctionDef) -> Expr | None:
+        """Without a return annotation: what the function's `return` statements agree it returns."""
+        if _yields(function):
+            return None
+        found = {self.expr(node.value) for node in _own_nodes(function) if isinstance(node, cst.Return)
+                 and node.value is not None and not (isinstance(node.value, cst.Name) and node.value.value == "None")}
+        found.discard(None)
+        return found.pop() if len(found) == 1 else None
+
     def _fixture_value(self, function: cst.FunctionDef) -> Expr | None:
         """What a fixture hands its users: the value of its (first) `return` or `yield`."""
         for node in _own_nodes(function):
@@ -438,8 +456,20 @@ class ModuleScanner:
         return CallSite(
             callee=self.expr(node.func), line=self.line_of(node), owner=owner, context=context,
             awaited=isinstance(parent, cst.Await), iterated=self._iterated(node),
-            session_first=session_first, passes_session=passes_session, method=method,
+            session_first=session_first, passes_session=passes_session, method=method, used=self._used(node, parent),
         )
+
+    def _used(self, node: cst.Call, parent: cst.CSTNode | None) -> bool:
+        if isinstance(parent, (cst.Attribute, cst.Subscript)) and parent.value is node:
+            return True
+        if isinstance(parent, cst.Call) and parent.func is node:
+            return True
+        if isinstance(parent, (cst.BinaryOperation, cst.UnaryOperation, cst.Comparison, cst.ComparisonTarget,
+                               cst.BooleanOperation, cst.FormattedStringExpression)):
+            return True
+        if isinstance(parent, (cst.If, cst.While, cst.IfExp)) and parent.test is node:
+            return True
+        return self._iterated(node)
 
     def _iterated(self, node: cst.Call) -> bool:
         parent = self.parents.get(node)
@@ -513,7 +543,10 @@ class ModuleScanner:
             if callee in DEPENDS or last in ("Depends", "Security"):
                 return "depends", callee
             if isinstance(call.func, cst.Attribute) and last == "add_task" and call.args[0] is parent:
-                return "background", dotted_name(call.func) or "add_task"
+                # The detail is the position of the first session argument, if any (F106).
+                position = next((str(i) for i, arg in enumerate(call.args[1:], start=1)
+                                 if arg.keyword is None and not arg.star and self.is_session(arg.value)), "")
+                return "background", position
             if last in ROUTE_REGISTRATIONS or callee in ROUTE_CLASSES:
                 return "route", callee
             return "unknown", f"passed to `{dotted_name(call.func) or 'a call'}(...)`"
@@ -533,6 +566,22 @@ class ModuleScanner:
                     or "") in FIXTURE_DECORATORS for d in function.decorators)
 
     # -- expressions ------------------------------------------------------------------------------
+    def is_session(self, node: cst.BaseExpression) -> bool:
+        return self.evidence.session(node) is not None
+
+    def bound_values(self, name: cst.Name) -> list[cst.BaseExpression]:
+        """The values a local name is bound to in its function (assignments only)."""
+        scope = metadata_value(self.scopes, name)
+        if not isinstance(scope, (FunctionScope, ComprehensionScope)) or name.value not in scope:
+            return []
+        values = []
+        for assignment in scope[name.value]:
+            if isinstance(assignment, Assignment) and not isinstance(assignment.scope, GlobalScope):
+                value = self.evidence.bound_value(assignment.node)
+                if value is not None:
+                    values.append(value)
+        return values
+
     def expr(self, node: cst.BaseExpression | None) -> Expr | None:
         if node is None:
             return None
@@ -556,6 +605,18 @@ class ModuleScanner:
                 return ("name", f"{base[1]}.{node.attr.value}")
             return ("attr", base, node.attr.value)
         if isinstance(node, cst.Call):
+            loaded = loaded_by(node, self.is_session, self.bound_values)
+            if loaded is not None:
+                model = self.expr(loaded.model)
+                instance = ("inst", model) if model is not None else None
+                return ("list", instance) if loaded.collection and instance is not None else instance
+            if is_select(node):
+                model = self.expr(node.args[0].value)
+                return ("stmt", ("inst", model)) if model is not None else None
+            if isinstance(node.func, cst.Attribute) and node.func.attr.value in REFINING:
+                receiver = self.expr(node.func.value)
+                if receiver is not None and receiver[0] in ("stmt", "list"):
+                    return receiver
             if isinstance(node.func, cst.Name) and node.func.value == "super" and not node.args:
                 cls = self.evidence.enclosing(node, cst.ClassDef)
                 return ("super", self.path, qualname_of(cls, self.parents)) if cls is not None else None
@@ -590,6 +651,7 @@ class ModuleScanner:
                 return bound  # an import: the name stands for what it imports
             return ("name", f"{self.module_name}.{node.value}")
         if len(assignments) != 1:
+            # `q = db.query(Job)` then `q = q.filter(...)`: every binding that says anything agrees.
             values = {self._binding(a) for a in assignments}
             values.discard(None)
             return values.pop() if len(values) == 1 else None

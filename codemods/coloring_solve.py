@@ -52,6 +52,10 @@ class Coloring:
     roles: dict[FunctionId, str] = field(default_factory=dict)
     callers: dict[FunctionId, list[Caller]] = field(default_factory=dict)
     values: dict[FunctionId, list[tuple[str, object]]] = field(default_factory=dict)
+    _used_results: dict[FunctionId, list[FunctionId]] | None = field(default=None, repr=False)
+    _callees: dict[FunctionId, list[FunctionId]] | None = field(default=None, repr=False)
+    _interesting: set[str] | None = field(default=None, repr=False)
+    _digest: str | None = field(default=None, repr=False)
 
     def verdict(self, function: FunctionId) -> str:
         return self.status.get(function, NOT_NEEDED)
@@ -66,22 +70,42 @@ class Coloring:
     def reason(self, function: FunctionId) -> str | None:
         return self.reasons.get(function)
 
+    def callees_used_by(self, function: FunctionId) -> list[FunctionId]:
+        """Callees whose results `function` uses on the spot (see CallSite.used)."""
+        if self._used_results is None:
+            used: dict[FunctionId, list[FunctionId]] = defaultdict(list)
+            for callee, callers in self.callers.items():
+                for caller in callers:
+                    if caller.function is not None and caller.site.used and caller.site.context == "body" \
+                            and not caller.site.awaited:
+                        used[caller.function].append(callee)
+            self._used_results = used
+        return self._used_results.get(function, [])
+
+    def legacy(self, function: FunctionId) -> bool:
+        """Does `function` stay sync while holding sync session I/O (so async callers need the bridge)?"""
+        if self.async_after(function):
+            return False
+        summary = self.index.files.get(function[0])
+        return self.verdict(function) == STAYS_SYNC or (summary is not None and function[1] in summary.legacy_io)
+
     def interesting(self, path: str, content: bytes) -> bool:
         """May `path` hold an F site although no family's byte-level trigger matches it?"""
-        if not hasattr(self, "_interesting"):
+        if self._interesting is None:
             self._interesting = self._files_with_sites()
         return path in self._interesting
 
     def _files_with_sites(self) -> set[str]:
         files = {function[0] for function, status in self.status.items() if status in (BECOMES, STAYS_SYNC)}
         for callee, callers in self.callers.items():
-            if self.verdict(callee) in (BECOMES, CONVERTED, STAYS_SYNC):
+            if self.verdict(callee) in (BECOMES, CONVERTED, STAYS_SYNC) or self.legacy(callee) or \
+                    self.verdict(callee) == ALREADY_ASYNC:
                 files.update(caller.path for caller in callers)
         return files
 
     def digest(self) -> str:
         """Changes whenever a verdict does: part of the results cache key, since findings depend on other files."""
-        if not hasattr(self, "_digest"):
+        if self._digest is None:
             data = [self.enabled, sorted(self.migrated), sorted(map(list, self.status.items())),
                     sorted(map(list, self.reasons.items())), sorted(map(list, self.roles.items()))]
             self._digest = hashlib.sha256(json.dumps(data, default=str).encode()).hexdigest()[:16]
@@ -232,14 +256,25 @@ def _caller_problem(caller: Caller, functions: dict[FunctionId, FunctionFacts]) 
 
 
 def _callees_of(coloring: Coloring, function: FunctionId) -> list[FunctionId]:
-    if not hasattr(coloring, "_callees"):
+    if coloring._callees is None:
         callees: dict[FunctionId, list[FunctionId]] = defaultdict(list)
         for callee, callers in coloring.callers.items():
             for caller in callers:
                 if caller.function is not None and caller.site.context == "body":
                     callees[caller.function].append(callee)
-        coloring._callees = callees  # type: ignore[attr-defined]
-    return coloring._callees.get(function, [])  # type: ignore[attr-defined]
+        coloring._callees = callees
+    return coloring._callees.get(function, [])
+
+
+def _uses_async_result(coloring: Coloring, function: FunctionId, functions: dict[FunctionId, FunctionFacts]) -> bool:
+    """A sync function that uses the result of an `async def` on the spot (`get_job(db, 1).title`) is broken
+    as it stands: it must await the call, so it needs async like a seed."""
+    if functions[function].is_async:
+        return False
+    for callee in coloring.callees_used_by(function):
+        if functions.get(callee) is not None and functions[callee].is_async:
+            return True
+    return False
 
 
 def _color(coloring: Coloring, functions: dict[FunctionId, FunctionFacts], allowed: set[FunctionId],
@@ -256,7 +291,7 @@ def _color(coloring: Coloring, functions: dict[FunctionId, FunctionFacts], allow
         summary = coloring.index.files[function[0]]
         if status.get(function) == CONVERTED:
             queue.append(function)
-        elif function[1] in summary.seeds:
+        elif function[1] in summary.seeds or _uses_async_result(coloring, function, functions):
             if function in allowed:
                 status[function] = BECOMES
                 queue.append(function)

@@ -73,7 +73,8 @@ class FileSummary:
     # Call keys (owner, callee, awaited) that exist after the other families ran, with multiplicity:
     # a call another family's rewrite removes (`next(get_db())`) is not one F may report.
     surviving_calls: dict[tuple, int] = field(default_factory=dict)
-    original_digest: str = ""
+    # Sync functions holding sync session I/O, whatever the run selects (see coloring_predict._legacy_io).
+    legacy_io: frozenset[str] = frozenset()
 
 
 def scan_module(wrapper: cst.MetadataWrapper, path: str, location: ModuleLocation, evidence: ReceiverEvidence,
@@ -126,6 +127,8 @@ class RepoIndex:
         for summary in self.files.values():
             self.modules.setdefault(summary.location.module, []).append(summary.path)
         self._fixtures: dict[str, dict[str, FunctionId]] = {}
+        # Answers derived from the whole index, computed once by whoever needs them.
+        self.memo: dict[str, object] = {}
 
     # -- definitions ------------------------------------------------------------------------------
     def function(self, function: FunctionId) -> FunctionFacts | None:

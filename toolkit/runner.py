@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from sqlasync.codemods import progress
-from sqlasync.codemods.coloring_predict import COLORING_PREFIX, build_coloring, coloring_enabled, summarise
+from sqlasync.codemods.coloring_predict import COLORING_PREFIX, build_coloring, coloring_active, summarise
 from sqlasync.codemods.coloring_solve import Coloring
 from sqlasync.codemods.repo_index import FileSummary, locate_module
 from sqlasync.codemods.repo_scope import expand, imported_modules, source_roots
@@ -122,7 +122,7 @@ def with_coloring(files: list[SourceFile], options: Options) -> Options:
     """Options carrying the run's async coloring, solved over the project around `files`, not `files` alone."""
     if options.coloring is not None:
         return options
-    if not coloring_enabled(options.active_families, options.selection):
+    if not coloring_active(options.active_families, options.selection):
         return replace(options, coloring=build_coloring([], [], options.active_families, options.selection))
     project = {file.display: file for file in files}
     for root in source_roots(file.path for file in files):
