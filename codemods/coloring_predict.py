@@ -19,7 +19,7 @@ import libcst as cst
 from sqlasync.config import Config
 
 from .coloring_scan import ModuleFacts, qualname_of
-from .coloring_solve import Coloring, solve
+from .coloring_solve import STAYS_SYNC, Coloring, solve
 from .family import Family, FileContext
 from .repo_index import FileSummary, ModuleLocation, RepoIndex, async_bodies, call_key, locate_module, scan_module
 
@@ -93,7 +93,12 @@ def _summarise(path: str, source: bytes, location: ModuleLocation, config: Confi
     original = scan_module(context.wrapper, path, location, context.evidence)
     others = [family for family in families if family.prefix != COLORING_PREFIX]
     view = PredictionView(original, coloring_enabled(families, selection))
-    predicted = rewrite_module(module, path, config, others, selection, target, view)[0] if predict else module
+    legacy_io: set[str] = set()
+    fixed: Counter[str] = Counter()
+    predicted = module
+    if predict:
+        predicted, fixed = rewrite_module(module, path, config, others, selection, target, view,
+                                          observe=lambda ctx, matches: legacy_io.update(_legacy_io(ctx, matches)))
     if predicted.code == module.code:
         facts, seeds, converted = original, frozenset(), frozenset()
     else:
@@ -105,22 +110,39 @@ def _summarise(path: str, source: bytes, location: ModuleLocation, config: Confi
         seeds = frozenset(awaiting & was_sync)
         converted = frozenset(asynchronous & was_sync)
     surviving = Counter(call_key(site.owner, site.callee, site.awaited) for site in facts.calls)
-    legacy_io = _legacy_io(context, others) if predict else frozenset()
-    return FileSummary(path, location, facts, seeds, converted, dict(surviving), legacy_io)
+    changed = predicted.code != module.code
+    return FileSummary(path, location, facts, seeds, converted, dict(surviving), frozenset(legacy_io),
+                       hashlib.sha256(source).digest(), predicted.bytes if changed else None, dict(fixed))
 
 
-def _legacy_io(context: FileContext, others: Sequence[Family]) -> frozenset[str]:
+def _legacy_io(context: FileContext, matches) -> set[str]:
     """Functions holding sync session I/O (a query chain or a session call that must be awaited), whatever
     this run selects: async callers reach them through the compat bridge while they stay sync (F108)."""
-    from sqlasync.analysis import recognise
-
     found = set()
-    for match in recognise(context, others):
+    for match in matches:
         if match.rule.code in LEGACY_IO_RULES:
             function = context.evidence.enclosing(match.node, cst.FunctionDef)
             if function is not None and function.asynchronous is None:
                 found.add(qualname_of(function, context.evidence.parents))
-    return frozenset(found)
+    return found
+
+
+def resume_from_prediction(coloring, path: str, source: bytes, families: Sequence[Family]):
+    """`migrate`'s starting point when the prediction of this very source made the same decisions the run will:
+    the predicted module, what it fixed, and the families still to run. None when the pipeline must run again."""
+    if not isinstance(coloring, Coloring):
+        return None
+    summary = coloring.index.files.get(path)
+    if summary is None or summary.source_digest != hashlib.sha256(source).digest():
+        return None
+    for qualname in summary.seeds | summary.converted:
+        if not coloring.async_after((path, qualname)):
+            return None  # the prediction assumed async where the run keeps a function sync
+    if any(coloring.verdict((path, q)) == STAYS_SYNC for q in summary.facts.functions):
+        return None
+    module = cst.parse_module(summary.predicted if summary.predicted is not None else source)
+    rest = [family for family in families if family.prefix == COLORING_PREFIX]
+    return module, Counter(summary.predicted_fixed), rest
 
 
 def build_coloring(summaries: Iterable[FileSummary | None], migrated: Iterable[str], families: Sequence[Family],

@@ -75,6 +75,10 @@ class FileSummary:
     surviving_calls: dict[tuple, int] = field(default_factory=dict)
     # Sync functions holding sync session I/O, whatever the run selects (see coloring_predict._legacy_io).
     legacy_io: frozenset[str] = frozenset()
+    # The prediction itself, for `migrate` to start from (None: the other families changed nothing).
+    source_digest: bytes = b""
+    predicted: bytes | None = None
+    predicted_fixed: dict[str, int] = field(default_factory=dict)
 
 
 def scan_module(wrapper: cst.MetadataWrapper, path: str, location: ModuleLocation, evidence: ReceiverEvidence,

@@ -5,14 +5,14 @@ from __future__ import annotations
 import ast
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 
 import libcst as cst
 from libcst.metadata import ParentNodeProvider, PositionProvider
 
-from sqlasync.codemods.coloring_predict import single_file_coloring
+from sqlasync.codemods.coloring_predict import resume_from_prediction, single_file_coloring
 from sqlasync.codemods.family import ColoringView, Family, FileContext
 from sqlasync.codemods.progress import MigratedConstructs
 from sqlasync.codemods.registry import RULES
@@ -169,8 +169,10 @@ def migrate(source: bytes, path: str, config: Config, families: Sequence[Family]
         return result
     if coloring is None:
         coloring = single_file_coloring(source, path, config, families, selection, target)
-    module, fixed = rewrite_module(parsed, path, config, families, selection, target, coloring)
-    result.fixed.update(fixed)
+    # The index already ran the families before F on this very source; reuse that when its answers stand.
+    module, fixed, families = resume_from_prediction(coloring, path, source, families) or (parsed, Counter(), families)
+    module, more = rewrite_module(module, path, config, families, selection, target, coloring)
+    result.fixed.update(fixed + more)
     updated = module.bytes
     if updated != source:
         verify(updated, path)
@@ -181,15 +183,21 @@ def migrate(source: bytes, path: str, config: Config, families: Sequence[Family]
 
 
 def rewrite_module(module: cst.Module, path: str, config: Config, families: Sequence[Family], selection,
-                   target: str, coloring: ColoringView | None) -> tuple[cst.Module, Counter[str]]:
-    """Each family's rewrite in registry order, each recognising the module the previous one left."""
+                   target: str, coloring: ColoringView | None,
+                   observe: Callable[[FileContext, list[Match]], None] | None = None) -> tuple[cst.Module, Counter[str]]:
+    """Each family's rewrite in registry order, each recognising the module the previous one left.
+
+    `observe` sees every match of every pass, fixable and selected or not."""
     fixed: Counter[str] = Counter()
     for family in families:
         if family.rewrite is None:
             continue
         context = FileContext(PurePosixPath(path), config, cst.MetadataWrapper(module, unsafe_skip_copy=True), target,
                               coloring=coloring)
-        chosen = [m for m in recognise(context, [family]) if m.fixable and (selection is None or m.rule.code in selection)]
+        matches = recognise(context, [family])
+        if observe is not None:
+            observe(context, matches)
+        chosen = [m for m in matches if m.fixable and (selection is None or m.rule.code in selection)]
         if chosen:
             module = family.rewrite(context, chosen)
             fixed.update(m.rule.code for m in chosen)
