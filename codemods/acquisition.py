@@ -220,7 +220,7 @@ class AcquisitionRecogniser(Recogniser):
         """Bound directly in a route handler's body (or the `try` that makes up that body), and free to
         become a parameter of that name."""
         function = binding.function
-        if not is_route_handler(self.evidence, function):
+        if binding.rebound or not is_route_handler(self.evidence, function):
             return False
         if any(param.name.value == binding.name for param in _all_params(function.params)):
             return False

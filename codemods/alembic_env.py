@@ -1,6 +1,7 @@
 """E106: Alembic's sync `env.py` becomes the asyncio form of the same script.
 
-The online-migration function keeps its name and becomes `asyncio.run(run_async_migrations())`:
+The online-migration function keeps its name and runs `asyncio.run(run_async_migrations())` (on a worker
+thread when it is called from code that already runs an event loop, such as an async test):
 
     def do_run_migrations(connection):          # the body of the old `with connectable.connect()` block
         context.configure(connection=connection, target_metadata=target_metadata)
@@ -29,6 +30,18 @@ from .evidence import ReceiverEvidence, dotted_name, string_value
 
 MIGRATIONS_FUNCTION = "do_run_migrations"
 ASYNC_FUNCTION = "run_async_migrations"
+# The online function's new body. `alembic upgrade` runs it with no event loop; an async test or an
+# application's start-up calling `command.upgrade(...)` runs it inside one, which asyncio.run() refuses.
+ONLINE_BODY = f"""\
+try:
+    asyncio.get_running_loop()
+except RuntimeError:
+    asyncio.run({ASYNC_FUNCTION}())
+else:
+    # Called from async code, whose event loop is busy running that code: migrate on a loop of our own.
+    with ThreadPoolExecutor(max_workers=1) as worker:
+        worker.submit(asyncio.run, {ASYNC_FUNCTION}()).result()
+"""
 
 
 @dataclass(frozen=True)
@@ -89,8 +102,7 @@ def _url(call: cst.Call) -> str | None:
     return None
 
 
-def rewrite_env(module: cst.Module, plan: AlembicPlan, async_engine_from_config: str, url_helper: str,
-                asyncio_run: str) -> cst.Module:
+def rewrite_env(module: cst.Module, plan: AlembicPlan, async_engine_from_config: str, url_helper: str) -> cst.Module:
     """The module with the online function split into the migrations callback and the async runner."""
     function = plan.function
     statements = list(function.body.body)
@@ -109,7 +121,7 @@ def rewrite_env(module: cst.Module, plan: AlembicPlan, async_engine_from_config:
     runner = runner.with_changes(body=runner.body.with_changes(body=runner_body),
                                  leading_lines=[cst.EmptyLine(), cst.EmptyLine()])
     online = function.with_changes(
-        body=function.body.with_changes(body=[*docstring, cst.parse_statement(f"{asyncio_run}({ASYNC_FUNCTION}())\n")]),
+        body=function.body.with_changes(body=[*docstring, *cst.parse_module(ONLINE_BODY).body]),
         leading_lines=[cst.EmptyLine(), cst.EmptyLine()],
     )
     body: list[cst.BaseStatement] = []

@@ -3,12 +3,14 @@ the `get_db` dependency and Alembic's env.py."""
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import PurePosixPath
 
 import libcst as cst
 import libcst.matchers as m
 from libcst.metadata import Assignment
 
+from . import alembic_env
 from .alembic_env import plan_env
 from . import async_url
 from .async_url import literal_async_url
@@ -162,6 +164,7 @@ SYNC_ALEMBIC_ENV = Rule(
         "from alembic import context\n"
         "from sqlalchemy import pool\n"
         "import asyncio\n"
+        "from concurrent.futures import ThreadPoolExecutor\n"
         "from sqlalchemy.engine import URL, make_url\n"
         "from sqlalchemy.ext.asyncio import async_engine_from_config\n"
         "\n"
@@ -191,11 +194,13 @@ SYNC_ALEMBIC_ENV = Rule(
         "\n"
         "\n"
         "def run_migrations_online() -> None:\n"
-        "    asyncio.run(run_async_migrations())\n"
+        + textwrap.indent(alembic_env.ONLINE_BODY, "    ")
     ),
     fixable=True,
     fix_notes=(
-        "The online-migration function keeps its name and runs `asyncio.run(run_async_migrations())`; the "
+        "The online-migration function keeps its name and runs `asyncio.run(run_async_migrations())` (on a "
+        "worker thread when called from code that already runs an event loop, e.g. `command.upgrade(...)` "
+        "in an async test or an application's start-up); the "
         "body of its `with connectable.connect() as connection:` block becomes `do_run_migrations(connection)` "
         "unchanged (every `context.configure(...)` argument, `render_as_batch` included), run through "
         "`await connection.run_sync(do_run_migrations)` on `async_engine_from_config(...)`, which is disposed "

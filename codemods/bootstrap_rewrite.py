@@ -18,6 +18,7 @@ from .get_db_template import GetDbPlan, render
 from .rule import Match
 from .session_sources import drop_unused_imports
 
+THREAD_POOL = imports.Import("concurrent.futures", "ThreadPoolExecutor")
 NAMES = {
     "create_async_engine": (imports.Import("sqlalchemy.ext.asyncio", "create_async_engine"),
                             ("sqlalchemy.ext.asyncio.engine.create_async_engine",)),
@@ -66,9 +67,9 @@ def rewrite(context: FileContext, matches: list[Match]) -> cst.Module:
             needed += [spelling.needs] if spelling.needs is not None else []
             returns[id(plan.function)] = spelling.text
     # `import asyncio`: LibCST's import helper reads a missing name as a plain module import.
-    first = [imports.Import("asyncio", None)] if envs else []  # type: ignore[arg-type]
+    first = [imports.Import("asyncio", None), THREAD_POOL] if envs else []  # type: ignore[arg-type]
     for plan in envs:
-        module = rewrite_env(module, plan, names["async_engine_from_config"], async_url.NAME, "asyncio.run")
+        module = rewrite_env(module, plan, names["async_engine_from_config"], async_url.NAME)
     updated = module.visit(_Apply(plans, names, returns))
     if (envs or any(p.literal is None for p in engines)) and not async_url.defines_helper(updated):
         first += async_url.NEEDS

@@ -30,6 +30,10 @@ class Binding:
     closes: tuple[cst.SimpleStatementLine, ...]
     # Every other reference to the name.
     uses: tuple[cst.Name, ...]
+    # The name is bound again before or after this statement, in the same block.
+    rebound: bool = False
+    # The statement that binds the name next (this binding's uses all come before it).
+    next_binding: cst.BaseStatement | None = None
 
 
 def binding_of(evidence: ReceiverEvidence, acquire: cst.Call) -> Binding | str:
@@ -54,11 +58,19 @@ def binding_of(evidence: ReceiverEvidence, acquire: cst.Call) -> Binding | str:
         return "the session is bound outside a function; convert by hand"
     scope = metadata_value(evidence.scopes, target)
     assignments = list(scope.assignments[target.value]) if scope is not None else []
-    if len(assignments) != 1 or not isinstance(assignments[0], Assignment) or assignments[0].node is not target:
-        return f"`{target.value}` is bound more than once in `{function.name.value}`; convert by hand"
+    statements = list(block.body)
+    interval = _own_interval(evidence, assignments, target, statements)
+    if interval is None:
+        return (f"`{target.value}` is bound more than once in `{function.name.value}`, not one statement after "
+                "another in one block; convert by hand")
+    first, until = interval
     closes: list[cst.SimpleStatementLine] = []
     uses: list[cst.Name] = []
-    for access in assignments[0].references:
+    references = {id(access.node): access for a in assignments for access in a.references}.values()
+    for access in references:
+        top = _top_statement(evidence, access.node, block)
+        if top in statements and not first < statements.index(top) < until:
+            continue
         close = _close_statement(evidence, access.node, target.value)
         if close is not None:
             closes.append(close)
@@ -67,7 +79,38 @@ def binding_of(evidence: ReceiverEvidence, acquire: cst.Call) -> Binding | str:
                     "session is closed; convert by hand")
         else:
             uses.append(access.node)
-    return Binding(statement, target.value, function, block, tuple(closes), tuple(uses))
+    rebound = len(assignments) > 1
+    following = statements[until] if until < len(statements) else None
+    return Binding(statement, target.value, function, block, tuple(closes), tuple(uses), rebound, following)
+
+
+def _own_interval(evidence: ReceiverEvidence, assignments: list, target: cst.Name,
+                  statements: list[cst.BaseStatement]) -> tuple[int, int] | None:
+    """(index of this binding, index of the next one or the block's end) when every binding of the name is a
+    statement `name = ...` of this block, so that each one's uses are the statements up to the next."""
+    positions = []
+    for assignment in assignments:
+        if not isinstance(assignment, Assignment):
+            return None
+        statement = _statement_of(evidence, assignment.node)
+        if statement is None or statement not in statements:
+            return None
+        positions.append((statements.index(statement), assignment.node is target))
+    mine = next(index for index, is_target in positions if is_target)
+    later = [index for index, _ in positions if index > mine]
+    return mine, min(later, default=len(statements))
+
+
+def _statement_of(evidence: ReceiverEvidence, name: cst.CSTNode) -> cst.SimpleStatementLine | None:
+    """The statement of `name = value` (or `name: T = value`) when that is all the line does."""
+    target = evidence.parent(name)
+    assign = evidence.parent(target) if isinstance(target, cst.AssignTarget) else target
+    if isinstance(assign, cst.Assign) and len(assign.targets) != 1:
+        return None
+    if not (isinstance(assign, cst.Assign) or (isinstance(assign, cst.AnnAssign) and assign.value is not None)):
+        return None
+    statement = evidence.parent(assign)
+    return statement if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1 else None
 
 
 def _close_statement(evidence: ReceiverEvidence, name: cst.Name, variable: str) -> cst.SimpleStatementLine | None:
@@ -102,7 +145,8 @@ def block_span(evidence: ReceiverEvidence, binding: Binding) -> BlockSpan | str:
     Repo(db)`), so nothing loaded through the session is used after the block closes it."""
     statements = list(binding.block.body)
     start = statements.index(binding.statement)
-    following = statements[start + 1:]
+    end = statements.index(binding.next_binding) if binding.next_binding is not None else len(statements)
+    following = statements[start + 1:end]
     outside = [use for use in binding.uses if _top_statement(evidence, use, binding.block) not in following]
     if outside:
         return (f"`{binding.name}` is used outside the block that creates it (or before it); "

@@ -99,6 +99,24 @@ def test_the_legacy_env_py_needs_the_blocked_driver(migrated_project: Path, post
     assert result.returncode != 0 and "psycopg2 is blocked" in result.stderr
 
 
+def test_upgrade_from_inside_a_running_event_loop(migrated_project: Path, tmp_path: Path) -> None:
+    # Migrated async tests and async start-up code call Alembic's command API with their loop running.
+    database = tmp_path / "from_async.db"
+    program = (
+        "import asyncio\n"
+        "from alembic import command\n"
+        "from alembic.config import Config\n"
+        "async def main():\n"
+        f"    command.upgrade(Config({str(migrated_project / 'alembic.ini')!r}), 'head')\n"
+        "asyncio.run(main())\n"
+    )
+    environment = {**os.environ, "DATABASE_URL": f"sqlite:///{database}", "PYTHONPATH": str(migrated_project)}
+    result = subprocess.run([sys.executable, "-c", program], cwd=migrated_project, env=environment,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert _tables(f"sqlite:///{database}") == APP_TABLES | {"alembic_version"}
+
+
 def test_offline_mode_still_renders_sql(migrated_project: Path, tmp_path: Path) -> None:
     script = _alembic(migrated_project, f"sqlite:///{tmp_path / 'unused.db'}", "upgrade", "head", "--sql").stdout
     assert "CREATE TABLE users" in script and "CREATE TABLE personas" in script

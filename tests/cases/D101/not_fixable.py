@@ -1,4 +1,4 @@
-# expect: D101 D101 D101 D101 D101 D101 D101 D101 D101 S101 S101 S101 S101
+# expect: D101 D101 D101 D101 D101 D101 D101 S101 S101
 # before
 from app.core.database import SessionLocal
 
@@ -17,13 +17,6 @@ class Repository:
 async def returned():
     db = SessionLocal()
     return db
-
-
-async def twice():
-    db = SessionLocal()
-    db.close()
-    db = SessionLocal()
-    db.close()
 
 
 async def in_closure():
@@ -57,13 +50,6 @@ class Repository:
 async def returned():
     db = SessionLocal()
     return db
-
-
-async def twice():
-    db = SessionLocal()
-    await db.close()
-    db = SessionLocal()
-    await db.close()
 
 
 async def in_closure():

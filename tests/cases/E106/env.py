@@ -20,6 +20,7 @@ def run_migrations_online() -> None:
 from alembic import context
 from sqlalchemy import pool
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import async_engine_from_config
 
@@ -66,4 +67,11 @@ async def run_async_migrations() -> None:
 
 
 def run_migrations_online() -> None:
-    asyncio.run(run_async_migrations())
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        asyncio.run(run_async_migrations())
+    else:
+        # Called from async code, whose event loop is busy running that code: migrate on a loop of our own.
+        with ThreadPoolExecutor(max_workers=1) as worker:
+            worker.submit(asyncio.run, run_async_migrations()).result()
