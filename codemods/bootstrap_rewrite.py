@@ -134,7 +134,7 @@ class _Apply(cst.CSTTransformer):
         kept = [a for a in args if not (a.keyword and a.keyword.value in ("future", "autocommit"))]
         converted = call.with_changes(func=cst.parse_expression(self.names["create_async_engine"]),
                                       args=_laid_out(call.args, kept))
-        return _one_argument_per_line(converted) if _too_long(call, converted) else converted
+        return _one_argument_per_line(converted) if _too_long(plan.call, converted) else converted
 
     def _sessionmaker(self, call: cst.Call) -> cst.Call:
         bind = next((a for a in call.args if a.keyword and a.keyword.value == "bind"), None)
@@ -238,9 +238,10 @@ def _engine_block(run: list[CreateAllPlan]) -> cst.With:
 
 
 def _too_long(before: cst.Call, after: cst.Call) -> bool:
-    """A call that fitted on one line and no longer does (assignments in front of it included)."""
-    code = cst.Module([]).code_for_node
-    return "\n" not in code(before) and len(code(after)) > LINE_BUDGET
+    """The rewritten call has a line longer than the budget and than any line of the original call."""
+    def longest(call: cst.Call) -> int:
+        return max(len(line) for line in cst.Module([]).code_for_node(call).splitlines())
+    return longest(after) > max(LINE_BUDGET, longest(before))
 
 
 def _one_argument_per_line(call: cst.Call) -> cst.Call:
