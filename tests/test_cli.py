@@ -38,10 +38,11 @@ def _snapshot(root: Path) -> dict[str, bytes]:
 def test_text_output_lines_and_exit_code(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", "app"]) == 1
     out = capsys.readouterr().out.splitlines()
-    assert out[0] == "app/dao.py:4:17: S102 annotated with sync `Session`"
-    assert out[1].startswith("app/dao.py:5:11: Q101 legacy Query API `db.query(...)...first()`")
-    assert out[2].startswith("app/dao.py:6:5: S101 `db.commit()`")
-    assert out[-1].startswith("Found 3 legacy site(s) in 1 of 2 file(s)")
+    assert out[0] == "app/dao.py:4:5: F101 function `get_job` awaits after migration and must become `async def`"
+    assert out[1] == "app/dao.py:4:17: S102 annotated with sync `Session`"
+    assert out[2].startswith("app/dao.py:5:11: Q101 legacy Query API `db.query(...)...first()`")
+    assert out[3].startswith("app/dao.py:6:5: S101 `db.commit()`")
+    assert out[-1].startswith("Found 4 legacy site(s) in 1 of 2 file(s)")
 
 
 def test_json_report_shape(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -52,7 +53,7 @@ def test_json_report_shape(project: Path, capsys: pytest.CaptureFixture[str]) ->
     assert set(first) >= {"code", "message", "path", "line", "column", "end_line", "end_column", "fixable",
                           "fingerprint"}
     summary = report["summary"]
-    assert summary["total"] == 3 and summary["by_code"] == {"Q101": 1, "S101": 1, "S102": 1}
+    assert summary["total"] == 4 and summary["by_code"] == {"F101": 1, "Q101": 1, "S101": 1, "S102": 1}
     assert summary["files_scanned"] == 2 and summary["files_with_findings"] == 1
     assert summary["fixable"] == sum(f["fixable"] for f in report["findings"])
 
@@ -73,7 +74,7 @@ def test_statistics(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_configured_select_and_ignore(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    (project / "pyproject.toml").write_text('[tool.sqlasync]\nignore = ["S1"]\n')
+    (project / "pyproject.toml").write_text('[tool.sqlasync]\nignore = ["S1", "F"]\n')
     main(["check", "--format", "json"])
     assert json.loads(capsys.readouterr().out)["summary"]["by_code"] == {"Q101": 1}
 
@@ -82,7 +83,7 @@ def test_syntax_error_file_is_one_finding_and_the_run_goes_on(project: Path, cap
     (project / "app" / "broken.py").write_text("def broken(:\n    db.query(Job).all()\n")
     assert main(["check", "--format", "json"]) == 1
     report = json.loads(capsys.readouterr().out)
-    assert report["summary"]["by_code"] == {"P001": 1, "Q101": 1, "S101": 1, "S102": 1}
+    assert report["summary"]["by_code"] == {"F101": 1, "P001": 1, "Q101": 1, "S101": 1, "S102": 1}
     broken = next(f for f in report["findings"] if f["code"] == "P001")
     assert broken["path"] == "app/broken.py" and broken["line"] == 1 and "syntax error" in broken["message"]
 
@@ -165,6 +166,6 @@ def test_a_bug_on_one_file_is_reported_and_the_others_still_checked(project: Pat
     (project / "app" / "boom.py").write_text("boom = 1\ndb.query(Job).all()\n")
     assert main(["check", "--format", "json", "-j", "1", "--no-cache"]) == 2
     report = json.loads(capsys.readouterr().out)
-    assert report["summary"]["by_code"] == {"P003": 1, "Q101": 1, "S101": 1, "S102": 1}
+    assert report["summary"]["by_code"] == {"F101": 1, "P003": 1, "Q101": 1, "S101": 1, "S102": 1}
     bug = next(f for f in report["findings"] if f["code"] == "P003")
     assert bug["path"] == "app/boom.py" and "RuntimeError: recogniser bug" in bug["message"]
