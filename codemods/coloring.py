@@ -37,6 +37,11 @@ class MakeAsync:
 
 
 @dataclass(frozen=True)
+class AnyioBackend:
+    """Give the module the session-scoped `anyio_backend` fixture."""
+
+
+@dataclass(frozen=True)
 class AwaitCall:
     call: cst.Call
     parenthesize: bool
@@ -76,6 +81,7 @@ class ColoringRecogniser(Recogniser):
         self.scanner.prepare()
         self._functions()
         self._calls()
+        self._anyio_backend(node)
         coloring_background.recognise(self)
         lazy_loads.recognise(self)
 
@@ -95,6 +101,16 @@ class ColoringRecogniser(Recogniser):
                 reason = self.coloring.reason(function) or "it cannot become async"
                 self.report("F107", node.name, f"`{node.name.value}` needs async but stays sync: {reason}",
                             reason=f"{reason}; see `sqlasync explain F107` for the fix by hand")
+
+    def _anyio_backend(self, module: cst.Module) -> None:
+        """The file where the anyio plugin learns which backend the migrated async tests use (see F104)."""
+        if self.context.config.test_async_marker != "anyio" or self.path not in self.coloring.anyio_homes():
+            return
+        if any(isinstance(s, cst.FunctionDef) and s.name.value == "anyio_backend" for s in module.body) \
+                or not module.body:
+            return
+        self.report("F104", module.body[0], "the migrated async tests and fixtures here run on anyio's pytest plugin; "
+                    "it needs a session-scoped `anyio_backend` fixture", fixable=True, data=AnyioBackend())
 
     def _becomes_message(self, node: cst.FunctionDef, role: str | None) -> str:
         what = {"route": "route handler", "handler": "exception handler", "dependency": "FastAPI dependency",

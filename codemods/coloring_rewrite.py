@@ -19,7 +19,7 @@ def anyio_backend():
 
 def rewrite(context: FileContext, matches: list[Match]) -> cst.Module:
     from . import coloring_background, lazy_loads
-    from .coloring import AsyncLoop, AwaitCall, Bridge, MakeAsync, RunMain
+    from .coloring import AnyioBackend, AsyncLoop, AwaitCall, Bridge, MakeAsync, RunMain
 
     plan = _Plan(context)
     for match in matches:
@@ -30,6 +30,8 @@ def rewrite(context: FileContext, matches: list[Match]) -> cst.Module:
             plan.awaits[id(data.call)] = data.parenthesize
         elif isinstance(data, AsyncLoop):
             plan.loops.add(id(data.loop))
+        elif isinstance(data, AnyioBackend):
+            plan.needs_backend_fixture = True
         elif isinstance(data, RunMain):
             plan.runs.add(id(data.call))
         elif isinstance(data, Bridge):
@@ -112,7 +114,6 @@ class _Apply(cst.CSTTransformer):
         if self.plan.marker == "pytest-asyncio":
             self.plan.module_imports.add("pytest_asyncio")
             return function.with_changes(decorators=[_asyncio_fixture(d) for d in function.decorators])
-        self.plan.needs_backend_fixture = True
         params = function.params
         names = [p.name.value for p in (*params.posonly_params, *params.params, *params.kwonly_params)]
         if "anyio_backend" in names:

@@ -62,7 +62,8 @@ ROUTE_CLASSES = frozenset({"starlette.routing.Route", "starlette.routing.WebSock
 COLLECTION_TYPES = frozenset({"list", "List", "Sequence", "Iterable", "Iterator", "set", "Set", "frozenset",
                               "Collection", "tuple", "Tuple", "Generator", "AsyncIterator", "AsyncGenerator"})
 TYPE_WRAPPERS = frozenset({"Optional", "Annotated", "Union", "Mapped", "Final", "ClassVar"})
-ENTRY_CALLS = frozenset({"sys.exit", "exit", "quit", "SystemExit"})
+# A name bound more often than this is not worth typing.
+MAX_ALTERNATIVES = 4
 
 
 @dataclass(frozen=True)
@@ -129,6 +130,8 @@ class ClassFacts:
     attributes: dict[str, Expr]
     relationships: dict[str, Relationship]
     has_table: bool
+    # Type arguments of each base (`BaseRepository[Task]` -> (Task,)), aligned with `bases`.
+    base_arguments: tuple[tuple[Expr | None, ...], ...] = ()
 
 
 @dataclass
@@ -407,10 +410,15 @@ class ModuleScanner:
             if isinstance(method, cst.FunctionDef):
                 for assign_target, value in _self_assignments(method):
                     attributes.setdefault(assign_target, self.expr(value))
-        bases = tuple(self.expr(arg.value) for arg in node.bases if arg.keyword is None)
-        base_names = tuple(dotted_name(arg.value) or "" for arg in node.bases if arg.keyword is None)
+        # `BaseRepository[Task]` inherits from BaseRepository, with Task for its type parameter.
+        written = [arg.value for arg in node.bases if arg.keyword is None]
+        plain = [base.value if isinstance(base, cst.Subscript) else base for base in written]
+        arguments = tuple(tuple(self.expr(e.slice.value) for e in base.slice if isinstance(e.slice, cst.Index))
+                          if isinstance(base, cst.Subscript) else () for base in written)
+        bases = tuple(self.expr(base) for base in plain)
+        base_names = tuple(dotted_name(base) or "" for base in plain)
         return ClassFacts(qualname, self.line_of(node), bases, base_names, methods, attributes, relationships,
-                          has_table)
+                          has_table, arguments)
 
     def _relationship(self, value: cst.BaseExpression | None, annotation: cst.BaseExpression | None):
         if not isinstance(value, cst.Call):
@@ -651,10 +659,15 @@ class ModuleScanner:
                 return bound  # an import: the name stands for what it imports
             return ("name", f"{self.module_name}.{node.value}")
         if len(assignments) != 1:
-            # `q = db.query(Job)` then `q = q.filter(...)`: every binding that says anything agrees.
-            values = {self._binding(a) for a in assignments}
-            values.discard(None)
-            return values.pop() if len(values) == 1 else None
+            # `q = db.query(Job)` then `q = q.filter(...)`; `task = create(...)` here, `for task in ...` there:
+            # the bindings that say anything, the first that resolves wins.
+            values = list(dict.fromkeys(v for v in (self._binding(a) for a in assignments) if v is not None))
+            if not values or len(values) > MAX_ALTERNATIVES:
+                return None
+            found = values[0]
+            for value in values[1:]:
+                found = _either(found, value)
+            return found
         return self._binding(assignments[0])
 
     def _binding(self, assignment: Assignment) -> Expr | None:
@@ -687,7 +700,23 @@ class ModuleScanner:
             inner = self.expr(parent.iter)
             return ("elem", inner) if inner is not None else None
         value = self.evidence.bound_value(node)
+        if value is None:
+            value = self._unpacked(node)
         return self.expr(value) if value is not None else None
+
+    def _unpacked(self, target: cst.CSTNode) -> cst.BaseExpression | None:
+        """`a, b = A(), B()`: the element of the value at the target's position."""
+        element = self.parents.get(target)
+        pattern = self.parents.get(element) if isinstance(element, cst.Element) else None
+        holder = self.parents.get(pattern) if isinstance(pattern, (cst.Tuple, cst.List)) else None
+        assign = self.parents.get(holder) if isinstance(holder, cst.AssignTarget) else None
+        if not isinstance(assign, cst.Assign) or not isinstance(assign.value, (cst.Tuple, cst.List)):
+            return None
+        position = list(pattern.elements).index(element)
+        values = list(assign.value.elements)
+        if len(values) != len(pattern.elements) or any(isinstance(v, cst.StarredElement) for v in values):
+            return None
+        return values[position].value
 
     def annotation(self, node: cst.BaseExpression | None) -> Expr | None:
         """`Job`, `Job | None`, `Optional[Job]`, `list[Job]`, `"Job"` → what a value of that type is."""

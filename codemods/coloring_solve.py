@@ -22,6 +22,7 @@ import json
 from collections import defaultdict, deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 
 from .coloring_scan import CallSite, FunctionFacts
 from .repo_index import FunctionId, RepoIndex
@@ -56,6 +57,7 @@ class Coloring:
     _callees: dict[FunctionId, list[FunctionId]] | None = field(default=None, repr=False)
     _interesting: set[str] | None = field(default=None, repr=False)
     _digest: str | None = field(default=None, repr=False)
+    _anyio_homes: set[str] | None = field(default=None, repr=False)
 
     def verdict(self, function: FunctionId) -> str:
         return self.status.get(function, NOT_NEEDED)
@@ -89,6 +91,26 @@ class Coloring:
         summary = self.index.files.get(function[0])
         return self.verdict(function) == STAYS_SYNC or (summary is not None and function[1] in summary.legacy_io)
 
+    def anyio_homes(self) -> set[str]:
+        """Files that define the session-scoped `anyio_backend` fixture for the tests that become async: the
+        top-most migrated conftest.py above them, else the test module itself when it has async fixtures."""
+        if self._anyio_homes is None:
+            homes: set[str] = set()
+            conftests = {PurePosixPath(p).parent: p for p in self.index.files
+                         if PurePosixPath(p).name == "conftest.py" and p in self.migrated}
+            for function, status in self.status.items():
+                role = self.roles.get(function)
+                if status != BECOMES or role not in ("test", "fixture"):
+                    continue
+                above = [conftests[folder] for folder in reversed(PurePosixPath(function[0]).parents)
+                         if folder in conftests]
+                if above:
+                    homes.add(above[0])
+                elif role == "fixture":
+                    homes.add(function[0])
+            self._anyio_homes = homes
+        return self._anyio_homes
+
     def interesting(self, path: str, content: bytes) -> bool:
         """May `path` hold an F site although no family's byte-level trigger matches it?"""
         if self._interesting is None:
@@ -97,6 +119,7 @@ class Coloring:
 
     def _files_with_sites(self) -> set[str]:
         files = {function[0] for function, status in self.status.items() if status in (BECOMES, STAYS_SYNC)}
+        files |= self.anyio_homes()
         for callee, callers in self.callers.items():
             if self.verdict(callee) in (BECOMES, CONVERTED, STAYS_SYNC) or self.legacy(callee) or \
                     self.verdict(callee) == ALREADY_ASYNC:
@@ -292,11 +315,27 @@ def _color(coloring: Coloring, functions: dict[FunctionId, FunctionFacts], allow
         if status.get(function) == CONVERTED:
             queue.append(function)
         elif function[1] in summary.seeds or _uses_async_result(coloring, function, functions):
-            if function in allowed:
-                status[function] = BECOMES
-                queue.append(function)
-            else:
-                status[function] = STAYS_SYNC
+            _need(coloring, function, allowed, queue)
+    _spread(coloring, queue, allowed, members, groups)
+    # A migrated function that hands its (now async) session to sync legacy I/O must bridge the call,
+    # and only async code can await the bridge. Legacy callees never become async, so one round is enough.
+    bridging = [f for f in functions if f not in status and f[0] in coloring.migrated and _calls_legacy(coloring, f)]
+    for function in bridging:
+        _need(coloring, function, allowed, queue)
+    _spread(coloring, queue, allowed, members, groups)
+
+
+def _need(coloring: Coloring, function: FunctionId, allowed: set[FunctionId], queue: deque) -> None:
+    if function in allowed:
+        coloring.status[function] = BECOMES
+        queue.append(function)
+    else:
+        coloring.status[function] = STAYS_SYNC
+
+
+def _spread(coloring: Coloring, queue: deque, allowed: set[FunctionId], members, groups) -> None:
+    """Every caller of an async function becomes async, and every override of an async method."""
+    status = coloring.status
     while queue:
         current = queue.popleft()
         for sibling in members[groups.get(current, current)]:
@@ -311,3 +350,11 @@ def _color(coloring: Coloring, functions: dict[FunctionId, FunctionFacts], allow
             status[owner] = BECOMES if owner in allowed else STAYS_SYNC
             if owner in allowed:
                 queue.append(owner)
+
+
+def _calls_legacy(coloring: Coloring, function: FunctionId) -> bool:
+    for callee in _callees_of(coloring, function):
+        if coloring.legacy(callee) and any(caller.function == function and caller.site.session_first
+                                           and not caller.site.awaited for caller in coloring.callers[callee]):
+            return True
+    return False

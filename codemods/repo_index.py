@@ -230,8 +230,49 @@ class RepoIndex:
             return ("instance", entity[1], entity[2])
         if entity[0] == "function":
             facts = self.function((entity[1], entity[2]))
-            return self.resolve(facts.returns, entity[1], depth) if facts is not None else None
+            if facts is None:
+                return None
+            receiver = entity[3] if len(entity) > 3 else None
+            bound = self._type_argument(facts.returns, entity[1], receiver, depth) if receiver else None
+            return bound or self.resolve(facts.returns, entity[1], depth)
         return None
+
+    def _type_argument(self, returns: Expr | None, path: str, receiver, depth: int) -> Entity | None:
+        """`-> ModelType` on a method of `BaseRepository(Generic[ModelType])` called on a
+        `UserRepository(BaseRepository[User])`: an instance of User."""
+        if returns is None or returns[0] not in ("inst", "list") or returns[1] is None:
+            return None
+        inner = returns[1] if returns[0] == "inst" else returns[1][1] if returns[1][0] == "inst" else None
+        if inner is None or inner[0] != "name" or not self._is_typevar(inner[1], path):
+            return None
+        for cls_path, qualname in self.mro(*receiver):
+            facts = self.cls(cls_path, qualname)
+            for base, arguments in zip(facts.bases, facts.base_arguments):
+                target = self.resolve(base, cls_path, depth + 1)
+                if target is None or target[0] != "class" or not arguments:
+                    continue
+                parameters = self._type_parameters(target[1], target[2])
+                for parameter, argument in zip(parameters, arguments):
+                    if parameter == inner[1]:
+                        found = self.resolve(("inst", argument), cls_path, depth + 1) if argument else None
+                        return ("list", found) if found is not None and returns[0] == "list" else found
+        return None
+
+    def _type_parameters(self, path: str, qualname: str) -> list[str]:
+        """The TypeVars a generic class is parametrised by, from its `Generic[...]`-style base."""
+        facts = self.cls(path, qualname)
+        for arguments in facts.base_arguments:
+            names = [a[1] for a in arguments if a is not None and a[0] == "name" and self._is_typevar(a[1], path)]
+            if names:
+                return names
+        return []
+
+    def _is_typevar(self, fqn: str, origin: str) -> bool:
+        module, _, name = fqn.rpartition(".")
+        path = self.module_path(module, origin)
+        binding = self.files[path].facts.names.get(name) if path is not None else None
+        return bool(binding) and binding[0] == "call" and binding[1] in (("name", "typing.TypeVar"),
+                                                                          ("name", "typing_extensions.TypeVar"))
 
     def member(self, entity: Entity | None, name: str, depth: int) -> Entity | None:
         if entity is None or depth > MAX_RESOLVE_DEPTH:
@@ -248,7 +289,8 @@ class RepoIndex:
             for path, qualname in self.mro(entity[1], entity[2], skip_self=kind == "super"):
                 facts = self.cls(path, qualname)
                 if name in facts.methods:
-                    return ("function", path, facts.methods[name])
+                    receiver = (entity[1], entity[2]) if kind == "instance" else None
+                    return ("function", path, facts.methods[name], receiver)
                 if name in facts.relationships:
                     relationship = facts.relationships[name]
                     target = self.resolve(relationship.target, path, depth + 1)
