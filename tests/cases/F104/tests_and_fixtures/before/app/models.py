@@ -1,3 +1,0 @@
-class User:
-    def __init__(self, name):
-        self.name = name

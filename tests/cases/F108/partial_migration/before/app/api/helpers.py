@@ -1,2 +1,0 @@
-def touch(db):
-    db.commit()
