@@ -131,13 +131,15 @@ def _task_function(rec, node: cst.FunctionDef) -> None:
     if len(positions) != 1 or not next(iter(positions)).isdigit():
         return
     index = int(next(iter(positions))) - 1
+    facts = rec.coloring.index.function(task)
+    if index < len(facts.params) and facts.params[index][0] not in {p.name.value for p in node.params.params}:
+        return  # already given its own session (the module as this run's rewrite left it)
     problem = _problem(rec, task, index)
     name = node.name.value
     message = f"background task `{name}` receives the request's session, which FastAPI closes before it runs"
     if problem:
         rec.report("F106", node.name, message, reason=problem)
         return
-    facts = rec.coloring.index.function(task)
     factory, needs = _factory(rec, task)
     parameter = facts.params[index][0]
     rec.report("F106", node.name, message + f"; it opens `async with {factory}() as {parameter}:` instead",

@@ -226,6 +226,16 @@ class ModuleScanner:
                 for extra in _other_blocks(statement):
                     self._collect_module_names(extra)
 
+    def _imported(self, statement: cst.Import | cst.ImportFrom, name: str) -> Expr | None:
+        """What `name`, bound by an import statement inside a function, stands for."""
+        saved = self.facts.names
+        self.facts.names = {}
+        try:
+            self._module_binding(statement)
+            return self.facts.names.get(name)
+        finally:
+            self.facts.names = saved
+
     def _module_binding(self, small: cst.BaseSmallStatement) -> None:
         names = self.facts.names
         if isinstance(small, cst.Import):
@@ -686,7 +696,7 @@ class ModuleScanner:
         if isinstance(node, cst.ClassDef):
             return ("class", self.path, qualname_of(node, self.parents))
         if isinstance(node, (cst.Import, cst.ImportFrom)):
-            return None
+            return self._imported(node, assignment.name)
         parent = self.parents.get(node)
         if isinstance(parent, cst.AnnAssign):
             return self.annotation(parent.annotation.annotation)

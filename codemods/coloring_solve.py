@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections import defaultdict, deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -115,10 +116,28 @@ class Coloring:
         """May `path` hold an F site although no family's byte-level trigger matches it?"""
         if self._interesting is None:
             self._interesting = self._files_with_sites()
-        return path in self._interesting
+        if path in self._interesting:
+            return True
+        # Relationship reads (F201) in a file with code that is async after migration.
+        return path in self._async_files and self._relationship_reads.search(content) is not None
+
+    @property
+    def _async_files(self) -> set[str]:
+        return {function[0] for function in self.status if self.async_after(function)}
+
+    @property
+    def _relationship_reads(self) -> re.Pattern[bytes]:
+        names = sorted({name for summary in self.index.files.values() for facts in summary.facts.classes.values()
+                        for name in facts.relationships})
+        return re.compile(rb"\.(?:" + b"|".join(re.escape(n.encode()) for n in names) + rb")\b" if names else rb"(?!)")
 
     def _files_with_sites(self) -> set[str]:
         files = {function[0] for function, status in self.status.items() if status in (BECOMES, STAYS_SYNC)}
+        # Declarative bases that may need AsyncAttrs (F202): the files declaring classes with relationships' bases.
+        files |= {path for path, summary in self.index.files.items()
+                  if any(facts.relationships for facts in summary.facts.classes.values())
+                  or any(set(facts.base_names) & {"DeclarativeBase", "DeclarativeBaseNoMeta"}
+                         for facts in summary.facts.classes.values())}
         files |= self.anyio_homes()
         for callee, callers in self.callers.items():
             if self.verdict(callee) in (BECOMES, CONVERTED, STAYS_SYNC) or self.legacy(callee) or \

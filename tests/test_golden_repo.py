@@ -4,7 +4,9 @@ migrate changes nothing, and check afterwards finds nothing fixable."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -50,7 +52,10 @@ def test_check_reports_expected_codes_per_file(case: RepoCase, project, capsys) 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_migrate_produces_after_and_is_idempotent(case: RepoCase, project, capsys) -> None:
     root = project(case)
+    fixable = Counter(f["code"] for items in _check(case, capsys).values() for f in items if f["fixable"])
     assert _migrate(case) in (0, 1)
+    fixed = Counter({code: int(count) for count, code in re.findall(r"fixed\s+(\d+) (\w+)", capsys.readouterr().out)})
+    assert fixed == fixable, "check must count exactly the sites migrate changes"
     assert tree(root) == case.expected_tree()
     assert _migrate(case) in (0, 1)
     assert tree(root) == case.expected_tree(), "a second migrate must change nothing"

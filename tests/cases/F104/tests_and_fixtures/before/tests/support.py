@@ -1,0 +1,2 @@
+def open_session():
+    raise NotImplementedError("the application's session factory")

@@ -1,0 +1,2 @@
+def touch(db):
+    db.commit()

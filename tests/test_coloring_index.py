@@ -1,0 +1,156 @@
+"""The repository index behind async coloring: module names, name resolution across files, the
+fixpoint's verdicts and the index's scope."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sqlasync.codemods.coloring_solve import ALREADY_ASYNC, BECOMES, NOT_NEEDED, STAYS_SYNC
+from sqlasync.codemods.repo_index import locate_module
+from sqlasync.codemods.repo_scope import expand, imported_modules, source_roots
+from sqlasync.config import load_config
+from sqlasync.discovery import discover
+from sqlasync.runner import Options, with_coloring
+from sqlasync.selection import Selection
+
+
+def _project(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+
+
+def _coloring(root: Path, monkeypatch, paths=(".",)):
+    monkeypatch.chdir(root)
+    config = load_config([Path(p) for p in paths])
+    files = discover([Path(p) for p in paths], config)
+    options = Options(config, Selection(), "async", jobs=1, use_cache=False)
+    return with_coloring(files, options).coloring
+
+
+SAVE = "def save(db, job):\n    db.add(job)\n    db.commit()\n    return job\n"
+
+
+def test_module_names_follow_packages(tmp_path: Path) -> None:
+    _project(tmp_path, {"proj/app/__init__.py": "", "proj/app/services/__init__.py": "",
+                        "proj/app/services/jobs.py": "", "proj/tests/test_jobs.py": ""})
+    jobs = locate_module(tmp_path / "proj/app/services/jobs.py")
+    assert (jobs.module, jobs.package, jobs.source_root) == ("app.services.jobs", "app.services",
+                                                             (tmp_path / "proj").as_posix())
+    package = locate_module(tmp_path / "proj/app/services/__init__.py")
+    assert (package.module, package.package) == ("app.services", "app.services")
+    test = locate_module(tmp_path / "proj/tests/test_jobs.py")
+    assert (test.module, test.source_root) == ("test_jobs", (tmp_path / "proj/tests").as_posix())
+
+
+@pytest.fixture
+def resolving(tmp_path: Path) -> Path:
+    _project(tmp_path, {
+        "app/__init__.py": "",
+        "app/dao.py": SAVE,
+        "app/reexport/__init__.py": "from app.dao import save as persist\n",
+        "app/repo.py": (
+            "from typing import Generic, TypeVar\n\nfrom app.dao import save\n\nT = TypeVar('T')\n\n\n"
+            "class Base(Generic[T]):\n    def create(self, db, obj) -> T:\n        return save(db, obj)\n\n\n"
+            "class Job:\n    __tablename__ = 'jobs'\n\n\nclass JobRepo(Base[Job]):\n    def again(self, db, obj):\n"
+            "        return super().create(db, obj)\n"
+        ),
+        "app/callers.py": (
+            "import app.dao\nfrom app import dao as d\nfrom app.reexport import persist\nfrom app.repo import JobRepo\n\n"
+            "repo = JobRepo()\n\n\n"
+            "def by_alias(db):\n    return d.save(db, 1)\n\n\n"
+            "def by_attribute(db):\n    return app.dao.save(db, 1)\n\n\n"
+            "def by_reexport(db):\n    return persist(db, 1)\n\n\n"
+            "def by_module_instance(db):\n    return repo.create(db, 1)\n\n\n"
+            "def by_annotation(db, other: JobRepo):\n    return other.again(db, 1)\n\n\n"
+            "def by_constructor(db):\n    local = JobRepo()\n    return local.create(db, 1)\n\n\n"
+            "def untouched(x):\n    return x + 1\n"
+        ),
+    })
+    return tmp_path
+
+
+def test_calls_resolve_across_modules(resolving: Path, monkeypatch) -> None:
+    coloring = _coloring(resolving, monkeypatch)
+    assert coloring.verdict(("app/dao.py", "save")) == BECOMES
+    for caller in ("by_alias", "by_attribute", "by_reexport", "by_module_instance", "by_annotation",
+                   "by_constructor"):
+        assert coloring.verdict(("app/callers.py", caller)) == BECOMES, caller
+    assert coloring.verdict(("app/repo.py", "JobRepo.again")) == BECOMES  # through super()
+    assert coloring.verdict(("app/callers.py", "untouched")) == NOT_NEEDED
+
+
+def test_generic_repository_method_returns_its_type_argument(resolving: Path, monkeypatch) -> None:
+    index = _coloring(resolving, monkeypatch).index
+    created = ("call", ("attr", ("call", ("name", "app.repo.JobRepo")), "create"))
+    assert index.resolve(created, "app/callers.py") == ("instance", "app/repo.py", "Job")
+
+
+def test_partial_migration_keeps_callees_of_legacy_code_sync(resolving: Path, monkeypatch) -> None:
+    coloring = _coloring(resolving, monkeypatch, paths=("app/dao.py",))
+    # callers.py is not migrated: save, which it calls, must stay sync for it.
+    assert coloring.verdict(("app/dao.py", "save")) == STAYS_SYNC
+    assert "not part of this migration" in coloring.reason(("app/dao.py", "save"))
+
+
+def test_blocking_flows_down_to_callees_and_across_overrides(tmp_path: Path, monkeypatch) -> None:
+    _project(tmp_path, {
+        "m.py": (
+            SAVE + "\n\ndef helper(db):\n    return save(db, 1)\n\n\n"
+            "class Stats:\n    @property\n    def total(self):\n        return helper(self.db)\n\n\n"
+            "class Repo:\n    def store(self, db):\n        db.flush()\n\n\n"
+            "class Special(Repo):\n    def store(self, db):\n        return None\n\n\n"
+            "def key(db):\n    db.commit()\n\n\n"
+            "def ordered(items):\n    return sorted(items, key=key)\n\n\n"
+            "async def already(db):\n    await db.commit()\n"
+        ),
+    })
+    coloring = _coloring(tmp_path, monkeypatch)
+    # The property cannot await, so what it calls stays sync with it: nothing changes for the property.
+    assert coloring.verdict(("m.py", "Stats.total")) == NOT_NEEDED
+    assert coloring.verdict(("m.py", "helper")) == STAYS_SYNC
+    assert coloring.verdict(("m.py", "save")) == STAYS_SYNC
+    assert "Stats.total" in coloring.reason(("m.py", "save"))
+    assert coloring.verdict(("m.py", "Repo.store")) == BECOMES
+    assert coloring.verdict(("m.py", "Special.store")) == BECOMES  # overrides share one color
+    assert coloring.verdict(("m.py", "key")) == STAYS_SYNC
+    assert "sorted" in coloring.reason(("m.py", "key"))
+    assert coloring.verdict(("m.py", "already")) == ALREADY_ASYNC
+
+
+def test_fixture_values_and_dependencies(tmp_path: Path, monkeypatch) -> None:
+    _project(tmp_path, {
+        "app/__init__.py": "",
+        "app/dao.py": SAVE,
+        "app/routes.py": (
+            "from fastapi import Depends\n\nfrom app.dao import save\n\n\n"
+            "def current(db=Depends(lambda: None)):\n    return save(db, 1)\n\n\n"
+            "def route(user=Depends(current)):\n    return user\n"
+        ),
+        "tests/conftest.py": (
+            "import pytest\n\nfrom app.dao import save\n\n\n@pytest.fixture\ndef make(db):\n"
+            "    def _make():\n        return save(db, 1)\n\n    return _make\n"
+        ),
+        "tests/test_make.py": "def test_make(make):\n    assert make() == 1\n",
+    })
+    coloring = _coloring(tmp_path, monkeypatch)
+    assert coloring.verdict(("app/routes.py", "current")) == BECOMES
+    assert coloring.roles[("app/routes.py", "current")] == "dependency"
+    assert coloring.verdict(("app/routes.py", "route")) == NOT_NEEDED
+    assert coloring.verdict(("tests/conftest.py", "make.<locals>._make")) == BECOMES
+    assert coloring.verdict(("tests/conftest.py", "make")) == NOT_NEEDED
+    assert coloring.verdict(("tests/test_make.py", "test_make")) == BECOMES
+    assert coloring.anyio_homes() == {"tests/conftest.py"}
+
+
+def test_scope_is_the_source_roots_plus_what_they_import(tmp_path: Path) -> None:
+    _project(tmp_path, {"one/app/__init__.py": "", "one/app/main.py": "import shared.util\n",
+                        "one/tests/test_main.py": "from app import main\n",
+                        "shared/__init__.py": "", "shared/util.py": "", "two/other.py": ""})
+    assert source_roots([tmp_path / "one/app/main.py", tmp_path / "one/tests/test_main.py"]) == [tmp_path / "one"]
+    assert imported_modules(tmp_path / "one/app/main.py") == {"shared.util"}
+    reached = expand([tmp_path / "one/app/main.py"], imported_modules, tmp_path)
+    assert reached == {tmp_path / "one/app/main.py", tmp_path / "shared/util.py", tmp_path / "shared/__init__.py"}
