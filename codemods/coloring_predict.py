@@ -83,7 +83,7 @@ MEMORY_SIZE = 4096
 def _summarise(path: str, source: bytes, location: ModuleLocation, config: Config, families: Sequence[Family],
                selection, target: str, predict: bool) -> FileSummary | None:
     # analysis imports the registry, which imports the families: import it when first needed.
-    from sqlasync.analysis import parse, rewrite_module
+    from sqlasync.analysis import parse, recognise, rewrite_module
     from sqlasync.findings import Finding
 
     module = parse(source, path)
@@ -97,8 +97,13 @@ def _summarise(path: str, source: bytes, location: ModuleLocation, config: Confi
     fixed: Counter[str] = Counter()
     predicted = module
     if predict:
-        predicted, fixed = rewrite_module(module, path, config, others, selection, target, view,
-                                          observe=lambda ctx, matches: legacy_io.update(_legacy_io(ctx, matches)))
+        # One batched pass first: when no family would change anything, neither would their pipeline.
+        context.coloring = view
+        matches = recognise(context, [f for f in others if f.rewrite is not None])
+        legacy_io.update(_legacy_io(context, matches))
+        if any(m.fixable and (selection is None or m.rule.code in selection) for m in matches):
+            predicted, fixed = rewrite_module(module, path, config, others, selection, target, view,
+                                              observe=lambda ctx, found: legacy_io.update(_legacy_io(ctx, found)))
     if predicted.code == module.code:
         facts, seeds, converted = original, frozenset(), frozenset()
     else:

@@ -232,6 +232,8 @@ def _declarative_base(rec, node: cst.ClassDef | cst.Name) -> None:
     facts = rec.summary.facts.classes.get(name)
     if facts is None or "." in facts.qualname:
         return
+    if isinstance(node, cst.ClassDef) and {dotted_name(arg.value) for arg in node.bases} & ASYNC_ATTRS:
+        return  # the class as it is now already has the mixin
     names = set(facts.base_names) | {b[1] for b in facts.bases if b is not None and b[0] == "name"}
     if not names & DECLARATIVE_BASES or names & ASYNC_ATTRS:
         return

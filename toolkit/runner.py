@@ -12,8 +12,9 @@ from pathlib import Path
 from sqlasync.codemods import progress
 from sqlasync.codemods.coloring_predict import COLORING_PREFIX, build_coloring, coloring_active, summarise
 from sqlasync.codemods.coloring_solve import Coloring
-from sqlasync.codemods.repo_index import FileSummary, locate_module
+from sqlasync.codemods.repo_index import FileSummary, ModuleLocation, locate_module
 from sqlasync.codemods.repo_scope import expand, imported_modules, source_roots
+from sqlasync.codemods.summary_cache import SummaryCache, cached_summaries
 from sqlasync.codemods.family import Family
 from sqlasync.codemods.registry import FAMILIES
 
@@ -136,17 +137,20 @@ def with_coloring(files: list[SourceFile], options: Options) -> Options:
     for file in project.values():
         content = _read(file)
         if not isinstance(content, Finding):
-            items.append((file.display, file.path.as_posix(), content, others.may_match(content)))
-    summaries = list(_map(_summary_job, items, options))
+            items.append((file.display, locate_module(file.path), content, others.may_match(content)))
+    cache = SummaryCache(options.config.root / options.config.cache_dir, "\0".join(
+        (options.config.fingerprint(), options.target, repr(options.selection),
+         *(f.name for f in options.active_families)))) if options.use_cache else None
+    summaries = cached_summaries(items, cache, lambda pending: _map(_summary_job, pending, options))
     coloring = build_coloring(summaries, [file.display for file in files], options.active_families, options.selection)
     return replace(options, coloring=coloring)
 
 
-def _summary_job(job: tuple[tuple[str, str, bytes, bool], Options]) -> FileSummary | None:
-    (display, path, content, predict), options = job
+def _summary_job(job: tuple[tuple[str, ModuleLocation, bytes, bool], Options]) -> FileSummary | None:
+    (display, location, content, predict), options = job
     try:
-        return summarise(display, content, locate_module(Path(path)), options.config, options.active_families,
-                         options.selection, options.target, predict)
+        return summarise(display, content, location, options.config, options.active_families, options.selection,
+                         options.target, predict)
     except Exception:  # noqa: BLE001 - the file's own analysis reports the bug (P003); the index goes on without it
         return None
 
