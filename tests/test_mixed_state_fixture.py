@@ -2,16 +2,15 @@
 
 * services only: `sqlasync migrate app/services` converts the asyncpg services; routers, the sync DAO
   and the pool stay legacy, and the routers keep handing the services a raw asyncpg pool;
-* the asyncpg layer: `sqlasync migrate --select R` over the whole project (the milestone until the
-  other families convert the sync DAO completely: with every rule, app/data/dao.py currently gets an
-  AsyncSession while its queries stay sync, which fails the admin endpoints).
+* the asyncpg layer: `sqlasync migrate --select R` over the whole project (every rule is
+  tests/test_fixtures_migrated.py's job, with the blocker it names).
 
-The fixture is copied and prepared the way its owner would before migrating (never edited in place):
-`session-factory` in [tool.sqlasync] names the app's async session factory, and the suite's session-wide
-event loop disposes the app's async engine after each test. The latter is test infrastructure: once the
-services use the engine, the data tests (driven on that loop) and the HTTP tests (one loop per
-TestClient) would otherwise share pooled asyncpg connections across event loops. The HTTP tests run
-byte for byte as the fixture ships them.
+The fixture ships `session-factory` in [tool.sqlasync] (the app's async session factory, which the R
+rules open instead of the pool). Its copy is prepared the way its owner would before migrating (never
+edited in place): the suite's session-wide event loop disposes the app's async engine after each test.
+That is test infrastructure: once the services use the engine, the data tests (driven on that loop) and
+the HTTP tests (one loop per TestClient) would otherwise share pooled asyncpg connections across event
+loops. The HTTP tests run byte for byte as the fixture ships them.
 """
 
 from __future__ import annotations
@@ -28,7 +27,6 @@ from support.fixture_harness import FIXTURES_ROOT, describe_run, run_fixture_sui
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
 FIXTURE = FIXTURES_ROOT / "raw_asyncpg"
-SETTINGS = '\n[tool.sqlasync]\nsession-factory = "app.data.async_dao:AsyncSessionLocal"\n'
 ENGINE_PER_EVENT_LOOP = '''
 
 @pytest.fixture(autouse=True)
@@ -45,8 +43,6 @@ HTTP_TESTS = sorted(p.relative_to(FIXTURE) for p in (FIXTURE / "tests").glob("te
 def _prepared(tmp_path: Path) -> Path:
     project = tmp_path / "prepared" / FIXTURE.name
     shutil.copytree(FIXTURE, project, ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache"))
-    with (project / "pyproject.toml").open("a", encoding="utf-8") as settings:
-        settings.write(SETTINGS)
     with (project / "tests" / "conftest.py").open("a", encoding="utf-8") as conftest:
         conftest.write(ENGINE_PER_EVENT_LOOP)
     return project
