@@ -32,7 +32,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from .concurrency import await_, greenlet_spawn
+from .concurrency import await_, greenlet_call
 from .deprecation import report_legacy_access
 
 __all__ = ["NativeAsyncpgConnection", "NativeBackend"]
@@ -65,8 +65,6 @@ def _install_codec_guard(sync_engine: Engine) -> None:
 
 
 async def _use_asyncpg_codecs(driver_connection: Any) -> None:
-    if driver_connection in _with_asyncpg_codecs:
-        return
     for type_name in _JSON_TYPES:
         await driver_connection.reset_type_codec(type_name, schema="pg_catalog")
     _with_asyncpg_codecs.add(driver_connection)
@@ -76,7 +74,9 @@ class NativeAsyncpgConnection:
     """The real ``asyncpg.Connection``; legacy calls are reported, everything else passes through.
 
     The query methods return asyncpg's own awaitables instead of wrapping them in
-    another coroutine: one frame less per query on the hottest legacy path.
+    another coroutine: one frame less per query on the hottest legacy path. They read
+    ``self._connection or self._live()``: an asyncpg connection is always true, so
+    ``_live()`` (which raises) runs only once the connection is released.
     """
 
     __slots__ = ("_connection", "_fairy")
@@ -94,23 +94,23 @@ class NativeAsyncpgConnection:
 
     def fetch(self, query: str, *args: Any, **options: Any) -> Awaitable[Any]:
         report_legacy_access("Connection.fetch", "R103")
-        return self._live().fetch(query, *args, **options)
+        return (self._connection or self._live()).fetch(query, *args, **options)
 
     def fetchrow(self, query: str, *args: Any, **options: Any) -> Awaitable[Any]:
         report_legacy_access("Connection.fetchrow", "R103")
-        return self._live().fetchrow(query, *args, **options)
+        return (self._connection or self._live()).fetchrow(query, *args, **options)
 
     def fetchval(self, query: str, *args: Any, **options: Any) -> Awaitable[Any]:
         report_legacy_access("Connection.fetchval", "R103")
-        return self._live().fetchval(query, *args, **options)
+        return (self._connection or self._live()).fetchval(query, *args, **options)
 
     def execute(self, query: str, *args: Any, **options: Any) -> Awaitable[Any]:
         report_legacy_access("Connection.execute", "R103")
-        return self._live().execute(query, *args, **options)
+        return (self._connection or self._live()).execute(query, *args, **options)
 
     def executemany(self, command: str, args: Any, **options: Any) -> Awaitable[None]:
         report_legacy_access("Connection.executemany", "R103")
-        return self._live().executemany(command, args, **options)
+        return (self._connection or self._live()).executemany(command, args, **options)
 
     def transaction(self, **options: Any) -> Any:
         report_legacy_access("Connection.transaction", "R104")
@@ -138,14 +138,15 @@ class NativeBackend:
     async def checkout(self) -> NativeAsyncpgConnection:
         marker = _facade_checkout.set(True)
         try:
-            fairy = await greenlet_spawn(self._sync_engine.raw_connection)
+            fairy = await greenlet_call(self._sync_engine.raw_connection)
         finally:
             _facade_checkout.reset(marker)
-        try:
-            await _use_asyncpg_codecs(fairy.driver_connection)
-        except BaseException:
-            await self._discard(fairy)
-            raise
+        if fairy.driver_connection not in _with_asyncpg_codecs:
+            try:
+                await _use_asyncpg_codecs(fairy.driver_connection)
+            except BaseException:
+                await self._discard(fairy)
+                raise
         return NativeAsyncpgConnection(fairy)
 
     async def checkin(self, connection: NativeAsyncpgConnection) -> None:
@@ -157,11 +158,11 @@ class NativeBackend:
         except BaseException:
             await self._discard(fairy)
             raise
-        # Never suspends: the adapted connection has no SQLAlchemy transaction to roll back.
-        await greenlet_spawn(fairy.close)
+        # Suspends only if a pool event does I/O: the adapted connection has no SQLAlchemy transaction to roll back.
+        await greenlet_call(fairy.close)
 
     @staticmethod
     async def _discard(fairy: Any) -> None:
         # Terminate first: a connection interrupted mid-query must not be closed gracefully.
         fairy.driver_connection.terminate()
-        await greenlet_spawn(fairy.invalidate)
+        await greenlet_call(fairy.invalidate)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import threading
 import warnings
 from collections.abc import Callable
-from types import CodeType
 
 from .callsite import CallSite, application_frame, find_call_site, site_of_frame
 from .runtime_log import CallRecord, append_record
@@ -36,7 +35,7 @@ class LegacyDatabaseAccessWarning(DeprecationWarning):
 
 
 _seen: set[tuple[str, str, int]] = set()
-_seen_frames: set[tuple[str, CodeType, int]] = set()
+_seen_frames: set[tuple[str, int, int]] = set()
 _seen_lock = threading.Lock()
 
 
@@ -51,8 +50,9 @@ def report_legacy_access(
     frame = application_frame()
     if frame is not None:
         # Hot path for a call site already reported: the code object and bytecode offset identify the
-        # call exactly and, unlike f_lineno, cost nothing to read.
-        fast_key = (entry, frame.f_code, frame.f_lasti)
+        # call exactly and, unlike f_lineno, cost nothing to read. The code object goes by id (cheap to
+        # hash); application_frame keeps every code object it returns alive, so the id is never reused.
+        fast_key = (entry, id(frame.f_code), frame.f_lasti)
         if fast_key in _seen_frames:
             return
         site = site_of_frame(frame)
