@@ -34,6 +34,15 @@ ROLE_CODES = {"route": "F103", "handler": "F103", "dependency": "F103", "test": 
 class MakeAsync:
     function: cst.FunctionDef
     role: str | None
+    accessor: bool = False     # a @property getter: it loses the decorator and becomes a method
+
+
+@dataclass(frozen=True)
+class AwaitRead:
+    """`obj.name` of a property that becomes an async method: `await obj.name()`."""
+
+    attribute: cst.Attribute
+    parenthesize: bool
 
 
 @dataclass(frozen=True)
@@ -81,6 +90,7 @@ class ColoringRecogniser(Recogniser):
         self.scanner.prepare()
         self._functions()
         self._calls()
+        self._reads()
         self._anyio_backend(node)
         coloring_background.recognise(self)
         lazy_loads.recognise(self)
@@ -93,7 +103,11 @@ class ColoringRecogniser(Recogniser):
             function = (self.path, qualname_of(node, self.evidence.parents))
             verdict = self.coloring.verdict(function)
             role = self.coloring.roles.get(function)
-            if verdict == BECOMES or (verdict != CONVERTED and _awaits(node)):
+            if verdict == BECOMES and self.coloring.becomes_method(function):
+                self.report("F101", node.name, f"property `{node.name.value}` awaits after migration: it becomes "
+                            f"an async method, read as `await obj.{node.name.value}()`", fixable=True,
+                            data=MakeAsync(node, role, accessor=True))
+            elif verdict == BECOMES or (verdict != CONVERTED and _awaits(node)):
                 code = ROLE_CODES.get(role, "F101")
                 self.report(code, node.name, self._becomes_message(node, role), fixable=True,
                             data=MakeAsync(node, role))
@@ -163,6 +177,28 @@ class ColoringRecogniser(Recogniser):
                                 reason="the entry point calls several functions that become async; wrap them in "
                                        "one `async def main()` run by a single asyncio.run()")
 
+    def _reads(self) -> None:
+        names = self.coloring.accessors.names
+        if not names:
+            return
+        for node in self.evidence.parents:
+            if not isinstance(node, cst.Attribute) or node.attr.value not in names:
+                continue
+            read = self.scanner.attribute_read(node)
+            if read is None or self.coloring.property_read(read, self.path) is None:
+                continue
+            text = cst.Module([]).code_for_node(node)
+            message = f"`{text}` reads a property that becomes an async method: `await {text}()`"
+            if read.context != "body":
+                self.report("F102", node, message, reason=f"read {read.context}, where `await` cannot go")
+            elif not self.will_be_async_here(node):
+                owner = self.evidence.enclosing(node, cst.FunctionDef)
+                reason = self.context.async_blocker(owner) if owner is not None else None
+                self.report("F102", node, message, reason=reason or "the reading function stays sync")
+            else:
+                self.report("F102", node, message, fixable=True,
+                            data=AwaitRead(node, _needs_parentheses(self, node)))
+
     def _await(self, node: cst.Call, site: CallSite, callee) -> None:
         name = _callee_text(node)
         facts = self.coloring.index.function(callee)
@@ -224,7 +260,7 @@ def _awaits(function: cst.FunctionDef) -> bool:
     return False
 
 
-def _needs_parentheses(recogniser: ColoringRecogniser, call: cst.Call) -> bool:
+def _needs_parentheses(recogniser: ColoringRecogniser, call: cst.Call | cst.Attribute) -> bool:
     parent = recogniser.evidence.parent(call)
     if isinstance(parent, cst.Attribute) and parent.value is call:
         return True

@@ -19,13 +19,17 @@ def anyio_backend():
 
 def rewrite(context: FileContext, matches: list[Match]) -> cst.Module:
     from . import coloring_background, lazy_loads
-    from .coloring import AnyioBackend, AsyncLoop, AwaitCall, Bridge, MakeAsync, RunMain
+    from .coloring import AnyioBackend, AsyncLoop, AwaitCall, AwaitRead, Bridge, MakeAsync, RunMain
 
     plan = _Plan(context)
     for match in matches:
         data = match.data
         if isinstance(data, MakeAsync):
             plan.functions[id(data.function)] = data.role
+            if data.accessor:
+                plan.accessors.add(id(data.function))
+        elif isinstance(data, AwaitRead):
+            plan.reads[id(data.attribute)] = data.parenthesize
         elif isinstance(data, AwaitCall):
             plan.awaits[id(data.call)] = data.parenthesize
         elif isinstance(data, AsyncLoop):
@@ -53,6 +57,8 @@ class _Plan:
         self.marker = context.config.test_async_marker
         self.functions: dict[int, str | None] = {}
         self.awaits: dict[int, bool] = {}
+        self.accessors: set[int] = set()
+        self.reads: dict[int, bool] = {}
         self.loops: set[int] = set()
         self.runs: set[int] = set()
         self.bridges: dict[int, bool] = {}
@@ -96,6 +102,8 @@ class _Apply(cst.CSTTransformer):
             return updated
         role = self.plan.functions[key]
         updated = updated.with_changes(asynchronous=cst.Asynchronous())
+        if key in self.plan.accessors:
+            updated = _without_property(updated)
         if role == "test":
             updated = self._mark_test(updated)
         elif role == "fixture":
@@ -163,12 +171,29 @@ class _Apply(cst.CSTTransformer):
         if isinstance(original, (cst.FunctionDef, cst.Call, cst.For)):
             return result
         if isinstance(result, cst.CSTNode):
-            return self._replaced(original, result)
+            result = self._replaced(original, result)
+        if id(original) in self.plan.reads and isinstance(result, cst.BaseExpression):
+            parenthesize = self.plan.reads[id(original)]
+            result = cst.Await(cst.Call(result), lpar=[cst.LeftParen()] if parenthesize else [],
+                               rpar=[cst.RightParen()] if parenthesize else [])
         return result
 
     def _replaced(self, original: cst.CSTNode, updated: cst.CSTNode):
         edit = self.plan.replacements.get(id(original))
         return edit(updated) if edit is not None else updated
+
+
+def _without_property(function: cst.FunctionDef) -> cst.FunctionDef:
+    """Drop `@property`; the comments and blank lines above it move to the next line that stays."""
+    decorators = list(function.decorators)
+    position = next(i for i, d in enumerate(decorators) if _decorator_text(d) == "property")
+    dropped = decorators.pop(position)
+    if position < len(decorators):
+        decorators[position] = decorators[position].with_changes(
+            leading_lines=[*dropped.leading_lines, *decorators[position].leading_lines])
+        return function.with_changes(decorators=decorators)
+    return function.with_changes(decorators=decorators,
+                                 leading_lines=[*function.leading_lines, *dropped.leading_lines])
 
 
 def _decorator_text(decorator: cst.Decorator) -> str:

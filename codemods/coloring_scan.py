@@ -95,6 +95,19 @@ class ValueUse:
 
 
 @dataclass(frozen=True)
+class AttributeRead:
+    """`obj.name` read, written or looked up by name (`getattr(obj, "name")`), for @property getters that may
+    become async methods (coloring_properties.py). Calls `obj.name(...)` are call sites, not reads."""
+
+    name: str
+    receiver: Expr | None
+    line: int
+    owner: str | None
+    context: str               # as CallSite.context
+    kind: str                  # "load", "store", "delete" or "by-name"
+
+
+@dataclass(frozen=True)
 class FunctionFacts:
     qualname: str
     name: str
@@ -144,6 +157,7 @@ class ModuleFacts:
     classes: dict[str, ClassFacts] = field(default_factory=dict)
     calls: list[CallSite] = field(default_factory=list)
     values: list[ValueUse] = field(default_factory=list)
+    reads: list[AttributeRead] = field(default_factory=list)
     is_test_module: bool = False
     is_conftest: bool = False
 
@@ -196,10 +210,16 @@ class ModuleScanner:
                 self.facts.classes[facts.qualname] = facts
             elif isinstance(node, cst.Call):
                 self.facts.calls.append(self.call_site(node))
+                read = self.read_by_name(node)
+                if read is not None:
+                    self.facts.reads.append(read)
             elif isinstance(node, (cst.Name, cst.Attribute)):
                 use = self.value_use(node)
                 if use is not None:
                     self.facts.values.append(use)
+                read = self.attribute_read(node) if isinstance(node, cst.Attribute) else None
+                if read is not None:
+                    self.facts.reads.append(read)
         return self.facts
 
     def prepare(self, line_of=None) -> None:
@@ -525,6 +545,46 @@ class ModuleScanner:
                 return True
             current = self.parents.get(current)
         return False
+
+    def attribute_read(self, node: cst.Attribute) -> AttributeRead | None:
+        """`obj.name` anywhere but in imports, decorators and the callee position of a call."""
+        parent = self.parents.get(node)
+        if isinstance(parent, cst.Call) and parent.func is node:
+            return None
+        current = parent
+        while isinstance(current, (cst.Attribute, cst.ImportAlias, cst.Decorator, cst.Import, cst.ImportFrom)):
+            if not isinstance(current, cst.Attribute):
+                return None
+            current = self.parents.get(current)
+        holder, child = parent, node
+        while isinstance(holder, (cst.Element, cst.StarredElement, cst.Tuple, cst.List)):
+            holder, child = self.parents.get(holder), holder
+        kind = "load"
+        if (isinstance(holder, (cst.AssignTarget, cst.AugAssign, cst.AnnAssign, cst.For, cst.CompFor))
+                and holder.target is child) or (isinstance(holder, cst.AsName) and holder.name is child):
+            kind = "store"
+        elif isinstance(holder, cst.Del):
+            kind = "delete"
+        owner, context = self.placement(node)
+        return AttributeRead(node.attr.value, self.expr(node.value), self.line_of(node), owner, context, kind)
+
+    def read_by_name(self, node: cst.Call) -> AttributeRead | None:
+        """`getattr(obj, "name")`, `setattr`, `hasattr`, `delattr`, `operator.attrgetter("name")`."""
+        callee = self.expr(node.func)
+        function = callee[1] if callee is not None and callee[0] == "name" else ""
+        positional = [arg.value for arg in node.args if arg.keyword is None and not arg.star]
+        if function in ("builtins.getattr", "builtins.setattr", "builtins.hasattr", "builtins.delattr"):
+            name = string_value(positional[1]) if len(positional) > 1 else None
+            receiver = self.expr(positional[0])
+        elif function == "operator.attrgetter":
+            name = string_value(positional[0]) if positional else None
+            receiver = None
+        else:
+            return None
+        if not name:
+            return None
+        owner, context = self.placement(node)
+        return AttributeRead(name.split(".")[0], receiver, self.line_of(node), owner, context, "by-name")
 
     def value_use(self, node: cst.Name | cst.Attribute) -> ValueUse | None:
         parent = self.parents.get(node)

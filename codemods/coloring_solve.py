@@ -25,7 +25,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
-from .coloring_scan import CallSite, FunctionFacts
+from . import coloring_properties
+from .coloring_properties import Accessors
+from .coloring_scan import AttributeRead, CallSite, FunctionFacts
 from .repo_index import FunctionId, RepoIndex
 
 ALREADY_ASYNC, BECOMES, CONVERTED, STAYS_SYNC, NOT_NEEDED = "async", "becomes", "converted", "stays-sync", "sync"
@@ -54,6 +56,7 @@ class Coloring:
     roles: dict[FunctionId, str] = field(default_factory=dict)
     callers: dict[FunctionId, list[Caller]] = field(default_factory=dict)
     values: dict[FunctionId, list[tuple[str, object]]] = field(default_factory=dict)
+    accessors: Accessors = field(default_factory=Accessors)
     _used_results: dict[FunctionId, list[FunctionId]] | None = field(default=None, repr=False)
     _callees: dict[FunctionId, list[FunctionId]] | None = field(default=None, repr=False)
     _interesting: set[str] | None = field(default=None, repr=False)
@@ -72,6 +75,17 @@ class Coloring:
 
     def reason(self, function: FunctionId) -> str | None:
         return self.reasons.get(function)
+
+    def becomes_method(self, function: FunctionId) -> bool:
+        """Is `function` a @property getter that becomes an async method?"""
+        return function in self.accessors.reads and self.newly_async(function)
+
+    def property_read(self, read: AttributeRead, path: str) -> FunctionId | None:
+        """The property getter that becomes an async method which `read` reads, if any."""
+        if read.kind != "load" or read.name not in self.accessors.names:
+            return None
+        function = coloring_properties.read_target(self.index, self.accessors, read, path)
+        return function if function is not None and self.becomes_method(function) else None
 
     def callees_used_by(self, function: FunctionId) -> list[FunctionId]:
         """Callees whose results `function` uses on the spot (see CallSite.used)."""
@@ -166,7 +180,7 @@ class Coloring:
 
 
 def solve(index: RepoIndex, migrated: Iterable[str], enabled: bool = True) -> Coloring:
-    coloring = Coloring(index, frozenset(migrated), enabled)
+    coloring = Coloring(index, frozenset(migrated), enabled, accessors=coloring_properties.analyse(index))
     functions = dict(index.functions())
     _collect_edges(coloring, functions)
     groups = _override_groups(index, functions)
@@ -196,6 +210,8 @@ def _collect_edges(coloring: Coloring, functions: dict[FunctionId, FunctionFacts
             entity = index.resolve(use.target, path)
             if entity is not None and entity[0] == "function":
                 target = (entity[1], entity[2])
+                if target in coloring.accessors.reads or target in coloring.accessors.reasons:
+                    continue  # `f(obj.prop)` passes the property's value (coloring_properties.py sees the read)
                 coloring.values.setdefault(target, []).append((path, use))
                 if use.consumer == "depends":
                     coloring.roles.setdefault(target, "dependency")
@@ -204,6 +220,12 @@ def _collect_edges(coloring: Coloring, functions: dict[FunctionId, FunctionFacts
     for function, facts in functions.items():
         if facts.role is not None:
             coloring.roles[function] = facts.role
+    # A property that may become an async method is called wherever it is read.
+    accessors = coloring.accessors
+    for function, reads in accessors.reads.items():
+        coloring.callers.setdefault(function, []).extend(
+            Caller((path, read.owner) if read.owner is not None else None, accessors.read_site(read), path)
+            for path, read in reads)
 
 
 def _override_groups(index: RepoIndex, functions: dict[FunctionId, FunctionFacts]) -> dict[FunctionId, FunctionId]:
@@ -241,8 +263,9 @@ def _blocked(coloring: Coloring, functions: dict[FunctionId, FunctionFacts]) -> 
 def _local_reason(coloring: Coloring, function: FunctionId, facts: FunctionFacts) -> str | None:
     if not coloring.enabled:
         return "async coloring (F101) is not selected for this run"
-    if facts.blocker is not None:
-        return facts.blocker
+    if facts.blocker is not None and function not in coloring.accessors.reads:
+        found = coloring.accessors.reasons.get(function)
+        return f"{facts.blocker}, and it cannot become an async method: {found}" if found else facts.blocker
     if function[0] not in coloring.migrated:
         return f"{function[0]} is not part of this migration and stays legacy code"
     for path, use in coloring.values.get(function, ()):

@@ -16,13 +16,13 @@ import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from .coloring_scan import CallSite, ClassFacts, FunctionFacts, ModuleFacts, Relationship, ValueUse
+from .coloring_scan import AttributeRead, CallSite, ClassFacts, FunctionFacts, ModuleFacts, Relationship, ValueUse
 from .repo_index import FileSummary, ModuleLocation
 
 # Bumped whenever a summary dataclass changes shape, so that old entries are never misread.
-SUMMARY_FORMAT = 1
-_TYPES = {cls.__name__: cls for cls in (CallSite, ClassFacts, FunctionFacts, ModuleFacts, Relationship, ValueUse,
-                                        FileSummary, ModuleLocation)}
+SUMMARY_FORMAT = 2
+_TYPES = {cls.__name__: cls for cls in (AttributeRead, CallSite, ClassFacts, FunctionFacts, ModuleFacts, Relationship,
+                                        ValueUse, FileSummary, ModuleLocation)}
 
 
 class SummaryCache:

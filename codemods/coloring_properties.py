@@ -1,0 +1,159 @@
+"""@property getters that need async and can become explicit async methods.
+
+Python reads a property as an attribute and never awaits it, so a getter that runs a query stays sync
+(F107). It can instead become `async def name(self)`, every read `obj.name` becoming
+`await obj.name()`, when the whole repository proves that nothing else depends on it being a property:
+
+- it is a plain `@property` (no setter or deleter, not cached), neither overriding a base class member
+  nor overridden in a subclass;
+- the repository reads it at least once (a property nothing reads is read by something sqlasync cannot
+  see: a serialiser, a template);
+- every read of an attribute of that name resolves to an instance of its class (or of a subclass):
+  through `self`, an annotation, or a constructor in scope. A read sqlasync cannot resolve, an
+  assignment or `del`, a lookup by name (`getattr`), the property object read on the class, or a call of
+  its value leaves the property as it is, with the reason.
+
+The reads then count as calls of the new method: their functions become async in turn (or, if one
+cannot, the property stays sync like any function with a caller that cannot await).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from .coloring_scan import AttributeRead, CallSite, Expr
+from .repo_index import FunctionId, RepoIndex
+
+READ_KINDS = {"store": "assigned", "delete": "deleted", "by-name": "looked up by name"}
+
+
+@dataclass
+class Accessors:
+    """The repository's property getters: those that may become async methods, with the sites that read them,
+    and why each of the others may not."""
+
+    reads: dict[FunctionId, list[tuple[str, AttributeRead]]] = field(default_factory=dict)
+    reasons: dict[FunctionId, str] = field(default_factory=dict)
+    names: dict[str, list[FunctionId]] = field(default_factory=dict)
+
+    def read_site(self, read: AttributeRead) -> CallSite:
+        """A read as the call it becomes, for the coloring's call graph."""
+        return CallSite(callee=("attr", read.receiver, read.name), line=read.line, owner=read.owner,
+                        context=read.context)
+
+
+def analyse(index: RepoIndex) -> Accessors:
+    accessors = Accessors()
+    candidates = {}
+    for function, facts in index.functions():
+        if facts.class_qualname is None or facts.is_async:
+            continue
+        accessor = next((d.rsplit(".", 1)[-1] for d in facts.decorators
+                         if d.rsplit(".", 1)[-1] in ("setter", "deleter")), None)
+        if accessor is not None:
+            # The getter, setter and deleter share one qualname: what the index holds is the last of them.
+            accessors.reasons[function] = f"it has a {accessor}, which cannot be awaited"
+        elif facts.decorators == ("property",) and not facts.is_generator:
+            candidates[function] = facts
+    if not candidates:
+        return accessors
+    by_name: dict[str, list[FunctionId]] = defaultdict(list)
+    for function, facts in candidates.items():
+        by_name[facts.name].append(function)
+    sites: dict[str, list[tuple[str, AttributeRead]]] = defaultdict(list)
+    calls: dict[str, list[tuple[str, CallSite]]] = defaultdict(list)
+    for path, summary in index.files.items():
+        for read in summary.facts.reads:
+            if read.name in by_name:
+                sites[read.name].append((path, read))
+        for site in summary.facts.calls:
+            if site.callee is not None and site.callee[0] == "attr" and site.callee[2] in by_name:
+                calls[site.callee[2]].append((path, site))
+    subclasses = _subclasses(index)
+    for function, facts in candidates.items():
+        owner = (function[0], facts.class_qualname)
+        reason = (_override_problem(index, owner, facts.name, subclasses)
+                  or _call_problem(index, owner, calls[facts.name]))
+        mine: list[tuple[str, AttributeRead]] = []
+        for path, read in sites[facts.name]:
+            if reason is not None:
+                break
+            verdict = _classify(index, owner, read.receiver, path)
+            where = f"{path}:{read.line}"
+            if verdict == "unknown":
+                reason = f"`.{facts.name}` is read at {where} on a value whose class sqlasync cannot tell"
+            elif verdict == "class":
+                reason = f"the property object itself is read on the class at {where}"
+            elif verdict == "mine" and read.kind != "load":
+                reason = f"it is {READ_KINDS[read.kind]} at {where}"
+            elif verdict == "mine":
+                mine.append((path, read))
+        if reason is None and not mine:
+            reason = ("nothing in the repository reads it, so whatever does (a serialiser, a template) is "
+                      "out of sight")
+        if reason is None:
+            accessors.reads[function] = mine
+            accessors.names.setdefault(facts.name, []).append(function)
+        else:
+            accessors.reasons[function] = reason
+    return accessors
+
+
+def read_target(index: RepoIndex, accessors: Accessors, read: AttributeRead, path: str) -> FunctionId | None:
+    """The convertible property `read` reads, if any."""
+    for function in accessors.names.get(read.name, ()):
+        facts = index.function(function)
+        if _classify(index, (function[0], facts.class_qualname), read.receiver, path) == "mine":
+            return function
+    return None
+
+
+def _classify(index: RepoIndex, owner: FunctionId, receiver: Expr | None, path: str) -> str:
+    """"mine": an instance of `owner` or a subclass; "class": the class itself; "other": something else for sure;
+    "unknown": anything sqlasync cannot resolve, and instances of `owner`'s bases (they may be an `owner`)."""
+    if receiver is not None and receiver[0] == "name" and not receiver[1].startswith("builtins.") \
+            and index.module_path(receiver[1].split(".")[0], path) is None \
+            and not any(module.startswith(receiver[1].split(".")[0] + ".") for module in index.modules):
+        return "other"  # an attribute of a module outside the repository
+    entity = index.resolve(receiver, path) if receiver is not None else None
+    if entity is None or entity[0] in ("super", "cls"):
+        return "unknown"
+    if entity[0] in ("instance", "class"):
+        lineage = index.mro(entity[1], entity[2])
+        if owner in lineage:
+            return "mine" if entity[0] == "instance" else "class"
+        if (entity[1], entity[2]) in index.mro(*owner):
+            return "unknown"
+    return "other"
+
+
+def _override_problem(index: RepoIndex, owner: FunctionId, name: str, subclasses) -> str | None:
+    for ancestor in index.mro(*owner)[1:]:
+        if _defines(index, ancestor, name):
+            return f"it overrides `{name}` of `{ancestor[1]}` ({ancestor[0]})"
+    for subclass in subclasses.get(owner, ()):
+        if _defines(index, subclass, name):
+            return f"`{subclass[1]}` ({subclass[0]}) overrides it"
+    return None
+
+
+def _call_problem(index: RepoIndex, owner: FunctionId, calls: list[tuple[str, CallSite]]) -> str | None:
+    for path, site in calls:
+        if _classify(index, owner, site.callee[1], path) in ("mine", "class", "unknown"):
+            return f"`.{site.callee[2]}(...)` at {path}:{site.line} may call its value"
+    return None
+
+
+def _defines(index: RepoIndex, cls: FunctionId, name: str) -> bool:
+    facts = index.cls(*cls)
+    return facts is not None and (name in facts.methods or name in facts.attributes or name in facts.relationships)
+
+
+def _subclasses(index: RepoIndex) -> dict[FunctionId, list[FunctionId]]:
+    found: dict[FunctionId, list[FunctionId]] = defaultdict(list)
+    for path, summary in index.files.items():
+        for qualname in summary.facts.classes:
+            for ancestor in index.mro(path, qualname)[1:]:
+                found[ancestor].append((path, qualname))
+    return found

@@ -1,0 +1,12 @@
+from fastapi import APIRouter, Depends
+from sqlalchemy.orm import Session
+
+from app.stats import Stats as JobStats
+
+router = APIRouter()
+
+
+@router.get("/stats")
+def show(user_id: str, db: Session = Depends()):
+    stats = JobStats(db, user_id)
+    return {"label": stats.label, "total": stats.total, "per_user": stats.per_user}
