@@ -3,6 +3,8 @@ test markers, and the edits of background tasks and relationship loading."""
 
 from __future__ import annotations
 
+import sys
+
 import libcst as cst
 from libcst.metadata import ScopeProvider
 
@@ -18,7 +20,7 @@ def anyio_backend():
 
 
 def rewrite(context: FileContext, matches: list[Match]) -> cst.Module:
-    from . import coloring_background, lazy_loads
+    from . import coloring_background, coloring_loops, lazy_loads
     from .coloring import AnyioBackend, AsyncLoop, AwaitCall, AwaitRead, Bridge, MakeAsync, RunMain
 
     plan = _Plan(context)
@@ -44,6 +46,8 @@ def rewrite(context: FileContext, matches: list[Match]) -> cst.Module:
             coloring_background.plan(data, plan)
         elif lazy_loads.owns(data):
             lazy_loads.plan(data, plan)
+        elif coloring_loops.owns(data):
+            coloring_loops.plan(data, plan, context.wrapper.module)
     module = context.wrapper.module
     updated = module.visit(_Apply(plan))
     return plan.finish(updated)
@@ -64,6 +68,8 @@ class _Plan:
         self.bridges: dict[int, bool] = {}
         # Extra edits registered by coloring_background and lazy_loads: node id -> function(updated) -> node.
         self.replacements: dict[int, object] = {}
+        # Edits of the whole module (coloring_loops), applied before the imports are added.
+        self.module_edits: list = []
         self.module_imports: set[str] = set()
         self.from_imports: list[imports.Import] = []
         self.needs_backend_fixture = False
@@ -77,6 +83,8 @@ class _Plan:
         return spelling.text
 
     def finish(self, module: cst.Module) -> cst.Module:
+        for edit in self.module_edits:
+            module = edit(module)
         if self.needs_backend_fixture and not _defines(module, "anyio_backend"):
             module = _insert_before_first_definition(module, cst.parse_module(ANYIO_BACKEND_FIXTURE).body)
             self.module_imports.add("pytest")
@@ -235,7 +243,7 @@ def _imports_module(module: cst.Module, name: str) -> bool:
 
 
 def _insert_import(module: cst.Module, statement: cst.SimpleStatementLine) -> cst.Module:
-    """Put a new import among the module's leading imports, in alphabetical order of module names."""
+    """Put a new import among the module's imports: standard library first, then alphabetical order."""
     body = list(module.body)
     key = _import_key(statement)
     start = 1 if body and _is_docstring(body[0]) else 0
@@ -247,12 +255,17 @@ def _insert_import(module: cst.Module, statement: cst.SimpleStatementLine) -> cs
             else None
         tail = [following, *body[start + 1:]] if following is not None else []
         return module.with_changes(body=[*body[:start], statement.with_changes(leading_lines=spaced), *tail])
-    position = next((i for i, k in imports if k != "__future__" and k.lower() > key.lower()), imports[-1][0] + 1)
+    position = next((i for i, k in imports if k != "__future__" and _import_order(k) > _import_order(key)),
+                    imports[-1][0] + 1)
     if position < len(body) and _import_key(body[position]) is not None:
         # Take over the blank lines and comments above the import it now precedes.
         statement = statement.with_changes(leading_lines=body[position].leading_lines)
         body[position] = body[position].with_changes(leading_lines=[])
     return module.with_changes(body=[*body[:position], statement, *body[position:]])
+
+
+def _import_order(key: str) -> tuple[bool, str]:
+    return key.split(".")[0] not in sys.stdlib_module_names, key.lower()
 
 
 def _is_docstring(statement: cst.CSTNode) -> bool:

@@ -442,5 +442,59 @@ REFRESH_AFTER_ROLLBACK = Rule(
               "are read after it, in functions that are async after migration.",
 )
 
+ENGINE_ACROSS_LOOPS = Rule(
+    code="F109", name="engine-across-event-loops", family=FAMILY,
+    summary="test suite that runs the async engine on several event loops, where pooled connections cannot follow",
+    why=(
+        "Each `TestClient` runs the app on an event loop of its own, and so does each async test. An asyncpg or "
+        "aiomysql connection belongs to the loop that opened it: once the engine is async, a connection pooled "
+        "during one test and checked out in the next fails with \"attached to a different loop\". SQLAlchemy's "
+        "advice for an engine shared between loops is not to pool; the app's own pool settings stay as they are "
+        "for production, and the tests stop pooling."
+    ),
+    before=(
+        "import pytest\n"
+        "from sqlalchemy.ext.asyncio import create_async_engine\n"
+        "\n"
+        "engine = create_async_engine(\"postgresql+asyncpg://postgres@localhost/test\")\n"
+        "\n"
+        "\n"
+        "@pytest.fixture\n"
+        "def database_url():\n"
+        "    return engine.url\n"
+    ),
+    after=(
+        "import pytest\n"
+        "from sqlalchemy import event\n"
+        "from sqlalchemy.ext.asyncio import create_async_engine\n"
+        "\n"
+        "engine = create_async_engine(\"postgresql+asyncpg://postgres@localhost/test\")\n"
+        "\n"
+        "\n"
+        "@event.listens_for(engine.sync_engine, \"checkin\")\n"
+        "def close_connection_on_checkin(dbapi_connection, connection_record):\n"
+        "    # Each TestClient and each async test runs its own event loop; an asyncpg or aiomysql connection\n"
+        "    # cannot leave the loop that opened it, so none is pooled for the next one (aiosqlite can be).\n"
+        "    if engine.dialect.driver != \"aiosqlite\":\n"
+        "        connection_record.invalidate()\n"
+        "\n"
+        "\n"
+        "@pytest.fixture\n"
+        "def database_url():\n"
+        "    return engine.url\n"
+    ),
+    fixable=True,
+    example_path="tests/conftest.py",
+    fix_notes=(
+        "When the project has exactly one async engine (a module-level `create_async_engine(...)`, including the "
+        "one E101 writes), the top-most migrated conftest.py that imports from the engine's module gets the "
+        "listener, and imports the engine from that module after its own imports from it when it does not "
+        "already (so whatever it sets up before importing the app, such as `DATABASE_URL`, still comes first). "
+        "The listener closes a connection as it returns to the pool, on the loop that used it; aiosqlite "
+        "connections are left pooled (they work on any loop, and a `:memory:` database lives in its connection)."
+    ),
+)
+
 RULES = (BECOMES_ASYNC, AWAIT_CALL, ASYNC_ROUTE, ASYNC_TEST, MAIN_ENTRY, BACKGROUND_SESSION, STAYS_SYNC,
-         LEGACY_BRIDGE, LAZY_LOAD, ASYNC_ATTRS, EXPIRE_ON_COMMIT, REFRESH_AFTER_ROLLBACK)
+         LEGACY_BRIDGE, LAZY_LOAD, ASYNC_ATTRS, EXPIRE_ON_COMMIT, REFRESH_AFTER_ROLLBACK,
+         ENGINE_ACROSS_LOOPS)

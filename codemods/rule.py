@@ -14,7 +14,8 @@ class Rule:
 
     ``before``/``after`` double as test cases: for a fixable rule, migrating ``before`` with
     ``example_target`` must produce ``after`` exactly; for a manual rule ``after`` is what to
-    write instead.
+    write instead. ``example_path`` is the file the example stands for, for rules that only apply
+    to some files (a conftest.py, an Alembic env.py).
     """
 
     code: str
@@ -27,6 +28,7 @@ class Rule:
     fixable: bool = False
     fix_notes: str = ""
     example_target: str = "async"
+    example_path: str = "example.py"
 
     @property
     def prefix(self) -> str:

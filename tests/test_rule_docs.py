@@ -22,7 +22,7 @@ def test_rule_is_documented(rule) -> None:
 
 @pytest.mark.parametrize("rule", [r for r in RULE_LIST if r.code != "E106"], ids=lambda r: r.code)
 def test_before_example_is_recognised(rule, tmp_path) -> None:
-    result = analyse(rule.before.encode(), "example.py", Config(root=tmp_path), FAMILIES, rule.example_target)
+    result = analyse(rule.before.encode(), rule.example_path, Config(root=tmp_path), FAMILIES, rule.example_target)
     assert rule.code in {f.code for f in result.findings}
 
 
@@ -34,6 +34,6 @@ def test_alembic_example_is_recognised_in_env_py(tmp_path) -> None:
 
 @pytest.mark.parametrize("rule", [r for r in RULE_LIST if r.fixable], ids=lambda r: r.code)
 def test_fixable_example_migrates_to_after(rule, tmp_path) -> None:
-    result = migrate(rule.before.encode(), "example.py", Config(root=tmp_path), FAMILIES,
+    result = migrate(rule.before.encode(), rule.example_path, Config(root=tmp_path), FAMILIES,
                      Selection(select=(rule.code,)), rule.example_target)
     assert result.updated is not None and result.updated.decode() == rule.after
