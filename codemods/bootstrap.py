@@ -17,6 +17,8 @@ from .async_url import literal_async_url
 from .await_sites import await_problem
 from .bootstrap_plan import CreateAllPlan, DeclarativePlan, EnginePlan, MissingGetDb, SessionmakerPlan
 from .bootstrap_rewrite import rewrite
+from .engine_calls import RULES as ENGINE_CALL_RULES
+from .engine_calls import EngineCalls
 from .evidence import ASYNC_SESSION_TYPES, SYNC_FACTORIES, dotted_name, metadata_value, string_value
 from .family import Family, Recogniser, words
 from .get_db_template import plan_get_db
@@ -210,7 +212,7 @@ SYNC_ALEMBIC_ENV = Rule(
     ),
 )
 
-RULES = (CREATE_ENGINE, SESSIONMAKER, DECLARATIVE_BASE, CREATE_ALL, SYNC_GET_DB, SYNC_ALEMBIC_ENV)
+RULES = (CREATE_ENGINE, SESSIONMAKER, DECLARATIVE_BASE, CREATE_ALL, SYNC_GET_DB, SYNC_ALEMBIC_ENV, *ENGINE_CALL_RULES)
 
 
 SYNC_TARGET = "the sync target keeps the sync engine, session factory and dependency as they are"
@@ -228,6 +230,11 @@ CREATE_ALL_METHODS = ("create_all", "drop_all")
 
 class BootstrapRecogniser(Recogniser):
     rules = {r.code: r for r in RULES}
+
+    def __init__(self, context) -> None:
+        super().__init__(context)
+        # Alembic's env.py disposes of its own engine (E106's template); its calls are not E107 sites.
+        self.engine_calls = None if self._alembic_env() else EngineCalls(self)
 
     def visit_Call(self, node: cst.Call) -> None:
         evidence = self.evidence
@@ -250,6 +257,15 @@ class BootstrapRecogniser(Recogniser):
             if node.args:
                 self._report("E104", node, f"`{dotted_name(node.func)}()` runs on a sync engine",
                              self._create_all_plan(node))
+        elif self.engine_calls is not None:
+            self.engine_calls.visit_call(node)
+
+    def engine_fixable(self, call: cst.Call) -> bool:
+        """Whether E101 makes this `create_engine(...)` an async engine."""
+        return isinstance(self._engine_plan(call), EnginePlan)
+
+    def report_plan(self, code: str, node: cst.CSTNode, message: str, plan: object) -> None:
+        self._report(code, node, message, plan)
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         if node.asynchronous is not None or node.name.value not in self.context.config.get_db_names:
@@ -453,6 +469,10 @@ FAMILY = Family(
     recogniser=BootstrapRecogniser,
     triggers=lambda config: (
         (rb"create_engine|sessionmaker|declarative_base|engine_from_config|\.create_all\s*\(",),
+        (rb"create_async_engine",),
+        (rb"\b(?:" + words(config.engine_names) + rb")\s*\.\s*(?:dispose|connect|begin|raw_connection|execute|scalar|"
+         rb"table_names|has_table|run_callable|transaction)\s*\(",),
+        (rb"\binspect\s*\(", words(config.engine_names)),
         (rb"\bdef\s+(?:" + words(config.get_db_names) + rb")\b", rb"\byield\b"),
     ),
     rewrite=rewrite,

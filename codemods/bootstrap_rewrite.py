@@ -13,6 +13,7 @@ from . import async_url, imports
 from .alembic_env import AlembicPlan, rewrite_env
 from .blank_lines import definitions_spaced_from_imports, two_blank_lines
 from .bootstrap_plan import CreateAllPlan, DeclarativePlan, EnginePlan, SessionmakerPlan
+from .engine_calls_rewrite import EngineCallRewrite
 from .family import FileContext
 from .get_db_template import GetDbPlan, render
 from .rule import Match
@@ -68,6 +69,8 @@ def rewrite(context: FileContext, matches: list[Match]) -> cst.Module:
             returns[id(plan.function)] = spelling.text
     # `import asyncio`: LibCST's import helper reads a missing name as a plain module import.
     first = [imports.Import("asyncio", None), THREAD_POOL] if envs else []  # type: ignore[arg-type]
+    if EngineCallRewrite.needs_asyncio(plans) and not envs:
+        first.append(imports.Import("asyncio", None))  # type: ignore[arg-type]
     for plan in envs:
         module = rewrite_env(module, plan, names["async_engine_from_config"], async_url.NAME)
     updated = module.visit(_Apply(plans, names, returns))
@@ -108,13 +111,14 @@ class _Apply(cst.CSTTransformer):
         self.get_dbs = {id(p.function): p for p in plans if isinstance(p, GetDbPlan)}
         self.missing = {id(p.get_db.after): p.get_db for p in plans if isinstance(p, SessionmakerPlan) and p.get_db}
         self.pools = {id(p.pool.value) for p in plans if isinstance(p, EnginePlan) and p.pool is not None}
+        self.engine_calls = EngineCallRewrite(plans)
 
-    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.Call:
+    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         if id(original) in self.engines:
             return self._engine(self.engines[id(original)], updated)
         if id(original) in self.makers:
             return self._sessionmaker(updated)
-        return updated
+        return self.engine_calls.call(original, updated)
 
     def on_leave(self, original: cst.CSTNode, updated: cst.CSTNode):
         if id(original) in self.pools:
@@ -149,7 +153,7 @@ class _Apply(cst.CSTTransformer):
     def leave_SimpleStatementLine(self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine):
         plan = self.bases.get(id(original))
         if plan is None:
-            return updated
+            return self.engine_calls.statement(original, updated)
         code = cst.Module([]).code_for_node
         bases = ", ".join([*(code(mixin) for mixin in plan.mixins), self.names["DeclarativeBase"]])
         body = "".join(f"    {a.keyword.value} = {code(a.value)}\n" for a in plan.attributes) or "    pass\n"
@@ -159,7 +163,7 @@ class _Apply(cst.CSTTransformer):
 
     def leave_IndentedBlock(self, original: cst.IndentedBlock, updated: cst.IndentedBlock) -> cst.IndentedBlock:
         if not any(id(s) in self.creates for s in original.body):
-            return updated
+            return self.engine_calls.block(original, updated)
         output: list[cst.BaseStatement] = []
         run: list[CreateAllPlan] = []
         for before, after in zip(original.body, updated.body):

@@ -33,15 +33,9 @@ BLOCKERS = {
     ("jobs_api", "sqlite"): "JobStatistics keeps @property getters that query (F107, converted by hand by design) and "
                             "paginate() receives a Query object (Q101 left: query passed to another function)",
     ("jobs_api", "postgresql"): POOL_ACROSS_LOOPS,
-    ("repository_tasks", "sqlite"): "conftest's pytest_sessionfinish hook calls `engine.dispose()` on the now async "
-                                    "engine without awaiting it (no rule converts engine method calls; E family)",
-    ("repository_tasks", "postgresql"): POOL_ACROSS_LOOPS,
     ("service_registry", "sqlite"): "route handlers keep `Container.resolve(\"db_session\")` after the container "
                                     "registration is removed (D102 not converted)",
     ("service_registry", "postgresql"): POOL_ACROSS_LOOPS,
-    ("personas_alembic", "sqlite"): "tests/test_migrations.py calls `inspect(engine)` on the now async engine "
-                                    "(no rule converts sync Inspector use)",
-    ("personas_alembic", "postgresql"): POOL_ACROSS_LOOPS,
     # With a checkin listener closing connections on BOTH async engines (app.data.async_dao's and the one E101
     # makes of app/data/dao.py), 51 of 54 tests pass; the three left fail on the second blocker.
     ("raw_asyncpg", "postgresql"): POOL_ACROSS_LOOPS + "; and F104 makes the DAO tests that drive the services "

@@ -41,6 +41,8 @@ class Config:
     session_decorators: tuple[str, ...] = ("provide_session",)
     get_db_names: tuple[str, ...] = ("get_db", "get_session")
     container_session_keys: tuple[str, ...] = ("db_session",)
+    # Names that, imported from another module, are the project's engine (async once E101 has run there).
+    engine_names: tuple[str, ...] = ("engine", "async_engine")
     asyncpg_names: tuple[str, ...] = ("conn", "connection", "con", "pool", "db_pool")
     get_db: str | None = None
     session_factory: str | None = None

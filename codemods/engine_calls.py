@@ -1,0 +1,369 @@
+"""E107/E108: code that uses the engine itself, which is an `AsyncEngine` once E101 has run.
+
+`engine.dispose()` returns a coroutine, `engine.connect()`/`begin()` are async context managers, and
+`inspect(engine)` raises `NoInspectionAvailable`. The engine is recognised from its binding: a
+`create_engine(...)` that E101 converts or a `create_async_engine(...)` in the file, or a name listed in
+`engine-names` imported from the project's database module (named `database`, `db`, ... or the module
+the file imports the session factory or `get_db` from), whose E101 makes it async.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import libcst as cst
+import libcst.matchers as m
+from libcst.metadata import Assignment, ImportAssignment
+
+from .await_sites import await_problem, decorator_name
+from .evidence import dotted_name, metadata_value
+from .rule import Rule
+
+ENGINE_METHODS = Rule(
+    code="E107", name="async-engine-call", family="bootstrap",
+    summary="method of the engine that becomes async called the sync way (`engine.dispose()`, `engine.connect()`)",
+    why=(
+        "Once the engine comes from `create_async_engine()`, `dispose()` returns a coroutine: called without "
+        "`await` it does nothing (\"coroutine was never awaited\") and the pool's connections stay open. "
+        "`connect()` and `begin()` are async context managers, and the 1.x `engine.execute()` is gone."
+    ),
+    before=(
+        "from app.database import engine\n"
+        "\n"
+        "\n"
+        "def pytest_sessionfinish(session, exitstatus):\n"
+        "    engine.dispose()\n"
+        "\n"
+        "\n"
+        "async def close_db():\n"
+        "    engine.dispose()\n"
+    ),
+    after=(
+        "from app.database import engine\n"
+        "import asyncio\n"
+        "\n"
+        "\n"
+        "def pytest_sessionfinish(session, exitstatus):\n"
+        "    asyncio.run(engine.dispose())\n"
+        "\n"
+        "\n"
+        "async def close_db():\n"
+        "    await engine.dispose()\n"
+    ),
+    fixable=True,
+    fix_notes=(
+        "`engine.dispose()` is awaited where the function is or becomes async (F101 then awaits its callers). "
+        "In a sync function that is called by something that never awaits and with no event loop running — "
+        "a pytest hook (`pytest_sessionfinish`, `pytest_unconfigure`, ...) or an `atexit` handler — it runs "
+        "as `asyncio.run(engine.dispose())` (and `import asyncio` is added). Left with the reason: a call in "
+        "a function that must stay sync for another reason (a property, a Celery task, module level, a "
+        "script's `__main__` block: dispose at the end of the async `main()` instead), `with "
+        "engine.connect()`/`begin()` blocks (the connection's calls must be awaited too: `async with` by hand), "
+        "`raw_connection()`, and the 1.x `engine.execute()`/`scalar()`/`table_names()`/`has_table()` that "
+        "SQLAlchemy 2 no longer has. The engine is a name bound to `create_engine(...)` that E101 converts or "
+        "to `create_async_engine(...)`, or a name in `engine-names` imported from the database module (one whose "
+        "last part is `database`, `db`, `session` or `engine`, or that the file imports the session factory or "
+        "`get_db` from)."
+    ),
+)
+INSPECT_ENGINE = Rule(
+    code="E108", name="inspect-async-engine", family="bootstrap",
+    summary="`inspect(engine)` on the engine that becomes async (runtime inspection needs a sync connection)",
+    why=(
+        "`sqlalchemy.inspect()` cannot inspect an `AsyncEngine` (`NoInspectionAvailable`): the `Inspector` does "
+        "sync I/O, so it must run on the sync connection that `AsyncConnection.run_sync()` hands to a function."
+    ),
+    before=(
+        "from sqlalchemy import inspect\n"
+        "\n"
+        "from app.database import engine\n"
+        "\n"
+        "\n"
+        "async def table_names():\n"
+        "    return set(inspect(engine).get_table_names())\n"
+    ),
+    after=(
+        "from sqlalchemy import inspect\n"
+        "\n"
+        "from app.database import engine\n"
+        "\n"
+        "\n"
+        "async def table_names():\n"
+        "    async with engine.connect() as conn:\n"
+        "        return set(await conn.run_sync(lambda sync_conn: inspect(sync_conn).get_table_names()))\n"
+    ),
+    fixable=True,
+    fix_notes=(
+        "Each `inspect(engine).method(...)` becomes `await conn.run_sync(lambda sync_conn: "
+        "inspect(sync_conn).method(...))`, and the statement holding it runs inside `async with engine.connect() "
+        "as conn:` (one block per statement; the method and its arguments are kept as written). An inspector "
+        "kept in a variable (`insp = inspect(engine)`) and used by later statements gets one block from its "
+        "binding to its last use, each `insp.method(...)` becoming such a `run_sync` call. The function becomes "
+        "async through F101, and its callers await it (sync tests become async tests). Left with the reason: "
+        "an inspector passed on, returned or stored elsewhere, one used in a compound statement's header "
+        "(`if inspect(engine).has_table(...):`), and sites where `await` cannot go."
+    ),
+)
+
+RULES = (ENGINE_METHODS, INSPECT_ENGINE)
+
+ENGINE_BUILDERS = frozenset({"sqlalchemy.create_engine", "sqlalchemy.engine.create_engine",
+                             "sqlalchemy.engine.create.create_engine"})
+ASYNC_ENGINE_BUILDERS = frozenset({"sqlalchemy.ext.asyncio.create_async_engine",
+                                   "sqlalchemy.ext.asyncio.engine.create_async_engine"})
+INSPECT = ("sqlalchemy.inspect", "sqlalchemy.inspection.inspect")
+# Modules whose `engine` is the database engine, whatever else the file imports from them.
+DATABASE_MODULES = frozenset({"database", "db", "session", "sessions", "engine", "engines"})
+CONTEXT_METHODS = frozenset({"connect", "begin"})
+GONE_METHODS = frozenset({"execute", "scalar", "table_names", "has_table", "run_callable", "transaction"})
+# Called by code that never awaits, when no event loop runs: a coroutine can only go through asyncio.run().
+EXIT_DECORATORS = frozenset({"atexit.register"})
+CONSUMERS = frozenset({"run", "create_task", "gather", "ensure_future", "wait_for", "shield", "run_until_complete"})
+
+
+@dataclass(frozen=True)
+class AwaitEngineCall:
+    call: cst.Call
+    parenthesize: bool
+
+
+@dataclass(frozen=True)
+class RunEngineCall:
+    """`asyncio.run(engine.dispose())` in a sync entry point."""
+
+    call: cst.Call
+
+
+@dataclass(frozen=True)
+class InspectSite:
+    """`inspect(engine).method(...)` → `await conn.run_sync(lambda sync_conn: inspect(sync_conn).method(...))`,
+    with `statement` (or, for an inspector variable, the statements from `statement` to `last`) inside
+    `async with engine.connect() as conn:`."""
+
+    statement: cst.SimpleStatementLine
+    uses: tuple[cst.Call, ...]
+    engine: str
+    connection: str
+    sync_connection: str
+    inspect: str
+    # Uses that are the receiver of something (`inspect(e).get_columns(t)[0]`): the await goes in parentheses.
+    parenthesized: frozenset[int] = frozenset()
+    last: cst.BaseStatement | None = None
+
+
+class EngineCalls:
+    """The E107/E108 half of the bootstrap recogniser; `engine_fixable(call)` says whether E101 converts a
+    `create_engine(...)` call, `report(code, node, message, plan_or_reason)` records a site."""
+
+    def __init__(self, recogniser) -> None:
+        self.recogniser = recogniser
+        self.context = recogniser.context
+        self.evidence = recogniser.evidence
+
+    def visit_call(self, node: cst.Call) -> None:
+        if self.context.target != "async":
+            return
+        func = node.func
+        if isinstance(func, cst.Attribute) and self.is_engine(func.value):
+            self._method(node, func.attr.value)
+        elif node.args and self.evidence.callee_is(node, INSPECT, ()) and self.is_engine(node.args[0].value):
+            self._inspect(node)
+
+    # -- what is an engine --------------------------------------------------------------------
+    def is_engine(self, expr: cst.BaseExpression) -> bool:
+        if not isinstance(expr, cst.Name):
+            return False
+        scope = metadata_value(self.evidence.scopes, expr)
+        if scope is None or expr.value not in scope:
+            return False
+        assignments = [a for a in scope[expr.value] if isinstance(a, Assignment)]
+        return bool(assignments) and all(self._engine_binding(a, expr.value) for a in assignments)
+
+    def _engine_binding(self, assignment: Assignment, name: str) -> bool:
+        if isinstance(assignment, ImportAssignment) or isinstance(assignment.node, (cst.Import, cst.ImportFrom)):
+            statement = assignment.node
+            if not isinstance(statement, cst.ImportFrom) or isinstance(statement.names, cst.ImportStar):
+                return False
+            module = dotted_name(statement.module) if statement.module else None
+            if module is None or module.split(".")[0] == "sqlalchemy" or not self._database_module(module):
+                return False
+            return any((alias.evaluated_alias or alias.evaluated_name) == name
+                       and alias.evaluated_name in self.context.config.engine_names for alias in statement.names)
+        value = self.evidence.bound_value(assignment.node)
+        if not isinstance(value, cst.Call):
+            return False
+        if self.evidence.callee_is(value, ASYNC_ENGINE_BUILDERS, ("create_async_engine",)):
+            return True
+        return (self.evidence.callee_is(value, ENGINE_BUILDERS, ("create_engine",))
+                and self.recogniser.engine_fixable(value))
+
+    def _database_module(self, module: str) -> bool:
+        """The module is the database layer: named so, or this file imports the session factory or get_db
+        from it too (an `engine` imported from `app.rendering` is some other engine)."""
+        if module.rsplit(".", 1)[-1] in DATABASE_MODULES:
+            return True
+        config = self.context.config
+        wanted = {*config.session_factories, *config.get_db_names}
+        return any(isinstance(small, cst.ImportFrom) and small.module is not None
+                   and dotted_name(small.module) == module and not isinstance(small.names, cst.ImportStar)
+                   and any(alias.evaluated_name in wanted for alias in small.names)
+                   for statement in self.context.module.body if isinstance(statement, cst.SimpleStatementLine)
+                   for small in statement.body)
+
+    # -- E107 ---------------------------------------------------------------------------------
+    def _method(self, node: cst.Call, method: str) -> None:
+        parent = self.evidence.parent(node)
+        if isinstance(parent, cst.Await) or self._handed_on(node):
+            return
+        engine = dotted_name(node.func) or "engine.method"
+        if method == "dispose":
+            self.recogniser.report_plan("E107", node, f"`{engine}()` returns a coroutine on the async engine",
+                                        self._dispose_plan(node))
+        elif method in CONTEXT_METHODS:
+            statement = self.evidence.parent(parent) if isinstance(parent, cst.WithItem) else None
+            if isinstance(statement, cst.With) and statement.asynchronous is not None:
+                return
+            self.recogniser.report_plan("E107", node, f"`{engine}()` is an async context manager on the async engine",
+                                        f"write `async with {engine}() as conn:` and await the connection's "
+                                        "calls (`await conn.execute(...)`, `await conn.run_sync(...)`) by hand")
+        elif method == "raw_connection":
+            self.recogniser.report_plan("E107", node, f"`{engine}()` returns a coroutine on the async engine",
+                                        "a raw DBAPI connection of an async driver is not a sync one; rewrite "
+                                        "what uses it by hand")
+        elif method in GONE_METHODS:
+            self.recogniser.report_plan("E107", node, f"`{engine}()` does not exist on an async engine",
+                                        "SQLAlchemy 2 has no engine-level execution: use `async with "
+                                        "engine.connect() as conn:` and `await conn.execute(...)` by hand")
+
+    def _dispose_plan(self, node: cst.Call) -> object:
+        function = self.evidence.enclosing(node, cst.FunctionDef)
+        if function is not None and function.asynchronous is None and self._sync_entry_point(function) \
+                and self.evidence.enclosing(node, cst.Lambda) is None:
+            return RunEngineCall(node)
+        problem = await_problem(self.context, node)
+        if problem:
+            return problem
+        return AwaitEngineCall(node, _needs_parentheses(self.evidence, node))
+
+    def _sync_entry_point(self, function: cst.FunctionDef) -> bool:
+        """A pytest hook or an atexit handler: called by code that never awaits, with no event loop running."""
+        name = function.name.value
+        at_module_level = self.evidence.parent(function) is self.context.module
+        if at_module_level and name.startswith("pytest_"):
+            return True
+        if any(decorator_name(d) in EXIT_DECORATORS for d in function.decorators):
+            return True
+        return at_module_level and any(
+            call.args and isinstance(call.args[0].value, cst.Name) and call.args[0].value.value == name
+            for call in m.findall(self.context.module, m.Call(func=m.Attribute(value=m.Name("atexit"),
+                                                                                attr=m.Name("register")))))
+
+    def _handed_on(self, node: cst.Call) -> bool:
+        """`asyncio.run(engine.dispose())`, `loop.run_until_complete(...)`: the coroutine is meant to be handed on."""
+        arg = self.evidence.parent(node)
+        consumer = self.evidence.parent(arg) if isinstance(arg, cst.Arg) else None
+        return isinstance(consumer, cst.Call) and (dotted_name(consumer.func) or "").rsplit(".", 1)[-1] in CONSUMERS
+
+    # -- E108 ---------------------------------------------------------------------------------
+    def _inspect(self, node: cst.Call) -> None:
+        engine = dotted_name(node.args[0].value) or "engine"
+        message = f"`inspect({engine})` cannot inspect the async engine"
+        self.recogniser.report_plan("E108", node, message, self._inspect_plan(node, engine))
+
+    def _inspect_plan(self, node: cst.Call, engine: str) -> InspectSite | str:
+        if len(node.args) != 1 or node.args[0].keyword is not None:
+            return "`inspect()` takes the engine alone; convert by hand"
+        use = _method_call(self.evidence, node)
+        last = None
+        if use is not None:
+            uses: tuple[cst.Call, ...] = (use,)
+            statement = self._statement(use)
+        else:
+            found = self._inspector_variable(node)
+            if isinstance(found, str):
+                return found
+            statement, uses, last = found
+        if isinstance(statement, str):
+            return statement
+        for call in uses:
+            problem = await_problem(self.context, call)
+            if problem:
+                return problem
+            if m.findall(call, m.Lambda() | m.Await() | m.Yield()):
+                return "the inspector call's arguments hold a lambda, await or yield; convert by hand"
+        function = self.evidence.enclosing(statement, cst.FunctionDef)
+        taken = {n.value for n in m.findall(function, m.Name())} if function is not None else set()
+        connection = next((n for n in ("conn", "connection", "async_conn") if n not in taken), None)
+        sync_connection = next((n for n in ("sync_conn", "sync_connection") if n not in taken), None)
+        if connection is None or sync_connection is None:
+            return "the names `conn`/`connection` and `sync_conn` are all taken here; convert by hand"
+        inspect = cst.Module([]).code_for_node(node.func)
+        parenthesized = frozenset(id(call) for call in uses if _needs_parentheses(self.evidence, call))
+        return InspectSite(statement, uses, engine, connection, sync_connection, inspect, parenthesized, last)
+
+    def _statement(self, node: cst.CSTNode) -> cst.SimpleStatementLine | str:
+        current = self.evidence.parent(node)
+        while current is not None and not isinstance(current, cst.BaseStatement):
+            current = self.evidence.parent(current)
+        if isinstance(current, cst.SimpleStatementLine) and len(current.body) == 1 and \
+                isinstance(self.evidence.parent(current), cst.IndentedBlock):
+            return current
+        return ("the inspector is used in a compound statement's header or a one-line block; move the call to "
+                "a statement of its own, or convert by hand")
+
+    def _inspector_variable(self, node: cst.Call):
+        """`insp = inspect(engine)` followed, in the same block, by statements that only call its methods."""
+        assign = self.evidence.parent(node)
+        statement = self.evidence.parent(assign)
+        kept = ("the Inspector is kept or passed on; run the code that uses it through `await "
+                "conn.run_sync(fn)` by hand (fn receives the sync connection and calls `inspect()` on it)")
+        if not (isinstance(assign, cst.Assign) and len(assign.targets) == 1 and isinstance(assign.targets[0].target,
+                                                                                          cst.Name)
+                and isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1):
+            return kept
+        block = self.evidence.parent(statement)
+        if not isinstance(block, cst.IndentedBlock):
+            return kept
+        name = assign.targets[0].target.value
+        scope = metadata_value(self.evidence.scopes, assign.targets[0].target)
+        if scope is None or len(scope[name]) != 1:
+            return "the inspector's name is bound more than once; convert by hand"
+        accesses = [a.node for a in next(iter(scope[name])).references]
+        uses = []
+        for access in accesses:
+            attribute = self.evidence.parent(access)
+            call = self.evidence.parent(attribute)
+            if not (isinstance(attribute, cst.Attribute) and attribute.value is access
+                    and isinstance(call, cst.Call) and call.func is attribute):
+                return kept
+            uses.append(call)
+        if not uses:
+            return "the inspector is never used; remove it by hand"
+        index = list(block.body).index(statement)
+        last = None
+        for call in uses:
+            holder = call
+            while holder is not None and self.evidence.parent(holder) is not block:
+                holder = self.evidence.parent(holder)
+            if holder is None or list(block.body).index(holder) <= index:
+                return kept
+            position = list(block.body).index(holder)
+            last = holder if last is None or position > list(block.body).index(last) else last
+        return statement, tuple(uses), last
+
+
+def _method_call(evidence, node: cst.Call) -> cst.Call | None:
+    """`inspect(engine).method(...)`: the method call, or None when the inspector is used otherwise."""
+    attribute = evidence.parent(node)
+    call = evidence.parent(attribute)
+    if isinstance(attribute, cst.Attribute) and attribute.value is node and isinstance(call, cst.Call) \
+            and call.func is attribute:
+        return call
+    return None
+
+
+def _needs_parentheses(evidence, call: cst.Call) -> bool:
+    parent = evidence.parent(call)
+    if isinstance(parent, (cst.Attribute, cst.Subscript)) and parent.value is call:
+        return True
+    return isinstance(parent, cst.Call) and parent.func is call

@@ -1,0 +1,73 @@
+"""Apply E107/E108 inside the bootstrap rewrite: awaited or `asyncio.run()` engine calls, and `Inspector`
+calls moved onto the sync connection of `async with engine.connect() as conn:`."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from .engine_calls import AwaitEngineCall, InspectSite, RunEngineCall
+
+_code = cst.Module([]).code_for_node
+
+
+class EngineCallRewrite:
+    def __init__(self, plans: list[object]) -> None:
+        self.awaits = {id(p.call): p for p in plans if isinstance(p, AwaitEngineCall)}
+        self.runs = {id(p.call) for p in plans if isinstance(p, RunEngineCall)}
+        self.uses = {id(call): p for p in plans if isinstance(p, InspectSite) for call in p.uses}
+        self.statements = {id(p.statement): p for p in plans if isinstance(p, InspectSite) and p.last is None}
+        self.spans = {id(p.statement): p for p in plans if isinstance(p, InspectSite) and p.last is not None}
+
+    @staticmethod
+    def needs_asyncio(plans: list[object]) -> bool:
+        return any(isinstance(p, RunEngineCall) for p in plans)
+
+    def call(self, original: cst.Call, updated: cst.BaseExpression) -> cst.BaseExpression:
+        if id(original) in self.runs:
+            return cst.Call(cst.parse_expression("asyncio.run"), [cst.Arg(updated)])
+        plan = self.awaits.get(id(original))
+        if plan is not None:
+            awaited = cst.Await(updated)
+            return awaited.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()]) if plan.parenthesize else awaited
+        site = self.uses.get(id(original))
+        if site is None or not isinstance(updated, cst.Call) or not isinstance(updated.func, cst.Attribute):
+            return updated
+        on_sync = updated.with_changes(func=updated.func.with_changes(
+            value=cst.parse_expression(f"{site.inspect}({site.sync_connection})")))
+        run = cst.parse_expression(f"(await {site.connection}.run_sync(lambda {site.sync_connection}: "
+                                   f"{_code(on_sync)}))")
+        return run if id(original) in site.parenthesized else run.with_changes(lpar=[], rpar=[])
+
+    def statement(self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine) -> cst.BaseStatement:
+        site = self.statements.get(id(original))
+        if site is None:
+            return updated
+        return _connected(site, [updated.with_changes(leading_lines=())], updated.leading_lines)
+
+    def block(self, original: cst.IndentedBlock, updated: cst.IndentedBlock) -> cst.IndentedBlock:
+        if not any(id(s) in self.spans for s in original.body):
+            return updated
+        output: list[cst.BaseStatement] = []
+        pairs = list(zip(original.body, updated.body))
+        index = 0
+        while index < len(pairs):
+            before, after = pairs[index]
+            site = self.spans.get(id(before))
+            if site is None:
+                output.append(after)
+                index += 1
+                continue
+            end = next(i for i, (statement, _) in enumerate(pairs) if statement is site.last)
+            inner = [statement for _, statement in pairs[index + 1:end + 1]]
+            comments = [line for line in after.leading_lines if line.comment is not None]
+            inner[0] = inner[0].with_changes(leading_lines=[*comments, *inner[0].leading_lines])
+            lines = [line for line in after.leading_lines if line.comment is None]
+            output.append(_connected(site, inner, lines))
+            index = end + 1
+        return updated.with_changes(body=output)
+
+
+def _connected(site: InspectSite, body: list[cst.BaseStatement], leading_lines) -> cst.With:
+    block = cst.parse_statement(f"async with {site.engine}.connect() as {site.connection}:\n    pass\n")
+    return block.with_changes(leading_lines=leading_lines, body=block.body.with_changes(body=body))
+
