@@ -73,6 +73,9 @@ def job_key(number: int) -> str:
 class Measurement:
     label: str
     latencies_us: list[float] = field(default_factory=list)
+    # This process's CPU time per call: on a shared machine it moves far less than wall time, and the
+    # facade's cost over raw asyncpg is all client-side CPU (both send the same statements).
+    cpu_us: list[float] = field(default_factory=list)
     throughput: float | None = None
 
     @property
@@ -88,11 +91,13 @@ class Measurement:
 AsyncCall = Callable[[int], Awaitable[object]]
 
 
-async def time_sequential(call: AsyncCall, iterations: int) -> float:
-    started = time.perf_counter()
+async def time_sequential(call: AsyncCall, iterations: int) -> tuple[float, float]:
+    """Wall and CPU µs per call."""
+    started, cpu_started = time.perf_counter(), time.process_time()
     for number in range(iterations):
         await call(number)
-    return (time.perf_counter() - started) / iterations * 1e6
+    return ((time.perf_counter() - started) / iterations * 1e6,
+            (time.process_time() - cpu_started) / iterations * 1e6)
 
 
 async def time_concurrent(make_worker_call: Callable[[], Awaitable[AsyncCall]], iterations: int) -> float:
@@ -197,7 +202,9 @@ async def bench_backend(url: str, iterations: int, rounds: int) -> list[Measurem
                 # Alternate the order each round so drift on a busy machine hits every variant alike.
                 ordered = pairs if round_number % 2 == 0 else list(reversed(pairs))
                 for measurement, call in ordered:
-                    measurement.latencies_us.append(await time_sequential(call, iterations))
+                    wall, cpu = await time_sequential(call, iterations)
+                    measurement.latencies_us.append(wall)
+                    measurement.cpu_us.append(cpu)
                 plain_sync.latencies_us.append(time_sync_sequential(sync_call, iterations))
             sync_session.close()
             if raw_connection is not None:
@@ -273,12 +280,14 @@ def report(backend: str, measured: list[Measurement]) -> list[str]:
     by_label = {m.label: m for m in measured}
     lines = [
         f"\n{backend}",
-        f"  {'variant':42} {'best µs/call':>12} {'median µs':>10} {'worst µs':>9} {'ops/s (10 tasks)':>17}",
+        f"  {'variant':42} {'best µs/call':>12} {'median µs':>10} {'worst µs':>9} {'best cpu µs':>11} "
+        f"{'ops/s (10 tasks)':>17}",
     ]
     for m in measured:
         throughput = f"{m.throughput:,.0f}" if m.throughput else "-"
+        cpu = f"{min(m.cpu_us):11.1f}" if m.cpu_us else f"{'-':>11}"
         lines.append(
-            f"  {m.label:42} {m.latency_us:12.1f} {m.median_us:10.1f} {max(m.latencies_us):9.1f} {throughput:>17}"
+            f"  {m.label:42} {m.latency_us:12.1f} {m.median_us:10.1f} {max(m.latencies_us):9.1f} {cpu} {throughput:>17}"
         )
     native, bridged = by_label["(a) native AsyncSession select()"], by_label["(b) legacy DAO via call_legacy bridge"]
     verdict = "within" if bridged.latency_us <= native.latency_us * 1.15 else "OVER"
@@ -293,7 +302,8 @@ def report(backend: str, measured: list[Measurement]) -> list[str]:
         verdict = "within" if facade.latency_us <= raw.latency_us * 1.05 else "OVER"
         lines.append(
             f"  facade vs raw asyncpg {scope}.fetchrow latency: "
-            f"{percent_over(facade.latency_us, raw.latency_us)} ({verdict} 5%)"
+            f"{percent_over(facade.latency_us, raw.latency_us)} ({verdict} 5%), median "
+            f"{percent_over(facade.median_us, raw.median_us)}, cpu {percent_over(min(facade.cpu_us), min(raw.cpu_us))}"
         )
         if raw.throughput and facade.throughput:
             lines.append(f"  facade vs raw asyncpg {scope}.fetchrow throughput: {percent_over(facade.throughput, raw.throughput)}")

@@ -64,9 +64,9 @@ def _is_plumbing(frame: FrameType) -> bool:
 _passed_over: dict[int, tuple[CodeType, bool]] = {}
 
 
-def application_frame() -> FrameType | None:
-    """The innermost frame above compat that is neither compat nor plumbing, if any."""
-    frame: FrameType | None = sys._getframe(1)
+def application_frame(start: FrameType | None = None) -> FrameType | None:
+    """The innermost frame from ``start`` (default: the caller) up that is neither compat nor plumbing, if any."""
+    frame: FrameType | None = sys._getframe(1) if start is None else start
     while frame is not None:
         known = _passed_over.get(id(frame.f_code))
         if known is None:

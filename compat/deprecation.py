@@ -10,6 +10,7 @@ from the same line cost one set lookup.
 
 from __future__ import annotations
 
+import sys
 import threading
 import warnings
 from collections.abc import Callable
@@ -46,12 +47,19 @@ def report_legacy_access(
     target: str | None = None,
     fallback: Callable[[], CallSite | None] | None = None,
 ) -> None:
-    """Warn and log once for the application line that called ``entry``."""
-    frame = application_frame()
+    """Warn and log once for the application line that called ``entry``.
+
+    Only compat's entry points call this, so the frame two levels up is usually the application line.
+    """
+    # Hot path, a call site already reported: the code object and bytecode offset identify the call
+    # exactly and, unlike f_lineno, cost nothing to read. The code object goes by id (cheap to hash):
+    # application_frame keeps every code object it returns alive, so an id in _seen_frames is never
+    # reused by another code object, and a frame found there needs no walk and no classification.
+    caller = sys._getframe(2)
+    if (entry, id(caller.f_code), caller.f_lasti) in _seen_frames:
+        return
+    frame = application_frame(caller)
     if frame is not None:
-        # Hot path for a call site already reported: the code object and bytecode offset identify the
-        # call exactly and, unlike f_lineno, cost nothing to read. The code object goes by id (cheap to
-        # hash); application_frame keeps every code object it returns alive, so the id is never reused.
         fast_key = (entry, id(frame.f_code), frame.f_lasti)
         if fast_key in _seen_frames:
             return
