@@ -136,3 +136,31 @@ def test_show_suppressed_lists_them_and_the_cache_keeps_them(project: Path, caps
     assert "app/dao.py:7:5: S101 `db.commit()` is session I/O and must be awaited (annotated Session) [suppressed]" in lines
     assert "3 site(s) suppressed by `# sqlasync: ignore` comments." in lines
     assert "unknown rule code 'S201'" in warm[1].err
+
+
+SUPPRESSED_QUERY = """\
+from sqlalchemy.orm import Session
+
+
+def get_job(db: Session, job_id):
+    return db.query(Job).filter(Job.id == job_id).first()  # sqlasync: ignore[Q101]
+
+
+def count_jobs(db: Session):
+    return db.query(Job).count()
+"""
+
+
+def test_migrate_leaves_suppressed_sites_as_they_are(project: Path, capsys) -> None:
+    dao = project / "app" / "dao.py"
+    dao.write_text(SUPPRESSED_QUERY)
+    assert main(["migrate", "--select", "Q", "--target", "sync", "--allow-dirty", "app/dao.py"]) == 0
+    migrated = dao.read_text()
+    assert "    return db.query(Job).filter(Job.id == job_id).first()  # sqlasync: ignore[Q101]\n" in migrated
+    assert "db.query(Job).count()" not in migrated and "select(" in migrated
+    capsys.readouterr()
+    assert main(["check", "--select", "Q", "--target", "sync", "--format", "json", "app/dao.py"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    suppressed_line = next(n for n, line in enumerate(migrated.splitlines(), 1) if "sqlasync: ignore" in line)
+    assert report["findings"] == [] and [f["line"] for f in report["suppressed"]] == [suppressed_line]
+    assert main(["migrate", "--select", "Q", "--target", "sync", "--allow-dirty", "--check", "app/dao.py"]) == 0

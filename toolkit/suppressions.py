@@ -31,15 +31,21 @@ class Suppression:
     codes: frozenset[str] | None
 
     def covers(self, finding: Finding) -> bool:
-        if not self.first_line <= finding.line <= self.last_line:
+        return self.silences(finding.code, finding.line)
+
+    def silences(self, code: str, line: int) -> bool:
+        if not self.first_line <= line <= self.last_line:
             return False
-        return self.codes is None or any(finding.code.startswith(code) for code in self.codes)
+        return self.codes is None or any(code.startswith(prefix) for prefix in self.codes)
 
 
 @dataclass
 class Suppressions:
     ranges: list[Suppression] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+
+    def silences(self, code: str, line: int) -> bool:
+        return any(s.silences(code, line) for s in self.ranges)
 
     def split(self, findings: Iterable[Finding]) -> tuple[list[Finding], list[Finding]]:
         """(kept, suppressed)."""
