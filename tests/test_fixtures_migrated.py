@@ -105,3 +105,13 @@ def test_migrated_fixture_has_nothing_fixable_left_and_migrates_to_itself(projec
 
     again = _sqlasync(copy, "migrate", "--check", "--allow-dirty")
     assert again.returncode == 0, describe_run(again)
+
+
+def test_full_migration_moves_the_asyncpg_services_onto_the_configured_session_factory(migrated):
+    """raw_asyncpg's [tool.sqlasync] session-factory is what lets R convert in a run with every rule."""
+    copy, run = migrated("raw_asyncpg")
+    assert run.returncode in (0, 1), describe_run(run)
+    processing = (copy / "app" / "services" / "processing_service.py").read_text(encoding="utf-8")
+    assert "conn." not in processing and "json.loads" not in processing, processing
+    assert "from app.data.async_dao import AsyncSessionLocal" in processing
+    assert "async with AsyncSessionLocal() as db:" in processing
