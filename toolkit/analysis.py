@@ -26,6 +26,8 @@ from .source import looks_binary
 from .suppressions import Suppressions, parse_suppressions
 
 _WHITESPACE = re.compile(r"\s+")
+# Cheap test before tokenizing a module for `# sqlasync: ignore` comments.
+_DIRECTIVE_MARK = b"sqlasync"
 
 
 class RewriteError(Exception):
@@ -170,8 +172,9 @@ def migrate(source: bytes, path: str, config: Config, families: Sequence[Family]
     if coloring is None:
         coloring = single_file_coloring(source, path, config, families, selection, target)
     # The index already ran the families before F on this very source; reuse that when its answers stand.
-    module, fixed, families = resume_from_prediction(coloring, path, source, families) or (parsed, Counter(), families)
-    module, more = rewrite_module(module, path, config, families, selection, target, coloring)
+    # (What is left is still recognised by every family, not only the ones that had to run again.)
+    module, fixed, pending = resume_from_prediction(coloring, path, source, families) or (parsed, Counter(), families)
+    module, more = rewrite_module(module, path, config, pending, selection, target, coloring)
     result.fixed.update(fixed + more)
     updated = module.bytes
     if updated != source:
@@ -198,10 +201,22 @@ def rewrite_module(module: cst.Module, path: str, config: Config, families: Sequ
         if observe is not None:
             observe(context, matches)
         chosen = [m for m in matches if m.fixable and (selection is None or m.rule.code in selection)]
+        chosen = _unsuppressed(context, chosen)
         if chosen:
             module = family.rewrite(context, chosen)
             fixed.update(m.rule.code for m in chosen)
     return module, fixed
+
+
+def _unsuppressed(context: FileContext, matches: list[Match]) -> list[Match]:
+    """Without the matches a `# sqlasync: ignore` comment silences: what check does not report, migrate
+    does not rewrite. Comments travel with the code, so the module as the previous family left it tells."""
+    source = context.module.bytes
+    if not matches or _DIRECTIVE_MARK not in source:
+        return matches
+    suppressions = parse_suppressions(source, str(context.path), RULES)
+    positions = context.wrapper.resolve(PositionProvider)
+    return [m for m in matches if not suppressions.silences(m.rule.code, positions[m.node].start.line)]
 
 
 def verify(source: bytes, path: str) -> None:
