@@ -187,16 +187,21 @@ def migrate(source: bytes, path: str, config: Config, families: Sequence[Family]
 
 def rewrite_module(module: cst.Module, path: str, config: Config, families: Sequence[Family], selection,
                    target: str, coloring: ColoringView | None,
-                   observe: Callable[[FileContext, list[Match]], None] | None = None) -> tuple[cst.Module, Counter[str]]:
+                   observe: Callable[[FileContext, list[Match]], None] | None = None,
+                   reuse: FileContext | None = None) -> tuple[cst.Module, Counter[str]]:
     """Each family's rewrite in registry order, each recognising the module the previous one left.
 
-    `observe` sees every match of every pass, fixable and selected or not."""
+    `observe` sees every match of every pass, fixable and selected or not. `reuse` is a context the
+    caller already built for `module` with the same coloring."""
     fixed: Counter[str] = Counter()
+    context = reuse
     for family in families:
         if family.rewrite is None:
             continue
-        context = FileContext(PurePosixPath(path), config, cst.MetadataWrapper(module, unsafe_skip_copy=True), target,
-                              coloring=coloring)
+        # Metadata and receiver evidence are the expensive part: recompute them only once the module changed.
+        if context is None or context.module is not module:
+            context = FileContext(PurePosixPath(path), config, cst.MetadataWrapper(module, unsafe_skip_copy=True),
+                                  target, coloring=coloring)
         matches = recognise(context, [family])
         if observe is not None:
             observe(context, matches)
