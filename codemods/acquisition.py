@@ -102,7 +102,10 @@ CONTAINER_RESOLVE = Rule(
         "those transaction boundaries, now closed at the end. Passing the caller's session in instead would "
         "merge transactions (a service's `commit()` would commit its caller's pending changes) and needs "
         "every caller in view. The session factory is the one the file imports, else `session-factory` in "
-        "[tool.sqlasync]; with neither the site is left with that reason."
+        "[tool.sqlasync], else the one the project defines (the single module outside the tests that binds "
+        "`SessionLocal = sessionmaker(...)`); `get_db` likewise, and a project that has none gets one written "
+        "next to its sync session factory (E102) and imported from there. With no factory to be found the site "
+        "is left with that reason, and then the registration stays too (D104)."
     ),
 )
 NEXT_GET_DB = Rule(
@@ -142,7 +145,12 @@ REGISTER_FACTORY = Rule(
         "# Depends(get_db)`, other code opens `async with SessionLocal() as db:`.\n"
     ),
     fixable=True,
-    fix_notes="The registration statement is replaced by a comment saying where sessions come from now.",
+    fix_notes=(
+        "The registration statement is replaced by a comment saying where sessions come from now. It stays, "
+        "with the reason, while any `resolve()` of the same key anywhere in the project is left as it is "
+        "(a D102 site with a reason, a suppressed one, or D102 not selected): without the registration those "
+        "calls would fail at run time."
+    ),
 )
 
 
@@ -254,6 +262,10 @@ class AcquisitionRecogniser(Recogniser):
         statement = self.evidence.parent(expression) if isinstance(expression, cst.Expr) else None
         if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
             return "the registration is part of a larger expression or line; remove it by hand"
+        key = string_value(call.args[0].value)
+        if key in (self.context.config.held_container_keys or ()):
+            return (f'`resolve("{key}")` calls that stay as they are (their D102 findings say why) still need this '
+                    "registration: removing it would break them at run time; remove it once they are converted")
         get_db = get_db_source(self.context.module, self.context.config)
         where = f" from {get_db.where}" if get_db is not None and get_db.needs is not None else ""
         return Unregister(statement, (

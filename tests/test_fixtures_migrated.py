@@ -33,8 +33,11 @@ BLOCKERS = {
     ("jobs_api", "sqlite"): "JobStatistics keeps @property getters that query (F107, converted by hand by design) and "
                             "paginate() receives a Query object (Q101 left: query passed to another function)",
     ("jobs_api", "postgresql"): POOL_ACROSS_LOOPS,
-    ("service_registry", "sqlite"): "route handlers keep `Container.resolve(\"db_session\")` after the container "
-                                    "registration is removed (D102 not converted)",
+    ("service_registry", "sqlite"): "objects that services return after their session block closed are read by "
+                                    "response models and `Order.total_cents` (@property over the lazy `lines` "
+                                    "relationship, detached after `refresh()`; F201 does not follow reads by "
+                                    "serialisation or properties), and test_known_legacy_defect.py asserts the "
+                                    "leak that D102 removes",
     ("service_registry", "postgresql"): POOL_ACROSS_LOOPS,
     # With a checkin listener closing connections on BOTH async engines (app.data.async_dao's and the one E101
     # makes of app/data/dao.py), 51 of 54 tests pass; the three left fail on the second blocker.

@@ -23,6 +23,7 @@ from .check_command import (
     run_report_command,
 )
 from .config import TARGETS, ConfigError, load_config
+from .project_sources import with_project_sources
 from .diffs import unified_diff
 from .discovery import DiscoveryError, discover
 from .problems import PROBLEMS
@@ -109,9 +110,11 @@ def _prepare(args: argparse.Namespace):
     )
     if args.jobs < 0:
         raise UsageError("--jobs must be 0 (all cores) or more")
+    files = discover(args.paths, config)
+    config = with_project_sources(config, files, selection)
     options = Options(config, selection, config.target, args.jobs, not args.no_cache,
                       not getattr(args, "no_prefilter", False))
-    return options, discover(args.paths, config)
+    return options, files
 
 
 def _migrate(args, options: Options, files, console: Console) -> int:

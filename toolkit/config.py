@@ -47,6 +47,9 @@ class Config:
     get_db: str | None = None
     session_factory: str | None = None
     cache_dir: str = ".sqlasync_cache"
+    # Derived by the run, never read from TOML: service-locator keys with `resolve()` calls D102 leaves alone,
+    # whose registration D104 must therefore keep (see project_sources.py). None: not looked at.
+    held_container_keys: tuple[str, ...] | None = None
     test_async_marker: str = "anyio"
 
     def fingerprint(self) -> str:

@@ -1,0 +1,16 @@
+from app.core.container import Container
+from app.models import Item
+from app.core.database import SessionLocal
+
+
+async def rename_item(item_id, name):
+    async with SessionLocal() as db:
+        item = await db.get(Item, item_id)
+        item.name = name
+        await db.commit()
+        return item.id
+
+
+class ItemReport:
+    def __init__(self):
+        self.db = Container.resolve("db_session")

@@ -1,0 +1,132 @@
+"""Project facts every file of a run must agree on: where the session factory and `get_db` live, when
+`[tool.sqlasync]` does not say, and which service-locator keys keep their registration.
+
+D102 turns `Container.resolve("db_session")` into `async with SessionLocal() as db:` or a
+`Depends(get_db)` parameter in files that import neither. The project's own definitions answer where
+to import them from: the one module (outside the tests) that binds a configured session factory name
+to `sessionmaker(...)`/`async_sessionmaker(...)` at module level, and the one that defines a
+`get_db`-named function. A project whose container hands out sessions may have no `get_db` at all:
+then it is to be written next to a sync session factory (E102 adds it there, see `get-db`), and is
+imported from there. Several candidates, or none, leave the setting unset (the sites keep their reason).
+Every file of the run sees the same answer, so `check`, the coloring's prediction and `migrate` agree.
+
+`Container.register_factory("db_session", ...)` may only go (D104) when no `Container.resolve("db_session")`
+stays: a resolve D102 leaves alone (or that this run does not select or a comment suppresses) would fail at
+run time without it. Which ones stay is D102's own decision, taken here the way the coloring's prediction
+takes it (every function that nothing local forbids may become async).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import replace
+from pathlib import Path, PurePosixPath
+
+import libcst as cst
+
+from sqlasync.codemods.acquisition import FAMILY as ACQUISITION
+from sqlasync.codemods.coloring_predict import PredictionView
+from sqlasync.codemods.evidence import string_value
+from sqlasync.codemods.family import FileContext
+from sqlasync.codemods.repo_index import locate_module, scan_module
+from sqlasync.codemods.repo_scope import source_roots
+
+from .analysis import to_findings
+from .config import Config
+from .discovery import SourceFile, discover
+from .selection import Selection
+from .suppressions import parse_suppressions
+
+_FACTORY = rb"^(%s)\s*(?::[^=\n]*)?=\s*(?:[\w.]+\.)?(async_)?sessionmaker\s*\("
+_FUNCTION = rb"^(?:async\s+)?def\s+(%s)\s*\("
+_RESOLVE = rb"\.resolve\s*\(\s*[\"'](?:%s)[\"']"
+
+
+def with_project_sources(config: Config, files: Iterable[SourceFile], selection: Selection | None = None) -> Config:
+    """`config` with `session-factory` and `get-db` filled in from the project when they are unset, and the
+    service-locator keys whose registration must stay."""
+    project = {file.path.resolve(): file for file in files}
+    for root in source_roots(file.path for file in list(project.values())):
+        project.update({file.path.resolve(): file for file in discover([root], config)})
+    contents = {}
+    for path in sorted(project):
+        try:
+            contents[path] = path.read_bytes()
+        except OSError:
+            continue
+    config = _sources(config, contents)
+    return replace(config, held_container_keys=_held_keys(config, contents, selection))
+
+
+def _sources(config: Config, contents: dict[Path, bytes]) -> Config:
+    if config.get_db and config.session_factory:
+        return config
+    factories: set[tuple[str, str, bool]] = set()
+    functions: set[tuple[str, str]] = set()
+    resolved = False
+    factory_pattern = re.compile(_FACTORY % _alternatives(config.session_factories), re.M)
+    function_pattern = re.compile(_FUNCTION % _alternatives(config.get_db_names), re.M)
+    resolve_pattern = re.compile(_RESOLVE % _alternatives(config.container_session_keys))
+    for path, content in contents.items():
+        resolved = resolved or bool(resolve_pattern.search(content))
+        if _is_test(path, config.root):
+            continue
+        module = locate_module(path).module
+        factories |= {(module, match[1].decode(), not match[2]) for match in factory_pattern.finditer(content)}
+        functions |= {(module, match[1].decode()) for match in function_pattern.finditer(content)}
+    session_factory = config.session_factory
+    if session_factory is None and len(factories) == 1:
+        module, name, _ = next(iter(factories))
+        session_factory = f"{module}:{name}"
+    get_db = config.get_db
+    if get_db is None and len(functions) == 1:
+        module, name = next(iter(functions))
+        get_db = f"{module}:{name}"
+    elif get_db is None and not functions and resolved and len(factories) == 1 and next(iter(factories))[2]:
+        get_db = f"{next(iter(factories))[0]}:{config.get_db_names[0]}"
+    return replace(config, session_factory=session_factory, get_db=get_db)
+
+
+def _held_keys(config: Config, contents: dict[Path, bytes], selection: Selection | None) -> tuple[str, ...]:
+    pattern = re.compile(_RESOLVE % _alternatives(config.container_session_keys))
+    held: set[str] = set()
+    for path, content in contents.items():
+        if pattern.search(content):
+            held |= _kept_resolves(config, path, content, selection)
+    return tuple(sorted(held))
+
+
+def _kept_resolves(config: Config, path: Path, content: bytes, selection: Selection | None) -> set[str]:
+    """The keys of the resolves in this file that D102 leaves as they are."""
+    try:
+        module = cst.parse_module(content)
+    except cst.ParserSyntaxError:
+        return set(config.container_session_keys)
+    display = path.as_posix()
+    wrapper = cst.MetadataWrapper(module, unsafe_skip_copy=True)
+    context = FileContext(PurePosixPath(display), config, wrapper, config.target)
+    context.coloring = PredictionView(scan_module(wrapper, display, locate_module(path), context.evidence), True)
+    recogniser = ACQUISITION.recogniser(context)
+    wrapper.visit_batched([recogniser])
+    suppressions = parse_suppressions(content, display, {rule.code for rule in ACQUISITION.rules})
+    selected = selection is None or "D102" in selection
+    kept = set()
+    for match in recogniser.matches:
+        if match.rule.code != "D102":
+            continue
+        _, suppressed = suppressions.split(to_findings(context, [match]))
+        if not (match.fixable and selected) or suppressed:
+            kept.add(string_value(match.node.args[0].value) or "")
+    return kept
+
+def _alternatives(names: Iterable[str]) -> bytes:
+    return b"|".join(re.escape(name.encode()) for name in names)
+
+
+def _is_test(path: Path, root: Path) -> bool:
+    try:
+        parts = path.relative_to(root.resolve()).parts
+    except ValueError:
+        parts = path.parts
+    return path.name == "conftest.py" or path.name.startswith("test_") or "tests" in parts
