@@ -467,15 +467,16 @@ ENGINE_ACROSS_LOOPS = Rule(
         "import pytest\n"
         "from sqlalchemy import event\n"
         "from sqlalchemy.ext.asyncio import create_async_engine\n"
+        "from sqlalchemy.pool import Pool\n"
         "\n"
         "engine = create_async_engine(\"postgresql+asyncpg://postgres@localhost/test\")\n"
         "\n"
         "\n"
-        "@event.listens_for(engine.sync_engine, \"checkin\")\n"
+        "@event.listens_for(Pool, \"checkin\")\n"
         "def close_connection_on_checkin(dbapi_connection, connection_record):\n"
-        "    # Each TestClient and each async test runs its own event loop; an asyncpg or aiomysql connection\n"
-        "    # cannot leave the loop that opened it, so none is pooled for the next one (aiosqlite can be).\n"
-        "    if engine.dialect.driver != \"aiosqlite\":\n"
+        "    # Each TestClient and each async test runs its own event loop, and an asyncpg or aiomysql\n"
+        "    # connection cannot leave the loop that opened it: none is pooled for the next one.\n"
+        "    if type(connection_record.driver_connection).__module__.partition(\".\")[0] in (\"asyncpg\", \"aiomysql\"):\n"
         "        connection_record.invalidate()\n"
         "\n"
         "\n"
@@ -486,12 +487,11 @@ ENGINE_ACROSS_LOOPS = Rule(
     fixable=True,
     example_path="tests/conftest.py",
     fix_notes=(
-        "When the project has exactly one async engine (a module-level `create_async_engine(...)`, including the "
-        "one E101 writes), the top-most migrated conftest.py that imports from the engine's module gets the "
-        "listener, and imports the engine from that module after its own imports from it when it does not "
-        "already (so whatever it sets up before importing the app, such as `DATABASE_URL`, still comes first). "
-        "The listener closes a connection as it returns to the pool, on the loop that used it; aiosqlite "
-        "connections are left pooled (they work on any loop, and a `:memory:` database lives in its connection)."
+        "When the project builds an async engine once migrated (a `create_async_engine(...)` anywhere, including "
+        "the one E101 writes), the top-most migrated conftest.py of each test tree gets a `checkin` listener on "
+        "every pool, placed after its imports. It names no engine, so it covers several engines and conftests "
+        "that import the app lazily, and it closes a connection on the loop that used it. Connections of other "
+        "drivers stay pooled: aiosqlite's work on any loop, and a `:memory:` database lives in its connection."
     ),
 )
 

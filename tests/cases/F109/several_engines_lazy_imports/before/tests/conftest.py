@@ -1,8 +1,8 @@
 import pytest
 
-from app.database import engine
-
 
 @pytest.fixture
 def url():
+    from app.database import engine
+
     return engine.url

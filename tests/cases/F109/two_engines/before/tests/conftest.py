@@ -1,8 +1,0 @@
-import pytest
-
-from app.database import engine
-
-
-@pytest.fixture
-def url():
-    return engine.url
