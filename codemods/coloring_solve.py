@@ -63,7 +63,7 @@ class Coloring:
     _interesting: set[str] | None = field(default=None, repr=False)
     _digest: str | None = field(default=None, repr=False)
     _anyio_homes: set[str] | None = field(default=None, repr=False)
-    _engine_homes: dict | None = field(default=None, repr=False)
+    _engine_homes: set[str] | None = field(default=None, repr=False)
 
     def verdict(self, function: FunctionId) -> str:
         return self.status.get(function, NOT_NEEDED)
@@ -128,8 +128,8 @@ class Coloring:
             self._anyio_homes = homes
         return self._anyio_homes
 
-    def engine_homes(self) -> dict:
-        """conftest.py files that get F109's listener: path -> coloring_loops.EngineHome."""
+    def engine_homes(self) -> set[str]:
+        """conftest.py files that get F109's pool listener."""
         if self._engine_homes is None:
             self._engine_homes = coloring_loops.engine_homes(self.index, self.migrated)
         return self._engine_homes
@@ -161,7 +161,7 @@ class Coloring:
                   or any(set(facts.base_names) & {"DeclarativeBase", "DeclarativeBaseNoMeta"}
                          for facts in summary.facts.classes.values())}
         files |= self.anyio_homes()
-        files |= set(self.engine_homes())
+        files |= self.engine_homes()
         for callee, callers in self.callers.items():
             if self.verdict(callee) in (BECOMES, CONVERTED, STAYS_SYNC) or self.legacy(callee) or \
                     self.verdict(callee) == ALREADY_ASYNC:
@@ -173,7 +173,7 @@ class Coloring:
         if self._digest is None:
             data = [self.enabled, sorted(self.migrated), sorted(map(list, self.status.items())),
                     sorted(map(list, self.reasons.items())), sorted(map(list, self.roles.items())),
-                    sorted(map(list, self.engine_homes().items()))]
+                    sorted(self.engine_homes())]
             self._digest = hashlib.sha256(json.dumps(data, default=str).encode()).hexdigest()[:16]
         return self._digest
 
