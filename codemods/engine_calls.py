@@ -285,6 +285,10 @@ class EngineCalls:
             statement, uses, last = found
         if isinstance(statement, str):
             return statement
+        engines = {dotted_name(call.args[0].value) for call in m.findall(statement, m.Call(args=[m.Arg()]))
+                   if self.evidence.callee_is(call, INSPECT, ()) and self.is_engine(call.args[0].value)}
+        if len(engines) > 1:
+            return "the statement inspects more than one engine; give each its own statement, or convert by hand"
         for call in uses:
             problem = await_problem(self.context, call)
             if problem:

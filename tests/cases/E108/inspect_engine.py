@@ -1,8 +1,8 @@
-# expect: E108 E108 E108 E108 E108 E108 F101
+# expect: E108 E108 E108 E108 E108 E108 E108 E108 F101
 # before
 from sqlalchemy import inspect
 
-from app.database import engine
+from app.database import async_engine, engine
 
 
 def table_names() -> set[str]:
@@ -39,10 +39,14 @@ async def in_a_header(table: str) -> bool:
 
 async def on_a_connection(conn):
     return inspect(conn).get_table_names()
+
+
+async def two_engines():
+    return inspect(engine).get_table_names() == inspect(async_engine).get_table_names()
 # after
 from sqlalchemy import inspect
 
-from app.database import engine
+from app.database import async_engine, engine
 
 
 async def table_names() -> set[str]:
@@ -82,3 +86,7 @@ async def in_a_header(table: str) -> bool:
 
 async def on_a_connection(conn):
     return inspect(conn).get_table_names()
+
+
+async def two_engines():
+    return inspect(engine).get_table_names() == inspect(async_engine).get_table_names()
