@@ -182,6 +182,9 @@ class _Apply(cst.CSTTransformer):
             output.append(_engine_block(run))
         return updated.with_changes(body=output)
 
+    def leave_With(self, original: cst.With, updated: cst.With) -> cst.With:
+        return self.engine_calls.with_statement(original, updated)
+
     def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef) -> cst.FunctionDef:
         plan = self.get_dbs.get(id(original))
         if plan is None:

@@ -57,9 +57,11 @@ ENGINE_METHODS = Rule(
         "a pytest hook (`pytest_sessionfinish`, `pytest_unconfigure`, ...) or an `atexit` handler — it runs "
         "as `asyncio.run(engine.dispose())` (and `import asyncio` is added). Left with the reason: a call in "
         "a function that must stay sync for another reason (a property, a Celery task, module level, a "
-        "script's `__main__` block: dispose at the end of the async `main()` instead), `with "
-        "engine.connect()`/`begin()` blocks (the connection's calls must be awaited too: `async with` by hand), "
-        "`raw_connection()`, and the 1.x `engine.execute()`/`scalar()`/`table_names()`/`has_table()` that "
+        "script's `__main__` block: dispose at the end of the async `main()` instead). `with engine.connect() as "
+        "conn:` and `with engine.begin() as conn:` become `async with`, and the connection's I/O calls in the "
+        "block (`execute`, `scalar`, `scalars`, `exec_driver_sql`, `commit`, `rollback`, `run_sync`, ...) are "
+        "awaited; a connection used any other way (passed on, kept, read as an attribute, used after the "
+        "block) is left with the reason, as are `raw_connection()`, and the 1.x `engine.execute()`/`scalar()`/`table_names()`/`has_table()` that "
         "SQLAlchemy 2 no longer has. The engine is a name bound to `create_engine(...)` that E101 converts or "
         "to `create_async_engine(...)`, or a name in `engine-names` imported from the database module (one whose "
         "last part is `database`, `db`, `session` or `engine`, or that the file imports the session factory or "
@@ -115,6 +117,9 @@ INSPECT = ("sqlalchemy.inspect", "sqlalchemy.inspection.inspect")
 # Modules whose `engine` is the database engine, whatever else the file imports from them.
 DATABASE_MODULES = frozenset({"database", "db", "session", "sessions", "engine", "engines"})
 CONTEXT_METHODS = frozenset({"connect", "begin"})
+# AsyncConnection methods that return coroutines (its results are buffered: `.scalar()`, `.all()` stay sync).
+CONNECTION_IO = frozenset({"execute", "scalar", "scalars", "exec_driver_sql", "commit", "rollback", "run_sync",
+                           "close", "invalidate", "get_raw_connection"})
 GONE_METHODS = frozenset({"execute", "scalar", "table_names", "has_table", "run_callable", "transaction"})
 # Called by code that never awaits, when no event loop runs: a coroutine can only go through asyncio.run().
 EXIT_DECORATORS = frozenset({"atexit.register"})
@@ -125,6 +130,14 @@ CONSUMERS = frozenset({"run", "create_task", "gather", "ensure_future", "wait_fo
 class AwaitEngineCall:
     call: cst.Call
     parenthesize: bool
+
+
+@dataclass(frozen=True)
+class ConnectionBlock:
+    """`with engine.connect() as conn:` → `async with`, awaiting the connection's I/O calls in the block."""
+
+    statement: cst.With
+    awaits: tuple[AwaitEngineCall, ...]
 
 
 @dataclass(frozen=True)
@@ -224,8 +237,7 @@ class EngineCalls:
             if isinstance(statement, cst.With) and statement.asynchronous is not None:
                 return
             self.recogniser.report_plan("E107", node, f"`{engine}()` is an async context manager on the async engine",
-                                        f"write `async with {engine}() as conn:` and await the connection's "
-                                        "calls (`await conn.execute(...)`, `await conn.run_sync(...)`) by hand")
+                                        self._block_plan(node, statement, engine))
         elif method == "raw_connection":
             self.recogniser.report_plan("E107", node, f"`{engine}()` returns a coroutine on the async engine",
                                         "a raw DBAPI connection of an async driver is not a sync one; rewrite "
@@ -234,6 +246,42 @@ class EngineCalls:
             self.recogniser.report_plan("E107", node, f"`{engine}()` does not exist on an async engine",
                                         "SQLAlchemy 2 has no engine-level execution: use `async with "
                                         "engine.connect() as conn:` and `await conn.execute(...)` by hand")
+
+    def _block_plan(self, node: cst.Call, statement: cst.CSTNode | None, engine: str) -> ConnectionBlock | str:
+        """`with engine.connect() as conn:` whose connection is only used by calling its methods in the block."""
+        by_hand = (f"write `async with {engine}() as conn:` and await the connection's calls "
+                   "(`await conn.execute(...)`, `await conn.run_sync(...)`) by hand")
+        if not isinstance(statement, cst.With) or len(statement.items) != 1:
+            return by_hand
+        asname = statement.items[0].asname
+        if asname is None or not isinstance(asname.name, cst.Name):
+            return by_hand if asname is not None else self._unnamed(statement)
+        problem = await_problem(self.context, statement)
+        if problem:
+            return problem
+        scope = metadata_value(self.evidence.scopes, asname.name)
+        name = asname.name.value
+        if scope is None or len(scope[name]) != 1:
+            return f"`{name}` is bound more than once; {by_hand}"
+        awaits = []
+        for access in next(iter(scope[name])).references:
+            attribute = self.evidence.parent(access.node)
+            call = self.evidence.parent(attribute)
+            if not (isinstance(attribute, cst.Attribute) and attribute.value is access.node
+                    and isinstance(call, cst.Call) and call.func is attribute
+                    and attribute.attr.value in CONNECTION_IO and _inside(self.evidence, call, statement.body)):
+                return f"`{name}` is used otherwise than by calling its I/O methods inside the block; {by_hand}"
+            if isinstance(self.evidence.parent(call), cst.Await):
+                continue
+            problem = await_problem(self.context, call)
+            if problem:
+                return problem
+            awaits.append(AwaitEngineCall(call, _needs_parentheses(self.evidence, call)))
+        return ConnectionBlock(statement, tuple(awaits))
+
+    def _unnamed(self, statement: cst.With) -> ConnectionBlock | str:
+        """`with engine.begin():` without a name: nothing in the block can use the connection."""
+        return await_problem(self.context, statement) or ConnectionBlock(statement, ())
 
     def _dispose_plan(self, node: cst.Call) -> object:
         function = self.evidence.enclosing(node, cst.FunctionDef)
@@ -354,6 +402,13 @@ class EngineCalls:
             position = list(block.body).index(holder)
             last = holder if last is None or position > list(block.body).index(last) else last
         return statement, tuple(uses), last
+
+
+def _inside(evidence, node: cst.CSTNode, block: cst.CSTNode) -> bool:
+    current = evidence.parent(node)
+    while current is not None and current is not block:
+        current = evidence.parent(current)
+    return current is block
 
 
 def _method_call(evidence, node: cst.Call) -> cst.Call | None:

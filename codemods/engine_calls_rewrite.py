@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from .engine_calls import AwaitEngineCall, InspectSite, RunEngineCall
+from .engine_calls import AwaitEngineCall, ConnectionBlock, InspectSite, RunEngineCall
 
 _code = cst.Module([]).code_for_node
 
@@ -13,6 +13,8 @@ _code = cst.Module([]).code_for_node
 class EngineCallRewrite:
     def __init__(self, plans: list[object]) -> None:
         self.awaits = {id(p.call): p for p in plans if isinstance(p, AwaitEngineCall)}
+        self.awaits.update({id(a.call): a for p in plans if isinstance(p, ConnectionBlock) for a in p.awaits})
+        self.blocks = {id(p.statement) for p in plans if isinstance(p, ConnectionBlock)}
         self.runs = {id(p.call) for p in plans if isinstance(p, RunEngineCall)}
         self.uses = {id(call): p for p in plans if isinstance(p, InspectSite) for call in p.uses}
         self.statements = {id(p.statement): p for p in plans if isinstance(p, InspectSite) and p.last is None}
@@ -37,6 +39,9 @@ class EngineCallRewrite:
         run = cst.parse_expression(f"(await {site.connection}.run_sync(lambda {site.sync_connection}: "
                                    f"{_code(on_sync)}))")
         return run if id(original) in site.parenthesized else run.with_changes(lpar=[], rpar=[])
+
+    def with_statement(self, original: cst.With, updated: cst.With) -> cst.With:
+        return updated.with_changes(asynchronous=cst.Asynchronous()) if id(original) in self.blocks else updated
 
     def statement(self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine) -> cst.BaseStatement:
         site = self.statements.get(id(original))

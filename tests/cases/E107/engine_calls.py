@@ -1,4 +1,4 @@
-# expect: E101 E101 E107 E107 E107 E107 E107 E107 E107 E107
+# expect: E101 E101 E107 E107 E107 E107 E107 E107 E107 E107 E107 E107
 # before
 import atexit
 
@@ -55,6 +55,16 @@ def unknown_engine_stays_sync():
     reporting.dispose()
 
 
+async def purge():
+    with engine.begin():
+        pass
+
+
+async def connection_passed_on():
+    with engine.connect() as conn:
+        return count_rows(conn)
+
+
 if __name__ == "__main__":
     engine.dispose()
 # after
@@ -98,8 +108,8 @@ def stays_sync():
 
 
 async def row_count():
-    with engine.connect() as conn:
-        return conn.execute(text("select count(*) from jobs")).scalar()
+    async with engine.connect() as conn:
+        return (await conn.execute(text("select count(*) from jobs"))).scalar()
 
 
 async def already_async():
@@ -113,6 +123,16 @@ async def legacy():
 
 def unknown_engine_stays_sync():
     reporting.dispose()
+
+
+async def purge():
+    async with engine.begin():
+        pass
+
+
+async def connection_passed_on():
+    with engine.connect() as conn:
+        return count_rows(conn)
 
 
 if __name__ == "__main__":
