@@ -117,7 +117,7 @@ def _summarise(path: str, source: bytes, location: ModuleLocation, config: Confi
     surviving = Counter(call_key(site.owner, site.callee, site.awaited) for site in facts.calls)
     changed = predicted.code != module.code
     return FileSummary(path, location, facts, seeds, converted, dict(surviving), frozenset(legacy_io),
-                       hashlib.sha256(source).digest(), predicted.bytes if changed else None, dict(fixed))
+                       hashlib.sha256(source).digest(), predicted.bytes if changed else None, dict(fixed), target)
 
 
 def _legacy_io(context: FileContext, matches) -> set[str]:
@@ -145,6 +145,8 @@ def resume_from_prediction(coloring, path: str, source: bytes, families: Sequenc
             return None  # the prediction assumed async where the run keeps a function sync
     if any(coloring.verdict((path, q)) == STAYS_SYNC for q in summary.facts.functions):
         return None
+    if path in coloring.queries.files or path in coloring.returned.files:
+        return None  # the prediction could not hand queries to functions: only the whole repository allows it
     module = cst.parse_module(summary.predicted if summary.predicted is not None else source)
     rest = [family for family in families if family.prefix == COLORING_PREFIX]
     return module, Counter(summary.predicted_fixed), rest

@@ -70,10 +70,10 @@ def analyse(index: RepoIndex) -> Accessors:
         for site in summary.facts.calls:
             if site.callee is not None and site.callee[0] == "attr" and site.callee[2] in by_name:
                 calls[site.callee[2]].append((path, site))
-    subclasses = _subclasses(index)
+    below = subclasses(index)
     for function, facts in candidates.items():
         owner = (function[0], facts.class_qualname)
-        reason = (_override_problem(index, owner, facts.name, subclasses)
+        reason = (override_problem(index, owner, facts.name, below)
                   or _call_problem(index, owner, calls[facts.name]))
         mine: list[tuple[str, AttributeRead]] = []
         for path, read in sites[facts.name]:
@@ -128,11 +128,11 @@ def _classify(index: RepoIndex, owner: FunctionId, receiver: Expr | None, path: 
     return "other"
 
 
-def _override_problem(index: RepoIndex, owner: FunctionId, name: str, subclasses) -> str | None:
+def override_problem(index: RepoIndex, owner: FunctionId, name: str, below) -> str | None:
     for ancestor in index.mro(*owner)[1:]:
         if _defines(index, ancestor, name):
             return f"it overrides `{name}` of `{ancestor[1]}` ({ancestor[0]})"
-    for subclass in subclasses.get(owner, ()):
+    for subclass in below.get(owner, ()):
         if _defines(index, subclass, name):
             return f"`{subclass[1]}` ({subclass[0]}) overrides it"
     return None
@@ -150,7 +150,7 @@ def _defines(index: RepoIndex, cls: FunctionId, name: str) -> bool:
     return facts is not None and (name in facts.methods or name in facts.attributes or name in facts.relationships)
 
 
-def _subclasses(index: RepoIndex) -> dict[FunctionId, list[FunctionId]]:
+def subclasses(index: RepoIndex) -> dict[FunctionId, list[FunctionId]]:
     found: dict[FunctionId, list[FunctionId]] = defaultdict(list)
     for path, summary in index.files.items():
         for qualname in summary.facts.classes:

@@ -24,6 +24,8 @@ from libcst.metadata import (
     Scope,
 )
 
+from . import query_params, query_returns
+from .query_returns import own_nodes as _own_nodes
 from .evidence import ReceiverEvidence, dotted_name, metadata_value, string_value
 from .orm_statements import REFINING, is_select, loaded_by, loader_targets
 
@@ -81,6 +83,11 @@ class CallSite:
     method: str | None = None  # `x.method(...)`: the method name, for calls whose receiver is unknown
     # The result is used on the spot (`f().x`, `f()[0]`, `f() + 1`, `if f():`): for a coroutine, always a bug.
     used: bool = False
+    # Arguments that are legacy queries (`session.query(...)` chains or variables holding one), by position or
+    # keyword, with their shape (query_params.passed_shape).
+    query_args: tuple[tuple[str, str], ...] = ()
+    # `self.<method>()...<terminal>` finishes the legacy query a method of this class returns (query_returns.py).
+    finishes: bool = False
 
 
 @dataclass(frozen=True)
@@ -158,6 +165,10 @@ class ModuleFacts:
     calls: list[CallSite] = field(default_factory=list)
     values: list[ValueUse] = field(default_factory=list)
     reads: list[AttributeRead] = field(default_factory=list)
+    # Functions that may receive the session with the Query they take (query_params.py): parameter, position.
+    query_functions: dict[str, tuple[str, int]] = field(default_factory=dict)
+    # Methods that return a legacy query for the other methods of their class to finish (query_returns.py).
+    query_helpers: list[str] = field(default_factory=list)
     is_test_module: bool = False
     is_conftest: bool = False
 
@@ -195,6 +206,8 @@ class ModuleScanner:
         self._lines: dict[int, int] = {}
         self._in_progress: set[int] = set()
         self._roles: dict[int, str | None] = {}
+        self._query_flows = None
+        self._query_helpers: query_returns.QueryHelpers | None = None
         self.facts = ModuleFacts(path, module_name, package, is_test_module=is_test_file(path),
                                  is_conftest=path.rsplit("/", 1)[-1] == "conftest.py")
 
@@ -205,6 +218,11 @@ class ModuleScanner:
             if isinstance(node, cst.FunctionDef):
                 facts = self.function_facts(node)
                 self.facts.functions[facts.qualname] = facts
+                received = self.receives_query(node)
+                if received is not None:
+                    self.facts.query_functions[facts.qualname] = received
+                if isinstance(self.query_helpers.helper(node), query_returns.Helper):
+                    self.facts.query_helpers.append(facts.qualname)
             elif isinstance(node, cst.ClassDef):
                 facts = self._class(node)
                 self.facts.classes[facts.qualname] = facts
@@ -495,7 +513,52 @@ class ModuleScanner:
             callee=self.expr(node.func), line=self.line_of(node), owner=owner, context=context,
             awaited=isinstance(parent, cst.Await), iterated=self._iterated(node),
             session_first=session_first, passes_session=passes_session, method=method, used=self._used(node, parent),
+            query_args=self._query_args(node), finishes=self._finishes(node),
         )
+
+    # -- legacy queries handed to functions (query_params.py) --------------------------------------
+    @property
+    def query_flows(self):
+        """Q's flow analysis, allowing any query handed to a call: what each call passes is recorded, and the
+        coloring decides which calls may keep doing so."""
+        if self._query_flows is None:
+            self._query_flows = query_params.scan_flows(self.evidence)
+        return self._query_flows
+
+    @property
+    def query_helpers(self) -> query_returns.QueryHelpers:
+        if self._query_helpers is None:
+            self._query_helpers = query_returns.QueryHelpers(self.evidence, self.query_flows)
+        return self._query_helpers
+
+    def _finishes(self, node: cst.Call) -> bool:
+        if node.args or not isinstance(node.func, cst.Attribute):
+            return False
+        found = self.query_helpers.finish(node)
+        return found is not None and _is_conversion(found)
+
+    def receives_query(self, node: cst.FunctionDef) -> tuple[str, int] | None:
+        found = query_params.candidate(self.evidence, node, self.evidence.config.session_names)
+        if not isinstance(found, query_params.Candidate) or not _is_conversion(self.query_flows.parameter(found)):
+            return None
+        return found.param.name.value, found.position
+
+    def _query_args(self, node: cst.Call) -> tuple[tuple[str, str], ...]:
+        found = []
+        positional = 0
+        for arg in node.args:
+            if arg.star:
+                return ()
+            origin = query_params.query_origin(self.evidence, arg.value)
+            slot = arg.keyword.value if arg.keyword is not None else str(positional)
+            positional += arg.keyword is None
+            if origin is None:
+                continue
+            conversion = self.query_flows.convert(origin)
+            if _is_conversion(conversion) and [call for call, _ in conversion.arguments] == [node]:
+                found.append((slot, query_params.passed_shape(self.query_flows.planner.resolve, _code,
+                                                                conversion.entities, conversion.steps)))
+        return tuple(found)
 
     def _used(self, node: cst.Call, parent: cst.CSTNode | None) -> bool:
         if isinstance(parent, (cst.Attribute, cst.Subscript)) and parent.value is node:
@@ -835,6 +898,14 @@ class ModuleScanner:
         return None
 
 
+def _is_conversion(found) -> bool:
+    return not isinstance(found, query_params.Unsupported)
+
+
+def _code(node: cst.CSTNode) -> str:
+    return cst.Module([]).code_for_node(node)
+
+
 def _either(left: Expr | None, right: Expr | None) -> Expr | None:
     if left is None:
         return right
@@ -882,17 +953,6 @@ def _is_main_guard(test: cst.BaseExpression) -> bool:
 
 def is_main_guard(statement: cst.CSTNode) -> bool:
     return isinstance(statement, cst.If) and _is_main_guard(statement.test)
-
-
-def _own_nodes(function: cst.FunctionDef):
-    """Nodes of `function`'s own body, not of the functions, lambdas and classes nested in it."""
-    stack = [function.body]
-    while stack:
-        node = stack.pop()
-        yield node
-        for child in node.children:
-            if not isinstance(child, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
-                stack.append(child)
 
 
 def _yields(function: cst.FunctionDef) -> bool:

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from . import coloring_loops
-from . import coloring_properties
+from . import coloring_properties, query_params, query_returns
 from .coloring_properties import Accessors
 from .coloring_scan import AttributeRead, CallSite, FunctionFacts
 from .repo_index import FunctionId, RepoIndex
@@ -58,6 +58,8 @@ class Coloring:
     callers: dict[FunctionId, list[Caller]] = field(default_factory=dict)
     values: dict[FunctionId, list[tuple[str, object]]] = field(default_factory=dict)
     accessors: Accessors = field(default_factory=Accessors)
+    queries: query_params.QueryFunctions = field(default_factory=query_params.QueryFunctions)
+    returned: query_returns.ReturnedQueries = field(default_factory=query_returns.ReturnedQueries)
     _used_results: dict[FunctionId, list[FunctionId]] | None = field(default=None, repr=False)
     _callees: dict[FunctionId, list[FunctionId]] | None = field(default=None, repr=False)
     _interesting: set[str] | None = field(default=None, repr=False)
@@ -77,6 +79,9 @@ class Coloring:
 
     def reason(self, function: FunctionId) -> str | None:
         return self.reasons.get(function)
+
+    def resolve_call(self, site: CallSite, path: str) -> FunctionId | None:
+        return resolve_callee(self.index, site, path)
 
     def becomes_method(self, function: FunctionId) -> bool:
         """Is `function` a @property getter that becomes an async method?"""
@@ -103,8 +108,8 @@ class Coloring:
 
     def legacy(self, function: FunctionId) -> bool:
         """Does `function` stay sync while holding sync session I/O (so async callers need the bridge)?"""
-        if self.async_after(function):
-            return False
+        if self.async_after(function) or function in self.returned.approved:
+            return False  # (a method returning its query for its callers to run does no I/O once converted)
         summary = self.index.files.get(function[0])
         return self.verdict(function) == STAYS_SYNC or (summary is not None and function[1] in summary.legacy_io)
 
@@ -193,6 +198,8 @@ def solve(index: RepoIndex, migrated: Iterable[str], enabled: bool = True) -> Co
     coloring = Coloring(index, frozenset(migrated), enabled, accessors=coloring_properties.analyse(index))
     functions = dict(index.functions())
     _collect_edges(coloring, functions)
+    coloring.queries = query_params.approve(index, coloring.callers, coloring.values, coloring.migrated)
+    coloring.returned = query_returns.approve(index, coloring.callers, coloring.values, coloring.migrated)
     groups = _override_groups(index, functions)
     blocked = _blocked(coloring, functions)
     allowed = _allowed(coloring, functions, blocked, groups)
@@ -366,7 +373,9 @@ def _color(coloring: Coloring, functions: dict[FunctionId, FunctionFacts], allow
         summary = coloring.index.files[function[0]]
         if status.get(function) == CONVERTED:
             queue.append(function)
-        elif function[1] in summary.seeds or _uses_async_result(coloring, function, functions):
+        elif function[1] in summary.seeds or _uses_async_result(coloring, function, functions) or (
+                summary.target == "async" and (function in coloring.queries.approved
+                                               or function in coloring.returned.finishing)):
             _need(coloring, function, allowed, queue)
     _spread(coloring, queue, allowed, members, groups)
     # A migrated function that hands its (now async) session to sync legacy I/O must bridge the call,

@@ -5,16 +5,15 @@ from __future__ import annotations
 from functools import partial
 
 import libcst as cst
-from libcst.metadata import Assignment
 
+from . import query_params, query_returns
 from .await_sites import await_problem
-from .evidence import metadata_value
+from .coloring_scan import ModuleScanner, qualname_of
 from .family import Family, Recogniser
-from .query_chain import Unsupported, descendants
+from .query_chain import RETURNED, Unsupported, Use, descendants, passed_to
 from .query_flow import FlowAnalysis
 from .query_plan import Planner
 from .query_rewrite import rewrite
-from .query_shape import class_like, last_name
 from .rule import Rule
 
 SESSION_QUERY = Rule(
@@ -73,8 +72,25 @@ SESSION_QUERY = Rule(
         "Query de-duplicated ORM entities and duplicates are possible (joins, joined eager loads, columns of "
         "other classes in the criteria).\n"
         "A query kept in a local variable (`q = db.query(X)`, `if f: q = q.filter(...)`, `return q.all()`) is "
-        "converted when every binding and every use is in that function. Left alone, with the reason: queries "
-        "returned from or passed to other functions, `from_self()`, `yield_per()`, set operations, methods of "
+        "converted when every binding and every use is in that function.\n"
+        "A module-level function whose parameter is annotated `Query` (`def paginate(query: Query, page, size)`) "
+        "is converted together with every call of it: it receives the session first, the parameter becomes a "
+        "`Select` and its uses run on that session (`count()` through a subquery, `query.offset(...).limit(...)"
+        ".all()` -> `(await db.scalars(...)).all()`), and each call passes the session of the query it hands over "
+        "(`await paginate(db, select(Job).order_by(...), 1, 20)`, or the variable holding it). Only when the "
+        "repository index (family F) shows every call: each passes, at that parameter, a `session.query(...)` chain "
+        "or a variable holding one, of exactly one mapped class without joins that could repeat it; the function is "
+        "not used as a value, can become async, and does not use steps that name the entity (`filter_by()`, joins, "
+        "`with_entities()`) or hand the query on. Otherwise the parameter's finding says which call prevents it.\n"
+        "A method that returns `self.<attr>.query(...)` (in a variable or not) for the other methods of its class "
+        "to finish (`def _jobs(self): ... return query`, `self._jobs().count()`) returns the `Select` instead and "
+        "stays sync; each `self._jobs()...<terminal>` runs it on that session (`await self.db.scalar(select("
+        "func.count()).select_from(self._jobs().subquery()))`). Only when the index shows every call: all are "
+        "`self.<method>()` in its module ending in a terminal converted here, the method takes no other parameters, "
+        "is not used as a value nor overridden, and every calling function can become async.\n"
+        "Left alone, with the reason: other queries returned from functions or passed to other functions, "
+        "`from_self()`, "
+        "`yield_per()`, set operations, methods of "
         "Query subclasses, 1.x `join()` forms, `filter_by()` whose entity is not named in the source.\n"
         "Known differences: a slice whose bounds are variables that turn out negative or reversed at run time "
         "(the legacy Query raised IndexError or returned []); `.unique()` on rows holding unhashable values "
@@ -111,18 +127,120 @@ class QueryRecogniser(Recogniser):
         super().__init__(context)
         self._flows: FlowAnalysis | None = None
         self._custom_query: str | None = None
+        self._scanner: ModuleScanner | None = None
+        self._helpers: query_returns.QueryHelpers | None = None
 
     @property
     def flows(self) -> FlowAnalysis:
         if self._flows is None:
             evidence = self.evidence
-            planner = Planner(self._bound_value, _code)
+            planner = Planner(partial(query_params.bound_value, evidence), _code)
             self._flows = FlowAnalysis(evidence.parents, evidence.scopes, evidence.session, planner,
-                                       self.context.target, _code, partial(await_problem, self.context))
+                                       self.context.target, _code, partial(await_problem, self.context),
+                                       self._passes, self._returns)
         return self._flows
+
+    @property
+    def helpers(self) -> query_returns.QueryHelpers:
+        if self._helpers is None:
+            self._helpers = query_returns.QueryHelpers(self.evidence, self.flows)
+        return self._helpers
+
+    # -- queries returned to the other methods of a class (query_returns.py) -----------------------
+    def _returns(self, use: Use) -> str | None:
+        function = self.evidence.enclosing(use.node, cst.FunctionDef)
+        if function is None:
+            return RETURNED
+        return self._helper_problem((str(self.context.path), qualname_of(function, self.evidence.parents)))
+
+    def _helper_problem(self, helper) -> str | None:
+        """Why the repository does not let `helper` return its query for its callers to run (None: it does)."""
+        coloring = self.context.coloring
+        returned = getattr(coloring, "returned", None)
+        if returned is None or helper not in returned.approved:
+            reason = returned.reasons.get(helper) if returned is not None else None
+            return f"{RETURNED} ({reason})" if reason else RETURNED
+        if self.context.target == "async":
+            for caller in coloring.callers.get(helper, ()):
+                if not coloring.async_after(caller.function):
+                    return f"{RETURNED} (`{caller.function[1]}` cannot become async)"
+        return None
+
+    def _finishing(self, node: cst.Call) -> None:
+        """`self.<method>()...count()` where the method returns a query this run converts."""
+        function = self.helpers.called(node)
+        if function is None or self._helper_problem((str(self.context.path),
+                                                     qualname_of(function, self.evidence.parents))):
+            return
+        conversion = self.helpers.finish(node)
+        outer = self._outer(node)
+        described = query_returns.describe(outer, function)
+        if isinstance(conversion, Unsupported):
+            self.report("Q101", outer, described, reason=conversion.reason)
+        else:
+            self.report("Q101", outer, described, fixable=True, data=conversion)
+
+    # -- queries handed to functions (query_params.py) ----------------------------------------------
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        found = query_params.candidate(self.evidence, node, self.context.config.session_names)
+        if found is None:
+            return
+        param = query_params.query_param(self.evidence, node)
+        described = f"legacy Query API: `{node.name.value}()` receives a Query object in `{param.name.value}`"
+        custom = self._custom_query_class()
+        conversion = Unsupported(custom) if custom else found
+        if isinstance(conversion, query_params.Candidate):
+            function = (str(self.context.path), qualname_of(node, self.evidence.parents))
+            problem = self._approval_problem(function)
+            conversion = Unsupported(problem) if problem else self.flows.parameter(found)
+            if not isinstance(conversion, Unsupported) and function not in self.context.coloring.queries.approved:
+                conversion = Unsupported("sqlasync cannot see every call of it")
+        if isinstance(conversion, Unsupported):
+            self.report("Q101", param, described, reason=conversion.reason)
+        else:
+            self.report("Q101", param, described, fixable=True, data=conversion)
+
+    def _approval_problem(self, function) -> str | None:
+        """Why the repository does not let `function` receive the session with its query (None: it does)."""
+        coloring = self.context.coloring
+        queries = getattr(coloring, "queries", None)
+        if queries is None:
+            return ("sqlasync needs the repository index (family F) to see every call of a function that receives a "
+                    "Query")
+        if function not in queries.approved:
+            # Not even a candidate for the scan: the function's own flow says why (see `parameter`).
+            return queries.reasons.get(function)
+        if self.context.target == "async" and not coloring.async_after(function):
+            return f"`{function[1]}` cannot become async: {coloring.reason(function) or 'see its F107 finding'}"
+        return None
+
+    def _passes(self, use: Use) -> str | None:
+        coloring = self.context.coloring
+        queries = getattr(coloring, "queries", None)
+        if queries is None:
+            return passed_to(use.call)
+        path = str(self.context.path)
+        summary = coloring.index.files.get(path)
+        if summary is None:
+            return passed_to(use.call)
+        if self._scanner is None:
+            location = summary.location
+            self._scanner = ModuleScanner(path, location.module, location.package, self.evidence)
+            self._scanner.prepare()
+        callee = coloring.resolve_call(self._scanner.call_site(use.call), path)
+        if callee not in queries.approved or self._approval_problem(callee):
+            return passed_to(use.call)
+        param, position = queries.approved[callee]
+        argument = self.evidence.parent(use.node)
+        positional = [arg for arg in use.call.args if arg.keyword is None]
+        slot = argument.keyword.value if argument.keyword is not None else positional.index(argument)
+        return None if slot in (param, position) else passed_to(use.call)
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == "self" \
+                and not node.args and getattr(self.context.coloring, "returned", None) is not None:
+            self._finishing(node)
         if not (isinstance(func, cst.Attribute) and func.attr.value == "query"):
             return
         evidence = self.evidence.session(func.value)
@@ -162,33 +280,6 @@ class QueryRecogniser(Recogniser):
                 return current
             grandparent = self.evidence.parent(parent)
             current = grandparent if isinstance(grandparent, cst.Call) and grandparent.func is parent else parent
-
-    def _bound_value(self, name: cst.Name) -> cst.BaseExpression | None:
-        """The value of `name`'s only binding in scope, if it has exactly one plain assignment."""
-        scope = metadata_value(self.evidence.scopes, name)
-        if scope is None or name.value not in scope:
-            return None
-        assignments = list(scope[name.value])
-        if len(assignments) != 1 or not isinstance(assignments[0], Assignment):
-            return None
-        target = assignments[0].node
-        loop = self.evidence.parent(target)
-        if isinstance(loop, cst.For) and loop.target is target:
-            return self._loop_element(loop.iter)
-        return self.evidence.bound_value(target)
-
-    def _loop_element(self, iterable: cst.BaseExpression) -> cst.BaseExpression | None:
-        """For `for model in (Clip, Job):` (or a name bound to such a tuple), a representative element:
-        the loop variable holds classes, whichever one it is."""
-        if isinstance(iterable, cst.Name):
-            bound = self._bound_value(iterable)
-            iterable = bound if isinstance(bound, (cst.Tuple, cst.List)) else iterable
-        if not isinstance(iterable, (cst.Tuple, cst.List)) or not iterable.elements:
-            return None
-        values = [element.value for element in iterable.elements]
-        if all(isinstance(v, (cst.Name, cst.Attribute)) and class_like(last_name(v) or "") for v in values):
-            return values[0]
-        return None
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
         if node.attr.value != "query" or not _looks_like_model(node.value):

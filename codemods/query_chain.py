@@ -84,8 +84,9 @@ class Use:
     """What the code does with the query after its last step.
 
     kind: a terminal method (`all`, `first`, ... `update`, `delete`, `exists`, `subquery`, ...),
-    `statement`, `iterate`, `list` (`list(q)`), `index`, `slice`, `embed` (inside `in_()`), or
-    `assign` (stored in the variable `variable`, to be extended or used later).
+    `statement`, `iterate`, `list` (`list(q)`), `index`, `slice`, `embed` (inside `in_()`),
+    `assign` (stored in the variable `variable`, to be extended or used later), `pass` (an
+    argument of `call`, which query_params.py may allow) or `return` (query_returns.py may allow).
     `node` is the outermost node the rewrite replaces.
     """
 
@@ -111,7 +112,9 @@ class Chain:
 
     @property
     def is_origin(self) -> bool:
-        return isinstance(self.head, cst.Call)
+        """Does the chain start at `session.query(...)` (not at a variable or a method returning a query)?"""
+        return isinstance(self.head, cst.Call) and isinstance(self.head.func, cst.Attribute) \
+            and self.head.func.attr.value == "query"
 
     @property
     def session(self) -> cst.BaseExpression:
@@ -180,19 +183,29 @@ def _use_in_context(node: cst.BaseExpression, parent: cst.CSTNode | None,
                 return Use("list", call, call=call) if call.func.value == "list" else Use("iterate", call, around=call)
             if isinstance(call.func, cst.Attribute) and call.func.attr.value in EMBEDDING_METHODS:
                 return Use("embed", node)
-        callee = cst.Module([]).code_for_node(call.func) if isinstance(call, cst.Call) else "a call"
-        return Unsupported(f"the query object is passed to `{callee}()`; sqlasync converts a query only when its "
-                           "whole flow stays inside one function")
+        if isinstance(call, cst.Call) and not parent.star:
+            return Use("pass", node, call=call)
+        return Unsupported("the query object is unpacked into a call's arguments")
     if isinstance(parent, cst.Assign) and parent.value is node and len(parent.targets) == 1:
         target = parent.targets[0].target
         if isinstance(target, cst.Name):
             return Use("assign", node, variable=target.value)
         return Unsupported("the query object is stored in an attribute or container, out of sight of the rewrite")
     if isinstance(parent, cst.Return):
-        return Unsupported("the query object is returned, so its callers finish it; convert the callers by hand")
+        return Use("return", node)
     if isinstance(parent, (cst.Yield, cst.Assign, cst.AnnAssign)):
         return Unsupported("the query object escapes the function (stored or yielded)")
     return Unsupported("the query object is used directly (not executed by a terminal method)")
+
+
+def passed_to(call: cst.Call) -> str:
+    """Why a query handed to `call` is left (unless query_params.py converts the callee with it)."""
+    callee = cst.Module([]).code_for_node(call.func)
+    return (f"the query object is passed to `{callee}()`; sqlasync converts a query only when its whole flow stays "
+            "inside one function")
+
+
+RETURNED = "the query object is returned, so its callers finish it; convert the callers by hand"
 
 
 def comments_in(*nodes: cst.CSTNode | None) -> list[str]:

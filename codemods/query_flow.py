@@ -3,7 +3,9 @@
 A query stored in a local variable is converted only when its whole life is visible in the
 function: every binding of the variable is a query chain (`q = db.query(X)`, `q = q.filter(...)`)
 and every read extends, executes, iterates or embeds it. Anything else (returned, passed to a
-helper, stored on `self`, read by a nested function) leaves the flow alone, with the reason.
+helper, stored on `self`, read by a nested function) leaves the flow alone, with the reason; the
+one exception is a query handed to a function that query_params.py converts together with its
+callers, and the flow of that function's query parameter itself (`parameter`).
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ import libcst as cst
 from libcst.metadata import Assignment, FunctionScope, Scope
 
 from .evidence import Evidence, Kind, metadata_value
-from .query_chain import JOINS, Chain, Unsupported, read_chain
+from .query_chain import JOINS, RETURNED, Chain, Unsupported, Use, passed_to, read_chain
+from .query_params import CALLERS_ENTITY, Candidate, entity_problem
 from .query_plan import History, Plan, Planner
 
 SHAPE_STEPS = frozenset({"with_entities", "add_columns", "add_entity"})
@@ -35,12 +38,23 @@ class Conversion:
 
     sites: tuple[Site, ...]
     variable: str | None = None
+    # Calls the query is handed to, with the session each must now receive first (query_params.py).
+    arguments: tuple[tuple[cst.Call, cst.BaseExpression], ...] = ()
+    # The function whose query parameter this flow is: it receives the session too.
+    parameter: Candidate | None = None
+    # What the flow queries and every step applied to it (the shape a callee receives).
+    entities: tuple[cst.Arg, ...] = ()
+    steps: tuple = ()
+    # The expressions of the `return` statements that hand the query to the caller (query_returns.py).
+    returned: tuple[cst.BaseExpression, ...] = ()
 
 
 class FlowAnalysis:
     def __init__(self, parents: Mapping[cst.CSTNode, cst.CSTNode], scopes, session_evidence:
                  Callable[[cst.BaseExpression], Evidence | None], planner: Planner, target: str,
-                 code: Callable[[cst.CSTNode], str], await_problem: Callable[[cst.CSTNode], str | None]) -> None:
+                 code: Callable[[cst.CSTNode], str], await_problem: Callable[[cst.CSTNode], str | None],
+                 passes: Callable[[Use], str | None] = lambda use: passed_to(use.call),
+                 returns: Callable[[Use], str | None] = lambda use: RETURNED) -> None:
         self.parents = parents
         self.scopes = scopes
         self.session_evidence = session_evidence
@@ -49,6 +63,10 @@ class FlowAnalysis:
         self.code = code
         # Why `await` cannot go at a node (None: the function is, or async coloring makes it, async).
         self.await_problem = await_problem
+        # Why a query may not be handed to a call (None: query_params.py converts the callee with it).
+        self.passes = passes
+        # Why a query may not be returned (None: query_returns.py converts the callers with it).
+        self.returns = returns
         self._flows: dict[tuple[int, str], Conversion | Unsupported] = {}
 
     def convert(self, origin: cst.Call) -> Conversion | Unsupported:
@@ -61,11 +79,18 @@ class FlowAnalysis:
             if key not in self._flows:
                 self._flows[key] = self._flow(chain, scope)
             return self._flows[key]
+        if chain.use.kind in ("pass", "return"):
+            problem = self.passes(chain.use) if chain.use.kind == "pass" else self.returns(chain.use)
+            if problem:
+                return Unsupported(problem)
         plan = self.planner.plan(chain, History(chain.session, chain.entities))
         if isinstance(plan, Unsupported):
             return plan
-        conversion = Conversion((Site(chain.use.node, plan),))
-        problem = self._target_problem(conversion, [chain.session])
+        arguments = ((chain.use.call, chain.session),) if chain.use.kind == "pass" else ()
+        returned = (chain.use.node,) if chain.use.kind == "return" else ()
+        conversion = Conversion((Site(chain.use.node, plan),), arguments=arguments, entities=chain.entities,
+                                steps=chain.steps, returned=returned)
+        problem = self.target_problem(conversion, [chain.session])
         return Unsupported(problem) if problem else conversion
 
     # -- flows --------------------------------------------------------------------------------
@@ -94,6 +119,10 @@ class FlowAnalysis:
                     if chain.use.variable != variable:
                         return Unsupported(f"the query in `{variable}` is copied into `{chain.use.variable}`")
                     continue
+                problem = self.passes(chain.use) if chain.use.kind == "pass" else (
+                    self.returns(chain.use) if chain.use.kind == "return" else None)
+                if problem:
+                    return Unsupported(f"`{variable}`: {problem}")
                 uses.append(chain)
         origins = [chain for chain in definitions if chain.is_origin]
         problem = self._origin_problem(origins, definitions, variable)
@@ -111,8 +140,59 @@ class FlowAnalysis:
             if isinstance(plan, Unsupported):
                 return Unsupported(f"`{variable}`: {plan.reason}")
             sites.append(Site(chain.use.node, plan))
-        conversion = Conversion(tuple(sites), variable)
-        problem = self._target_problem(conversion, [chain.session for chain in origins])
+        # An access is a reference of every binding that may reach it: one argument per call.
+        passed = {id(chain.use.call): chain.use.call for chain in uses if chain.use.kind == "pass"}
+        arguments = tuple((call, origin.session) for call in passed.values())
+        returned = tuple({id(c.use.node): c.use.node for c in uses if c.use.kind == "return"}.values())
+        conversion = Conversion(tuple(sites), variable, arguments, entities=origin.entities,
+                                steps=tuple(all_steps), returned=returned)
+        problem = self.target_problem(conversion, [chain.session for chain in origins])
+        return Unsupported(problem) if problem else conversion
+
+    def parameter(self, candidate: Candidate) -> Conversion | Unsupported:
+        """The flow of a function's query parameter, run by the session the function receives with it."""
+        function = candidate.function
+        variable = candidate.param.name.value
+        scope = metadata_value(self.scopes, candidate.param.name)
+        if not isinstance(scope, FunctionScope):
+            return Unsupported(f"`{variable}` is not a parameter sqlasync can follow")
+        definitions: list[Chain] = []
+        uses: list[Chain] = []
+        for assignment in scope.assignments[variable]:
+            if assignment.node not in (candidate.param, candidate.param.name):
+                chain = self._definition(assignment, variable)
+                if isinstance(chain, Unsupported):
+                    return chain
+                definitions.append(chain)
+            for access in assignment.references:
+                if self._function_of(access.node) is not function:
+                    return Unsupported(f"`{variable}` is read by a nested function; convert by hand")
+                chain = read_chain(access.node, self.parents)
+                if isinstance(chain, Unsupported):
+                    return Unsupported(f"`{variable}`: {chain.reason}")
+                if chain.use.kind == "assign":
+                    if chain.use.variable != variable:
+                        return Unsupported(f"the query in `{variable}` is copied into `{chain.use.variable}`")
+                    continue
+                if chain.use.kind in ("pass", "return", "get", "update", "delete"):
+                    return Unsupported(f"`{variable}`: `{function.name.value}()` hands the query on or runs "
+                                       f"`{chain.use.kind}` on it; convert by hand")
+                uses.append(chain)
+        session = cst.Name(candidate.session)
+        all_steps = [step for chain in definitions for step in chain.steps]
+        sites: list[Site] = []
+        for chain in definitions + uses:
+            problem = entity_problem(chain.steps)
+            if problem:
+                return Unsupported(f"`{variable}`: {problem}")
+            own = {id(step) for step in chain.steps}
+            earlier = tuple(step for step in all_steps if id(step) not in own)
+            plan = self.planner.plan(chain, History(session, (CALLERS_ENTITY,), earlier))
+            if isinstance(plan, Unsupported):
+                return Unsupported(f"`{variable}`: {plan.reason}")
+            sites.append(Site(chain.use.node, plan))
+        conversion = Conversion(tuple(sites), variable, parameter=candidate)
+        problem = self.target_problem(conversion, [])
         return Unsupported(problem) if problem else conversion
 
     def _definition(self, assignment, variable: str) -> Chain | Unsupported:
@@ -170,7 +250,7 @@ class FlowAnalysis:
         return None
 
     # -- targets ------------------------------------------------------------------------------
-    def _target_problem(self, conversion: Conversion, sessions: list[cst.BaseExpression]) -> str | None:
+    def target_problem(self, conversion: Conversion, sessions: list[cst.BaseExpression]) -> str | None:
         executing = [site for site in conversion.sites if site.plan.finish.executes]
         if self.target == "sync":
             for session in sessions:

@@ -255,7 +255,7 @@ class Planner:
         use = chain.use
         kind = use.kind
         steps = [*history.earlier_steps, *chain.steps]
-        if kind in ("assign", "embed", "statement"):
+        if kind in ("assign", "embed", "statement", "pass", "return"):
             return Finish(kind)
         if kind in ("exists", "scalar_subquery", "as_scalar", "count", "all", "first", "one", "one_or_none", "scalar"):
             if use.call is not None and use.call.args:

@@ -73,7 +73,7 @@ class Renderer:
         finish = plan.finish
         statement = plan.statement
         kind = finish.kind
-        if kind in ("assign", "embed", "statement"):
+        if kind in ("assign", "embed", "statement", "pass", "return"):
             return self.statement(statement)
         if kind in ("exists", "scalar_subquery", "cte", "label", "subquery"):
             return self.statement(statement.extended(Link("." + kind, Verbatim(finish.call))))

@@ -9,6 +9,7 @@ from . import imports
 from .family import FileContext
 from .query_chain import comments_in, descendants
 from .query_flow import Conversion, Site
+from .query_params import Candidate
 from .query_layout import Await, Block, Call, Chain, Layout, Wrap
 from .query_render import Renderer
 from .rule import Match
@@ -19,6 +20,8 @@ SQLALCHEMY_NAMES = {
     "update": ("sqlalchemy.sql.update", "sqlalchemy.sql.expression.update"),
     "delete": ("sqlalchemy.sql.delete", "sqlalchemy.sql.expression.delete"),
 }
+SESSION_TYPES = {"async": imports.Import("sqlalchemy.ext.asyncio", "AsyncSession"),
+                 "sync": imports.Import("sqlalchemy.orm", "Session")}
 LINE_LIMITS = (88, 120)
 BRACKETS = (cst.Arg, cst.List, cst.Set, cst.Dict, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp,
             cst.SubscriptElement)
@@ -26,10 +29,16 @@ BRACKETS = (cst.Arg, cst.List, cst.Set, cst.Dict, cst.ListComp, cst.SetComp, cst
 
 def rewrite(context: FileContext, matches: list[Match]) -> cst.Module:
     sites: dict[int, Site] = {}
+    sessions: dict[int, cst.BaseExpression] = {}
+    parameters: list[Candidate] = []
     for match in matches:
         conversion: Conversion = match.data
         for site in conversion.sites:
             sites[id(site.node)] = site
+        for call, session in conversion.arguments:
+            sessions[id(call)] = session
+        if conversion.parameter is not None:
+            parameters.append(conversion.parameter)
     module = context.wrapper.module
     scopes = context.wrapper.resolve(ScopeProvider)
     spellings = {
@@ -37,7 +46,15 @@ def rewrite(context: FileContext, matches: list[Match]) -> cst.Module:
                             [s.node for s in sites.values() if name in _needs(s)], SQLALCHEMY_NAMES[name])
         for name in sorted({name for site in sites.values() for name in _needs(site)})
     }
-    applier = _Apply(context, sites, {name: spelling.text for name, spelling in spellings.items()})
+    if parameters:
+        # The function's parameters: the session it now receives, and the statement instead of the Query.
+        at = [candidate.param for candidate in parameters]
+        session_type = SESSION_TYPES[context.target]
+        spellings["Select"] = imports.spell(module, scopes, imports.Import("sqlalchemy", "Select"), at,
+                                            ("sqlalchemy.sql.Select", "sqlalchemy.sql.selectable.Select"))
+        spellings["Session"] = imports.spell(module, scopes, session_type, at)
+    applier = _Apply(context, sites, {name: spelling.text for name, spelling in spellings.items()}, sessions,
+                     {id(candidate.function.params): candidate for candidate in parameters})
     updated = module.visit(applier)
     updated = imports.add_imports(updated, [s.needs for s in spellings.values() if s.needs is not None])
     return imports.remove_unused_imports(updated, applier.dropped_imports())
@@ -48,9 +65,13 @@ def _needs(site: Site) -> frozenset[str]:
 
 
 class _Apply(cst.CSTTransformer):
-    def __init__(self, context: FileContext, sites: dict[int, Site], names: dict[str, str]) -> None:
+    def __init__(self, context: FileContext, sites: dict[int, Site], names: dict[str, str],
+                 sessions: dict[int, cst.BaseExpression], parameters: dict[int, Candidate]) -> None:
         super().__init__()
         self.sites = sites
+        self.names = names
+        self.sessions = sessions
+        self.parameters = parameters
         self.module = context.wrapper.module
         self.positions = context.wrapper.resolve(PositionProvider)
         self.parents = context.wrapper.resolve(ParentNodeProvider)
@@ -65,7 +86,7 @@ class _Apply(cst.CSTTransformer):
         self.hugged: dict[int, Site] = {}
         for site in sites.values():
             call = self._hugging_call(site.node)
-            if call is not None:
+            if call is not None and id(call) not in sessions:
                 self.hugged[id(call)] = site
 
     def on_leave(self, original: cst.CSTNode, updated: cst.CSTNode):
@@ -78,8 +99,32 @@ class _Apply(cst.CSTTransformer):
         if site is not None:
             self.replaced.append(original)
             updated = self._replacement(site, around=original)
+        if id(original) in self.sessions:
+            updated = self._with_session(original, updated)
+        if id(original) in self.parameters:
+            self.replaced.append(original)
+            updated = self._receiving_session(self.parameters[id(original)], updated)
         self.updated[id(original)] = updated
         return updated
+
+    def _with_session(self, original: cst.Call, call: cst.Call) -> cst.Call:
+        """`f(query, ...)` -> `f(db, query, ...)`: the session the query came from goes first."""
+        session = cst.parse_expression(self.module.code_for_node(self.sessions[id(original)]))
+        return call.with_changes(args=[cst.Arg(session, comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))),
+                                       *call.args])
+
+    def _receiving_session(self, candidate: Candidate, params: cst.Parameters) -> cst.Parameters:
+        annotation = cst.Annotation(cst.parse_expression(self.names["Session"]))
+        listed = list(params.params)
+        # One parameter a line stays one a line.
+        first = listed[0].comma
+        comma = first if isinstance(first, cst.Comma) and "\n" in self.module.code_for_node(first) else cst.Comma(
+            whitespace_after=cst.SimpleWhitespace(" "))
+        session = cst.Param(cst.Name(candidate.session), annotation, comma=comma)
+        query = listed[candidate.position]
+        listed[candidate.position] = query.with_changes(
+            annotation=query.annotation.with_changes(annotation=cst.parse_expression(self.names["Select"])))
+        return params.with_changes(params=[session, *listed])
 
     def _hugging_call(self, node: cst.CSTNode) -> cst.Call | None:
         argument = self.parents.get(node)

@@ -79,6 +79,9 @@ class FileSummary:
     source_digest: bytes = b""
     predicted: bytes | None = None
     predicted_fixed: dict[str, int] = field(default_factory=dict)
+    # The run's target: with "async", a function that receives the session with its query (query_params.py)
+    # awaits it, which the prediction cannot see (only the whole repository decides it).
+    target: str = "async"
 
 
 def scan_module(wrapper: cst.MetadataWrapper, path: str, location: ModuleLocation, evidence: ReceiverEvidence,

@@ -30,8 +30,6 @@ POOL_ACROSS_LOOPS = (
     "anyio test runs its own loop): 'attached to a different loop'; passes with a NullPool engine (E family)"
 )
 BLOCKERS = {
-    ("jobs_api", "sqlite"): "JobStatistics keeps @property getters that query (F107, converted by hand by design) and "
-                            "paginate() receives a Query object (Q101 left: query passed to another function)",
     ("jobs_api", "postgresql"): POOL_ACROSS_LOOPS,
     ("service_registry", "sqlite"): "objects that services return after their session block closed are read by "
                                     "response models and `Order.total_cents` (@property over the lazy `lines` "
