@@ -41,6 +41,9 @@ class FixtureProject:
     name: str
     path: Path
     databases: tuple[str, ...]
+    # Test ids that assert a defect of the legacy code on purpose: they pass before migration and must
+    # fail once the migration has removed the defect.
+    legacy_defects: tuple[str, ...] = ()
 
 
 def discover_fixtures(root: Path = FIXTURES_ROOT) -> list[FixtureProject]:
@@ -48,10 +51,14 @@ def discover_fixtures(root: Path = FIXTURES_ROOT) -> list[FixtureProject]:
     projects = []
     for manifest in sorted(root.glob("*/fixture.toml")):
         with manifest.open("rb") as handle:
-            databases = tomllib.load(handle).get("databases")
+            settings = tomllib.load(handle)
+        databases = settings.get("databases")
         if not isinstance(databases, list) or not databases or not all(isinstance(db, str) for db in databases):
             raise FixtureHarnessError(f"{manifest}: `databases` must be a non-empty list of names")
-        projects.append(FixtureProject(manifest.parent.name, manifest.parent, tuple(databases)))
+        defects = settings.get("legacy_defects", [])
+        if not isinstance(defects, list) or not all(isinstance(test, str) for test in defects):
+            raise FixtureHarnessError(f"{manifest}: `legacy_defects` must be a list of test ids")
+        projects.append(FixtureProject(manifest.parent.name, manifest.parent, tuple(databases), tuple(defects)))
     return projects
 
 
@@ -61,8 +68,10 @@ def run_fixture_suite(
     tmp_path: Path,
     postgres_server_url: str | None = None,
     migrate_args: Sequence[str] | None = None,
+    pytest_args: Sequence[str] = (),
 ) -> subprocess.CompletedProcess[str]:
-    """Copy the fixture into tmp_path, migrate the copy if asked, run its tests; return the pytest process."""
+    """Copy the fixture into tmp_path, migrate the copy if asked, run its tests (`pytest_args` select
+    or deselect some); return the pytest process."""
     if database not in SUPPORTED_DATABASES:
         raise FixtureHarnessError(f"unsupported database {database!r}; expected one of {SUPPORTED_DATABASES}")
     if database == "postgresql" and postgres_server_url is None:
@@ -74,7 +83,7 @@ def run_fixture_suite(
         migrate_copy(project, migrate_args)
     with _database_url(database, tmp_path, postgres_server_url) as database_url:
         return subprocess.run(
-            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *pytest_args],
             cwd=project,
             env=_suite_environment(database_url),
             capture_output=True,
