@@ -39,7 +39,10 @@ BLOCKERS = {
 def _cases():
     for project in discover_fixtures():
         for database in project.databases:
-            marks = [pytest.mark.postgres] if database == "postgresql" else []
+            # One worker per fixture: the copy is migrated once per worker (module-scoped `migrated`).
+            marks = [pytest.mark.xdist_group(project.name)]
+            if database == "postgresql":
+                marks.append(pytest.mark.postgres)
             blocker = BLOCKERS.get((project.name, database))
             if blocker:
                 marks.append(pytest.mark.xfail(strict=True, reason=blocker))
@@ -90,7 +93,8 @@ def test_fixture_suite_passes_after_full_migration(project, database, migrated, 
         assert "AssertionError" in defects.stdout or "\nE       assert " in defects.stdout, describe_run(defects)
 
 
-@pytest.mark.parametrize("project", discover_fixtures(), ids=lambda p: p.name)
+@pytest.mark.parametrize("project", [pytest.param(p, id=p.name, marks=pytest.mark.xdist_group(p.name))
+                                     for p in discover_fixtures()])
 def test_migrated_fixture_has_nothing_fixable_left_and_migrates_to_itself(project, migrated):
     copy, run = migrated(project.name)
     assert run.returncode in (0, 1), describe_run(run)
@@ -106,6 +110,7 @@ def test_migrated_fixture_has_nothing_fixable_left_and_migrates_to_itself(projec
     assert again.returncode == 0, describe_run(again)
 
 
+@pytest.mark.xdist_group("raw_asyncpg")
 def test_full_migration_moves_the_asyncpg_services_onto_the_configured_session_factory(migrated):
     """raw_asyncpg's [tool.sqlasync] session-factory is what lets R convert in a run with every rule."""
     copy, run = migrated("raw_asyncpg")
