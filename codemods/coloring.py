@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from . import coloring_background, coloring_loops, lazy_loads
+from . import coloring_background, coloring_loop_driver, coloring_loops, lazy_loads
 from .coloring_rewrite import rewrite
 from .coloring_rules import RULES
 from .coloring_scan import CallSite, ModuleScanner, is_main_guard, own_nodes, qualname_of
@@ -94,6 +94,7 @@ class ColoringRecogniser(Recogniser):
         self._anyio_backend(node)
         coloring_background.recognise(self)
         coloring_loops.recognise(self, node)
+        coloring_loop_driver.recognise(self)
         lazy_loads.recognise(self)
 
     # -- functions --------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from .repo_index import FileSummary, ModuleLocation, RepoIndex, async_bodies, ca
 
 COLORING_PREFIX = "F"
 COLORING_RULE = "F101"
+LOOP_DRIVER_RULE = "F110"
 # Sites that are sync session I/O by definition: a legacy query chain, an un-awaited session call.
 LEGACY_IO_RULES = frozenset({"Q101", "S101"})
 
@@ -51,8 +52,9 @@ class PredictionView:
 
 
 def coloring_enabled(families: Sequence[Family], selection) -> bool:
-    """May functions become async in this run (F101 selected)?"""
-    return any(f.prefix == COLORING_PREFIX for f in families) and (selection is None or COLORING_RULE in selection)
+    """May functions become async in this run (F101 selected, or F110, which makes its users async)?"""
+    return any(f.prefix == COLORING_PREFIX for f in families) and (
+        selection is None or COLORING_RULE in selection or LOOP_DRIVER_RULE in selection)
 
 
 def coloring_active(families: Sequence[Family], selection) -> bool:
@@ -145,6 +147,8 @@ def resume_from_prediction(coloring, path: str, source: bytes, families: Sequenc
             return None  # the prediction assumed async where the run keeps a function sync
     if any(coloring.verdict((path, q)) == STAYS_SYNC for q in summary.facts.functions):
         return None
+    if any((path, qualname) in coloring.drivers.users for qualname in summary.facts.functions):
+        return None  # the prediction could not see F110 make `run(...)` an await for the other families
     if path in coloring.queries.files or path in coloring.returned.files:
         return None  # the prediction could not hand queries to functions: only the whole repository allows it
     module = cst.parse_module(summary.predicted if summary.predicted is not None else source)

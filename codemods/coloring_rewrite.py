@@ -20,7 +20,7 @@ def anyio_backend():
 
 
 def rewrite(context: FileContext, matches: list[Match]) -> cst.Module:
-    from . import coloring_background, coloring_loops, lazy_loads
+    from . import coloring_background, coloring_loop_driver, coloring_loops, lazy_loads
     from .coloring import AnyioBackend, AsyncLoop, AwaitCall, AwaitRead, Bridge, MakeAsync, RunMain
 
     plan = _Plan(context)
@@ -48,6 +48,8 @@ def rewrite(context: FileContext, matches: list[Match]) -> cst.Module:
             lazy_loads.plan(data, plan)
         elif coloring_loops.owns(data):
             coloring_loops.plan(data, plan, context.wrapper.module)
+        elif coloring_loop_driver.owns(data):
+            coloring_loop_driver.plan(data, plan)
     module = context.wrapper.module
     updated = module.visit(_Apply(plan))
     return plan.finish(updated)

@@ -495,6 +495,58 @@ ENGINE_ACROSS_LOOPS = Rule(
     ),
 )
 
+LOOP_DRIVER = Rule(
+    code="F110", name="loop-driver-fixture", family=FAMILY,
+    summary="fixture that runs coroutines for sync tests (`run(coro)`), whose users become async",
+    why=(
+        "A suite that tests an async data layer from sync tests often has a fixture handing out "
+        "`loop.run_until_complete` (or `asyncio.run`). Once the migration makes those tests and fixtures async "
+        "(F104), they already run on an event loop, and `run(...)` fails with \"Cannot run the event loop while "
+        "another loop is running\". Async code awaits the coroutine itself, on the loop anyio's plugin runs; a "
+        "session-scoped async fixture keeps that loop for the whole session, as the driver's loop did."
+    ),
+    before=(
+        "import asyncio\n"
+        "\n"
+        "import pytest\n"
+        "\n"
+        "from app.jobs import count_jobs\n"
+        "\n"
+        "\n"
+        "@pytest.fixture(scope=\"session\")\n"
+        "def run():\n"
+        "    loop = asyncio.new_event_loop()\n"
+        "    yield loop.run_until_complete\n"
+        "    loop.close()\n"
+        "\n"
+        "\n"
+        "def test_no_jobs(run):\n"
+        "    assert run(count_jobs()) == 0\n"
+    ),
+    after=(
+        "import pytest\n"
+        "\n"
+        "from app.jobs import count_jobs\n"
+        "\n"
+        "\n"
+        "@pytest.mark.anyio\n"
+        "async def test_no_jobs():\n"
+        "    assert await count_jobs() == 0\n"
+    ),
+    fixable=True,
+    example_path="tests/test_jobs.py",
+    fix_notes=(
+        "A driver is a fixture whose value is `<loop>.run_until_complete` of a loop it creates, or `asyncio.run`. "
+        "It goes only when every user is known and can become async: the tests and fixtures that request it, and "
+        "the module-level helpers they hand it to (`create(run, ...)`), each of which only calls it with one "
+        "argument or hands it on; none of them in a closure, lambda or generator expression. Each user becomes "
+        "async (tests get the anyio marker, fixtures request `anyio_backend`), `run(x)` becomes `await x`, the "
+        "parameter and the arguments handing it on go, and so does the fixture (with `import asyncio` when nothing "
+        "else uses it). Otherwise the fixture is reported "
+        "with the reason and nothing changes."
+    ),
+)
+
 RULES = (BECOMES_ASYNC, AWAIT_CALL, ASYNC_ROUTE, ASYNC_TEST, MAIN_ENTRY, BACKGROUND_SESSION, STAYS_SYNC,
          LEGACY_BRIDGE, LAZY_LOAD, ASYNC_ATTRS, EXPIRE_ON_COMMIT, REFRESH_AFTER_ROLLBACK,
-         ENGINE_ACROSS_LOOPS)
+         ENGINE_ACROSS_LOOPS, LOOP_DRIVER)

@@ -171,6 +171,9 @@ class ModuleFacts:
     query_helpers: list[str] = field(default_factory=list)
     is_test_module: bool = False
     is_conftest: bool = False
+    # F110 (coloring_loop_driver.py): fixtures that drive an event loop, and the callables functions receive.
+    loop_drivers: dict[str, str] = field(default_factory=dict)
+    callable_params: dict[str, dict[str, tuple | None]] = field(default_factory=dict)
 
 
 def qualname_of(node: cst.FunctionDef | cst.ClassDef, parents: Mapping[cst.CSTNode, cst.CSTNode]) -> str:

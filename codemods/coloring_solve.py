@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
-from . import coloring_loops
+from . import coloring_loop_driver, coloring_loops
 from . import coloring_properties, query_params, query_returns
 from .coloring_properties import Accessors
 from .coloring_scan import AttributeRead, CallSite, FunctionFacts
@@ -58,6 +58,7 @@ class Coloring:
     callers: dict[FunctionId, list[Caller]] = field(default_factory=dict)
     values: dict[FunctionId, list[tuple[str, object]]] = field(default_factory=dict)
     accessors: Accessors = field(default_factory=Accessors)
+    drivers: coloring_loop_driver.Drivers = field(default_factory=coloring_loop_driver.Drivers)
     queries: query_params.QueryFunctions = field(default_factory=query_params.QueryFunctions)
     returned: query_returns.ReturnedQueries = field(default_factory=query_returns.ReturnedQueries)
     _used_results: dict[FunctionId, list[FunctionId]] | None = field(default=None, repr=False)
@@ -167,6 +168,7 @@ class Coloring:
                          for facts in summary.facts.classes.values())}
         files |= self.anyio_homes()
         files |= self.engine_homes()
+        files |= {driver[0] for driver in (*self.drivers.removed, *self.drivers.refused)}
         for callee, callers in self.callers.items():
             if self.verdict(callee) in (BECOMES, CONVERTED, STAYS_SYNC) or self.legacy(callee) or \
                     self.verdict(callee) == ALREADY_ASYNC:
@@ -178,7 +180,7 @@ class Coloring:
         if self._digest is None:
             data = [self.enabled, sorted(self.migrated), sorted(map(list, self.status.items())),
                     sorted(map(list, self.reasons.items())), sorted(map(list, self.roles.items())),
-                    sorted(self.engine_homes())]
+                    sorted(self.engine_homes()), sorted(map(list, self.drivers.refused.items()))]
             self._digest = hashlib.sha256(json.dumps(data, default=str).encode()).hexdigest()[:16]
         return self._digest
 
@@ -203,6 +205,7 @@ def solve(index: RepoIndex, migrated: Iterable[str], enabled: bool = True) -> Co
     groups = _override_groups(index, functions)
     blocked = _blocked(coloring, functions)
     allowed = _allowed(coloring, functions, blocked, groups)
+    coloring.drivers = coloring_loop_driver.decide(index, coloring.callers, coloring.values, coloring.migrated, allowed)
     _color(coloring, functions, allowed, groups)
     return coloring
 
@@ -373,7 +376,8 @@ def _color(coloring: Coloring, functions: dict[FunctionId, FunctionFacts], allow
         summary = coloring.index.files[function[0]]
         if status.get(function) == CONVERTED:
             queue.append(function)
-        elif function[1] in summary.seeds or _uses_async_result(coloring, function, functions) or (
+        elif function[1] in summary.seeds or function in coloring.drivers.users \
+                or _uses_async_result(coloring, function, functions) or (
                 summary.target == "async" and (function in coloring.queries.approved
                                                or function in coloring.returned.finishing)):
             _need(coloring, function, allowed, queue)

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 from libcst.metadata import Assignment
 
+from . import coloring_loop_driver
 from .evidence import ASYNC_FACTORIES, SYNC_FACTORIES, Evidence, Kind, dotted_name, metadata_value, string_value
 from .family import FileContext
 from .raw_asyncpg_rows import Flow, FlowAnalysis, HelperUse
@@ -66,7 +67,7 @@ class DriverSql:
 @dataclass
 class Query:
     site: Site
-    awaited: cst.Await
+    awaited: cst.Await | cst.Call   # or the loop driver's call that F110 turns into the await
     method: str
     sql: TextSql | DriverSql
     arguments: list[cst.BaseExpression]
@@ -193,7 +194,7 @@ class _Planner:
         if function is None:
             return [], {id(s.call): "at module level, which cannot open a session; move it into an async function"
                         for s in sites}
-        if function.asynchronous is None:
+        if function.asynchronous is None and not coloring_loop_driver.converts(self.context, function):
             return [], {id(s.call): f"`{function.name.value}` is not async: asyncpg calls here are never awaited"
                         for s in sites}
         acquires: dict[int, AcquireUnit] = {}
@@ -358,8 +359,10 @@ class _Planner:
     # -- one call ------------------------------------------------------------------------------
     def _query(self, site: Site, function: cst.FunctionDef) -> Query:
         call, method = site.call, site.call.func.attr.value
-        awaited = self.evidence.parent(call)
-        if not isinstance(awaited, cst.Await):
+        # `run(pool.fetchval(...))` in a user of a loop driver becomes `await pool.fetchval(...)` (F110).
+        driven = coloring_loop_driver.driven_call(self.context, call)
+        awaited = driven or self.evidence.parent(call)
+        if not isinstance(awaited, cst.Await) and driven is None:
             raise Unconvertible("the call is not awaited here (its coroutine is passed on), so no statement can "
                                 "hold the session")
         keywords = [f"`{a.keyword.value}=`" for a in call.args if a.keyword is not None]

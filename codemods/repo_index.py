@@ -30,6 +30,7 @@ from .coloring_scan import (
     own_nodes,
     qualname_of,
 )
+from . import coloring_loop_driver
 from .evidence import ReceiverEvidence
 
 FunctionId = tuple[str, str]  # (file, qualname)
@@ -92,7 +93,9 @@ def scan_module(wrapper: cst.MetadataWrapper, path: str, location: ModuleLocatio
         where = positions.get(node)
         return where.start.line if where is not None else 0
 
-    return ModuleScanner(path, location.module, location.package, evidence).scan(line_of)
+    facts = ModuleScanner(path, location.module, location.package, evidence).scan(line_of)
+    coloring_loop_driver.scan(facts, evidence.parents, evidence)
+    return facts
 
 
 def call_key(owner: str | None, callee: Expr | None, awaited: bool) -> tuple:
