@@ -105,7 +105,8 @@ def _summarise(path: str, source: bytes, location: ModuleLocation, config: Confi
         legacy_io.update(_legacy_io(context, matches))
         if any(m.fixable and (selection is None or m.rule.code in selection) for m in matches):
             predicted, fixed = rewrite_module(module, path, config, others, selection, target, view,
-                                              observe=lambda ctx, found: legacy_io.update(_legacy_io(ctx, found)))
+                                              observe=lambda ctx, found: legacy_io.update(_legacy_io(ctx, found)),
+                                              reuse=context)
     if predicted.code == module.code:
         facts, seeds, converted = original, frozenset(), frozenset()
     else:
