@@ -77,7 +77,9 @@ def _qualified(evidence, node: cst.CSTNode) -> set[str]:
 def _callable_params(function: cst.FunctionDef, parents) -> dict[str, tuple | None]:
     """Parameters the body calls as `p(expr)` or hands to `helper(..., p, ...)`, and nothing else."""
     params = {p.name.value for p in function.params.params}
-    uses: dict[str, tuple | None] = {}
+    # Dropping a keyword-only or positional-only parameter may leave a bare `*` or `/`: those stay.
+    uses: dict[str, tuple | None] = {p.name.value: None for p in (*function.params.posonly_params,
+                                                                   *function.params.kwonly_params)}
     for node in _descendants(function.body):
         if not isinstance(node, cst.Name) or node.value not in params:
             continue
@@ -166,7 +168,8 @@ def _collect(index, driver, name: str, users: dict) -> str | None:
         users[function] = param
         uses = index.files[function[0]].facts.callable_params.get(function[1], {}).get(param, ())
         if uses is None:
-            return f"`{facts.name}` uses `{param}` other than by calling it with one argument or handing it on"
+            return (f"`{facts.name}` takes `{param}` keyword- or positional-only, or uses it other than by calling "
+                    "it with one argument or handing it on")
         for helper_name, position in uses:
             helper = (function[0], helper_name)
             helper_facts = index.function(helper)
