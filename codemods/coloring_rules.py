@@ -291,7 +291,10 @@ LAZY_LOAD = Rule(
     why=(
         "Under `AsyncSession` an unloaded relationship cannot be loaded implicitly on attribute access: it raises "
         "`MissingGreenlet`. Load it with the statement that loads the object (`selectinload`), or await it "
-        "explicitly through `AsyncAttrs` (`await obj.awaitable_attrs.rel`)."
+        "explicitly through `AsyncAttrs` (`await obj.awaitable_attrs.rel`). An object returned from an `async "
+        "with SessionLocal() as db:` block leaves it detached: a relationship not loaded when the block closes "
+        "cannot be loaded at all (`DetachedInstanceError`), so a response model or a `@property` that reads it "
+        "afterwards fails. The sync code often got away with it because its session was never closed."
     ),
     before=(
         "from sqlalchemy import ForeignKey, select\n"
@@ -340,7 +343,19 @@ LAZY_LOAD = Rule(
         "from a statement in the same function (`select(M)`, `db.query(M)`, `db.get(M, pk)`), the statement gains "
         "`.options(selectinload(M.rel))` (`options=[...]` for `get`); otherwise the read becomes "
         "`await obj.awaitable_attrs.rel`, which needs the models' declarative base to include `AsyncAttrs` (F202). "
-        "Objects whose class cannot be inferred are not reported: sqlasync cannot prove they are ORM objects."
+        "Objects whose class cannot be inferred are not reported: sqlasync cannot prove they are ORM objects. "
+        "Objects a function returns are followed too, because their readers are elsewhere. Returned from a "
+        "session block (`async with <factory>() as db:`), every lazy relationship of the class that the "
+        "repository reads is loaded before the block closes: on instances anywhere (`obj.rel` or "
+        "`await obj.awaitable_attrs.rel`), in the class's own methods and properties, or as a field of a pydantic "
+        "model (directly, or through a property that reads it). Which callers get the object is not followed, so "
+        "this may load more than a given caller needs; it never loads a relationship nothing reads. A single "
+        "object gets `await db.refresh(obj, [\"rel\", ...])` after the block's last `commit()`/`refresh(obj)` "
+        "(else right before the return, or at the end of the block; a return on one line with an `if` is reported "
+        "with the reason); a statement's result returned as it is gets "
+        "`selectinload` on that statement. A statement's result returned from a function that does not close the "
+        "session gets `selectinload` for what pydantic models and properties read (readers that can await are "
+        "fixed where they read). Not followed yet: `yield`, and sessions closed by hand (`db.close()`)."
     ),
 )
 ASYNC_ATTRS = Rule(

@@ -4,8 +4,8 @@ An `AsyncSession` cannot load anything implicitly: reading an unloaded relations
 any attribute of an object expired by `commit()` raises `MissingGreenlet`. F201 finds relationship
 reads in code that is async after migration, on objects whose class the repository index can infer,
 and fixes each by eager loading on the statement that loaded the object (same function) or by an
-explicit `await obj.awaitable_attrs.rel`; F202 gives the declarative base the `AsyncAttrs` mixin those
-need; F203 keeps committed objects readable (`expire_on_commit=False`); F204 refreshes the objects a
+explicit `await obj.awaitable_attrs.rel` (objects returned to readers elsewhere: lazy_escapes.py); F202
+gives the declarative base the `AsyncAttrs` mixin those need; F203 keeps committed objects readable (`expire_on_commit=False`); F204 refreshes the objects a
 `rollback()` expired before the code after it reads them.
 """
 
@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import libcst as cst
 from libcst.metadata import Assignment, ComprehensionScope, FunctionScope
 
+from . import lazy_escapes
 from .evidence import ASYNC_FACTORIES, dotted_name, metadata_value
 from .orm_statements import Loaded, loaded_by, loader_targets
 
@@ -71,6 +72,7 @@ def recognise(rec) -> None:
         elif isinstance(node, cst.Call):
             _session_factory(rec, node)
             _rollback(rec, node)
+    lazy_escapes.recognise(rec)
 
 
 # -- F201 ------------------------------------------------------------------------------------------
@@ -89,7 +91,7 @@ def _read(rec, node: cst.Attribute) -> None:
     if relationship is None or relationship.eager:
         return
     name = node.attr.value
-    if _assigned_before(rec, node) or any(_loads(rec, source, name) for source in _sources(rec, node.value)):
+    if _assigned_before(rec, node) or any(loads(rec, source, name) for source in sources(rec, node.value)):
         return
     model = entity[2].rsplit(".", 1)[-1]
     text = cst.Module([]).code_for_node(node)
@@ -97,10 +99,10 @@ def _read(rec, node: cst.Attribute) -> None:
     if context != "body":
         rec.report("F201", node, message, reason=f"read {context}; load it before, outside that expression")
         return
-    origin = _origin(rec, node.value)
-    if origin is not None and origin.kind != "get" and index.resolve(rec.scanner.expr(origin.model), rec.path) == ("class", *entity[1:]):
+    loaded = origin(rec, node.value)
+    if loaded is not None and loaded.kind != "get" and index.resolve(rec.scanner.expr(loaded.model), rec.path) == ("class", *entity[1:]):
         rec.report("F201", node, message + f"; loaded eagerly by the statement that loads the {model}",
-                   fixable=True, data=EagerLoad(origin, name))
+                   fixable=True, data=EagerLoad(loaded, name))
     elif _async_attrs_available(rec, entity):
         rec.report("F201", node, message + "; awaited through AsyncAttrs", fixable=True,
                    data=AwaitAttribute(node, _needs_parentheses(rec, node)))
@@ -139,7 +141,7 @@ def _assigned_before(rec, read: cst.Attribute) -> bool:
     return False
 
 
-def _sources(rec, expr: cst.BaseExpression, depth: int = 0):
+def sources(rec, expr: cst.BaseExpression, depth: int = 0):
     """The expressions a value came from inside its function: bindings of names, loop iterables, receivers."""
     if depth > MAX_SOURCE_DEPTH:
         return
@@ -148,18 +150,18 @@ def _sources(rec, expr: cst.BaseExpression, depth: int = 0):
     yield expr
     if isinstance(expr, cst.Name):
         for value in _bindings(rec, expr):
-            yield from _sources(rec, value, depth + 1)
+            yield from sources(rec, value, depth + 1)
     elif isinstance(expr, cst.Attribute):
-        yield from _sources(rec, expr.value, depth + 1)
+        yield from sources(rec, expr.value, depth + 1)
     elif isinstance(expr, cst.Subscript):
-        yield from _sources(rec, expr.value, depth + 1)
+        yield from sources(rec, expr.value, depth + 1)
     elif isinstance(expr, cst.Call):
         if isinstance(expr.func, cst.Attribute) and expr.func.attr.value in (
                 "first", "one", "one_or_none", "all", "scalar_one", "scalars", "unique"):
-            yield from _sources(rec, expr.func.value, depth + 1)
+            yield from sources(rec, expr.func.value, depth + 1)
         for arg in expr.args:
             if isinstance(arg.value, cst.Name):  # a statement kept in a variable: `db.scalars(stmt)`
-                yield from _sources(rec, arg.value, depth + 1)
+                yield from sources(rec, arg.value, depth + 1)
 
 
 def _bindings(rec, name: cst.Name) -> list[cst.BaseExpression]:
@@ -182,7 +184,7 @@ def _bindings(rec, name: cst.Name) -> list[cst.BaseExpression]:
     return values
 
 
-def _loads(rec, source: cst.BaseExpression, name: str) -> bool:
+def loads(rec, source: cst.BaseExpression, name: str) -> bool:
     """Does `source` load relationship `name` eagerly: loader options in it, or in the function it calls?"""
     if not isinstance(source, cst.Call):
         return False
@@ -195,8 +197,8 @@ def _loads(rec, source: cst.BaseExpression, name: str) -> bool:
     return False
 
 
-def _origin(rec, expr: cst.BaseExpression) -> Loaded | None:
-    for source in _sources(rec, expr):
+def origin(rec, expr: cst.BaseExpression) -> Loaded | None:
+    for source in sources(rec, expr):
         if isinstance(source, cst.Call):
             loaded = loaded_by(source, rec.scanner.is_session, rec.scanner.bound_values)
             if loaded is not None:
@@ -397,7 +399,8 @@ def _refresh_call(statement: cst.CSTNode) -> str | None:
 
 # -- rewrite ---------------------------------------------------------------------------------------
 def owns(data: object) -> bool:
-    return isinstance(data, (EagerLoad, AwaitAttribute, AddAsyncAttrs, KeepAfterCommit, RefreshAfterRollback))
+    return isinstance(data, (EagerLoad, AwaitAttribute, AddAsyncAttrs, KeepAfterCommit, RefreshAfterRollback,
+                             lazy_escapes.LoadBeforeClose))
 
 
 def plan(data: object, edits) -> None:
@@ -415,6 +418,8 @@ def plan(data: object, edits) -> None:
     elif isinstance(data, RefreshAfterRollback):
         edits.replacements[id(data.statement)] = lambda updated, data=data: cst.FlattenSentinel([updated, *(
             cst.parse_statement(f"await {data.session}.refresh({name})") for name in data.names)])
+    elif isinstance(data, lazy_escapes.LoadBeforeClose):
+        lazy_escapes.plan(data, edits)
 
 
 def _plan_eager(data: EagerLoad, edits) -> None:
