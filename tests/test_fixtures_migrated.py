@@ -7,8 +7,8 @@ Each fixture is copied and migrated once; then
 - `sqlasync check` on the migrated copy reports nothing fixable, and a reason for every site left;
 - a second `sqlasync migrate` would change nothing.
 
-Combinations that cannot pass yet are strict xfails naming what blocks them, so that each one fails
-(and gets its mark removed) the moment the blocker is fixed.
+Tests a fixture declares as asserting a legacy defect (`legacy_defects` in its fixture.toml) must fail
+on the migrated copy instead.
 """
 
 from __future__ import annotations
@@ -25,15 +25,6 @@ from support.fixture_harness import FIXTURES_ROOT, describe_run, discover_fixtur
 pytestmark = pytest.mark.slow
 
 MIGRATE_ARGS = ("--no-cache", "--allow-dirty")
-DETACHED_AFTER_SESSION_BLOCK = (
-    "objects that services return after their session block closed are read by response models and "
-    "`Order.total_cents` (@property over the lazy `lines` relationship, detached after `refresh()`; F201 does "
-    "not follow reads by serialisation or properties)"
-)
-BLOCKERS = {
-    ("service_registry", "sqlite"): DETACHED_AFTER_SESSION_BLOCK,
-    ("service_registry", "postgresql"): DETACHED_AFTER_SESSION_BLOCK,
-}
 
 
 def _cases():
@@ -43,9 +34,6 @@ def _cases():
             marks = [pytest.mark.xdist_group(project.name)]
             if database == "postgresql":
                 marks.append(pytest.mark.postgres)
-            blocker = BLOCKERS.get((project.name, database))
-            if blocker:
-                marks.append(pytest.mark.xfail(strict=True, reason=blocker))
             yield pytest.param(project, database, id=f"{project.name}-{database}", marks=marks)
 
 
