@@ -9,7 +9,9 @@ import pytest
 import yaml
 
 from sqlasync.cli import main
+from sqlasync.codemods.registry import RULES as ALL_RULES
 from sqlasync.report import FORMATS
+from sqlasync.report.rule_help import rule_url
 
 DOC = (Path(__file__).resolve().parent.parent / "docs" / "ci.md").read_text(encoding="utf-8")
 GIT_OPTIONS = {"--name-status", "--relative"}
@@ -35,3 +37,14 @@ def test_every_option_and_format_named_exists(capsys) -> None:
     assert named <= known, named - known
     documented = set(re.findall(r"^\| `(\w+)`(?: \(default\))? \|", DOC, flags=re.M)) & set(FORMATS)
     assert documented == set(FORMATS)
+
+
+def test_rules_reference_is_current_and_has_every_anchor_reports_link_to(capsys) -> None:
+    assert main(["rules", "--format", "markdown"]) == 0
+    generated = capsys.readouterr().out
+    published = (Path(__file__).resolve().parent.parent / "docs" / "rules.md").read_text(encoding="utf-8")
+    assert published == generated, "docs/rules.md is stale: sqlasync rules --format markdown > docs/rules.md"
+    for rule in ALL_RULES.values():
+        anchor = rule_url(rule).rpartition("#")[2]
+        assert f'<a id="{anchor}"></a>' in published
+        assert f"## {rule.code} {rule.name}\n" in published

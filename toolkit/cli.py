@@ -27,7 +27,7 @@ from .project_sources import with_project_sources
 from .diffs import unified_diff
 from .discovery import DiscoveryError, discover
 from .problems import PROBLEMS
-from .report.rule_help import rule_markdown
+from .report.rule_help import rule_markdown, rules_reference
 from .runner import Options, migrate_files
 from .selection import Selection, SelectionError, parse_selectors
 from .source import atomic_write
@@ -67,7 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
     migrate_parser.add_argument("--allow-dirty", action="store_true", help="rewrite files with uncommitted git changes")
 
     rules_parser = commands.add_parser("rules", help="list every rule")
-    rules_parser.add_argument("--format", choices=("text", "json"), default="text")
+    rules_parser.add_argument("--format", choices=("text", "json", "markdown"), default="text",
+                              help="markdown: the full reference, as published in docs/rules.md")
     explain_parser = commands.add_parser("explain", help="print a rule's documentation")
     explain_parser.add_argument("code")
     init_parser = commands.add_parser("init", help="write an async database module (engine, get_db, health checks)")
@@ -194,6 +195,9 @@ def _rules(args, console: Console) -> int:
             {"code": r.code, "name": r.name, "family": r.family, "fixable": r.fixable, "summary": r.summary}
             for r in rules
         ], indent=2) + "\n")
+        return EXIT_CLEAN
+    if args.format == "markdown":
+        sys.stdout.write(rules_reference(rules))
         return EXIT_CLEAN
     from rich.table import Table
 
