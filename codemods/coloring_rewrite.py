@@ -4,6 +4,7 @@ test markers, and the edits of background tasks and relationship loading."""
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 
 import libcst as cst
 from libcst.metadata import ScopeProvider
@@ -142,7 +143,11 @@ class _Apply(cst.CSTTransformer):
             last[-1] = last[-1].with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
         return function.with_changes(params=params.with_changes(params=[*last, cst.Param(cst.Name("anyio_backend"))]))
 
+    def leave_Parameters(self, original: cst.Parameters, updated: cst.Parameters) -> cst.Parameters:
+        return updated.with_changes(params=_last_keeps_comma(original.params, updated.params))
+
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        updated = updated.with_changes(args=_last_keeps_comma(original.args, updated.args))
         result: cst.BaseExpression = self._replaced(original, updated)
         key = id(original)
         if key in self.plan.bridges:
@@ -204,6 +209,14 @@ def _without_property(function: cst.FunctionDef) -> cst.FunctionDef:
         return function.with_changes(decorators=decorators)
     return function.with_changes(decorators=decorators,
                                  leading_lines=[*function.leading_lines, *dropped.leading_lines])
+
+
+def _last_keeps_comma(before: Sequence[cst.CSTNode], after: Sequence[cst.CSTNode]) -> Sequence[cst.CSTNode]:
+    """After a parameter or argument was removed, the new last one ends the way the old last one did
+    (no `f(a, )` where `f(a, run)` lost `run`)."""
+    if not after or len(after) == len(before):
+        return after
+    return [*after[:-1], after[-1].with_changes(comma=before[-1].comma)]
 
 
 def _decorator_text(decorator: cst.Decorator) -> str:
