@@ -62,3 +62,14 @@ def test_migrate_produces_after_and_is_idempotent(case: RepoCase, project, capsy
     leftovers = [f for items in _check(case, capsys).values() for f in items]
     assert [f"{f['path']}:{f['line']} {f['code']}" for f in leftovers if f["fixable"]] == []
     assert all(f["reason"] for f in leftovers)
+
+
+def test_excluding_the_rest_migrates_like_naming_the_part(project) -> None:
+    """`--exclude` leaves files out of the run, not out of the project: the migrated part bridges to them."""
+    case = next(c for c in CASES if c.id == "F108/partial_migration")
+    root = project(case)
+    assert case.paths == ("app/api",)
+    excluded = [argument for pattern in ("app/legacy/", "app/db.py", "app/__init__.py")
+                for argument in ("--exclude", pattern)]
+    main(["migrate", *excluded, "--allow-dirty", *case.options])
+    assert tree(root) == case.expected_tree()

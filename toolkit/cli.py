@@ -25,7 +25,7 @@ from .check_command import (
 from .config import TARGETS, ConfigError, load_config
 from .project_sources import with_project_sources
 from .diffs import unified_diff
-from .discovery import DiscoveryError, discover
+from .discovery import DiscoveryError, discover, leave_out
 from .problems import PROBLEMS
 from .report.rule_help import rule_markdown, rules_reference
 from .runner import Options, migrate_files
@@ -47,6 +47,9 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-j", "--jobs", type=int, default=0, help="worker processes (default: all cores)")
     parser.add_argument("--no-cache", action="store_true", help="ignore and do not write the results cache")
     parser.add_argument("--target", choices=TARGETS, help="async (AsyncSession, default) or sync (2.0 style on Session)")
+    parser.add_argument("--exclude", action="append", default=[], metavar="GLOB",
+                        help="leave matching files out of this run (gitignore-style, from the project root); "
+                             "they stay part of the project: migrated callers reach them through the compat bridge")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -111,7 +114,7 @@ def _prepare(args: argparse.Namespace):
     )
     if args.jobs < 0:
         raise UsageError("--jobs must be 0 (all cores) or more")
-    files = discover(args.paths, config)
+    files = leave_out(discover(args.paths, config), args.exclude, config.root)
     config = with_project_sources(config, files, selection)
     options = Options(config, selection, config.target, args.jobs, not args.no_cache,
                       not getattr(args, "no_prefilter", False))

@@ -128,3 +128,13 @@ def _ignored(path: Path, ignores, excludes: pathspec.PathSpec, root: Path, *, is
         if inner is not None and spec.match_file(inner + suffix):
             return True
     return False
+
+
+def leave_out(files: list[SourceFile], patterns: list[str], root: Path) -> list[SourceFile]:
+    """`files` without those gitignore-style `patterns` (relative to `root`) match. They leave this run's
+    work only: the project around the run (what async coloring indexes) still holds them, as not migrated."""
+    if not patterns:
+        return files
+    spec = _spec(patterns)
+    return [file for file in files if (relative := _relative(file.path, root)) is None or not spec.match_file(relative)]
+
