@@ -280,7 +280,10 @@ FAMILY = Family(
     name="coloring",
     rules=RULES,
     recogniser=ColoringRecogniser,
-    # Any file may call a function that becomes async; the runner lets through the files the index names.
-    triggers=lambda config: ((rb"\bdef\b",), (rb"__main__",)),
+    # Which files call or define functions whose color changes is the index's answer (`Coloring.interesting`),
+    # not a byte pattern's; these are the sites that need no index: an entry point (F105), background tasks
+    # (F106), async session factories (F203), rollbacks (F204) and event-loop drivers (F110).
+    triggers=lambda config: ((rb"__main__",), (rb"\badd_task\b",), (rb"sessionmaker",),
+                             (rb"\b(?:rollback|expire_all)\b",), (rb"run_until_complete|\basyncio\b",)),
     rewrite=rewrite,
 )
