@@ -106,24 +106,14 @@ class FlowAnalysis:
             if isinstance(chain, Unsupported):
                 return chain
             definitions.append(chain)
-        uses: list[Chain] = []
-        function = self._function_of(first.use.node)
-        for assignment in assignments:
-            for access in assignment.references:
-                if self._function_of(access.node) is not function:
-                    return Unsupported(f"`{variable}` is read by a nested function; convert by hand")
-                chain = read_chain(access.node, self.parents)
-                if isinstance(chain, Unsupported):
-                    return Unsupported(f"`{variable}`: {chain.reason}")
-                if chain.use.kind == "assign":
-                    if chain.use.variable != variable:
-                        return Unsupported(f"the query in `{variable}` is copied into `{chain.use.variable}`")
-                    continue
-                problem = self.passes(chain.use) if chain.use.kind == "pass" else (
-                    self.returns(chain.use) if chain.use.kind == "return" else None)
-                if problem:
-                    return Unsupported(f"`{variable}`: {problem}")
-                uses.append(chain)
+        uses = self._reads(assignments, variable, self._function_of(first.use.node))
+        if isinstance(uses, Unsupported):
+            return uses
+        for chain in uses:
+            problem = self.passes(chain.use) if chain.use.kind == "pass" else (
+                self.returns(chain.use) if chain.use.kind == "return" else None)
+            if problem:
+                return Unsupported(f"`{variable}`: {problem}")
         origins = [chain for chain in definitions if chain.is_origin]
         problem = self._origin_problem(origins, definitions, variable)
         if problem:
@@ -149,21 +139,10 @@ class FlowAnalysis:
         problem = self.target_problem(conversion, [chain.session for chain in origins])
         return Unsupported(problem) if problem else conversion
 
-    def parameter(self, candidate: Candidate) -> Conversion | Unsupported:
-        """The flow of a function's query parameter, run by the session the function receives with it."""
-        function = candidate.function
-        variable = candidate.param.name.value
-        scope = metadata_value(self.scopes, candidate.param.name)
-        if not isinstance(scope, FunctionScope):
-            return Unsupported(f"`{variable}` is not a parameter sqlasync can follow")
-        definitions: list[Chain] = []
-        uses: list[Chain] = []
-        for assignment in scope.assignments[variable]:
-            if assignment.node not in (candidate.param, candidate.param.name):
-                chain = self._definition(assignment, variable)
-                if isinstance(chain, Unsupported):
-                    return chain
-                definitions.append(chain)
+    def _reads(self, assignments, variable: str, function) -> list[Chain] | Unsupported:
+        """The chains that start at each read of `variable` in `function` (its re-assignments excepted)."""
+        reads: list[Chain] = []
+        for assignment in assignments:
             for access in assignment.references:
                 if self._function_of(access.node) is not function:
                     return Unsupported(f"`{variable}` is read by a nested function; convert by hand")
@@ -174,10 +153,31 @@ class FlowAnalysis:
                     if chain.use.variable != variable:
                         return Unsupported(f"the query in `{variable}` is copied into `{chain.use.variable}`")
                     continue
-                if chain.use.kind in ("pass", "return", "get", "update", "delete"):
-                    return Unsupported(f"`{variable}`: `{function.name.value}()` hands the query on or runs "
-                                       f"`{chain.use.kind}` on it; convert by hand")
-                uses.append(chain)
+                reads.append(chain)
+        return reads
+
+    def parameter(self, candidate: Candidate) -> Conversion | Unsupported:
+        """The flow of a function's query parameter, run by the session the function receives with it."""
+        function = candidate.function
+        variable = candidate.param.name.value
+        scope = metadata_value(self.scopes, candidate.param.name)
+        if not isinstance(scope, FunctionScope):
+            return Unsupported(f"`{variable}` is not a parameter sqlasync can follow")
+        definitions: list[Chain] = []
+        assignments = list(scope.assignments[variable])
+        for assignment in assignments:
+            if assignment.node not in (candidate.param, candidate.param.name):
+                chain = self._definition(assignment, variable)
+                if isinstance(chain, Unsupported):
+                    return chain
+                definitions.append(chain)
+        uses = self._reads(assignments, variable, function)
+        if isinstance(uses, Unsupported):
+            return uses
+        for chain in uses:
+            if chain.use.kind in ("pass", "return", "get", "update", "delete"):
+                return Unsupported(f"`{variable}`: `{function.name.value}()` hands the query on or runs "
+                                   f"`{chain.use.kind}` on it; convert by hand")
         session = cst.Name(candidate.session)
         all_steps = [step for chain in definitions for step in chain.steps]
         sites: list[Site] = []
