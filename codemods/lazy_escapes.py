@@ -145,20 +145,25 @@ def _session_block(rec, ret: cst.Return):
     """The `async with <factory>() as <session>:` block the object escapes from, its session, and whether
     the return sits inside it (else the object was bound inside it and the return follows it)."""
     function = rec.evidence.enclosing(ret, cst.FunctionDef)
-    current = rec.evidence.parent(ret)
+    found = _block_around(rec, ret, function)
+    if found is not None:
+        return (*found, True)
+    bound = rec.scanner.bound_values(ret.value) if isinstance(ret.value, cst.Name) else []
+    for value in bound:
+        found = _block_around(rec, value, function)
+        if found is not None:
+            return (*found, False)
+    return None
+
+
+def _block_around(rec, node: cst.CSTNode, function: cst.FunctionDef | None):
+    """The innermost session block of `function` that holds `node`, and its session."""
+    current = rec.evidence.parent(node)
     while current is not None and current is not function:
         session = _session_of(rec, current)
         if session is not None:
-            return current, session, True
+            return current, session
         current = rec.evidence.parent(current)
-    bound = rec.scanner.bound_values(ret.value) if isinstance(ret.value, cst.Name) else []
-    for value in bound:
-        current = rec.evidence.parent(value)
-        while current is not None and current is not function:
-            session = _session_of(rec, current)
-            if session is not None:
-                return current, session, False
-            current = rec.evidence.parent(current)
     return None
 
 
