@@ -154,7 +154,9 @@ MAIN_ENTRY = Rule(
     ),
     fixable=True,
     fix_notes="Only when the block makes one such call: two `asyncio.run()` calls would give the engine's pooled "
-              "connections two event loops. Otherwise the site is reported: wrap the calls in one async function.",
+              "connections two event loops. Functions the block calls beside another one that would become async "
+              "stay sync (F107 says why), so no coroutine is left unawaited; when one of them is async already, "
+              "the site is reported: wrap the calls in one async function.",
 )
 BACKGROUND_SESSION = Rule(
     code="F106", name="background-task-session", family=FAMILY,

@@ -203,11 +203,39 @@ def solve(index: RepoIndex, migrated: Iterable[str], enabled: bool = True) -> Co
     coloring.queries = query_params.approve(index, coloring.callers, coloring.values, coloring.migrated)
     coloring.returned = query_returns.approve(index, coloring.callers, coloring.values, coloring.migrated)
     groups = _override_groups(index, functions)
-    blocked = _blocked(coloring, functions)
-    allowed = _allowed(coloring, functions, blocked, groups)
-    coloring.drivers = coloring_loop_driver.decide(index, coloring.callers, coloring.values, coloring.migrated, allowed)
-    _color(coloring, functions, allowed, groups)
-    return coloring
+    entry_blocked: dict[FunctionId, str] = {}
+    while True:
+        blocked = {**_blocked(coloring, functions), **entry_blocked}
+        allowed = _allowed(coloring, functions, blocked, groups)
+        coloring.drivers = coloring_loop_driver.decide(index, coloring.callers, coloring.values, coloring.migrated,
+                                                       allowed)
+        _color(coloring, functions, allowed, groups)
+        crowded = {f: why for f, why in _crowded_entry_points(coloring).items() if f not in entry_blocked}
+        if not crowded:
+            return coloring
+        # Start again with those functions kept sync: what they made async may not need to be any more.
+        entry_blocked.update(crowded)
+        coloring.status.clear()
+        coloring.reasons.clear()
+
+
+def _crowded_entry_points(coloring: Coloring) -> dict[FunctionId, str]:
+    """Functions that would become async although an `if __name__ == "__main__":` block calls them beside
+    another async function: one asyncio.run() per call would give each its own event loop, so they stay sync."""
+    by_script: dict[str, list[FunctionId]] = defaultdict(list)
+    for callee, callers in coloring.callers.items():
+        for caller in callers:
+            if caller.function is None and caller.site.context == "main" and not caller.site.awaited \
+                    and coloring.async_after(callee):
+                by_script[caller.path].append(callee)
+    crowded = {}
+    for path, callees in by_script.items():
+        if len(callees) > 1:
+            for callee in callees:
+                if coloring.newly_async(callee):
+                    crowded[callee] = (f"the `if __name__ == \"__main__\":` block of {path} calls it beside other "
+                                       "async functions (each asyncio.run() would start its own event loop)")
+    return crowded
 
 
 def resolve_callee(index: RepoIndex, site: CallSite, path: str) -> FunctionId | None:
