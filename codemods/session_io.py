@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import libcst as cst
 import libcst.matchers as m
@@ -205,6 +205,26 @@ class SessionIORecogniser(Recogniser):
             if name in ASYNC_TWINS:
                 return ASYNC_TWINS[name]
         return DEFAULT_TWIN
+
+    def leave_Module(self, original_node: cst.Module) -> None:
+        """An annotation inside a function that keeps sync session I/O stays `Session`: that function goes on
+        using the session synchronously, so turning its type to AsyncSession would half-convert it."""
+        stuck = {}
+        for match in self.matches:
+            if match.rule.code in ("S101", "S103") and not match.fixable:
+                function = self.evidence.enclosing(match.node, cst.FunctionDef)
+                if function is not None:
+                    stuck.setdefault(id(function), (function.name.value, match.reason))
+        if not stuck:
+            return
+        for position, match in enumerate(self.matches):
+            if match.rule.code != "S102" or not match.fixable:
+                continue
+            function = self.evidence.enclosing(match.node, cst.FunctionDef)
+            if function is not None and id(function) in stuck:
+                name, reason = stuck[id(function)]
+                self.matches[position] = replace(match, fixable=False, data=None, reason=(
+                    f"`{name}` keeps sync session I/O ({reason}), so the session it uses stays a sync `Session`"))
 
     def visit_With(self, node: cst.With) -> None:
         if node.asynchronous is not None:

@@ -7,11 +7,3 @@ class Unit:
     def __init__(self, db: Session):
         with db.begin():
             pass
-# after
-from sqlalchemy.ext.asyncio import AsyncSession
-
-
-class Unit:
-    def __init__(self, db: AsyncSession):
-        with db.begin():
-            pass

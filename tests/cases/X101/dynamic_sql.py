@@ -20,24 +20,3 @@ def by_table(db: Session, table: str):
 
 async def formatted(conn: asyncpg.Connection, name: str):
     return await conn.fetch("DELETE FROM tags WHERE name = '{}'".format(name))
-# after
-import asyncpg
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession
-
-
-async def by_status(conn: asyncpg.Connection, status: str):
-    return await conn.fetch(f"SELECT * FROM jobs WHERE status = '{status}'")
-
-
-def by_owner(db: AsyncSession, owner: str):
-    return db.execute(text("SELECT * FROM jobs WHERE owner = '%s'" % owner))
-
-
-def by_table(db: AsyncSession, table: str):
-    sql = "SELECT count(*) FROM " + table + " WHERE deleted = 0"
-    return db.execute(text(sql))
-
-
-async def formatted(conn: asyncpg.Connection, name: str):
-    return await conn.fetch("DELETE FROM tags WHERE name = '{}'".format(name))
