@@ -84,8 +84,8 @@ class Recogniser(cst.BatchableCSTVisitor):
         self.matches: list[Match] = []
 
     def report(self, code: str, node: cst.CSTNode, message: str, *, fixable: bool = False,
-               reason: str | None = None, data: object = None) -> None:
-        self.matches.append(Match(self.rules[code], node, message, fixable, reason, data))
+               reason: str | None = None, data: object = None, needs: str | None = None) -> None:
+        self.matches.append(Match(self.rules[code], node, message, fixable, reason, data, needs))
 
 
 Rewrite = Callable[[FileContext, list[Match]], cst.Module]

@@ -107,9 +107,11 @@ def _read(rec, node: cst.Attribute) -> None:
         rec.report("F201", node, message + "; awaited through AsyncAttrs", fixable=True,
                    data=AwaitAttribute(node, _needs_parentheses(rec, node)))
     else:
-        rec.report("F201", node, message, reason=(
-            f"the {model} was not loaded in this function and its declarative base has no AsyncAttrs mixin "
-            "(`declarative_base()` not converted): eager-load the relationship where the object is loaded"))
+        base = _unmigrated_base(rec, entity)
+        where = f"`{base[1]}` in {base[0]}, which this run does not migrate," if base else "`declarative_base()`"
+        rec.report("F201", node, message, needs=base[0] if base else None, reason=(
+            f"the {model} was not loaded in this function and its declarative base {where} has no AsyncAttrs "
+            "mixin: migrate that file in the same run, or eager-load the relationship where the object is loaded"))
 
 
 def _relationship_names(index) -> set[str]:
@@ -215,6 +217,15 @@ def _async_attrs_available(rec, entity) -> bool:
         if names & DECLARATIVE_BASES and path in rec.coloring.migrated:
             return True  # F202 adds the mixin
     return False
+
+
+def _unmigrated_base(rec, entity) -> tuple[str, str] | None:
+    """The declarative base (file, class) of a model, when F202 would give it AsyncAttrs in a run that held it."""
+    index = rec.coloring.index
+    for path, qualname in index.mro(entity[1], entity[2]):
+        if set(index.cls(path, qualname).base_names) & DECLARATIVE_BASES and path not in rec.coloring.migrated:
+            return path, qualname
+    return None
 
 
 def _needs_parentheses(rec, node: cst.CSTNode) -> bool:

@@ -45,6 +45,8 @@ class Match:
     fixable: bool = False
     reason: str | None = None
     data: Any = field(default=None, compare=False)
+    # A file outside the run that must be migrated with it for this site not to break (a partial run).
+    needs: str | None = None
 
     def __post_init__(self) -> None:
         if not self.fixable and not self.reason:

@@ -133,7 +133,7 @@ def to_findings(context: FileContext, matches: list[Match]) -> list[Finding]:
             line=where.start.line, column=where.start.column + 1,
             end_line=where.end.line, end_column=where.end.column + 1,
             fixable=match.fixable, fingerprint=fingerprint(*key, occurrences[key]),
-            reason=match.reason,
+            reason=match.reason, needs=match.needs,
         ))
         occurrences[key] += 1
     return findings

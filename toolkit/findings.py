@@ -18,6 +18,8 @@ class Finding:
     fixable: bool
     fingerprint: str
     reason: str | None = None
+    # A file outside the run that must be migrated with it, else this site breaks (see `migrate`'s refusal).
+    needs: str | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
