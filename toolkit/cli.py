@@ -12,7 +12,7 @@ from pathlib import Path
 import libcst as cst
 from rich.console import Console
 
-from sqlasync.codemods.registry import FAMILIES, RULES
+from sqlasync.codemods.registry import RULES
 
 from . import __version__, scaffold
 from .check_command import (
@@ -30,9 +30,14 @@ from .problems import PROBLEMS
 from .report.rule_help import rule_markdown, rules_reference
 from .runner import Options, migrate_files
 from .selection import Selection, SelectionError, parse_selectors
+from .soundness import judge
 from .source import atomic_write
 
 EXIT_CLEAN, EXIT_PENDING, EXIT_ERROR = 0, 1, 2
+# --with-dependents widens the run this many times at most (each round adds every file still missing).
+MAX_DEPENDENT_ROUNDS = 8
+# A refused run shows this many broken uses per file (the count says how many more there are).
+REFUSAL_EXAMPLES = 3
 ALL_RULES = {**RULES, **PROBLEMS}
 
 
@@ -68,6 +73,10 @@ def build_parser() -> argparse.ArgumentParser:
     mode.add_argument("--diff", action="store_true", help="print a unified diff, write nothing")
     mode.add_argument("--check", action="store_true", help="write nothing; exit 1 if anything would change")
     migrate_parser.add_argument("--allow-dirty", action="store_true", help="rewrite files with uncommitted git changes")
+    migrate_parser.add_argument("--with-dependents", action="store_true",
+                                help="when the paths would leave code outside them broken (a sync user of what "
+                                     "becomes async, an async user of what stays sync), migrate those files too "
+                                     "instead of refusing the run")
 
     rules_parser = commands.add_parser("rules", help="list every rule")
     rules_parser.add_argument("--format", choices=("text", "json", "markdown"), default="text",
@@ -122,7 +131,10 @@ def _prepare(args: argparse.Namespace):
 
 
 def _migrate(args, options: Options, files, console: Console) -> int:
-    migrations = migrate_files(files, options)
+    migrations, verdict = _sound_migrations(files, options, args.with_dependents)
+    if not verdict.sound:
+        _refuse(verdict, Console(stderr=True, highlight=False, soft_wrap=True))
+        return EXIT_ERROR
     changed = [m for m in migrations if m.updated is not None]
     failed = [m for m in migrations if m.error]
     if changed and not (args.diff or args.check or args.allow_dirty):
@@ -145,6 +157,40 @@ def _migrate(args, options: Options, files, console: Console) -> int:
     if args.diff or args.check:
         return EXIT_PENDING if changed else EXIT_CLEAN
     return EXIT_PENDING if any(m.left for m in migrations) else EXIT_CLEAN
+
+
+def _sound_migrations(files, options: Options, with_dependents: bool):
+    """Migrations of `files` that leave the whole program working (or the verdict that they do not);
+    with `with_dependents`, the files that must come along are added until none is missing."""
+    for _ in range(MAX_DEPENDENT_ROUNDS):
+        migrations = migrate_files(files, options)
+        verdict = judge(files, migrations, options)
+        if verdict.sound or not with_dependents or not verdict.come_along:
+            break
+        files = sorted({*files, *discover([Path(p) for p in verdict.come_along], options.config)},
+                       key=lambda f: f.display)
+    return migrations, verdict
+
+
+def _refuse(verdict, errors: Console) -> None:
+    errors.print(f"sqlasync: error: refusing to migrate: the result would break {len(verdict.broken)} use(s); "
+                 "nothing was written", markup=False)
+    by_file: dict[str, list] = {}
+    for violation in verdict.broken:
+        by_file.setdefault(violation.needs, []).append(violation)
+    for needs, violations in sorted(by_file.items()):
+        where = "must come along" if needs in verdict.come_along else "is part of this run"
+        errors.print(f"  {needs} {where} ({len(violations)} use(s)):", markup=False)
+        for violation in violations[:REFUSAL_EXAMPLES]:
+            errors.print(f"    {violation.describe()}", markup=False)
+        if len(violations) > REFUSAL_EXAMPLES:
+            errors.print(f"    ... and {len(violations) - REFUSAL_EXAMPLES} more", markup=False)
+    if verdict.come_along:
+        errors.print(f"name the {len(verdict.come_along)} file(s) that must come along too, or pass --with-dependents",
+                     markup=False)
+    if verdict.own_defects:
+        errors.print(f"{len(verdict.own_defects)} of these are in files this run rewrites, which no wider run mends: "
+                     "a defect of sqlasync, please report it", markup=False)
 
 
 def _migrate_summary(migrations, changed, failed, args, console: Console) -> None:

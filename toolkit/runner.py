@@ -125,12 +125,7 @@ def with_coloring(files: list[SourceFile], options: Options) -> Options:
         return options
     if not coloring_active(options.active_families, options.selection):
         return replace(options, coloring=build_coloring([], [], options.active_families, options.selection))
-    project = {file.display: file for file in files}
-    for root in source_roots(file.path for file in files):
-        project.update({file.display: file for file in discover([root], options.config)})
-    known = {file.path.absolute() for file in project.values()}
-    for extra in sorted(expand(known, imported_modules, options.config.root) - known):
-        project.update({file.display: file for file in discover([extra], options.config)})
+    project = project_files(files, options)
     # Files no other family can touch need no prediction: nothing in them will await.
     others = Prefilter(options.config, [f for f in options.active_families if f.prefix != COLORING_PREFIX])
     items = []
@@ -144,6 +139,27 @@ def with_coloring(files: list[SourceFile], options: Options) -> Options:
     summaries = cached_summaries(items, cache, lambda pending: _map(_summary_job, pending, options))
     coloring = build_coloring(summaries, [file.display for file in files], options.active_families, options.selection)
     return replace(options, coloring=coloring)
+
+
+def project_files(files: list[SourceFile], options: Options) -> dict[str, SourceFile]:
+    """The program around `files`: every file under their source roots and every file their imports reach."""
+    project = {file.display: file for file in files}
+    for root in source_roots(file.path for file in files):
+        project.update({file.display: file for file in discover([root], options.config)})
+    known = {file.path.absolute() for file in project.values()}
+    for extra in sorted(expand(known, imported_modules, options.config.root) - known):
+        project.update({file.display: file for file in discover([extra], options.config)})
+    return project
+
+
+def read_sources(files: Iterable[SourceFile]) -> dict[str, bytes]:
+    """The content of every readable file, by display path (unreadable ones are left out)."""
+    sources = {}
+    for file in files:
+        content = _read(file)
+        if not isinstance(content, Finding):
+            sources[file.display] = content
+    return sources
 
 
 def _summary_job(job: tuple[tuple[str, ModuleLocation, bytes, bool], Options]) -> FileSummary | None:

@@ -1,0 +1,88 @@
+"""The post-condition of a `migrate` run, checked over the whole program before anything is written.
+
+A run rewrites some files; the program is every file around them (their source roots and what their
+imports reach). The run is sound when the program after it has no use that breaks which the program
+before it did not have: a coroutine nobody awaits, an `await` on something sync, a session entered or
+handed to the wrong side (codemods/postcondition). What it would break names the files that must come
+along: the run can take them, or it is refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+from sqlasync.codemods.coloring_loops import ASYNC_ENGINE_FACTORIES, LISTENER
+from sqlasync.codemods.postcondition import Violation, introduced, violations_of
+
+from .analysis import Migration
+from .discovery import SourceFile
+from .findings import Finding
+from .runner import Options, project_files, read_sources
+
+
+LEFT_FOR_LACK_OF_FILE = "needs-file"
+ANNOTATION_RULE = "S102"
+# Families whose fixes put database I/O on the async engine (F only follows them; X never fixes).
+ASYNC_IO_FAMILIES = frozenset("QSDER")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The uses a run would break, and which of them only other files of the project can mend."""
+
+    broken: tuple[Violation, ...]
+    run_files: frozenset[str]
+
+    @property
+    def sound(self) -> bool:
+        return not self.broken
+
+    @property
+    def come_along(self) -> list[str]:
+        """Files outside the run that must be migrated with it."""
+        return sorted({v.needs for v in self.broken} - self.run_files)
+
+    @property
+    def own_defects(self) -> list[Violation]:
+        """Uses the run itself breaks inside the files it rewrites: no wider cut mends those."""
+        return [v for v in self.broken if v.needs in self.run_files]
+
+
+def judge(files: Sequence[SourceFile], migrations: Sequence[Migration], options: Options) -> Verdict:
+    before = read_sources(project_files(list(files), options).values())
+    after = dict(before)
+    after.update({m.path: m.updated for m in migrations if m.updated is not None and m.path in before})
+    # Without S102 the run leaves `Session` annotations behind the code it converts: they prove nothing.
+    trusted = ANNOTATION_RULE in options.selection or options.target != "async"
+    broken = introduced(violations_of(before, trusted), violations_of(after, trusted))
+    broken += [_left_broken(finding) for m in migrations for finding in m.left if finding.needs is not None]
+    run_files = frozenset(file.display for file in files)
+    if options.target == "async" and any(code[0] in ASYNC_IO_FAMILIES for m in migrations for code in m.fixed):
+        broken += _suites_without_loop_listener(after, run_files)
+    return Verdict(tuple(broken), run_files)
+
+
+def _suites_without_loop_listener(after: dict[str, bytes], run_files: frozenset[str]) -> list[Violation]:
+    """A run that moves database I/O onto an async engine makes each test tree run that engine on several
+    event loops; F109 gives the tree's top conftest.py the pool listener that allows it, but only when that
+    conftest is part of the run."""
+    if not any(factory.rpartition(".")[2].encode() in source for source in after.values()
+               for factory in ASYNC_ENGINE_FACTORIES):
+        return []
+    conftests = sorted((p for p in after if PurePosixPath(p).name == "conftest.py"),
+                       key=lambda p: len(PurePosixPath(p).parts))
+    tops: list[str] = []
+    for path in conftests:
+        if not any(PurePosixPath(path).parent.is_relative_to(PurePosixPath(top).parent) for top in tops):
+            tops.append(path)
+    return [Violation(path, 1, 1, LEFT_FOR_LACK_OF_FILE, "", "F109 the tests under this conftest.py run the async "
+                      "engine on several event loops and need its pool listener", path)
+            for path in tops if path not in run_files and LISTENER.encode() not in after[path]]
+
+
+def _left_broken(finding: Finding) -> Violation:
+    """A site a family left because a file it needs is outside the run: broken unless that file comes along."""
+    return Violation(finding.path, finding.line, finding.column, LEFT_FOR_LACK_OF_FILE, "",
+                     f"{finding.code} {finding.message}", finding.needs)
