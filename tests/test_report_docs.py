@@ -31,7 +31,7 @@ def test_yaml_examples_parse() -> None:
 
 
 def test_every_option_and_format_named_exists(capsys) -> None:
-    helps = _help(capsys, "check") + _help(capsys, "report", "merge")
+    helps = _help(capsys, "check") + _help(capsys, "migrate") + _help(capsys, "report", "merge")
     known = set(re.findall(r"(?<![\w-])(--[a-z][a-z-]+)", helps))
     named = set(re.findall(r"(?<![\w-])(--[a-z][a-z-]+)", DOC)) - GIT_OPTIONS
     assert named <= known, named - known

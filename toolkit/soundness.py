@@ -67,9 +67,10 @@ def judge(files: Sequence[SourceFile], migrations: Sequence[Migration], options:
 def _suites_without_loop_listener(after: dict[str, bytes], run_files: frozenset[str]) -> list[Violation]:
     """A run that moves database I/O onto an async engine makes each test tree run that engine on several
     event loops; F109 gives the tree's top conftest.py the pool listener that allows it, but only when that
-    conftest is part of the run."""
+    conftest is part of the run. A suite that already copes (it disposes the engine between tests, or the
+    engine does not pool) needs nothing."""
     if not any(factory.rpartition(".")[2].encode() in source for source in after.values()
-               for factory in ASYNC_ENGINE_FACTORIES):
+               for factory in ASYNC_ENGINE_FACTORIES) or any(b"NullPool" in source for source in after.values()):
         return []
     conftests = sorted((p for p in after if PurePosixPath(p).name == "conftest.py"),
                        key=lambda p: len(PurePosixPath(p).parts))
@@ -79,7 +80,11 @@ def _suites_without_loop_listener(after: dict[str, bytes], run_files: frozenset[
             tops.append(path)
     return [Violation(path, 1, 1, LEFT_FOR_LACK_OF_FILE, "", "F109 the tests under this conftest.py run the async "
                       "engine on several event loops and need its pool listener", path)
-            for path in tops if path not in run_files and LISTENER.encode() not in after[path]]
+            for path in tops if path not in run_files and not _copes_with_loops(after[path])]
+
+
+def _copes_with_loops(conftest: bytes) -> bool:
+    return LISTENER.encode() in conftest or b".dispose()" in conftest
 
 
 def _left_broken(finding: Finding) -> Violation:
