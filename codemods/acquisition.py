@@ -264,8 +264,9 @@ class AcquisitionRecogniser(Recogniser):
             return "the registration is part of a larger expression or line; remove it by hand"
         key = string_value(call.args[0].value)
         if key in (self.context.config.held_container_keys or ()):
-            return (f'`resolve("{key}")` calls that stay as they are (their D102 findings say why) still need this '
-                    "registration: removing it would break them at run time; remove it once they are converted")
+            return (f'`resolve("{key}")` calls that stay as they are (in files outside this run, or left by D102 '
+                    "with a reason) still need this registration: removing it would break them at run time; "
+                    "remove it once they are converted")
         get_db = get_db_source(self.context.module, self.context.config)
         where = f" from {get_db.where}" if get_db is not None and get_db.needs is not None else ""
         return Unregister(statement, (

@@ -40,13 +40,14 @@ from .suppressions import parse_suppressions
 
 _FACTORY = rb"^(%s)\s*(?::[^=\n]*)?=\s*(?:[\w.]+\.)?(async_)?sessionmaker\s*\("
 _FUNCTION = rb"^(?:async\s+)?def\s+(%s)\s*\("
-_RESOLVE = rb"\.resolve\s*\(\s*[\"'](?:%s)[\"']"
+_RESOLVE = rb"\.resolve\s*\(\s*[\"'](%s)[\"']"
 
 
 def with_project_sources(config: Config, files: Iterable[SourceFile], selection: Selection | None = None) -> Config:
     """`config` with `session-factory` and `get-db` filled in from the project when they are unset, and the
     service-locator keys whose registration must stay."""
     project = {file.path.resolve(): file for file in files}
+    run = set(project)
     for root in source_roots(file.path for file in list(project.values())):
         project.update({file.path.resolve(): file for file in discover([root], config)})
     contents = {}
@@ -56,7 +57,7 @@ def with_project_sources(config: Config, files: Iterable[SourceFile], selection:
         except OSError:
             continue
     config = _sources(config, contents)
-    return replace(config, held_container_keys=_held_keys(config, contents, selection))
+    return replace(config, held_container_keys=_held_keys(config, contents, selection, run))
 
 
 def _sources(config: Config, contents: dict[Path, bytes]) -> Config:
@@ -88,11 +89,15 @@ def _sources(config: Config, contents: dict[Path, bytes]) -> Config:
     return replace(config, session_factory=session_factory, get_db=get_db)
 
 
-def _held_keys(config: Config, contents: dict[Path, bytes], selection: Selection | None) -> tuple[str, ...]:
+def _held_keys(config: Config, contents: dict[Path, bytes], selection: Selection | None,
+               run: set[Path]) -> tuple[str, ...]:
+    """Keys whose registration must stay: resolved in a file outside the run, or by a resolve D102 leaves."""
     pattern = re.compile(_RESOLVE % _alternatives(config.container_session_keys))
     held: set[str] = set()
     for path, content in contents.items():
-        if pattern.search(content):
+        if path not in run:
+            held |= {key.decode() for key in pattern.findall(content)}
+        elif pattern.search(content):
             held |= _kept_resolves(config, path, content, selection)
     return tuple(sorted(held))
 
