@@ -21,7 +21,6 @@ from .discovery import SourceFile
 from .findings import Finding
 from .runner import Options, project_files, read_sources
 
-
 LEFT_FOR_LACK_OF_FILE = "needs-file"
 ANNOTATION_RULE = "S102"
 # Families whose fixes put database I/O on the async engine (F only follows them; X never fixes).

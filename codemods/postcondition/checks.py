@@ -11,13 +11,13 @@ import ast
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from .inference import Inference
 from .kinds import (
     AWAITABLE_METHODS,
     MISSING_ON_ASYNC,
     SESSIONS,
     ClassRef,
     FunctionRef,
-    Inference,
     Kind,
     Parameter,
     Scope,
