@@ -148,7 +148,8 @@ REGISTER_FACTORY = Rule(
     fix_notes=(
         "The registration statement is replaced by a comment saying where sessions come from now. It stays, "
         "with the reason, while any `resolve()` of the same key anywhere in the project is left as it is "
-        "(a D102 site with a reason, a suppressed one, or D102 not selected): without the registration those "
+        "(a D102 site with a reason, a suppressed one, D102 not selected, or a file this run does not migrate): "
+        "without the registration those "
         "calls would fail at run time."
     ),
 )

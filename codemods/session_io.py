@@ -61,7 +61,9 @@ SYNC_ANNOTATION = Rule(
         "`Session` becomes `AsyncSession` (imported from `sqlalchemy.ext.asyncio`; SQLModel's `Session` becomes "
         "`sqlmodel.ext.asyncio.session.AsyncSession`), `scoped_session` becomes `async_scoped_session`, inside "
         "`Optional[...]`, `X | None`, `Annotated[...]` aliases and string annotations alike. The `Session` import "
-        "is removed once nothing uses it. `--target sync` keeps `Session`."
+        "is removed once nothing uses it. `--target sync` keeps `Session`. An annotation inside a function that "
+        "keeps sync session I/O (S101/S103 left, e.g. in a sync `__init__` or around SQL built at run time) stays "
+        "`Session`, with that reason: the function goes on using the session synchronously."
     ),
 )
 SYNC_BEGIN = Rule(
