@@ -35,13 +35,18 @@ def engine_homes(index, migrated: frozenset[str]) -> set[str]:
     if not any(expr and expr[0] == "name" and expr[1] in ASYNC_ENGINE_FACTORIES
                for summary in index.files.values() for expr in summary.facts.names.values()):
         return set()
-    conftests = sorted((p for p in index.files if PurePosixPath(p).name == "conftest.py" and p in migrated),
+    return set(top_conftests(p for p in index.files if p in migrated))
+
+
+def top_conftests(paths) -> list[str]:
+    """The conftest.py among `paths` that no other one among them sits above: one per test tree."""
+    conftests = sorted((p for p in paths if PurePosixPath(p).name == "conftest.py"),
                        key=lambda p: len(PurePosixPath(p).parts))
-    homes: set[str] = set()
+    tops: list[str] = []
     for path in conftests:
-        if not any(PurePosixPath(path).parent.is_relative_to(PurePosixPath(home).parent) for home in homes):
-            homes.add(path)
-    return homes
+        if not any(PurePosixPath(path).parent.is_relative_to(PurePosixPath(top).parent) for top in tops):
+            tops.append(path)
+    return tops
 
 
 def recognise(rec, module: cst.Module) -> None:

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import PurePosixPath
 
-from sqlasync.codemods.coloring_loops import ASYNC_ENGINE_FACTORIES, LISTENER
+from sqlasync.codemods.coloring_loops import ASYNC_ENGINE_FACTORIES, LISTENER, top_conftests
 from sqlasync.codemods.postcondition import Violation, introduced, violations_of
 
 from .analysis import Migration
@@ -71,15 +70,9 @@ def _suites_without_loop_listener(after: dict[str, bytes], run_files: frozenset[
     if not any(factory.rpartition(".")[2].encode() in source for source in after.values()
                for factory in ASYNC_ENGINE_FACTORIES) or any(b"NullPool" in source for source in after.values()):
         return []
-    conftests = sorted((p for p in after if PurePosixPath(p).name == "conftest.py"),
-                       key=lambda p: len(PurePosixPath(p).parts))
-    tops: list[str] = []
-    for path in conftests:
-        if not any(PurePosixPath(path).parent.is_relative_to(PurePosixPath(top).parent) for top in tops):
-            tops.append(path)
     return [Violation(path, 1, 1, LEFT_FOR_LACK_OF_FILE, "", "F109 the tests under this conftest.py run the async "
                       "engine on several event loops and need its pool listener", path)
-            for path in tops if path not in run_files and not _copes_with_loops(after[path])]
+            for path in top_conftests(after) if path not in run_files and not _copes_with_loops(after[path])]
 
 
 def _copes_with_loops(conftest: bytes) -> bool:
