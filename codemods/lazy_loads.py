@@ -43,6 +43,14 @@ class AwaitAttribute:
 
 
 @dataclass(frozen=True)
+class LoadBeforeAugmentedAssignment:
+    """`obj.rel += more`: the target cannot be an `await`, so the relationship is loaded by a statement before."""
+
+    statement: cst.SimpleStatementLine
+    read: cst.Attribute
+
+
+@dataclass(frozen=True)
 class AddAsyncAttrs:
     cls: cst.ClassDef
 
@@ -104,6 +112,17 @@ def _read(rec, node: cst.Attribute) -> None:
         rec.report("F201", node, message + f"; loaded eagerly by the statement that loads the {model}",
                    fixable=True, data=EagerLoad(loaded, name))
     elif _async_attrs_available(rec, entity):
+        if isinstance(parent, cst.AugAssign) and parent.target is node:
+            statement = rec.evidence.parent(parent)
+            if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+                rec.report("F201", node, message, reason="augmented assignment sharing a line with other "
+                           "statements; load it with `await ....awaitable_attrs` on a line of its own before")
+                return
+            if _loaded_just_before(rec, statement, node):
+                return
+            rec.report("F201", node, message + "; loaded through AsyncAttrs before the augmented assignment",
+                       fixable=True, data=LoadBeforeAugmentedAssignment(statement, node))
+            return
         rec.report("F201", node, message + "; awaited through AsyncAttrs", fixable=True,
                    data=AwaitAttribute(node, _needs_parentheses(rec, node)))
     else:
@@ -112,6 +131,17 @@ def _read(rec, node: cst.Attribute) -> None:
         rec.report("F201", node, message, needs=base[0] if base else None, reason=(
             f"the {model} was not loaded in this function and its declarative base {where} has no AsyncAttrs "
             "mixin: migrate that file in the same run, or eager-load the relationship where the object is loaded"))
+
+
+def _loaded_just_before(rec, statement: cst.SimpleStatementLine, read: cst.Attribute) -> bool:
+    """Whether the line before is the `await obj.awaitable_attrs.rel` a previous run put there."""
+    block = rec.evidence.parent(statement)
+    body = list(getattr(block, "body", ()))
+    position = next((i for i, line in enumerate(body) if line is statement), 0)
+    if position == 0 or not isinstance(body[position - 1], cst.SimpleStatementLine):
+        return False
+    code = cst.Module([]).code_for_node
+    return [code(small) for small in body[position - 1].body] == [code(_awaitable(read, parenthesize=False))]
 
 
 def _relationship_names(index) -> set[str]:
@@ -410,7 +440,7 @@ def _refresh_call(statement: cst.CSTNode) -> str | None:
 
 # -- rewrite ---------------------------------------------------------------------------------------
 def owns(data: object) -> bool:
-    return isinstance(data, (EagerLoad, AwaitAttribute, AddAsyncAttrs, KeepAfterCommit, RefreshAfterRollback,
+    return isinstance(data, (EagerLoad, AwaitAttribute, LoadBeforeAugmentedAssignment, AddAsyncAttrs, KeepAfterCommit, RefreshAfterRollback,
                              lazy_escapes.LoadBeforeClose))
 
 
@@ -419,6 +449,8 @@ def plan(data: object, edits) -> None:
         _plan_eager(data, edits)
     elif isinstance(data, AwaitAttribute):
         edits.replacements[id(data.read)] = lambda updated, parens=data.parenthesize: _awaitable(updated, parens)
+    elif isinstance(data, LoadBeforeAugmentedAssignment):
+        edits.replacements[id(data.statement)] = lambda updated, read=data.read: _load_first(updated, read)
     elif isinstance(data, AddAsyncAttrs):
         name = edits.spell("sqlalchemy.ext.asyncio", "AsyncAttrs", [data.cls])
         edits.replacements[id(data.cls)] = lambda updated, name=name: updated.with_changes(
@@ -467,6 +499,13 @@ def _awaitable(read: cst.Attribute, parenthesize: bool) -> cst.Await:
     attribute = cst.Attribute(cst.Attribute(read.value, cst.Name("awaitable_attrs")), read.attr)
     return cst.Await(attribute, lpar=[cst.LeftParen()] if parenthesize else [],
                      rpar=[cst.RightParen()] if parenthesize else [])
+
+
+def _load_first(statement: cst.SimpleStatementLine, read: cst.Attribute) -> cst.FlattenSentinel:
+    # The load takes over the statement's leading comments and blank lines: they introduced the pair.
+    load = cst.SimpleStatementLine([cst.Expr(_awaitable(read, parenthesize=False))],
+                                   leading_lines=statement.leading_lines)
+    return cst.FlattenSentinel([load, statement.with_changes(leading_lines=[])])
 
 
 def _keep_after_commit(call: cst.Call) -> cst.Call:
