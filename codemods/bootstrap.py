@@ -21,7 +21,7 @@ from .engine_calls import RULES as ENGINE_CALL_RULES
 from .engine_calls import EngineCalls
 from .evidence import ASYNC_SESSION_TYPES, SYNC_FACTORIES, dotted_name, metadata_value, string_value
 from .family import Family, Recogniser, words
-from .get_db_template import plan_get_db
+from .get_db_template import GetDbPlan, plan_get_db
 from .rule import Rule
 
 CREATE_ENGINE = Rule(
@@ -53,7 +53,7 @@ CREATE_ENGINE = Rule(
         "postgresql+asyncpg (psycopg2's `sslmode` query parameter to asyncpg's `ssl`), mysql/mariadb with "
         "pymysql/mysqldb/mysqlconnector to aiomysql, and keeps URLs that already name an async driver. "
         "`poolclass=QueuePool` becomes `AsyncAdaptedQueuePool`; `future=` and `autocommit=False` are dropped "
-        "(SQLAlchemy 2 has neither); pool and echo settings and `connect_args` such as sqlite's "
+        "(SQLAlchemy 2 has neither); `**options` naming a dict literal (or `dict(...)`) of pool and echo settings is kept as it is; pool and echo settings and `connect_args` such as sqlite's "
         "`check_same_thread` (which aiosqlite accepts) stay. Left alone, with the reason: `autocommit=True`, "
         "`strategy=`, `SingletonThreadPool`, and `connect_args` that only the sync driver knows (`sslmode`, "
         "`connect_timeout`, `options`, ...: asyncpg spells them `ssl`, `timeout`, `server_settings`)."
@@ -78,7 +78,9 @@ SESSIONMAKER = Rule(
         "unless given, everything else (`autoflush`, `info`, ...) stays. When this file is the module that "
         "`get-db` in [tool.sqlasync] names and it has no `get_db` yet, the async `get_db` dependency (see "
         "E105) is added after the factory, so the route handlers D101/D102 rewrite can import it. Left alone, "
-        "with the reason: `scoped_session(sessionmaker(...))`, a custom `class_`, `autocommit=True`, `**options`."
+        "with the reason: `scoped_session(sessionmaker(...))`, a custom `class_`, `autocommit=True`, `**options`, "
+        "and a factory bound to an engine this module builds with a `create_engine()` E101 leaves (directly or "
+        "through a function of the module that returns it): an `async_sessionmaker` cannot use a sync engine."
     ),
 )
 DECLARATIVE_BASE = Rule(
@@ -136,7 +138,8 @@ SYNC_GET_DB = Rule(
         "`Iterator[Session]` return annotation becomes `AsyncGenerator[AsyncSession, None]` / "
         "`AsyncIterator[AsyncSession]`. A dependency that does anything else is left with the reason (its "
         "session calls too: they are part of this site). Committing on success is new behaviour for "
-        "handlers that relied on uncommitted changes being discarded."
+        "handlers that relied on uncommitted changes being discarded. A dependency whose factory is this "
+        "module's `sessionmaker(...)` that E102 leaves stays sync, with that reason."
     ),
 )
 SYNC_ALEMBIC_ENV = Rule(
@@ -224,6 +227,9 @@ SYNC_ONLY_CONNECT_ARGS = frozenset(
 )
 # Pool classes that only work on a sync engine, and their async counterparts (None: no counterpart).
 SYNC_POOLS = {"QueuePool": "AsyncAdaptedQueuePool", "SingletonThreadPool": None, "AssertionPool": None}
+# Engine options the rewrite must look at (or that have no async spelling): inside `**options` it cannot.
+UNSHARED_ENGINE_OPTIONS = frozenset({"strategy", "convert_unicode", "encoding", "autocommit", "future", "poolclass",
+                                     "connect_args", "creator", "module"})
 DECLARATIVE_ATTRIBUTES = frozenset({"metadata", "type_annotation_map"})
 CREATE_ALL_METHODS = ("create_all", "drop_all")
 
@@ -272,7 +278,21 @@ class BootstrapRecogniser(Recogniser):
             return
         if _yields(node):
             plan = SYNC_TARGET if self.context.target == "sync" else plan_get_db(self.evidence, node)
+            if isinstance(plan, GetDbPlan) and self._factory_stays_sync(plan.factory):
+                plan = (f"its session factory `{dotted_name(plan.factory.func)}` stays sync (E102 leaves it), so "
+                        "the dependency must stay sync too")
             self._report("E105", node.name, f"`{node.name.value}()` is a sync generator dependency", plan)
+
+    def _factory_stays_sync(self, opened: cst.Call) -> bool:
+        """Whether the factory `opened` calls is this module's own `sessionmaker(...)` that E102 leaves."""
+        if not isinstance(opened.func, cst.Name):
+            return False
+        for assignment in _assignments(self.evidence, opened.func):
+            value = self.evidence.bound_value(assignment.node)
+            if isinstance(value, cst.Call) and self.evidence.callee_is(value, SYNC_FACTORIES, ("sessionmaker",)) \
+                    and not self._async_class(value) and isinstance(self._sessionmaker_plan(value), str):
+                return True
+        return False
 
     def _alembic_env(self) -> bool:
         """Alembic's env.py, by name or by its `from alembic import context`."""
@@ -298,10 +318,17 @@ class BootstrapRecogniser(Recogniser):
     def _engine_plan(self, call: cst.Call) -> EnginePlan | str:
         if self.context.target == "sync":
             return SYNC_TARGET
-        positional = [a for a in call.args if a.keyword is None]
+        positional = [a for a in call.args if a.keyword is None and not a.star]
         url = positional[0] if positional else _keyword(call, "url")
-        if url is None or any(a.star for a in call.args):
+        if url is None or any(a.star == "*" for a in call.args):
             return "the URL is not passed as the first argument; convert by hand"
+        for options in (a for a in call.args if a.star == "**"):
+            keys = self._dict_keys(options.value)
+            if keys is None:
+                return "`**options` may hold settings only the sync driver knows; convert by hand"
+            if keys & UNSHARED_ENGINE_OPTIONS:
+                return (f"`**options` sets {sorted(keys & UNSHARED_ENGINE_OPTIONS)}, which the async engine "
+                        "spells differently or does not have; convert by hand")
         literal = None
         text = string_value(url.value)
         if text is not None:
@@ -324,6 +351,23 @@ class BootstrapRecogniser(Recogniser):
             return (f"connect_args {sorted(keys & SYNC_ONLY_CONNECT_ARGS)} belong to the sync driver; give the "
                     "async driver its own (asyncpg: ssl, timeout, server_settings) by hand")
         return EnginePlan(call, url, literal, pool)
+
+    def _dict_keys(self, value: cst.BaseExpression) -> set[str] | None:
+        """The keys of a `**options` argument that names a dict literal (or `dict(...)`) bound where it is
+        visible; None when any binding is something else or a key is not a plain string."""
+        if not isinstance(value, cst.Name):
+            return None
+        bound = [self.evidence.bound_value(a.node) for a in _assignments(self.evidence, value)]
+        keys: set[str] = set()
+        for found in bound:
+            if isinstance(found, cst.Dict) and all(isinstance(e, cst.DictElement) and string_value(e.key)
+                                                   for e in found.elements):
+                keys |= {string_value(e.key) for e in found.elements}
+            elif isinstance(found, cst.Call) and dotted_name(found.func) == "dict" and all(a.keyword for a in found.args):
+                keys |= {a.keyword.value for a in found.args}
+            else:
+                return None
+        return keys if bound else None
 
     def _connect_arg_keys(self, argument: cst.Arg | None) -> set[str]:
         """The keys of `connect_args`, followed through one module-level name (`connect_args=_args`)."""
@@ -359,7 +403,37 @@ class BootstrapRecogniser(Recogniser):
                 return "a custom session class must derive from AsyncSession first; convert by hand"
             if argument.star:
                 return "`**options` may hold sync-only settings; convert by hand"
+        engine = self._sync_engine_bound(call)
+        if engine is not None:
+            return (f"it binds `{engine}`, which stays a sync engine (E101 leaves its `create_engine()`): an "
+                    "async_sessionmaker cannot use it; convert the engine first")
         return SessionmakerPlan(call, self._missing_get_db(call))
+
+    def _sync_engine_bound(self, call: cst.Call) -> str | None:
+        """The name of the engine `call` binds when this module builds it with a `create_engine()` that E101
+        leaves sync (directly, or returned by a function of the module)."""
+        positional = [a for a in call.args if a.keyword is None and not a.star]
+        bind = _keyword(call, "bind") or (positional[0] if positional else None)
+        if bind is None or not isinstance(bind.value, cst.Name):
+            return None
+        for assignment in _assignments(self.evidence, bind.value):
+            value = self.evidence.bound_value(assignment.node)
+            if isinstance(value, cst.Call) and any(isinstance(self._engine_plan(built), str)
+                                                   for built in self._engines_built_by(value)):
+                return bind.value.value
+        return None
+
+    def _engines_built_by(self, call: cst.Call) -> list[cst.Call]:
+        """`call` itself when it is `create_engine(...)`; the `create_engine(...)` calls a module-level
+        function returns, when `call` calls one."""
+        names = ("sqlalchemy.create_engine", "sqlalchemy.engine.create_engine")
+        if self.evidence.callee_is(call, names, ("create_engine",)):
+            return [call]
+        if not isinstance(call.func, cst.Name):
+            return []
+        functions = [s for s in self.context.module.body if isinstance(s, cst.FunctionDef) and s.name.value == call.func.value]
+        returned = [r.value for f in functions for r in m.findall(f, m.Return()) if isinstance(r.value, cst.Call)]
+        return [r for r in returned if self.evidence.callee_is(r, names, ("create_engine",))]
 
     def _missing_get_db(self, call: cst.Call) -> MissingGetDb | None:
         """When this file is the module `get-db` names and has no get_db yet, the factory's statement."""
