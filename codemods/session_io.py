@@ -62,8 +62,9 @@ SYNC_ANNOTATION = Rule(
         "`sqlmodel.ext.asyncio.session.AsyncSession`), `scoped_session` becomes `async_scoped_session`, inside "
         "`Optional[...]`, `X | None`, `Annotated[...]` aliases and string annotations alike. The `Session` import "
         "is removed once nothing uses it. `--target sync` keeps `Session`. An annotation inside a function that "
-        "keeps sync session I/O (S101/S103 left, e.g. in a sync `__init__` or around SQL built at run time) stays "
-        "`Session`, with that reason: the function goes on using the session synchronously."
+        "keeps sync session I/O (S101/S103 left, e.g. in a sync `__init__` or around SQL built at run time), or whose "
+        "parameter still calls `query()` or a bulk helper another family leaves (in an ORM event listener, say), "
+        "stays `Session`, with that reason: the function goes on using the session synchronously."
     ),
 )
 SYNC_BEGIN = Rule(
@@ -85,6 +86,9 @@ IO_METHODS = frozenset(
 # Method names common outside SQLAlchemy: name-only evidence is not enough for these.
 GENERIC_METHODS = frozenset({"get", "execute", "delete", "close", "scalar", "scalars", "stream", "connection",
                              "merge", "refresh", "run_sync"})
+# The Query API and the bulk helpers: only the sync Session has them (another family converts each use, or
+# leaves it with its reason, and then the session under it stays sync).
+SYNC_ONLY_SESSION_METHODS = frozenset({"query", "bulk_save_objects", "bulk_insert_mappings", "bulk_update_mappings"})
 SYNC_TARGET = {
     "S101": "`--target sync` keeps the sync Session, whose I/O is not awaited",
     "S102": "`--target sync` keeps the sync `Session` type",
@@ -217,13 +221,17 @@ class SessionIORecogniser(Recogniser):
                 function = self.evidence.enclosing(match.node, cst.FunctionDef)
                 if function is not None:
                     stuck.setdefault(id(function), (function.name.value, match.reason))
-        if not stuck:
-            return
         for position, match in enumerate(self.matches):
             if match.rule.code != "S102" or not match.fixable:
                 continue
             function = self.evidence.enclosing(match.node, cst.FunctionDef)
-            if function is not None and id(function) in stuck:
+            if function is None:
+                continue
+            sync_only = _sync_only_use(function, self.evidence.parent(self.evidence.parent(match.node)))
+            if sync_only is not None:
+                stuck.setdefault(id(function), (function.name.value, f"`{sync_only}`, which AsyncSession does not have, "
+                                                "is left by the rules that convert it"))
+            if id(function) in stuck:
                 name, reason = stuck[id(function)]
                 self.matches[position] = replace(match, fixable=False, data=None, reason=(
                     f"`{name}` keeps sync session I/O ({reason}), so the session it uses stays a sync `Session`"))
@@ -242,6 +250,17 @@ class SessionIORecogniser(Recogniser):
                                            f"{call.func.attr.value}()` must become `async with` "
                                            f"({evidence.describe()})", data=_transaction_calls(node, item))
                     return
+
+
+def _sync_only_use(function: cst.FunctionDef, annotated: cst.CSTNode | None) -> str | None:
+    """`param.query` (or another method only the sync Session has) on the parameter the annotation types."""
+    if not isinstance(annotated, cst.Param):
+        return None
+    name = annotated.name.value
+    for attribute in m.findall(function.body, m.Attribute(value=m.Name(name))):
+        if attribute.attr.value in SYNC_ONLY_SESSION_METHODS:
+            return f"{name}.{attribute.attr.value}"
+    return None
 
 
 def _transaction_calls(block: cst.With, item: cst.WithItem) -> tuple[cst.Call, ...]:
