@@ -56,7 +56,8 @@ CREATE_ENGINE = Rule(
         "(SQLAlchemy 2 has neither); `**options` naming a dict literal (or `dict(...)`) of pool and echo settings is kept as it is; pool and echo settings and `connect_args` such as sqlite's "
         "`check_same_thread` (which aiosqlite accepts) stay. Left alone, with the reason: `autocommit=True`, "
         "`strategy=`, `SingletonThreadPool`, and `connect_args` that only the sync driver knows (`sslmode`, "
-        "`connect_timeout`, `options`, ...: asyncpg spells them `ssl`, `timeout`, `server_settings`)."
+        "`connect_timeout`, `options`, ...: asyncpg spells them `ssl`, `timeout`, `server_settings`), and an "
+        "engine stored on an attribute (`self.engine = create_engine(...)`), whose uses E107 does not follow."
     ),
 )
 SESSIONMAKER = Rule(
@@ -80,7 +81,8 @@ SESSIONMAKER = Rule(
         "E105) is added after the factory, so the route handlers D101/D102 rewrite can import it. Left alone, "
         "with the reason: `scoped_session(sessionmaker(...))`, a custom `class_`, `autocommit=True`, `**options`, "
         "and a factory bound to an engine this module builds with a `create_engine()` E101 leaves (directly or "
-        "through a function of the module that returns it): an `async_sessionmaker` cannot use a sync engine."
+        "through a function of the module that returns it): an `async_sessionmaker` cannot use a sync engine; likewise a factory stored on an attribute "
+        "(`self.session_maker = sessionmaker(...)`)."
     ),
 )
 DECLARATIVE_BASE = Rule(
@@ -318,6 +320,10 @@ class BootstrapRecogniser(Recogniser):
     def _engine_plan(self, call: cst.Call) -> EnginePlan | str:
         if self.context.target == "sync":
             return SYNC_TARGET
+        stored = self._stored_on_attribute(call)
+        if stored:
+            return (f"the engine is stored on `{stored}`, whose uses (E107) are not followed; convert them "
+                    "together by hand")
         positional = [a for a in call.args if a.keyword is None and not a.star]
         url = positional[0] if positional else _keyword(call, "url")
         if url is None or any(a.star == "*" for a in call.args):
@@ -403,11 +409,25 @@ class BootstrapRecogniser(Recogniser):
                 return "a custom session class must derive from AsyncSession first; convert by hand"
             if argument.star:
                 return "`**options` may hold sync-only settings; convert by hand"
+        stored = self._stored_on_attribute(call)
+        if stored:
+            return (f"the factory is stored on `{stored}`, whose sessions are not followed; convert it together "
+                    "with their uses by hand")
         engine = self._sync_engine_bound(call)
         if engine is not None:
             return (f"it binds `{engine}`, which stays a sync engine (E101 leaves its `create_engine()`): an "
                     "async_sessionmaker cannot use it; convert the engine first")
         return SessionmakerPlan(call, self._missing_get_db(call))
+
+    def _stored_on_attribute(self, call: cst.Call) -> str | None:
+        """`self.engine` in `self.engine = create_engine(...)`: the code that uses an attribute is not followed."""
+        assign = self.evidence.parent(call)
+        if isinstance(assign, (cst.Assign, cst.AnnAssign)) and assign.value is call:
+            targets = [t.target for t in assign.targets] if isinstance(assign, cst.Assign) else [assign.target]
+            attribute = next((t for t in targets if isinstance(t, cst.Attribute)), None)
+            if attribute is not None:
+                return dotted_name(attribute) or cst.Module([]).code_for_node(attribute)
+        return None
 
     def _sync_engine_bound(self, call: cst.Call) -> str | None:
         """The name of the engine `call` binds when this module builds it with a `create_engine()` that E101
