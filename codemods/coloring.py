@@ -20,6 +20,7 @@ from .coloring_rewrite import rewrite
 from .coloring_rules import RULES
 from .coloring_scan import CallSite, ModuleScanner, is_main_guard, own_nodes, qualname_of
 from .evidence import dotted_name
+from .coloring_loop_driver import DIRECT_RUNNERS
 from .coloring_solve import ALREADY_ASYNC, BECOMES, CONVERTED, STAYS_SYNC, Coloring, resolve_callee
 from .family import Family, Recogniser
 from .repo_index import call_key
@@ -53,6 +54,14 @@ class AnyioBackend:
 @dataclass(frozen=True)
 class AwaitCall:
     call: cst.Call
+    parenthesize: bool
+
+
+@dataclass(frozen=True)
+class AwaitInsteadOfRun:
+    """`asyncio.run(coro())` in a function that becomes async: the loop already runs, so `await coro()`."""
+
+    run: cst.Call
     parenthesize: bool
 
 
@@ -147,6 +156,8 @@ class ColoringRecogniser(Recogniser):
         for node in self.evidence.parents:
             if not isinstance(node, cst.Call):
                 continue
+            if self._nested_run(node):
+                continue
             site = self.scanner.call_site(node)
             if site.awaited or self._handed_on(node):
                 continue
@@ -178,6 +189,24 @@ class ColoringRecogniser(Recogniser):
                     self.report("F105", call, f"`{name}()` becomes async",
                                 reason="the entry point calls several functions that become async; wrap them in "
                                        "one `async def main()` run by a single asyncio.run()")
+
+    def _nested_run(self, node: cst.Call) -> bool:
+        """`asyncio.run(coro())` inside a sync function that becomes async would start a second event loop in
+        the running one (RuntimeError); awaiting the coroutine runs it to the end the same way."""
+        if not self.evidence.callee_is(node, DIRECT_RUNNERS, ()) or len(node.args) != 1 or node.args[0].keyword \
+                or node.args[0].star or not isinstance(node.args[0].value, cst.Call):
+            return False
+        function = self.evidence.enclosing(node, cst.FunctionDef)
+        if function is None or function.asynchronous is not None or not self.will_be_async_here(node):
+            return False
+        owner, context = self.scanner.placement(node)
+        message = f"`{_callee_text(node)}()` would start an event loop inside `{function.name.value}`, which becomes async"
+        if context != "body":
+            self.report("F102", node, message, reason=f"called {context}, where `await` cannot go")
+        else:
+            self.report("F102", node, message + ": the coroutine is awaited", fixable=True,
+                        data=AwaitInsteadOfRun(node, _needs_parentheses(self, node)))
+        return True
 
     def _reads(self) -> None:
         names = self.coloring.accessors.names

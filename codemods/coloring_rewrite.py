@@ -22,7 +22,7 @@ def anyio_backend():
 
 def rewrite(context: FileContext, matches: list[Match]) -> cst.Module:
     from . import coloring_background, coloring_loop_driver, coloring_loops, lazy_loads
-    from .coloring import AnyioBackend, AsyncLoop, AwaitCall, AwaitRead, Bridge, MakeAsync, RunMain
+    from .coloring import AnyioBackend, AsyncLoop, AwaitCall, AwaitInsteadOfRun, AwaitRead, Bridge, MakeAsync, RunMain
 
     plan = _Plan(context)
     for match in matches:
@@ -35,6 +35,9 @@ def rewrite(context: FileContext, matches: list[Match]) -> cst.Module:
             plan.reads[id(data.attribute)] = data.parenthesize
         elif isinstance(data, AwaitCall):
             plan.awaits[id(data.call)] = data.parenthesize
+        elif isinstance(data, AwaitInsteadOfRun):
+            plan.replacements[id(data.run)] = lambda updated, parens=data.parenthesize: cst.Await(
+                updated.args[0].value, lpar=[cst.LeftParen()] if parens else [], rpar=[cst.RightParen()] if parens else [])
         elif isinstance(data, AsyncLoop):
             plan.loops.add(id(data.loop))
         elif isinstance(data, AnyioBackend):

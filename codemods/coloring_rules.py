@@ -66,7 +66,8 @@ AWAIT_CALL = Rule(
         "The call is parenthesised where its result is used at once (`(await f()).x`). A generator that becomes "
         "an async generator is iterated with `async for` instead. Calls through a receiver whose class cannot be "
         "inferred but that pass a session to a method of the same name as one that becomes async are reported, "
-        "not changed, because sqlasync cannot prove what they call."
+        "not changed, because sqlasync cannot prove what they call. `asyncio.run(coro())` in a function that "
+        "becomes async (it would start an event loop inside the running one) becomes `await coro()`."
     ),
 )
 ASYNC_ROUTE = Rule(
