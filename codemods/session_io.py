@@ -71,12 +71,14 @@ SYNC_BEGIN = Rule(
     code="S103",
     name="sync-session-begin",
     family="session",
-    summary="`with session.begin():` / `begin_nested()` transaction block",
-    why="`AsyncSession.begin()` returns an async context manager: a plain `with` fails at runtime.",
+    summary="`with session.begin():` / `begin_nested()` transaction block, or `with session:`",
+    why="`AsyncSession.begin()` returns an async context manager, and an AsyncSession itself is one: a plain "
+        "`with` fails at runtime.",
     before="async def transfer(db, job):\n    with db.begin():\n        db.add(job)\n",
     after="async def transfer(db, job):\n    async with db.begin():\n        db.add(job)\n",
     fixable=True,
-    fix_notes="The block becomes `async with`, wherever S101 could write an await.",
+    fix_notes="The block becomes `async with`, wherever S101 could write an await. `with db as session:` on a "
+              "session someone else opened (a dependency's) becomes `async with db as session:` too.",
 )
 
 IO_METHODS = frozenset(
@@ -249,6 +251,14 @@ class SessionIORecogniser(Recogniser):
                     self._report_awaitable("S103", node, f"`with {dotted_name(call.func.value)}."
                                            f"{call.func.attr.value}()` must become `async with` "
                                            f"({evidence.describe()})", data=_transaction_calls(node, item))
+                    return
+            if isinstance(call, (cst.Name, cst.Attribute)) and len(node.items) == 1:
+                # `with db as session:` enters a session someone else opened (a dependency's): it closes it at the
+                # end, which an AsyncSession does with `async with`.
+                evidence = self.evidence.session(call)
+                if evidence is not None and evidence.kind is not Kind.ASYNC_SESSION:
+                    self._report_awaitable("S103", node, f"`with {dotted_name(call)}` must become `async with` "
+                                           f"({evidence.describe()})", data=())
                     return
 
 
