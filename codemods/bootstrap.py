@@ -56,8 +56,10 @@ CREATE_ENGINE = Rule(
         "(SQLAlchemy 2 has neither); `**options` naming a dict literal (or `dict(...)`) of pool and echo settings is kept as it is; pool and echo settings and `connect_args` such as sqlite's "
         "`check_same_thread` (which aiosqlite accepts) stay. Left alone, with the reason: `autocommit=True`, "
         "`strategy=`, `SingletonThreadPool`, and `connect_args` that only the sync driver knows (`sslmode`, "
-        "`connect_timeout`, `options`, ...: asyncpg spells them `ssl`, `timeout`, `server_settings`), and an "
-        "engine stored on an attribute (`self.engine = create_engine(...)`), whose uses E107 does not follow."
+        "`connect_timeout`, `options`, ...: asyncpg spells them `ssl`, `timeout`, `server_settings`), , an "
+        "engine stored on an attribute (`self.engine = create_engine(...)`), whose uses E107 does not follow, and "
+        "a short-lived engine local to one function that neither returns, yields nor publishes it (a revision "
+        "check on Alembic's MigrationContext, a script): it stays sync with the code that uses it."
     ),
 )
 SESSIONMAKER = Rule(
@@ -324,6 +326,11 @@ class BootstrapRecogniser(Recogniser):
         if stored:
             return (f"the engine is stored on `{stored}`, whose uses (E107) are not followed; convert them "
                     "together by hand")
+        local = self._local_engine(call)
+        if local:
+            return (f"a short-lived engine used only inside `{local}` (a health or revision check, a script): it "
+                    "stays sync with the code that uses it there; convert the function by hand if it should run "
+                    "on the event loop")
         positional = [a for a in call.args if a.keyword is None and not a.star]
         url = positional[0] if positional else _keyword(call, "url")
         if url is None or any(a.star == "*" for a in call.args):
@@ -418,6 +425,19 @@ class BootstrapRecogniser(Recogniser):
             return (f"it binds `{engine}`, which stays a sync engine (E101 leaves its `create_engine()`): an "
                     "async_sessionmaker cannot use it; convert the engine first")
         return SessionmakerPlan(call, self._missing_get_db(call))
+
+    def _local_engine(self, call: cst.Call) -> str | None:
+        """The function's name when `call` builds an engine into a local name the function neither returns,
+        yields nor declares global: nothing outside it ever sees that engine."""
+        assign = self.evidence.parent(call)
+        function = self.evidence.enclosing(call, cst.FunctionDef)
+        if function is None or not (isinstance(assign, cst.Assign) and assign.value is call and len(assign.targets) == 1
+                                    and isinstance(assign.targets[0].target, cst.Name)):
+            return None
+        name = assign.targets[0].target.value
+        handed_out = m.findall(function, m.Return(value=m.Name(name)) | m.Yield(value=m.Name(name))
+                               | m.Global(names=[m.ZeroOrMore(), m.NameItem(m.Name(name)), m.ZeroOrMore()]))
+        return None if handed_out else function.name.value
 
     def _stored_on_attribute(self, call: cst.Call) -> str | None:
         """`self.engine` in `self.engine = create_engine(...)`: the code that uses an attribute is not followed."""
