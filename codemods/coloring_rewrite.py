@@ -270,12 +270,15 @@ def _insert_import(module: cst.Module, statement: cst.SimpleStatementLine) -> cs
             else None
         tail = [following, *body[start + 1:]] if following is not None else []
         return module.with_changes(body=[*body[:start], statement.with_changes(leading_lines=spaced), *tail])
-    position = next((i for i, k in imports if k != "__future__" and _import_order(k) > _import_order(key)),
-                    imports[-1][0] + 1)
-    if position < len(body) and _import_key(body[position]) is not None:
-        # Take over the blank lines and comments above the import it now precedes.
-        statement = statement.with_changes(leading_lines=body[position].leading_lines)
-        body[position] = body[position].with_changes(leading_lines=[])
+    # Beside the imports of the same package when there are some (`from fastapi.concurrency` joins `from fastapi`,
+    # whether the file sorts plain imports before from-imports or not), else by order among all of them.
+    siblings = [(i, k) for i, k in imports if k.split(".")[0] == key.split(".")[0]] or imports
+    position = next((i for i, k in siblings if k != "__future__" and _import_order(k) > _import_order(key)), None)
+    if position is None:
+        return module.with_changes(body=[*body[:siblings[-1][0] + 1], statement, *body[siblings[-1][0] + 1:]])
+    # Take over the blank lines and comments above the import it now precedes.
+    statement = statement.with_changes(leading_lines=body[position].leading_lines)
+    body[position] = body[position].with_changes(leading_lines=[])
     return module.with_changes(body=[*body[:position], statement, *body[position:]])
 
 
