@@ -21,7 +21,7 @@ def anyio_backend():
 
 
 def rewrite(context: FileContext, matches: list[Match]) -> cst.Module:
-    from . import coloring_background, coloring_loop_driver, coloring_loops, lazy_loads
+    from . import coloring_background, coloring_blocking, coloring_loop_driver, coloring_loops, lazy_loads
     from .coloring import AnyioBackend, AsyncLoop, AwaitCall, AwaitRead, Bridge, MakeAsync, RunMain
 
     plan = _Plan(context)
@@ -51,6 +51,8 @@ def rewrite(context: FileContext, matches: list[Match]) -> cst.Module:
             coloring_loops.plan(data, plan, context.wrapper.module)
         elif coloring_loop_driver.owns(data):
             coloring_loop_driver.plan(data, plan)
+        elif coloring_blocking.owns(data):
+            coloring_blocking.plan(data, plan)
     module = context.wrapper.module
     updated = module.visit(_Apply(plan))
     return plan.finish(updated)
@@ -78,9 +80,9 @@ class _Plan:
         self.needs_backend_fixture = False
         self.memo: dict[object, object] = {}
 
-    def spell(self, module: str, name: str, sites: list[cst.CSTNode]) -> str:
+    def spell(self, module: str, name: str, sites: list[cst.CSTNode], equivalents: Sequence[str] = ()) -> str:
         scopes = self.context.wrapper.resolve(ScopeProvider)
-        spelling = imports.spell(self.context.wrapper.module, scopes, imports.Import(module, name), sites)
+        spelling = imports.spell(self.context.wrapper.module, scopes, imports.Import(module, name), sites, equivalents)
         if spelling.needs is not None:
             self.from_imports.append(spelling.needs)
         return spelling.text
