@@ -18,7 +18,6 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from . import imports
 from .coloring_scan import Expr, own_nodes, qualname_of
 from .imports import Import
 
@@ -274,8 +273,10 @@ def owns(data: object) -> bool:
 def plan(data: Offload, edits) -> None:
     # Also when F101/F103/F104 are not selected: a function that awaits must be async.
     edits.functions.setdefault(id(data.function), data.role)
-    if data.sleep and _without_unused_time not in edits.module_edits:
-        edits.module_edits.append(_without_unused_time)
+    if data.sleep:
+        # `import time` (or `from time import sleep`) goes when the sleeps were all it was used for.
+        edits.maybe_unused.append(Import("time", "sleep"))
+        edits.maybe_unused_modules.add("time")
     if data.sleep or data.runner is None:
         edits.module_imports.add("asyncio")
         runner = "asyncio.sleep" if data.sleep else "asyncio.to_thread"
@@ -285,11 +286,6 @@ def plan(data: Offload, edits) -> None:
     edits.replacements[id(data.call)] = lambda call: _await(
         call.with_changes(func=cst.parse_expression(runner)) if data.sleep else _offloaded(call, runner),
         data.parenthesize)
-
-
-def _without_unused_time(module: cst.Module) -> cst.Module:
-    """`import time` (or `from time import sleep`) goes when the sleeps were all it was used for."""
-    return imports.remove_unused_imports(module, [Import("time", "sleep")], modules=["time"])
 
 
 def _offloaded(call: cst.Call, runner: str) -> cst.Call:

@@ -77,6 +77,10 @@ class _Plan:
         self.module_edits: list = []
         self.module_imports: set[str] = set()
         self.from_imports: list[imports.Import] = []
+        # Imports the edits may leave unused (`from x import y`, `import m`): dropped once the new ones are in place,
+        # so that a new import takes the place of the one it replaces rather than the blank line after it.
+        self.maybe_unused: list[imports.Import] = []
+        self.maybe_unused_modules: set[str] = set()
         self.needs_backend_fixture = False
         self.memo: dict[object, object] = {}
 
@@ -100,7 +104,7 @@ class _Plan:
                 for item in dict.fromkeys(self.from_imports) if item not in merged]
         for line in new:
             module = _insert_import(module, cst.parse_statement(line))
-        return module
+        return imports.remove_unused_imports(module, self.maybe_unused, self.maybe_unused_modules)
 
 
 class _Apply(cst.CSTTransformer):
