@@ -72,7 +72,6 @@ PATH_CLASSES = frozenset({"pathlib.Path", "pathlib.PosixPath", "pathlib.WindowsP
 PATH_ATTRIBUTES = frozenset({"parent"})
 PATH_METHODS = frozenset({"absolute", "expanduser", "joinpath", "resolve", "with_name", "with_stem", "with_suffix"})
 STARLETTE_RUNNERS = ("fastapi.concurrency", "starlette.concurrency")
-FRAMEWORKS = frozenset({"fastapi", "starlette"})
 FRAMEWORK_ROLES = frozenset({"route", "handler", "dependency"})
 MAX_DEPTH = 8
 
@@ -290,12 +289,12 @@ def plan(data: Offload, edits) -> None:
 
 def _offloaded(call: cst.Call, runner: str) -> cst.Call:
     """`fn(a, b=c)` -> `runner(fn, a, b=c)`, the arguments laid out as they were."""
-    if not call.args:
-        return cst.Call(cst.parse_expression(runner), [cst.Arg(call.func)])
-    # On a call spread over lines, the function goes on a line of its own like the arguments after it.
-    after = call.whitespace_before_args if isinstance(call.whitespace_before_args, cst.ParenthesizedWhitespace) \
-        else cst.SimpleWhitespace(" ")
-    first = cst.Arg(call.func, comma=cst.Comma(whitespace_after=after))
+    first = cst.Arg(call.func)
+    if call.args:
+        # On a call spread over lines, the function goes on a line of its own like the arguments after it.
+        after = call.whitespace_before_args if isinstance(call.whitespace_before_args, cst.ParenthesizedWhitespace) \
+            else cst.SimpleWhitespace(" ")
+        first = first.with_changes(comma=cst.Comma(whitespace_after=after))
     return call.with_changes(func=cst.parse_expression(runner), args=[first, *call.args])
 
 
