@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from . import coloring_background, coloring_loop_driver, coloring_loops, lazy_loads
+from . import coloring_background, coloring_blocking, coloring_loop_driver, coloring_loops, lazy_loads
 from .coloring_rewrite import rewrite
 from .coloring_rules import RULES
 from .coloring_scan import CallSite, ModuleScanner, is_main_guard, own_nodes, qualname_of
@@ -104,6 +104,7 @@ class ColoringRecogniser(Recogniser):
         coloring_background.recognise(self)
         coloring_loops.recognise(self, node)
         coloring_loop_driver.recognise(self)
+        coloring_blocking.recognise(self)
         lazy_loads.recognise(self)
 
     # -- functions --------------------------------------------------------------------------------
@@ -141,6 +142,16 @@ class ColoringRecogniser(Recogniser):
         what = {"route": "route handler", "handler": "exception handler", "dependency": "FastAPI dependency",
                 "test": "test", "fixture": "fixture"}.get(role, "function")
         return f"{what} `{node.name.value}` awaits after migration and must become `async def`"
+
+    def becomes_async(self, function: cst.FunctionDef) -> bool:
+        """Does this run make `function` async (here, or by another family's rewrite)? The same answer before
+        the rewrites (`check`) as after them (`migrate`), where another family's function is async already."""
+        verdict = self.coloring.verdict((self.path, qualname_of(function, self.evidence.parents)))
+        return verdict in (BECOMES, CONVERTED) or (function.asynchronous is None and _awaits(function))
+
+    def parenthesize(self, node: cst.Call | cst.Attribute) -> bool:
+        """Does `await node` need parentheses where node stands (`(await f()).x`)?"""
+        return _needs_parentheses(self, node)
 
     def will_be_async_here(self, node: cst.CSTNode) -> bool:
         function = self.evidence.enclosing(node, cst.FunctionDef)

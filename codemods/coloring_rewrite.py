@@ -21,7 +21,7 @@ def anyio_backend():
 
 
 def rewrite(context: FileContext, matches: list[Match]) -> cst.Module:
-    from . import coloring_background, coloring_loop_driver, coloring_loops, lazy_loads
+    from . import coloring_background, coloring_blocking, coloring_loop_driver, coloring_loops, lazy_loads
     from .coloring import AnyioBackend, AsyncLoop, AwaitCall, AwaitInsteadOfRun, AwaitRead, Bridge, MakeAsync, RunMain
 
     plan = _Plan(context)
@@ -54,6 +54,8 @@ def rewrite(context: FileContext, matches: list[Match]) -> cst.Module:
             coloring_loops.plan(data, plan, context.wrapper.module)
         elif coloring_loop_driver.owns(data):
             coloring_loop_driver.plan(data, plan)
+        elif coloring_blocking.owns(data):
+            coloring_blocking.plan(data, plan)
     module = context.wrapper.module
     updated = module.visit(_Apply(plan))
     return plan.finish(updated)
@@ -78,12 +80,16 @@ class _Plan:
         self.module_edits: list = []
         self.module_imports: set[str] = set()
         self.from_imports: list[imports.Import] = []
+        # Imports the edits may leave unused (`from x import y`, `import m`): dropped once the new ones are in place,
+        # so that a new import takes the place of the one it replaces rather than the blank line after it.
+        self.maybe_unused: list[imports.Import] = []
+        self.maybe_unused_modules: set[str] = set()
         self.needs_backend_fixture = False
         self.memo: dict[object, object] = {}
 
-    def spell(self, module: str, name: str, sites: list[cst.CSTNode]) -> str:
+    def spell(self, module: str, name: str, sites: list[cst.CSTNode], equivalents: Sequence[str] = ()) -> str:
         scopes = self.context.wrapper.resolve(ScopeProvider)
-        spelling = imports.spell(self.context.wrapper.module, scopes, imports.Import(module, name), sites)
+        spelling = imports.spell(self.context.wrapper.module, scopes, imports.Import(module, name), sites, equivalents)
         if spelling.needs is not None:
             self.from_imports.append(spelling.needs)
         return spelling.text
@@ -101,7 +107,7 @@ class _Plan:
                 for item in dict.fromkeys(self.from_imports) if item not in merged]
         for line in new:
             module = _insert_import(module, cst.parse_statement(line))
-        return module
+        return imports.remove_unused_imports(module, self.maybe_unused, self.maybe_unused_modules)
 
 
 class _Apply(cst.CSTTransformer):
@@ -273,12 +279,15 @@ def _insert_import(module: cst.Module, statement: cst.SimpleStatementLine) -> cs
             else None
         tail = [following, *body[start + 1:]] if following is not None else []
         return module.with_changes(body=[*body[:start], statement.with_changes(leading_lines=spaced), *tail])
-    position = next((i for i, k in imports if k != "__future__" and _import_order(k) > _import_order(key)),
-                    imports[-1][0] + 1)
-    if position < len(body) and _import_key(body[position]) is not None:
-        # Take over the blank lines and comments above the import it now precedes.
-        statement = statement.with_changes(leading_lines=body[position].leading_lines)
-        body[position] = body[position].with_changes(leading_lines=[])
+    # Beside the imports of the same package when there are some (`from fastapi.concurrency` joins `from fastapi`,
+    # whether the file sorts plain imports before from-imports or not), else by order among all of them.
+    siblings = [(i, k) for i, k in imports if k.split(".")[0] == key.split(".")[0]] or imports
+    position = next((i for i, k in siblings if k != "__future__" and _import_order(k) > _import_order(key)), None)
+    if position is None:
+        return module.with_changes(body=[*body[:siblings[-1][0] + 1], statement, *body[siblings[-1][0] + 1:]])
+    # Take over the blank lines and comments above the import it now precedes.
+    statement = statement.with_changes(leading_lines=body[position].leading_lines)
+    body[position] = body[position].with_changes(leading_lines=[])
     return module.with_changes(body=[*body[:position], statement, *body[position:]])
 
 

@@ -566,6 +566,66 @@ LOOP_DRIVER = Rule(
     ),
 )
 
+BLOCKING_CALL = Rule(
+    code="F111", name="blocking-call-in-async", family=FAMILY,
+    summary="call that blocks (password hash, HTTP, SMTP, sleep, file I/O, subprocess) in a function that becomes async",
+    why=(
+        "FastAPI and Starlette run a `def` route handler or dependency in a worker thread, so a slow sync call in it "
+        "holds one thread of the pool. Once the migration makes the function `async def`, it runs on the event loop, "
+        "and the same call holds the loop: every other request waits for it. The migrated app still passes its "
+        "tests, then serves one request at a time. A known blocking call is handed to a worker thread and awaited; "
+        "`time.sleep` becomes `asyncio.sleep`."
+    ),
+    before=(
+        "from fastapi import Depends\n"
+        "from passlib.context import CryptContext\n"
+        "\n"
+        "pwd_context = CryptContext(schemes=[\"bcrypt\"])\n"
+        "\n"
+        "\n"
+        "@router.post(\"/users\")\n"
+        "def register(name: str, password: str, db=Depends(get_db)):\n"
+        "    user = User(name=name, password=pwd_context.hash(password))\n"
+        "    db.add(user)\n"
+        "    await db.commit()\n"
+        "    return {\"id\": user.id}\n"
+    ),
+    after=(
+        "from fastapi import Depends\n"
+        "from fastapi.concurrency import run_in_threadpool\n"
+        "from passlib.context import CryptContext\n"
+        "\n"
+        "pwd_context = CryptContext(schemes=[\"bcrypt\"])\n"
+        "\n"
+        "\n"
+        "@router.post(\"/users\")\n"
+        "async def register(name: str, password: str, db=Depends(get_db)):\n"
+        "    user = User(name=name, password=await run_in_threadpool(pwd_context.hash, password))\n"
+        "    db.add(user)\n"
+        "    await db.commit()\n"
+        "    return {\"id\": user.id}\n"
+    ),
+    fixable=True,
+    fix_notes=(
+        "Only functions this run makes async (F101, F103, F104, or another family's rewrite) are looked at; code that "
+        "was `async def` before is yours and stays as it is. Known blocking calls, resolved through imports and "
+        "module-level bindings (a `pwd_context = CryptContext(...)` in any module, a local `requests.Session()`, a "
+        "parameter annotated `Path`): passlib's `CryptContext` hash/verify and `passlib.hash` schemes, "
+        "`bcrypt.hashpw/checkpw`, `requests` and `requests.Session` methods, `smtplib.SMTP` and its methods, "
+        "`subprocess.run/call/check_call/check_output`, `os.system`, `Path.read_text/write_text/read_bytes/"
+        "write_bytes`, `shutil` copies, moves and deletes, `time.sleep`. In a module that imports FastAPI or Starlette, "
+        "and in routes and dependencies, `fn(*args, **kwargs)` becomes `await run_in_threadpool(fn, *args, **kwargs)` "
+        "(imported from where the module already takes it, else from `fastapi.concurrency`, or `starlette.concurrency` "
+        "in Starlette code), which shares the thread limiter FastAPI runs sync handlers under; elsewhere `await "
+        "asyncio.to_thread(fn, *args, **kwargs)`. `time.sleep(x)` becomes `await asyncio.sleep(x)`, and `import time` "
+        "goes when nothing else uses it. Reported with the reason and left as they are: a blocking call that opens a `with` block "
+        "(`with open(...)`, `with smtplib.SMTP(...)`), whose body and exit block too; `open()`, `Path.open()` and "
+        "`urllib.request.urlopen()`, whose returned object blocks on every read; `requests` with `stream=True`; a call "
+        "in a generator expression; and a call of a sync project function without session I/O whose own body calls "
+        "one of the above (one level deep): move such work into a sync helper and offload the helper."
+    ),
+)
+
 RULES = (BECOMES_ASYNC, AWAIT_CALL, ASYNC_ROUTE, ASYNC_TEST, MAIN_ENTRY, BACKGROUND_SESSION, STAYS_SYNC,
          LEGACY_BRIDGE, LAZY_LOAD, ASYNC_ATTRS, EXPIRE_ON_COMMIT, REFRESH_AFTER_ROLLBACK,
-         ENGINE_ACROSS_LOOPS, LOOP_DRIVER)
+         ENGINE_ACROSS_LOOPS, LOOP_DRIVER, BLOCKING_CALL)

@@ -82,14 +82,16 @@ def add_imports(module: cst.Module, imports: Iterable[Import]) -> cst.Module:
     return updated.visit(_SortMergedImports(imports))
 
 
-def remove_unused_imports(module: cst.Module, imports: Iterable[Import]) -> cst.Module:
-    """Drop each of `imports` that nothing in `module` references any more."""
-    imports = list(dict.fromkeys(imports))
-    if not imports:
+def remove_unused_imports(module: cst.Module, imports: Iterable[Import], modules: Iterable[str] = ()) -> cst.Module:
+    """Drop each of `imports` (and `import m` of each of `modules`) that nothing in `module` references any more."""
+    imports, modules = list(dict.fromkeys(imports)), list(dict.fromkeys(modules))
+    if not imports and not modules:
         return module
     context = CodemodContext()
     for item in imports:
         RemoveImportsVisitor.remove_unused_import(context, item.module, item.obj, item.alias)
+    for name in modules:
+        RemoveImportsVisitor.remove_unused_import(context, name)
     return RemoveImportsVisitor(context).transform_module(module)
 
 

@@ -205,6 +205,18 @@ BROKEN = {
             jobs = Jobs()
             jobs.purge()
         """, [("app/database.py", 7, "unawaited"), ("app/user.py", 6, "unawaited")]),
+    "a library coroutine (sleep, a call offloaded to a thread) not awaited": (
+        "", """
+        import asyncio
+
+        import requests
+        from fastapi.concurrency import run_in_threadpool
+
+        async def poll(url):
+            asyncio.sleep(1)
+            response = run_in_threadpool(requests.get, url)
+            return response.json(), asyncio.to_thread(requests.get, url).ok
+        """, [("app/user.py", 8, "unawaited"), ("app/user.py", 9, "unawaited"), ("app/user.py", 10, "unawaited")]),
 }
 
 
@@ -216,6 +228,24 @@ def test_broken_use_is_found(tmp_path, monkeypatch, definitions, user, expected)
 
 
 WORKING = {
+    "blocking calls offloaded and awaited (F111), library coroutines handed on": (
+        "", """
+        import asyncio
+        import time
+
+        import requests
+        from starlette.concurrency import run_in_threadpool
+
+        async def poll(url):
+            await asyncio.sleep(1)
+            response = await run_in_threadpool(requests.get, url, timeout=3)
+            text = (await asyncio.to_thread(requests.get, url)).text
+            await asyncio.gather(asyncio.sleep(0), asyncio.to_thread(time.sleep, 0))
+            return response.json(), text
+
+        def later():
+            return asyncio.sleep(1)
+        """),
     "awaited, gathered, run by the loop, handed on": (
         ASYNC_DATABASE, """
         import asyncio

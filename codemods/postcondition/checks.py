@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from .inference import Inference
 from .kinds import (
+    AWAITABLE_FUNCTIONS,
     AWAITABLE_METHODS,
     MISSING_ON_ASYNC,
     SESSIONS,
@@ -147,6 +148,8 @@ def _awaitable(inference: Inference, call: ast.Call, scope: Scope) -> str | None
         if (function.module, function.qualname) in inference.coroutine_returning:
             return f"`{function.qualname}` (returns a coroutine)"
         return None
+    if external_name(callee) in AWAITABLE_FUNCTIONS:
+        return f"`{external_name(callee)}()`"
     method = _method(callee)
     if method is not None and method[1] in AWAITABLE_METHODS.get(method[0].tag, ()):
         return f"{method[0].tag.value}.{method[1]}()"

@@ -53,6 +53,12 @@ AWAITABLE_METHODS = {
         "stream", "stream_scalars", "start", "get_raw_connection",
     }),
 }
+# Library coroutine functions, by qualified name: calling one makes an awaitable. The migration writes them
+# (F111 offloads blocking calls to a thread and turns `time.sleep` into `asyncio.sleep`), and user code has them.
+AWAITABLE_FUNCTIONS = frozenset({
+    "asyncio.sleep", "asyncio.to_thread", "fastapi.concurrency.run_in_threadpool",
+    "starlette.concurrency.run_in_threadpool", "anyio.sleep", "anyio.to_thread.run_sync",
+})
 # Methods the async classes do not have at all (the sync Session's legacy surface).
 MISSING_ON_ASYNC = {
     Tag.ASYNC_SESSION: frozenset({"query", "bulk_save_objects", "bulk_insert_mappings", "bulk_update_mappings"}),

@@ -1,9 +1,9 @@
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
 
 from app.db import SessionLocal
 from app.models import Order
-from sqlalchemy.orm import selectinload
 
 
 async def pay(order_id: int) -> Order:

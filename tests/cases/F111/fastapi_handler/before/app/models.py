@@ -1,0 +1,5 @@
+class User:
+    id: int
+    name: str
+    email: str
+    password_hash: str

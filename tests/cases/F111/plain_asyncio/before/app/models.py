@@ -1,0 +1,4 @@
+class Export:
+    id: int
+    filename: str
+    archived: bool
