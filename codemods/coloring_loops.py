@@ -80,17 +80,23 @@ def listener_source(event: str, pool: str) -> str:
 
 
 def _insert_listener(module: cst.Module, event: str, pool: str) -> cst.Module:
-    """Before the first definition that follows the module's imports."""
+    """Before the first definition, or the first call run at import (`asyncio.run(main())`, which may already
+    open pooled connections), that follows the module's imports."""
     body = list(module.body)
     last_import = max((i for i, statement in enumerate(body) if _is_import(statement)), default=-1)
     position = next((i for i in range(last_import + 1, len(body))
-                     if isinstance(body[i], (cst.FunctionDef, cst.ClassDef))), len(body))
+                     if isinstance(body[i], (cst.FunctionDef, cst.ClassDef)) or _is_call_statement(body[i])), len(body))
     blank = [cst.EmptyLine(), cst.EmptyLine()]
     new = [s.with_changes(leading_lines=blank) for s in cst.parse_module(listener_source(event, pool)).body]
     if position < len(body):
         body[position] = body[position].with_changes(
             leading_lines=blank + [line for line in body[position].leading_lines if line.comment is not None])
     return module.with_changes(body=[*body[:position], *new, *body[position:]])
+
+
+def _is_call_statement(statement: cst.CSTNode) -> bool:
+    return isinstance(statement, cst.SimpleStatementLine) and any(
+        isinstance(small, cst.Expr) and isinstance(small.value, cst.Call) for small in statement.body)
 
 
 def _is_import(statement: cst.CSTNode) -> bool:

@@ -157,7 +157,9 @@ MAIN_ENTRY = Rule(
     fix_notes="Only when the block makes one such call: two `asyncio.run()` calls would give the engine's pooled "
               "connections two event loops. Functions the block calls beside another one that would become async "
               "stay sync (F107 says why), so no coroutine is left unawaited; when one of them is async already, "
-              "the site is reported: wrap the calls in one async function.",
+              "the site is reported: wrap the calls in one async function. A call on a line of its own at the top "
+              "of a conftest.py (`main()` setting up the test database) counts as an entry point too: pytest imports "
+              "the file while it collects, before any test's event loop exists.",
 )
 BACKGROUND_SESSION = Rule(
     code="F106", name="background-task-session", family=FAMILY,

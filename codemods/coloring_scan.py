@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 
 import libcst as cst
 from libcst.helpers import get_absolute_module_for_import
@@ -592,9 +593,20 @@ class ModuleScanner:
             return qualname_of(scope.node, self.parents), "body"
         if isinstance(scope, ClassScope):
             return None, "in a class body"
-        if self._under_main_guard(node):
+        if self._under_main_guard(node) or self._conftest_statement(node):
             return None, "main"
         return None, "at module level, when the module is imported"
+
+    def _conftest_statement(self, node: cst.CSTNode) -> bool:
+        """`main()` as a statement of its own at the top of a conftest.py: pytest imports the file while it
+        collects, before any test's event loop exists, so the call can go through asyncio.run() like a
+        script's entry point."""
+        if PurePosixPath(self.path).name != "conftest.py":
+            return False
+        expression = self.parents.get(node)
+        line = self.parents.get(expression)
+        return isinstance(expression, cst.Expr) and expression.value is node and \
+            isinstance(line, cst.SimpleStatementLine) and self.parents.get(line) is self.module
 
     def _function_owner(self, scope: Scope | None) -> str | None:
         while scope is not None and not isinstance(scope, GlobalScope):

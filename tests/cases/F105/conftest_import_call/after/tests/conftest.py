@@ -1,0 +1,31 @@
+import asyncio
+from pytest import fixture
+import pytest
+
+from app.db import SessionLocal
+from app.init_db import main
+from sqlalchemy import event
+from sqlalchemy.pool import Pool
+
+
+@pytest.fixture(scope="session")
+def anyio_backend():
+    # Migrated async tests and fixtures run on asyncio through the anyio pytest plugin.
+    return "asyncio"
+
+
+@event.listens_for(Pool, "checkin")
+def close_connection_on_checkin(dbapi_connection, connection_record):
+    # Each TestClient and each async test runs its own event loop, and an asyncpg or aiomysql
+    # connection cannot leave the loop that opened it: none is pooled for the next one.
+    if type(connection_record.driver_connection).__module__.partition(".")[0] in ("asyncpg", "aiomysql"):
+        connection_record.invalidate()
+
+
+asyncio.run(main())
+
+
+@fixture
+async def db(anyio_backend):
+    async with SessionLocal() as session:
+        yield session

@@ -1,0 +1,7 @@
+from app.services import ping
+import pytest
+
+
+@pytest.mark.anyio
+async def test_ping(db):
+    assert await ping(db) == 1

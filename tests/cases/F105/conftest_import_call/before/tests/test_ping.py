@@ -1,0 +1,5 @@
+from app.services import ping
+
+
+def test_ping(db):
+    assert ping(db) == 1
