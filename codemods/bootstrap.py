@@ -52,7 +52,9 @@ CREATE_ENGINE = Rule(
         "time; it maps sqlite/pysqlite to sqlite+aiosqlite, postgresql/postgres/psycopg2/pg8000 to "
         "postgresql+asyncpg (psycopg2's `sslmode` query parameter to asyncpg's `ssl`), mysql/mariadb with "
         "pymysql/mysqldb/mysqlconnector to aiomysql, and keeps URLs that already name an async driver. "
-        "`poolclass=QueuePool` becomes `AsyncAdaptedQueuePool`; `future=` and `autocommit=False` are dropped "
+        "The engine is converted together with its uses in the file (E107/E108): while one of them cannot be "
+        "converted (engine-level `execute()`, a `dispose()` in a lambda, a connection handed on), the engine "
+        "stays sync, with the list of those uses. `poolclass=QueuePool` becomes `AsyncAdaptedQueuePool`; `future=` and `autocommit=False` are dropped "
         "(SQLAlchemy 2 has neither); `**options` naming a dict literal (or `dict(...)`) of pool and echo settings is kept as it is; pool and echo settings and `connect_args` such as sqlite's "
         "`check_same_thread` (which aiosqlite accepts) stay. Left alone, with the reason: `autocommit=True`, "
         "`strategy=`, `SingletonThreadPool`, and `connect_args` that only the sync driver knows (`sslmode`, "
@@ -245,6 +247,7 @@ class BootstrapRecogniser(Recogniser):
         super().__init__(context)
         # Alembic's env.py disposes of its own engine (E106's template); its calls are not E107 sites.
         self.engine_calls = None if self._alembic_env() else EngineCalls(self)
+        self._checking_uses: set[int] = set()
 
     def visit_Call(self, node: cst.Call) -> None:
         evidence = self.evidence
@@ -363,7 +366,25 @@ class BootstrapRecogniser(Recogniser):
         if keys & SYNC_ONLY_CONNECT_ARGS:
             return (f"connect_args {sorted(keys & SYNC_ONLY_CONNECT_ARGS)} belong to the sync driver; give the "
                     "async driver its own (asyncpg: ssl, timeout, server_settings) by hand")
+        left = self._engine_uses_left(call)
+        if left:
+            return (f"{len(left)} use(s) of the engine stay sync ({', '.join(left[:3])}{', ...' if len(left) > 3 else ''}"
+                    "; see E107): the engine is converted together with them, once they are converted by hand")
         return EnginePlan(call, url, literal, pool)
+
+    def _engine_uses_left(self, call: cst.Call) -> list[str]:
+        """The uses in this file of the module-level name `call` is bound to that E107/E108 leave sync."""
+        assign = self.evidence.parent(call)
+        if self.engine_calls is None or not (isinstance(assign, cst.Assign) and assign.value is call
+                                             and len(assign.targets) == 1 and isinstance(assign.targets[0].target, cst.Name)):
+            return []
+        if id(call) in self._checking_uses:
+            return []  # a use's plan asks whether this engine becomes async: assume it does while deciding
+        self._checking_uses.add(id(call))
+        try:
+            return self.engine_calls.uses_left(assign.targets[0].target)
+        finally:
+            self._checking_uses.discard(id(call))
 
     def _dict_keys(self, value: cst.BaseExpression) -> set[str] | None:
         """The keys of a `**options` argument that names a dict literal (or `dict(...)`) bound where it is

@@ -225,27 +225,54 @@ class EngineCalls:
 
     # -- E107 ---------------------------------------------------------------------------------
     def _method(self, node: cst.Call, method: str) -> None:
+        site = self._method_site(node, method)
+        if site is not None:
+            self.recogniser.report_plan("E107", node, *site)
+
+    def _method_site(self, node: cst.Call, method: str) -> tuple[str, object] | None:
+        """The message and plan (or reason) of `engine.method(...)`, None when it needs nothing."""
         parent = self.evidence.parent(node)
         if isinstance(parent, cst.Await) or self._handed_on(node):
-            return
+            return None
         engine = dotted_name(node.func) or "engine.method"
         if method == "dispose":
-            self.recogniser.report_plan("E107", node, f"`{engine}()` returns a coroutine on the async engine",
-                                        self._dispose_plan(node))
-        elif method in CONTEXT_METHODS:
+            return f"`{engine}()` returns a coroutine on the async engine", self._dispose_plan(node)
+        if method in CONTEXT_METHODS:
             statement = self.evidence.parent(parent) if isinstance(parent, cst.WithItem) else None
             if isinstance(statement, cst.With) and statement.asynchronous is not None:
-                return
-            self.recogniser.report_plan("E107", node, f"`{engine}()` is an async context manager on the async engine",
-                                        self._block_plan(node, statement, engine))
-        elif method == "raw_connection":
-            self.recogniser.report_plan("E107", node, f"`{engine}()` returns a coroutine on the async engine",
-                                        "a raw DBAPI connection of an async driver is not a sync one; rewrite "
-                                        "what uses it by hand")
-        elif method in GONE_METHODS:
-            self.recogniser.report_plan("E107", node, f"`{engine}()` does not exist on an async engine",
-                                        "SQLAlchemy 2 has no engine-level execution: use `async with "
-                                        "engine.connect() as conn:` and `await conn.execute(...)` by hand")
+                return None
+            return (f"`{engine}()` is an async context manager on the async engine",
+                    self._block_plan(node, statement, engine))
+        if method == "raw_connection":
+            return (f"`{engine}()` returns a coroutine on the async engine",
+                    "a raw DBAPI connection of an async driver is not a sync one; rewrite what uses it by hand")
+        if method in GONE_METHODS:
+            return (f"`{engine}()` does not exist on an async engine",
+                    "SQLAlchemy 2 has no engine-level execution: use `async with engine.connect() as conn:` and "
+                    "`await conn.execute(...)` by hand")
+        return None
+
+    def uses_left(self, binding: cst.Name) -> list[str]:
+        """Uses of the engine `binding` names (in this file) that E107/E108 would leave sync, as `line: code`:
+        while one is left, the engine cannot become async without breaking it."""
+        scope = metadata_value(self.evidence.scopes, binding)
+        if scope is None or binding.value not in scope:
+            return []
+        left = []
+        for assignment in scope[binding.value]:
+            for access in getattr(assignment, "references", ()):
+                use = self.evidence.parent(access.node)
+                call = self.evidence.parent(use)
+                if isinstance(use, cst.Attribute) and use.value is access.node and isinstance(call, cst.Call) \
+                        and call.func is use:
+                    site = self._method_site(call, use.attr.value)
+                elif isinstance(use, cst.Arg) and isinstance(call, cst.Call) and self.evidence.callee_is(call, INSPECT, ()):
+                    site = ("", self._inspect_plan(call, binding.value))
+                else:
+                    continue
+                if site is not None and isinstance(site[1], str):
+                    left.append(f"`{cst.Module([]).code_for_node(call)}`")
+        return left
 
     def _block_plan(self, node: cst.Call, statement: cst.CSTNode | None, engine: str) -> ConnectionBlock | str:
         """`with engine.connect() as conn:` whose connection is only used by calling its methods in the block."""

@@ -353,20 +353,7 @@ def test_introduced_keeps_only_what_the_run_added(tmp_path, monkeypatch):
     assert [(v.function, v.kind) for v in introduced(before, after)] == [("again", "unawaited")]
 
 
-# Golden outputs that still half-convert, each with the reason; strict, so the day it is mended the mark goes.
-HALF_CONVERTED = {
-    "E107/engine_calls.py": "E101 makes the engine async although E107 leaves three of its uses sync "
-                            "(`engine.execute`, a connection handed on, `dispose()` at module level)",
-}
-
-
-def _golden(case):
-    reason = HALF_CONVERTED.get(case.id)
-    marks = [pytest.mark.xfail(reason=reason, strict=True)] if reason else []
-    return pytest.param(case, id=case.id, marks=marks)
-
-
-@pytest.mark.parametrize("case", [_golden(c) for c in positive_cases() if c.after is not None])
+@pytest.mark.parametrize("case", [c for c in positive_cases() if c.after is not None], ids=lambda c: c.id)
 def test_golden_after_breaks_no_use_its_before_did_not(case, tmp_path, monkeypatch):
     """Every single-file golden case's expected output meets the post-condition (the repository cases go
     through `migrate` itself, which refuses any output that does not)."""

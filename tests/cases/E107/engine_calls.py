@@ -1,4 +1,4 @@
-# expect: E101 E101 E107 E107 E107 E107 E107 E107 E107 E107 E107 E107
+# expect: E101 E101 E107 E107 E107 E107 E107 E107
 # before
 import atexit
 
@@ -33,10 +33,6 @@ async def handed_on():
     await engine.dispose()
 
 
-def stays_sync():
-    return lambda: engine.dispose()
-
-
 async def row_count():
     with engine.connect() as conn:
         return conn.execute(text("select count(*) from jobs")).scalar()
@@ -47,10 +43,6 @@ async def already_async():
         await conn.execute(text("select 1"))
 
 
-async def legacy():
-    return engine.execute(text("select 1")).scalar()
-
-
 def unknown_engine_stays_sync():
     reporting.dispose()
 
@@ -58,15 +50,6 @@ def unknown_engine_stays_sync():
 async def purge():
     with engine.begin():
         pass
-
-
-async def connection_passed_on():
-    with engine.connect() as conn:
-        return count_rows(conn)
-
-
-if __name__ == "__main__":
-    engine.dispose()
 # after
 import atexit
 
@@ -103,10 +86,6 @@ async def handed_on():
     await engine.dispose()
 
 
-def stays_sync():
-    return lambda: engine.dispose()
-
-
 async def row_count():
     async with engine.connect() as conn:
         return (await conn.execute(text("select count(*) from jobs"))).scalar()
@@ -117,10 +96,6 @@ async def already_async():
         await conn.execute(text("select 1"))
 
 
-async def legacy():
-    return engine.execute(text("select 1")).scalar()
-
-
 def unknown_engine_stays_sync():
     reporting.dispose()
 
@@ -128,12 +103,3 @@ def unknown_engine_stays_sync():
 async def purge():
     async with engine.begin():
         pass
-
-
-async def connection_passed_on():
-    with engine.connect() as conn:
-        return count_rows(conn)
-
-
-if __name__ == "__main__":
-    engine.dispose()
