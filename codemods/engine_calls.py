@@ -17,6 +17,8 @@ from libcst.metadata import Assignment, ImportAssignment
 
 from .await_sites import await_problem, decorator_name
 from .evidence import dotted_name, metadata_value
+from . import fixture_sessions
+from .fixture_sessions import handout_plan
 from .rule import Rule
 
 ENGINE_METHODS = Rule(
@@ -117,9 +119,7 @@ INSPECT = ("sqlalchemy.inspect", "sqlalchemy.inspection.inspect")
 # Modules whose `engine` is the database engine, whatever else the file imports from them.
 DATABASE_MODULES = frozenset({"database", "db", "session", "sessions", "engine", "engines"})
 CONTEXT_METHODS = frozenset({"connect", "begin"})
-# AsyncConnection methods that return coroutines (its results are buffered: `.scalar()`, `.all()` stay sync).
-CONNECTION_IO = frozenset({"execute", "scalar", "scalars", "exec_driver_sql", "commit", "rollback", "run_sync",
-                           "close", "invalidate", "get_raw_connection"})
+CONNECTION_IO = fixture_sessions.CONNECTION_IO
 GONE_METHODS = frozenset({"execute", "scalar", "table_names", "has_table", "run_callable", "transaction"})
 # Called by code that never awaits, when no event loop runs: a coroutine can only go through asyncio.run().
 EXIT_DECORATORS = frozenset({"atexit.register"})
@@ -235,6 +235,14 @@ class EngineCalls:
         elif method in CONTEXT_METHODS:
             statement = self.evidence.parent(parent) if isinstance(parent, cst.WithItem) else None
             if isinstance(statement, cst.With) and statement.asynchronous is not None:
+                return
+            handout = handout_plan(self.evidence, node, "connection")
+            if handout is not None:
+                problem = None if isinstance(handout, str) else await_problem(
+                    self.context, handout.fixture.body.body[handout.start])
+                self.recogniser.report_plan("E107", node, f"fixture hands out the connection `{engine}()` opens, "
+                                            "which its async users need opened and closed on their event loop",
+                                            problem or handout)
                 return
             self.recogniser.report_plan("E107", node, f"`{engine}()` is an async context manager on the async engine",
                                         self._block_plan(node, statement, engine))
