@@ -192,6 +192,23 @@ def _bound_plan(evidence, function: cst.FunctionDef, call: cst.Call, target: cst
     return FixtureHandout(function, call, "bound", name, start, end, rename)
 
 
+def closed_by_fixture_block(evidence, close: cst.Call) -> bool:
+    """`session.close()` in a fixture whose `async with` block will own `session` (D105 drops the call, so
+    S101 must not count it as an await to write)."""
+    receiver = close.func.value
+    if not isinstance(receiver, cst.Name) or not _is_close(evidence, receiver, receiver.value):
+        return False
+    scope = metadata_value(evidence.scopes, receiver)
+    assignments = list(scope.assignments[receiver.value]) if scope is not None else []
+    if len(assignments) != 1:
+        return False
+    value = evidence.bound_value(assignments[0].node)
+    if not isinstance(value, cst.Call) or evidence.is_session_factory_call(value) is None:
+        return False
+    plan = handout_plan(evidence, value, "session")
+    return isinstance(plan, FixtureHandout) and plan.shape == "bound" and plan.name == receiver.value
+
+
 def _hands_out(node: cst.CSTNode, name: str) -> bool:
     """`yield name` or `return name` as a statement of `node` (also inside a `try` there)."""
     return bool(m.findall(node, m.Expr(m.Yield(m.Name(name))) | m.Return(m.Name(name))))
