@@ -67,7 +67,10 @@ ENGINE_METHODS = Rule(
         "SQLAlchemy 2 no longer has. The engine is a name bound to `create_engine(...)` that E101 converts or "
         "to `create_async_engine(...)`, or a name in `engine-names` imported from the database module (one whose "
         "last part is `database`, `db`, `session` or `engine`, or that the file imports the session factory or "
-        "`get_db` from)."
+        "`get_db` from). A pytest fixture handing out `engine.connect()` (`yield engine.connect()`, `conn = "
+        "engine.connect(); yield conn`) becomes `async with engine.connect() as conn: yield conn` as D105 "
+        "describes, only together with its users, and only while none of them calls the connection's I/O "
+        "methods without `await` (sqlasync does not follow the connection into them)."
     ),
 )
 INSPECT_ENGINE = Rule(
