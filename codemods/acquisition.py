@@ -10,6 +10,7 @@ from .acquisition_rewrite import rewrite
 from .await_sites import await_problem
 from .evidence import Kind, dotted_name, string_value
 from .family import Family, Recogniser, words
+from .fixture_sessions import HANDED_OUT_BY_FIXTURE, FixtureHandout, handout_plan
 from .routes import is_route_handler
 from .rule import Rule
 from .session_scope import Binding, binding_of, block_span
@@ -156,7 +157,7 @@ REGISTER_FACTORY = Rule(
 
 
 class AcquisitionRecogniser(Recogniser):
-    rules = {r.code: r for r in (BY_HAND, CONTAINER_RESOLVE, NEXT_GET_DB, REGISTER_FACTORY)}
+    rules = {r.code: r for r in (BY_HAND, CONTAINER_RESOLVE, NEXT_GET_DB, REGISTER_FACTORY, HANDED_OUT_BY_FIXTURE)}
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
@@ -179,6 +180,13 @@ class AcquisitionRecogniser(Recogniser):
         kind = self.evidence.is_session_factory_call(node)
         if kind is not Kind.SYNC_SESSION or self._inside_get_db_generator(node) or self._registered_factory(node):
             return
+        if self.context.target == "async":
+            handout = handout_plan(self.evidence, node, "session", rename=self._renamed_session_call(node))
+            if handout is not None:
+                self._report("D105", node, f"fixture hands out the session `{dotted_name(func) or 'Session'}()` "
+                             "opens, which its async users need opened and closed on their event loop",
+                             self._fixture_plan(handout))
+                return
         plan = self._acquisition_plan("D101", node)
         if plan is not CORRECT_AS_IS:
             self._report("D101", node, f"`{dotted_name(func) or 'session factory'}()` creates a session by hand", plan)
@@ -215,6 +223,14 @@ class AcquisitionRecogniser(Recogniser):
         if isinstance(span, str):
             return span
         return ToBlock(binding, span.last, opener)
+
+    def _fixture_plan(self, handout: FixtureHandout | str) -> FixtureHandout | str:
+        if isinstance(handout, str):
+            return handout
+        # The `async with` makes the fixture async, so it needs what makes any function async (F101/F104),
+        # and the solver keeps it sync while one of its users must stay sync (fixture_sessions.chain_reason).
+        problem = await_problem(self.context, handout.fixture.body.body[handout.start])
+        return problem or handout
 
     def _with_plan(self, call: cst.Call, item: cst.WithItem) -> object:
         statement = self.evidence.parent(item)
@@ -302,7 +318,7 @@ def _all_params(params: cst.Parameters) -> list[cst.Param]:
 FAMILY = Family(
     prefix="D",
     name="acquisition",
-    rules=(BY_HAND, CONTAINER_RESOLVE, NEXT_GET_DB, REGISTER_FACTORY),
+    rules=(BY_HAND, CONTAINER_RESOLVE, NEXT_GET_DB, REGISTER_FACTORY, HANDED_OUT_BY_FIXTURE),
     recogniser=AcquisitionRecogniser,
     triggers=lambda config: (
         (rb"\b(?:" + words(config.session_factories) + rb")\s*\(",),

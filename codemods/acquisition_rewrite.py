@@ -13,6 +13,8 @@ from . import imports
 from .blank_lines import definitions_spaced_from_imports
 from .acquisition_plan import Opener, ToAsyncWith, ToBlock, ToParameter, Unregister
 from .family import FileContext
+from .fixture_sessions import FixtureHandout
+from .fixture_sessions_rewrite import own_handout
 from .rule import Match
 from .session_sources import drop_unused_imports
 
@@ -37,7 +39,8 @@ def rewrite(context: FileContext, matches: list[Match]) -> cst.Module:
     parameters = [p for p in plans if isinstance(p, ToParameter)]
     blocks = [p for p in plans if isinstance(p, ToBlock)]
     renamed = [p.statement for p in plans if isinstance(p, ToAsyncWith) and p.rename] + [
-        p.binding.statement for p in blocks if p.opener.rename]
+        p.binding.statement for p in blocks if p.opener.rename] + [
+        p.fixture for p in plans if isinstance(p, FixtureHandout) and p.rename]
 
     def spelled(wanted: tuple[imports.Import, tuple[str, ...]], sites: Sequence[cst.CSTNode]) -> imports.Spelling | None:
         return imports.spell(module, scopes, wanted[0], sites, wanted[1]) if sites else None
@@ -66,6 +69,7 @@ class _Apply(cst.CSTTransformer):
         self.context_manager = context_manager.text if context_manager else ""
         self.blocks = {id(p.binding.statement): p for p in plans if isinstance(p, ToBlock)}
         self.withs = {id(p.statement): p for p in plans if isinstance(p, ToAsyncWith)}
+        self.fixtures = {id(p.fixture): p for p in plans if isinstance(p, FixtureHandout)}
         self.parameters: dict[int, list[ToParameter]] = {}
         self.notes: dict[int, str] = {}
         self.removed: set[int] = set()
@@ -89,7 +93,7 @@ class _Apply(cst.CSTTransformer):
                 self.dropped_names |= {n.value for n in m.findall(statement, m.Name())}
             elif isinstance(plan, ToBlock) and plan.opener.factory is not None:
                 self.dropped_names |= {n.value for n in m.findall(plan.binding.statement, m.Name())}
-            elif isinstance(plan, ToAsyncWith) and plan.rename:
+            elif isinstance(plan, (ToAsyncWith, FixtureHandout)) and plan.rename:
                 self.dropped_names.add("Session")
             if isinstance(plan, ToBlock) and plan.opener.rename:
                 self.dropped_names.add("Session")
@@ -201,6 +205,12 @@ class _Apply(cst.CSTTransformer):
 
     # -- parameters ---------------------------------------------------------------------------
     def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef) -> cst.FunctionDef:
+        handout = self.fixtures.get(id(original))
+        if handout is not None:
+            opener = handout.acquire
+            if handout.rename:
+                opener = opener.with_changes(func=cst.parse_expression(self.session_type))
+            return own_handout(updated, handout, opener, self.asynchronous)
         for plan in self.parameters.get(id(original), []):
             param = cst.Param(
                 cst.Name(plan.binding.name),

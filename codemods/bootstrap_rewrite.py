@@ -15,6 +15,8 @@ from .blank_lines import definitions_spaced_from_imports, two_blank_lines
 from .bootstrap_plan import CreateAllPlan, DeclarativePlan, EnginePlan, SessionmakerPlan
 from .engine_calls_rewrite import EngineCallRewrite
 from .family import FileContext
+from .fixture_sessions import FixtureHandout
+from .fixture_sessions_rewrite import own_handout
 from .get_db_template import GetDbPlan, render
 from .rule import Match
 from .session_sources import drop_unused_imports
@@ -112,6 +114,8 @@ class _Apply(cst.CSTTransformer):
         self.missing = {id(p.get_db.after): p.get_db for p in plans if isinstance(p, SessionmakerPlan) and p.get_db}
         self.pools = {id(p.pool.value) for p in plans if isinstance(p, EnginePlan) and p.pool is not None}
         self.engine_calls = EngineCallRewrite(plans)
+        # Connection fixtures (E107): the fixture's block owns the connection it hands out.
+        self.fixtures = {id(p.fixture): p for p in plans if isinstance(p, FixtureHandout)}
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         if id(original) in self.engines:
@@ -186,6 +190,9 @@ class _Apply(cst.CSTTransformer):
         return self.engine_calls.with_statement(original, updated)
 
     def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef) -> cst.FunctionDef:
+        handout = self.fixtures.get(id(original))
+        if handout is not None:
+            return own_handout(updated, handout, handout.acquire, asynchronous=True)
         plan = self.get_dbs.get(id(original))
         if plan is None:
             return updated

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from . import coloring_background, coloring_blocking, coloring_loop_driver, coloring_loops, lazy_loads
+from . import coloring_background, coloring_blocking, coloring_loop_driver, coloring_loops, fixture_sessions, lazy_loads
 from .coloring_rewrite import rewrite
 from .coloring_rules import RULES
 from .coloring_scan import CallSite, ModuleScanner, is_main_guard, own_nodes, qualname_of
@@ -36,6 +36,8 @@ class MakeAsync:
     function: cst.FunctionDef
     role: str | None
     accessor: bool = False     # a @property getter: it loses the decorator and becomes a method
+    # pytest-asyncio: the event loop the test or fixture must share with the wider fixtures it requests.
+    loop_scope: str | None = None
 
 
 @dataclass(frozen=True)
@@ -122,11 +124,16 @@ class ColoringRecogniser(Recogniser):
             elif verdict == BECOMES or (verdict != CONVERTED and _awaits(node)):
                 code = ROLE_CODES.get(role, "F101")
                 self.report(code, node.name, self._becomes_message(node, role), fixable=True,
-                            data=MakeAsync(node, role))
+                            data=MakeAsync(node, role, loop_scope=self._loop_scope(function, role)))
             elif verdict == STAYS_SYNC:
                 reason = self.coloring.reason(function) or "it cannot become async"
                 self.report("F107", node.name, f"`{node.name.value}` needs async but stays sync: {reason}",
                             reason=f"{reason}; see `sqlasync explain F107` for the fix by hand")
+
+    def _loop_scope(self, function, role: str | None) -> str | None:
+        if self.context.config.test_async_marker != "pytest-asyncio" or role not in ("test", "fixture"):
+            return None
+        return fixture_sessions.loop_scope(self.coloring, function)
 
     def _anyio_backend(self, module: cst.Module) -> None:
         """The file where the anyio plugin learns which backend the migrated async tests use (see F104)."""

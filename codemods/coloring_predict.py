@@ -21,6 +21,7 @@ from sqlasync.config import Config
 from .coloring_scan import ModuleFacts, qualname_of
 from .coloring_solve import STAYS_SYNC, Coloring, solve
 from .family import Family, FileContext
+from .fixture_sessions import FixtureHandout
 from .repo_index import FileSummary, ModuleLocation, RepoIndex, async_bodies, call_key, locate_module, scan_module
 
 COLORING_PREFIX = "F"
@@ -96,6 +97,7 @@ def _summarise(path: str, source: bytes, location: ModuleLocation, config: Confi
     others = [family for family in families if family.prefix != COLORING_PREFIX]
     view = PredictionView(original, coloring_enabled(families, selection))
     legacy_io: set[str] = set()
+    handouts: dict[str, str] = {}
     fixed: Counter[str] = Counter()
     predicted = module
     if predict:
@@ -103,10 +105,15 @@ def _summarise(path: str, source: bytes, location: ModuleLocation, config: Confi
         context.coloring = view
         matches = recognise(context, [f for f in others if f.rewrite is not None])
         legacy_io.update(_legacy_io(context, matches))
+        handouts.update(_handout_fixtures(context, matches, selection))
+
+        def observe(ctx, found):
+            legacy_io.update(_legacy_io(ctx, found))
+            handouts.update(_handout_fixtures(ctx, found, selection))
+
         if any(m.fixable and (selection is None or m.rule.code in selection) for m in matches):
             predicted, fixed = rewrite_module(module, path, config, others, selection, target, view,
-                                              observe=lambda ctx, found: legacy_io.update(_legacy_io(ctx, found)),
-                                              reuse=context)
+                                              observe=observe, reuse=context)
     if predicted.code == module.code:
         facts, seeds, converted = original, frozenset(), frozenset()
     else:
@@ -119,7 +126,9 @@ def _summarise(path: str, source: bytes, location: ModuleLocation, config: Confi
         converted = frozenset(asynchronous & was_sync)
     surviving = Counter(call_key(site.owner, site.callee, site.awaited) for site in facts.calls)
     changed = predicted.code != module.code
+    anyio = config.test_async_marker == "anyio"
     return FileSummary(path, location, facts, seeds, converted, dict(surviving), frozenset(legacy_io),
+                       {qualname: (handouts[qualname], anyio) for qualname in sorted(handouts)},
                        hashlib.sha256(source).digest(), predicted.bytes if changed else None, dict(fixed), target)
 
 
@@ -133,6 +142,14 @@ def _legacy_io(context: FileContext, matches) -> set[str]:
             if function is not None and function.asynchronous is None:
                 found.add(qualname_of(function, context.evidence.parents))
     return found
+
+
+def _handout_fixtures(context: FileContext, matches, selection) -> dict[str, str]:
+    """Fixtures the run makes own what they hand out (D105, E107), with what they hand out: the solver
+    converts them only together with their users (fixture_sessions.chain_reason)."""
+    return {qualname_of(match.data.fixture, context.evidence.parents): match.data.kind for match in matches
+            if match.fixable and isinstance(match.data, FixtureHandout)
+            and (selection is None or match.rule.code in selection)}
 
 
 def resume_from_prediction(coloring, path: str, source: bytes, families: Sequence[Family]):

@@ -29,6 +29,8 @@ def rewrite(context: FileContext, matches: list[Match]) -> cst.Module:
         data = match.data
         if isinstance(data, MakeAsync):
             plan.functions[id(data.function)] = data.role
+            if data.loop_scope is not None:
+                plan.loop_scopes[id(data.function)] = data.loop_scope
             if data.accessor:
                 plan.accessors.add(id(data.function))
         elif isinstance(data, AwaitRead):
@@ -68,6 +70,8 @@ class _Plan:
         self.context = context
         self.marker = context.config.test_async_marker
         self.functions: dict[int, str | None] = {}
+        # pytest-asyncio: tests and fixtures that run on a wider event loop than the per-test one.
+        self.loop_scopes: dict[int, str] = {}
         self.awaits: dict[int, bool] = {}
         self.accessors: set[int] = set()
         self.reads: dict[int, bool] = {}
@@ -124,24 +128,27 @@ class _Apply(cst.CSTTransformer):
         updated = updated.with_changes(asynchronous=cst.Asynchronous())
         if key in self.plan.accessors:
             updated = _without_property(updated)
+        loop_scope = self.plan.loop_scopes.get(key)
         if role == "test":
-            updated = self._mark_test(updated)
+            updated = self._mark_test(updated, loop_scope)
         elif role == "fixture":
-            updated = self._async_fixture(updated)
+            updated = self._async_fixture(updated, loop_scope)
         return updated
 
-    def _mark_test(self, function: cst.FunctionDef) -> cst.FunctionDef:
+    def _mark_test(self, function: cst.FunctionDef, loop_scope: str | None) -> cst.FunctionDef:
         marker = "anyio" if self.plan.marker == "anyio" else "asyncio"
         if any(_decorator_text(d) == f"pytest.mark.{marker}" for d in function.decorators):
             return function
         self.plan.module_imports.add("pytest")
-        decorator = cst.Decorator(cst.parse_expression(f"pytest.mark.{marker}"))
+        # The loop of the wider fixtures it uses: a session opened on one loop cannot be used on another.
+        arguments = f'(loop_scope="{loop_scope}")' if loop_scope is not None else ""
+        decorator = cst.Decorator(cst.parse_expression(f"pytest.mark.{marker}{arguments}"))
         return function.with_changes(decorators=[*function.decorators, decorator])
 
-    def _async_fixture(self, function: cst.FunctionDef) -> cst.FunctionDef:
+    def _async_fixture(self, function: cst.FunctionDef, loop_scope: str | None) -> cst.FunctionDef:
         if self.plan.marker == "pytest-asyncio":
             self.plan.module_imports.add("pytest_asyncio")
-            return function.with_changes(decorators=[_asyncio_fixture(d) for d in function.decorators])
+            return function.with_changes(decorators=[_asyncio_fixture(d, loop_scope) for d in function.decorators])
         params = function.params
         names = [p.name.value for p in (*params.posonly_params, *params.params, *params.kwonly_params)]
         if "anyio_backend" in names:
@@ -233,13 +240,25 @@ def _decorator_text(decorator: cst.Decorator) -> str:
     return cst.Module([]).code_for_node(target.func if isinstance(target, cst.Call) else target)
 
 
-def _asyncio_fixture(decorator: cst.Decorator) -> cst.Decorator:
+def _asyncio_fixture(decorator: cst.Decorator, loop_scope: str | None) -> cst.Decorator:
+    """`@pytest_asyncio.fixture`, with `loop_scope=` when the fixture runs on a wider loop than each test's."""
     target = decorator.decorator
     func = target.func if isinstance(target, cst.Call) else target
     if cst.Module([]).code_for_node(func) not in ("pytest.fixture", "fixture"):
         return decorator
     new = cst.parse_expression("pytest_asyncio.fixture")
-    return decorator.with_changes(decorator=target.with_changes(func=new) if isinstance(target, cst.Call) else new)
+    if loop_scope is None:
+        return decorator.with_changes(decorator=target.with_changes(func=new) if isinstance(target, cst.Call) else new)
+    call = target if isinstance(target, cst.Call) else cst.Call(new)
+    if any(arg.keyword is not None and arg.keyword.value == "loop_scope" for arg in call.args):
+        return decorator.with_changes(decorator=call.with_changes(func=new))
+    args = list(call.args)
+    if args:
+        args[-1] = args[-1].with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+    scope = cst.Arg(cst.SimpleString(f'"{loop_scope}"'), keyword=cst.Name("loop_scope"),
+                    equal=cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""),
+                                          whitespace_after=cst.SimpleWhitespace("")))
+    return decorator.with_changes(decorator=call.with_changes(func=new, args=[*args, scope]))
 
 
 def _import_key(statement: cst.CSTNode) -> str | None:

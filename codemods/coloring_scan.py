@@ -129,6 +129,8 @@ class FunctionFacts:
     returns: Expr | None
     value: Expr | None = None  # a fixture's value (what it returns or yields)
     fixture_name: str | None = None
+    # A fixture's `scope=` as written ("session", "module", ...); None: function scope.
+    fixture_scope: str | None = None
     decorators: tuple[str, ...] = ()
     # Relationships its statements load eagerly (`selectinload(Job.clips)` -> "clips").
     eager_loads: frozenset[str] = frozenset()
@@ -311,7 +313,7 @@ class ModuleScanner:
         qualname = qualname_of(node, self.parents)
         class_qualname = self._class_of(node)
         decorators = tuple(self._decorator_name(d) for d in node.decorators)
-        role, fixture_name = self._role(node, decorators, class_qualname)
+        role, fixture_name, fixture_scope = self._role(node, decorators, class_qualname)
         params = tuple((p.name.value, self._param_type(p, node, class_qualname, role))
                        for p in _all_params(node.params))
         returns = self.annotation(node.returns.annotation) if node.returns is not None else self._returned(node)
@@ -321,6 +323,7 @@ class ModuleScanner:
             is_async=node.asynchronous is not None, is_generator=_yields(node),
             class_qualname=class_qualname, blocker=self._blocker(node, decorators, class_qualname, role),
             role=role, params=params, returns=returns, value=value, fixture_name=fixture_name,
+            fixture_scope=fixture_scope,
             decorators=decorators, eager_loads=frozenset(loader_targets(node.body)),
         )
 
@@ -347,25 +350,27 @@ class ModuleScanner:
             func = target.func if isinstance(target, cst.Call) else target
             qualified = self._qualified(func) or dotted_name(func) or ""
             if qualified in FIXTURE_DECORATORS:
-                return "fixture", self._fixture_name(target) or node.name.value
+                return ("fixture", self._fixture_argument(target, "name") or node.name.value,
+                        self._fixture_argument(target, "scope"))
             if isinstance(func, cst.Attribute) and isinstance(target, cst.Call):
                 if func.attr.value in ROUTE_METHODS and self._routes_owner(func.value):
-                    return "route", None
+                    return "route", None, None
                 if func.attr.value in HANDLER_DECORATORS and self._routes_owner(func.value):
-                    return "handler", None
+                    return "handler", None, None
         in_test_scope = class_qualname is None or class_qualname.split(".")[-1].startswith("Test")
         if self.facts.is_test_module and node.name.value.startswith("test") and in_test_scope:
             parent = self.parents.get(node)
             if isinstance(parent, cst.IndentedBlock):
                 parent = self.parents.get(parent)
             if isinstance(parent, (cst.Module, cst.ClassDef)):
-                return "test", None
-        return None, None
+                return "test", None, None
+        return None, None, None
 
-    def _fixture_name(self, decorator: cst.BaseExpression) -> str | None:
+    def _fixture_argument(self, decorator: cst.BaseExpression, keyword: str) -> str | None:
+        """A string argument of `@pytest.fixture(...)`: `name=` or `scope=`."""
         if isinstance(decorator, cst.Call):
             for arg in decorator.args:
-                if arg.keyword is not None and arg.keyword.value == "name":
+                if arg.keyword is not None and arg.keyword.value == keyword:
                     return string_value(arg.value)
         return None
 

@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
-from . import coloring_loop_driver, coloring_loops
+from . import coloring_loop_driver, coloring_loops, fixture_sessions
 from . import coloring_properties, query_params, query_returns
 from .coloring_properties import Accessors
 from .coloring_scan import AttributeRead, CallSite, FunctionFacts
@@ -319,6 +319,9 @@ def _local_reason(coloring: Coloring, function: FunctionId, facts: FunctionFacts
     for path, use in coloring.values.get(function, ()):
         if use.consumer not in ASYNC_FRIENDLY:
             return f"it is {use.detail or 'used as a value'} at {path}:{use.line}, which may call it synchronously"
+    chain = fixture_sessions.chain_reason(coloring, function, facts)
+    if chain is not None:
+        return chain
     if facts.is_generator and coloring.roles.get(function) not in ("fixture", "dependency"):
         for caller in coloring.callers.get(function, ()):
             if not caller.site.iterated:

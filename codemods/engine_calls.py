@@ -17,6 +17,8 @@ from libcst.metadata import Assignment, ImportAssignment
 
 from .await_sites import await_problem, decorator_name
 from .evidence import dotted_name, metadata_value
+from . import fixture_sessions
+from .fixture_sessions import handout_plan
 from .rule import Rule
 
 ENGINE_METHODS = Rule(
@@ -65,7 +67,10 @@ ENGINE_METHODS = Rule(
         "SQLAlchemy 2 no longer has. The engine is a name bound to `create_engine(...)` that E101 converts or "
         "to `create_async_engine(...)`, or a name in `engine-names` imported from the database module (one whose "
         "last part is `database`, `db`, `session` or `engine`, or that the file imports the session factory or "
-        "`get_db` from)."
+        "`get_db` from). A pytest fixture handing out `engine.connect()` (`yield engine.connect()`, `conn = "
+        "engine.connect(); yield conn`) becomes `async with engine.connect() as conn: yield conn` as D105 "
+        "describes, only together with its users, and only while none of them calls the connection's I/O "
+        "methods without `await` (sqlasync does not follow the connection into them)."
     ),
 )
 INSPECT_ENGINE = Rule(
@@ -117,9 +122,7 @@ INSPECT = ("sqlalchemy.inspect", "sqlalchemy.inspection.inspect")
 # Modules whose `engine` is the database engine, whatever else the file imports from them.
 DATABASE_MODULES = frozenset({"database", "db", "session", "sessions", "engine", "engines"})
 CONTEXT_METHODS = frozenset({"connect", "begin"})
-# AsyncConnection methods that return coroutines (its results are buffered: `.scalar()`, `.all()` stay sync).
-CONNECTION_IO = frozenset({"execute", "scalar", "scalars", "exec_driver_sql", "commit", "rollback", "run_sync",
-                           "close", "invalidate", "get_raw_connection"})
+CONNECTION_IO = fixture_sessions.CONNECTION_IO
 GONE_METHODS = frozenset({"execute", "scalar", "table_names", "has_table", "run_callable", "transaction"})
 # Called by code that never awaits, when no event loop runs: a coroutine can only go through asyncio.run().
 EXIT_DECORATORS = frozenset({"atexit.register"})
@@ -241,6 +244,12 @@ class EngineCalls:
             statement = self.evidence.parent(parent) if isinstance(parent, cst.WithItem) else None
             if isinstance(statement, cst.With) and statement.asynchronous is not None:
                 return None
+            handout = handout_plan(self.evidence, node, "connection")
+            if handout is not None:
+                problem = None if isinstance(handout, str) else await_problem(
+                    self.context, handout.fixture.body.body[handout.start])
+                return (f"fixture hands out the connection `{engine}()` opens, which its async users need opened "
+                        "and closed on their event loop", problem or handout)
             return (f"`{engine}()` is an async context manager on the async engine",
                     self._block_plan(node, statement, engine))
         if method == "raw_connection":
@@ -253,8 +262,8 @@ class EngineCalls:
         return None
 
     def uses_left(self, binding: cst.Name) -> list[str]:
-        """Uses of the engine `binding` names (in this file) that E107/E108 would leave sync, as `line: code`:
-        while one is left, the engine cannot become async without breaking it."""
+        """Uses of the engine `binding` names (in this file) that E107/E108 would leave sync: while one is
+        left, the engine cannot become async without breaking it."""
         scope = metadata_value(self.evidence.scopes, binding)
         if scope is None or binding.value not in scope:
             return []

@@ -76,6 +76,9 @@ class FileSummary:
     surviving_calls: dict[tuple, int] = field(default_factory=dict)
     # Sync functions holding sync session I/O, whatever the run selects (see coloring_predict._legacy_io).
     legacy_io: frozenset[str] = frozenset()
+    # Fixtures that hand out a session or connection they open (D105, fixture_sessions.py): qualname -> (what
+    # they hand out, "session" or "connection"; whether, once async, they request anyio's `anyio_backend`).
+    handout_fixtures: dict[str, tuple[str, bool]] = field(default_factory=dict)
     # The prediction itself, for `migrate` to start from (None: the other families changed nothing).
     source_digest: bytes = b""
     predicted: bytes | None = None

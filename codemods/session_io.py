@@ -17,6 +17,7 @@ from .family import Family, FileContext, Recogniser, session_hints
 from .rule import Match, Rule
 from .safety import SafetyRecogniser
 from .session_sources import drop_unused_imports
+from .fixture_sessions import closed_by_fixture_block
 
 SYNC_IO = Rule(
     code="S101",
@@ -149,6 +150,8 @@ class SessionIORecogniser(Recogniser):
         if evidence.kind is Kind.ASYNC_SESSION and _handed_on(self.context, node, parent):
             return
         if evidence.name_only and method in GENERIC_METHODS and not _plausible_session_call(method, node):
+            return
+        if method == "close" and closed_by_fixture_block(self.evidence, node):
             return
         receiver = dotted_name(func.value) or "session"
         message = f"`{receiver}.{method}()` is session I/O and must be awaited ({evidence.describe()})"

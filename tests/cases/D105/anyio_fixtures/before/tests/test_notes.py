@@ -1,0 +1,26 @@
+import pytest
+from sqlalchemy import text
+
+from app.notes import add_note, count_notes
+
+
+def test_add_note(db):
+    add_note(db, "first")
+    assert count_notes(db) >= 1
+
+
+def test_shared_session_sees_notes(shared_db):
+    assert count_notes(shared_db) >= 0
+
+
+def test_plain_session(plain_db):
+    assert count_notes(plain_db) >= 0
+
+
+@pytest.mark.anyio
+async def test_connection(connection):
+    assert (await connection.execute(text("SELECT 1"))).scalar() == 1
+
+
+def test_engine_url(database_engine):
+    assert database_engine.dialect.name in ("sqlite", "postgresql")

@@ -1,0 +1,38 @@
+import pytest
+
+from app.database import SessionLocal
+from app.main import app
+from sqlalchemy import event
+from sqlalchemy.pool import Pool
+
+_session = None
+
+
+@pytest.fixture(scope="session")
+def anyio_backend():
+    # Migrated async tests and fixtures run on asyncio through the anyio pytest plugin.
+    return "asyncio"
+
+
+@event.listens_for(Pool, "checkin")
+def close_connection_on_checkin(dbapi_connection, connection_record):
+    # Each TestClient and each async test runs its own event loop, and an asyncpg or aiomysql
+    # connection cannot leave the loop that opened it: none is pooled for the next one.
+    if type(connection_record.driver_connection).__module__.partition(".")[0] in ("asyncpg", "aiomysql"):
+        connection_record.invalidate()
+
+
+@pytest.fixture(scope="session")
+async def db(anyio_backend):
+    global _session
+    _session = SessionLocal()
+    yield _session
+    await _session.close()
+
+
+@pytest.fixture
+async def app_db(anyio_backend):
+    session = SessionLocal()
+    app.state.db = session
+    yield session
+    await session.close()

@@ -1,0 +1,12 @@
+from app.notes import count_notes
+import pytest
+
+
+@pytest.mark.anyio
+async def test_no_notes(db):
+    assert await count_notes(db) == 0
+
+
+@pytest.mark.anyio
+async def test_app_db(app_db):
+    assert await count_notes(app_db) == 0

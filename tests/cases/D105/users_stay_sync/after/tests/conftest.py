@@ -1,0 +1,18 @@
+import pytest
+
+from app.database import SessionLocal
+from sqlalchemy import event
+from sqlalchemy.pool import Pool
+
+
+@event.listens_for(Pool, "checkin")
+def close_connection_on_checkin(dbapi_connection, connection_record):
+    # Each TestClient and each async test runs its own event loop, and an asyncpg or aiomysql
+    # connection cannot leave the loop that opened it: none is pooled for the next one.
+    if type(connection_record.driver_connection).__module__.partition(".")[0] in ("asyncpg", "aiomysql"):
+        connection_record.invalidate()
+
+
+@pytest.fixture
+def db():
+    yield SessionLocal()

@@ -1,0 +1,7 @@
+import os
+
+from sqlalchemy import create_engine
+from sqlalchemy.orm import sessionmaker
+
+engine = create_engine(os.environ.get("DATABASE_URL", "sqlite:///./app.db"))
+SessionLocal = sessionmaker(bind=engine)

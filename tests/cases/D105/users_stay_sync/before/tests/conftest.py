@@ -1,0 +1,8 @@
+import pytest
+
+from app.database import SessionLocal
+
+
+@pytest.fixture
+def db():
+    yield SessionLocal()
