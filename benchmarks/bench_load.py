@@ -417,7 +417,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps({"fixture": args.fixture, "clients": args.clients, "warmup": args.warmup,
                           "duration": args.duration, "legacy": legacy.summary(), "migrated": migrated.summary(),
-                          "rps_ratio": round(migrated.rps / legacy.rps, 3)}, indent=1))
+                          "rps_ratio": round(migrated.rps / legacy.rps, 3) if legacy.rps else None}, indent=1))
     else:
         print(table(legacy, migrated, args))
     return 1 if legacy.errors or migrated.errors else 0
