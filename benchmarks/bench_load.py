@@ -15,6 +15,12 @@ SQLAlchemy's default QueuePool (pool_size=5, max_overflow=10); the peak of serve
 opened is printed to show it. The legacy app's `def` handlers run in FastAPI's threadpool (anyio's default
 40 threads), its `async def` handlers on the event loop; the migrated app runs everything on the loop.
 
+With more clients than pool connections the legacy jobs_api stops answering: a `def` handler keeps its
+session's connection until FastAPI has validated the response, which for a `def` handler needs a threadpool
+thread again, while every thread waits for a connection (and its `async def` handlers block the event loop
+waiting for one); only pool_timeout (30 s) breaks it. That shows as errors: timeouts, or requests unanswered
+since before the measured window. `--clients 15` (the pools' 5 + 10) compares both where the legacy app works.
+
 The server comes from SQLASYNC_TEST_POSTGRES_URL (default postgresql://postgres@127.0.0.1:5432/test); the
 databases are dropped afterwards.
 """
@@ -238,13 +244,17 @@ def free_port() -> int:
 
 @contextmanager
 def server(project: Path, database_url: str, log: Path) -> Iterator[tuple[str, int]]:
-    """uvicorn serving the copy's `app.main:app` (one worker, no access log); yields its base URL and pid."""
+    """uvicorn serving the copy's `app.main:app` (one worker, no access log, the same settings for both apps);
+    yields its base URL and pid."""
     port = free_port()
     environment = {**os.environ, "DATABASE_URL": database_url}
     with log.open("w") as output:
         process = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port),
-             "--workers", "1", "--no-access-log", "--log-level", "warning"],
+             "--workers", "1", "--no-access-log", "--log-level", "warning",
+             # uvicorn closes a keep-alive connection idle for 5 s; under load a client can pick such a one from
+             # its pool just as it closes and see a ReadError that says nothing about the app.
+             "--timeout-keep-alive", "60"],
             cwd=project, env=environment, stdout=output, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + SERVER_START_TIMEOUT
