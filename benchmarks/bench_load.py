@@ -31,6 +31,7 @@ import argparse
 import asyncio
 import itertools
 import json
+import math
 import os
 import random
 import shutil
@@ -355,7 +356,7 @@ async def drive(label: str, base_url: str, pid: int, database_url: str, workload
                 problem = None if response.status_code == call.expected else \
                     f"{call.method} {call.path}: {response.status_code} {response.text[:200]}"
             except httpx.HTTPError as exc:
-                problem = f"{call.method} {call.path}: {type(exc).__name__}: {exc}"
+                problem = f"{call.method} {call.path}: {type(exc).__name__}: {exc or 'no response'}"
             finished = time.perf_counter()
             del in_flight[number]
             if problem is not None:
@@ -403,7 +404,8 @@ def table(legacy: Result, migrated: Result, args) -> str:
              f"{'':24}{'legacy':>12}{'migrated':>12}{'migrated/legacy':>17}"]
     for name, value, spec in rows:
         before, after = value(legacy), value(migrated)
-        ratio = f"{after / before:.2f}x" if before and name != "errors" else "-"
+        comparable = before and name != "errors" and not math.isnan(before) and not math.isnan(after)
+        ratio = f"{after / before:.2f}x" if comparable else "-"
         lines.append(f"{name:24}{spec.format(before):>12}{spec.format(after):>12}{ratio:>17}")
     for result in (legacy, migrated):
         lines += [f"{result.label} error: {sample}" for sample in result.error_samples]
