@@ -155,6 +155,9 @@ class ClassFacts:
     has_table: bool
     # Type arguments of each base (`BaseRepository[Task]` -> (Task,)), aligned with `bases`.
     base_arguments: tuple[tuple[Expr | None, ...], ...] = ()
+    # Annotated names without a default (`x: int`, `x: int = Field(gt=0)`): the fields a pydantic model requires,
+    # read under their own name (one with an alias is left out: it would be read under the alias).
+    required: tuple[str, ...] = ()
 
 
 @dataclass
@@ -446,6 +449,7 @@ class ModuleScanner:
         attributes: dict[str, Expr] = {}
         relationships: dict[str, Relationship] = {}
         has_table = False
+        required: list[str] = []
         for statement in node.body.body:
             if isinstance(statement, cst.FunctionDef):
                 methods[statement.name.value] = f"{qualname}.{statement.name.value}"
@@ -454,6 +458,8 @@ class ModuleScanner:
                     target, value, annotation = _class_binding(small)
                     if target is None:
                         continue
+                    if annotation is not None and _required_field(annotation, value):
+                        required.append(target)
                     if target == "__tablename__" or target == "__table__":
                         has_table = True
                     relationship = self._relationship(value, annotation)
@@ -475,7 +481,7 @@ class ModuleScanner:
         bases = tuple(self.expr(base) for base in plain)
         base_names = tuple(dotted_name(base) or "" for base in plain)
         return ClassFacts(qualname, self.line_of(node), bases, base_names, methods, attributes, relationships,
-                          has_table, arguments)
+                          has_table, arguments, tuple(required))
 
     def _relationship(self, value: cst.BaseExpression | None, annotation: cst.BaseExpression | None):
         if not isinstance(value, cst.Call):
@@ -989,6 +995,22 @@ def _class_binding(small: cst.BaseSmallStatement):
     if isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
         return small.target.value, small.value, small.annotation.annotation
     return None, None, None
+
+
+def _required_field(annotation: cst.BaseExpression, value: cst.BaseExpression | None) -> bool:
+    """A class attribute annotated so, with this value (or none), is a required field read under its own name."""
+    head = annotation.value if isinstance(annotation, cst.Subscript) else annotation
+    if (dotted_name(head) or "").rsplit(".", 1)[-1] == "ClassVar":
+        return False
+    if value is None:
+        return True
+    if not (isinstance(value, cst.Call) and (dotted_name(value.func) or "").rsplit(".", 1)[-1] == "Field"):
+        return False
+    keywords = {arg.keyword.value for arg in value.args if arg.keyword is not None}
+    if keywords & {"default", "default_factory", "alias", "validation_alias"}:
+        return False
+    positional = [arg.value for arg in value.args if arg.keyword is None and not arg.star]
+    return not positional or isinstance(positional[0], cst.Ellipsis)
 
 
 def _self_assignments(method: cst.FunctionDef):

@@ -7,8 +7,9 @@ of F201 never sees it. The sync code usually got away with it because its sessio
 elsewhere (a `@property` of the model, a caller, a response model serialising it), so which relationships
 must be loaded is decided over the whole repository: every lazy relationship of the class that some code
 reads on its instances, that the class's own methods read on `self`, or that a pydantic model names as a
-field (directly, or through a property of the class that reads it). That over-approximates what the
-caller reads, which costs a query, never correctness.
+field (directly, or through a property of the class that reads it) unless that model requires a field the
+class does not have, so that it can never be validated from one. That over-approximates what the caller
+reads, which costs a query, never correctness.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from . import lazy_loads
 from .orm_statements import loaded_by
 
 PYDANTIC_MODELS = frozenset({"BaseModel", "pydantic.BaseModel", "pydantic.main.BaseModel"})
+# Bases of ORM classes known not to give their instances fields a response model could read.
+KNOWN_BASE_MODULES = ("sqlalchemy.", "builtins.")
 
 
 @dataclass(frozen=True)
@@ -263,13 +266,40 @@ def _read_relationships(index, entity) -> tuple[list[str], list[str]]:
             if expr[0] == "self" and attribute.owner and attribute.owner.startswith(own):
                 through.setdefault(attribute.owner.rsplit(".", 1)[-1], set()).add(attribute.name)
                 sync.add(attribute.name)
+    names = _attribute_names(index, lineage)
     for summary in index.files.values():
         for qualname, facts in summary.facts.classes.items():
-            if _is_pydantic(index, summary.path, qualname):
+            if _is_pydantic(index, summary.path, qualname) and _validates_from(index, summary.path, qualname, names):
                 for field in facts.attributes:
                     sync |= ({field} & lazy.keys()) | through.get(field, set())
     read |= sync
     return [name for name in lazy if name in read], [name for name in lazy if name in sync]
+
+
+def _attribute_names(index, lineage) -> set[str] | None:
+    """Every name an instance of the class has (columns, relationships, methods, properties, attributes), or
+    None when a base outside the repository and outside SQLAlchemy may add names nobody can see."""
+    names: set[str] = set()
+    for path, qualname in lineage:
+        facts = index.cls(path, qualname)
+        for base in facts.bases:
+            resolved = index.resolve(base, path) if base is not None else None
+            if resolved is not None and resolved[0] == "class":
+                continue
+            if base is None or base[0] != "name" or not base[1].startswith(KNOWN_BASE_MODULES):
+                return None
+        names |= facts.attributes.keys() | facts.relationships.keys() | facts.methods.keys()
+    return names
+
+
+def _validates_from(index, path: str, qualname: str, names: set[str] | None) -> bool:
+    """Whether the pydantic model could be validated from an instance with these attribute names (pydantic's
+    `from_attributes`, which FastAPI uses for every response model): never when it requires a field the
+    instance does not have. A response model built by hand (`ResultsOut(job=..., clips=...)`) whose
+    `clips` field happens to share a relationship's name does not read that relationship."""
+    if names is None:
+        return True
+    return all(field in names for p, q in index.mro(path, qualname) for field in index.cls(p, q).required)
 
 
 def _is_pydantic(index, path: str, qualname: str) -> bool:
