@@ -1,8 +1,8 @@
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
 
 from app.models import Clip, Job, Note, Transcript
-from sqlalchemy.orm import selectinload
 
 
 async def get_job(db: AsyncSession, job_id: str) -> Job | None:
