@@ -61,7 +61,8 @@ BY_HAND = Rule(
         "use the session, or anything loaded from it, move into `async with SessionLocal() as db:` and the "
         "`close()` calls go; `with SessionLocal() as db:` becomes `async with`, `Session(engine)` becomes "
         "`AsyncSession(engine)`. Left alone, with the reason: a session that is returned, stored, aliased, "
-        "used in a nested function or lambda, bound twice, or used outside the block that creates it, and "
+        "used in a nested function or lambda, bound twice, or used outside the block that creates it, a "
+        "`Session(bind=op.get_bind())` in an Alembic revision (it runs on a sync connection), and "
         "every site where `async with` cannot go (properties, special methods, Celery tasks, module level). "
         "`--target sync` writes the same with `with` and `Session`."
     ),

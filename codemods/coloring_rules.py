@@ -251,7 +251,10 @@ STAYS_SYNC = Rule(
         "readers are typed or rewritten, or its value is loaded up front; a relationship read in a property needs "
         "eager loading or `await obj.awaitable_attrs.rel` (SQLAlchemy's `AsyncAttrs`); a Celery task keeps a sync "
         "session or wraps its async code in `asyncio.run()`; async code can still call the sync function through the "
-        "compat bridge `await call_legacy(db, fn, ...)` (F108)."
+        "compat bridge `await call_legacy(db, fn, ...)` (F108). The functions of an Alembic revision (a module "
+        "that imports `op` from alembic) always stay sync, with their sessions: Alembic calls upgrade() and "
+        "downgrade() without awaiting them, on the sync connection `op.get_bind()` hands them; nothing is to be "
+        "fixed there."
     ),
 )
 LEGACY_BRIDGE = Rule(
