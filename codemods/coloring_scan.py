@@ -27,7 +27,7 @@ from libcst.metadata import (
 
 from . import query_params, query_returns
 from .query_returns import own_nodes as _own_nodes
-from .evidence import ReceiverEvidence, dotted_name, metadata_value, string_value
+from .evidence import ReceiverEvidence, dotted_name, is_alembic_revision, metadata_value, string_value
 from .orm_statements import REFINING, is_select, loaded_by, loader_targets
 
 # Expressions resolved later against the whole repository. Each is a tuple headed by its kind:
@@ -392,7 +392,7 @@ class ModuleScanner:
         name = node.name.value
         if name.startswith("__") and name.endswith("__") and name not in DUNDERS_ALLOWED_ASYNC:
             return f"`{name}` is called implicitly by Python, which never awaits it"
-        if class_qualname is None and self._alembic_revision():
+        if class_qualname is None and is_alembic_revision(self.module):
             return ("an Alembic revision runs synchronously on the connection `op.get_bind()` hands it (the async "
                     "env runs migrations through `run_sync`): Alembic never awaits upgrade()/downgrade()")
         for decorator in decorators:
@@ -412,13 +412,6 @@ class ModuleScanner:
                 continue
             return f"decorated by @{bare}, which may not accept a coroutine function"
         return None
-
-    def _alembic_revision(self) -> bool:
-        """The module imports Alembic's `op`: a revision file."""
-        return any(isinstance(small, cst.ImportFrom) and small.module is not None and dotted_name(small.module) == "alembic"
-                   and not isinstance(small.names, cst.ImportStar) and any(a.evaluated_name == "op" for a in small.names)
-                   for statement in self.module.body if isinstance(statement, cst.SimpleStatementLine)
-                   for small in statement.body)
 
     def _param_type(self, param: cst.Param, function: cst.FunctionDef, class_qualname: str | None,
                     role: str | None) -> Expr | None:

@@ -498,3 +498,11 @@ def _is_literal_sql(sql: cst.BaseExpression | None) -> bool:
 def _has_dollar_params(sql: cst.BaseExpression | None) -> bool:
     text = string_value(sql) if sql is not None else None
     return bool(text and re.search(r"\$\d", text))
+
+
+def is_alembic_revision(module: cst.Module) -> bool:
+    """The module imports Alembic's `op`: a revision file, whose upgrade()/downgrade() Alembic runs synchronously."""
+    return any(isinstance(small, cst.ImportFrom) and small.module is not None and dotted_name(small.module) == "alembic"
+               and not isinstance(small.names, cst.ImportStar) and any(a.evaluated_name == "op" for a in small.names)
+               for statement in module.body if isinstance(statement, cst.SimpleStatementLine)
+               for small in statement.body)

@@ -12,7 +12,7 @@ from . import imports
 from .await_sites import await_problem
 from .bootstrap import _yields
 from .blank_lines import definitions_spaced_from_imports
-from .evidence import Kind, dotted_name
+from .evidence import Kind, dotted_name, is_alembic_revision
 from .family import Family, FileContext, Recogniser, session_hints
 from .rule import Match, Rule
 from .safety import SafetyRecogniser
@@ -65,7 +65,8 @@ SYNC_ANNOTATION = Rule(
         "is removed once nothing uses it. `--target sync` keeps `Session`. An annotation inside a function that "
         "keeps sync session I/O (S101/S103 left, e.g. in a sync `__init__` or around SQL built at run time), or whose "
         "parameter still calls `query()` or a bulk helper another family leaves (in an ORM event listener, say), "
-        "stays `Session`, with that reason: the function goes on using the session synchronously."
+        "stays `Session`, with that reason; so does every annotation in an Alembic revision, which runs "
+        "synchronously (F107): the function goes on using the session synchronously."
     ),
 )
 SYNC_BEGIN = Rule(
@@ -203,6 +204,10 @@ class SessionIORecogniser(Recogniser):
         message = f"{what} sync `{dotted_name(parts[0])}`"
         if self.context.target == "sync":
             self.report("S102", annotation, message, reason=SYNC_TARGET["S102"])
+            return
+        if is_alembic_revision(self.context.module):
+            self.report("S102", annotation, message, reason="an Alembic revision runs synchronously on the connection "
+                        "`op.get_bind()` hands it: its sessions stay sync (see F107)")
             return
         twins = tuple(self._twin(part) for part in parts)
         if isinstance(annotation, cst.SimpleString):
