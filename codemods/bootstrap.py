@@ -19,7 +19,8 @@ from .bootstrap_plan import CreateAllPlan, DeclarativePlan, EnginePlan, MissingG
 from .bootstrap_rewrite import rewrite
 from .engine_calls import RULES as ENGINE_CALL_RULES
 from .engine_calls import EngineCalls
-from .evidence import ASYNC_SESSION_TYPES, SYNC_FACTORIES, dotted_name, metadata_value, string_value
+from .evidence import (ASYNC_SESSION_TYPES, SYNC_FACTORIES, dotted_name, imports_from_alembic, metadata_value,
+                       string_value)
 from .family import Family, Recogniser, words
 from .get_db_template import GetDbPlan, plan_get_db
 from .rule import Rule
@@ -303,11 +304,7 @@ class BootstrapRecogniser(Recogniser):
 
     def _alembic_env(self) -> bool:
         """Alembic's env.py, by name or by its `from alembic import context`."""
-        return self.context.path.name == "env.py" or any(
-            isinstance(node, cst.ImportFrom) and dotted_name(node.module) == "alembic" and not node.relative
-            and not isinstance(node.names, cst.ImportStar) and any(a.evaluated_name == "context" for a in node.names)
-            for statement in self.context.module.body if isinstance(statement, cst.SimpleStatementLine)
-            for node in statement.body)
+        return self.context.path.name == "env.py" or imports_from_alembic(self.context.module, "context")
 
     def _report(self, code: str, node: cst.CSTNode, message: str, plan: object) -> None:
         if isinstance(plan, str):

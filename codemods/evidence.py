@@ -500,9 +500,15 @@ def _has_dollar_params(sql: cst.BaseExpression | None) -> bool:
     return bool(text and re.search(r"\$\d", text))
 
 
-def is_alembic_revision(module: cst.Module) -> bool:
-    """The module imports Alembic's `op`: a revision file, whose upgrade()/downgrade() Alembic runs synchronously."""
-    return any(isinstance(small, cst.ImportFrom) and small.module is not None and dotted_name(small.module) == "alembic"
-               and not isinstance(small.names, cst.ImportStar) and any(a.evaluated_name == "op" for a in small.names)
+def imports_from_alembic(module: cst.Module, name: str) -> bool:
+    """The module has `from alembic import <name>` at its top level."""
+    return any(isinstance(small, cst.ImportFrom) and small.module is not None and not small.relative
+               and dotted_name(small.module) == "alembic" and not isinstance(small.names, cst.ImportStar)
+               and any(a.evaluated_name == name for a in small.names)
                for statement in module.body if isinstance(statement, cst.SimpleStatementLine)
                for small in statement.body)
+
+
+def is_alembic_revision(module: cst.Module) -> bool:
+    """The module imports Alembic's `op`: a revision file, whose upgrade()/downgrade() Alembic runs synchronously."""
+    return imports_from_alembic(module, "op")
