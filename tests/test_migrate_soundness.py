@@ -65,3 +65,79 @@ def test_with_dependents_takes_the_users_along_and_leaves_a_sound_program(projec
 def test_the_whole_project_is_not_refused(project, capsys):
     assert main(["migrate", "--no-cache", "--allow-dirty", "."]) in (0, 1)
     assert violations_of(_tree(project)) == []
+
+
+# A repository shared by a route-like service (which becomes async) and by a callback that a data holder
+# calls synchronously (so the coloring keeps it, and the repository method it reaches, sync): the rewrite
+# cannot leave both working, and the refusal names the cause instead of blaming sqlasync.
+REPOSITORY = """
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from app.models import Tag
+
+
+    class TagRepository:
+        def __init__(self, session: Session) -> None:
+            self.session = session
+
+        def get_one(self, name: str):
+            return self.session.execute(select(Tag).where(Tag.name == name)).scalar_one_or_none()
+
+        def count(self) -> int:
+            return len(self.session.execute(select(Tag)).all())
+"""
+CALLBACK_USER = """
+    from app.repository import TagRepository
+
+
+    class Alias:
+        def __init__(self, func):
+            self.func = func
+
+
+    class Importer:
+        def __init__(self, repository: TagRepository) -> None:
+            self.repository = repository
+            self.aliases = [Alias(func=self.lookup)]
+
+        def lookup(self, name: str):
+            return self.repository.get_one(name)
+"""
+SERVICE = """
+    from app.repository import TagRepository
+
+
+    def tag_count(repository: TagRepository) -> int:
+        return repository.count()
+"""
+
+
+def test_a_function_kept_sync_by_a_callback_is_named_as_the_cause(tmp_path, monkeypatch, capsys):
+    models = SYNC_DATABASE + textwrap.dedent("""
+        from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+        class Base(DeclarativeBase):
+            pass
+
+
+        class Tag(Base):
+            __tablename__ = "tags"
+            id: Mapped[int] = mapped_column(primary_key=True)
+            name: Mapped[str]
+    """)
+    for name, text in {"app/__init__.py": "", "app/database.py": SYNC_DATABASE, "app/models.py": models,
+                       "app/repository.py": REPOSITORY, "app/importer.py": CALLBACK_USER, "app/service.py": SERVICE,
+                       "pyproject.toml": "[tool.sqlasync]\n"}.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    before = _tree(tmp_path)
+    assert main(["migrate", "--no-cache", "--allow-dirty", "."]) == 2
+    assert _tree(tmp_path) == before
+    errors = capsys.readouterr().err
+    assert "app/repository.py::TagRepository.get_one stays sync" in errors
+    assert "passed to `Alias(...)` at app/importer.py:13, which may call it synchronously" in errors
+    assert "a defect of sqlasync" not in errors

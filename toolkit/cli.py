@@ -28,7 +28,7 @@ from .diffs import unified_diff
 from .discovery import DiscoveryError, discover, leave_out
 from .problems import PROBLEMS
 from .report.rule_help import rule_markdown, rules_reference
-from .runner import Options, migrate_files
+from .runner import Options, migrate_files, with_coloring
 from .selection import Selection, SelectionError, parse_selectors
 from .soundness import judge
 from .source import atomic_write
@@ -163,8 +163,9 @@ def _sound_migrations(files, options: Options, with_dependents: bool):
     """Migrations of `files` that leave the whole program working (or the verdict that they do not);
     with `with_dependents`, the files that must come along are added until none is missing."""
     for _ in range(MAX_DEPENDENT_ROUNDS):
-        migrations = migrate_files(files, options)
-        verdict = judge(files, migrations, options)
+        run_options = with_coloring(files, options)
+        migrations = migrate_files(files, run_options)
+        verdict = judge(files, migrations, run_options)
         if verdict.sound or not with_dependents or not verdict.come_along:
             break
         files = sorted({*files, *discover([Path(p) for p in verdict.come_along], options.config)},
@@ -188,6 +189,11 @@ def _refuse(verdict, errors: Console) -> None:
     if verdict.come_along:
         errors.print(f"name the {len(verdict.come_along)} file(s) that must come along too, or pass --with-dependents",
                      markup=False)
+    if verdict.kept_sync:
+        errors.print(f"{len(verdict.held_back)} of these are in functions that must stay sync while the session or "
+                     "functions they use become async; change the cause by hand, then migrate again:", markup=False)
+        for function, reason in verdict.kept_sync:
+            errors.print(f"  {function} stays sync: {reason}", markup=False)
     if verdict.own_defects:
         errors.print(f"{len(verdict.own_defects)} of these are in files this run rewrites, which no wider run mends: "
                      "a defect of sqlasync, please report it", markup=False)

@@ -32,6 +32,9 @@ class Verdict:
 
     broken: tuple[Violation, ...]
     run_files: frozenset[str]
+    # Functions this run's files keep sync (and why) whose session or callees become async around them: the
+    # uses they break are a limit of automatic migration, mended by changing the cause by hand.
+    kept_sync: tuple[tuple[str, str], ...] = ()
 
     @property
     def sound(self) -> bool:
@@ -45,7 +48,14 @@ class Verdict:
     @property
     def own_defects(self) -> list[Violation]:
         """Uses the run itself breaks inside the files it rewrites: no wider cut mends those."""
-        return [v for v in self.broken if v.needs in self.run_files]
+        kept = {function for function, _ in self.kept_sync}
+        return [v for v in self.broken if v.needs in self.run_files and _function_id(v) not in kept]
+
+    @property
+    def held_back(self) -> list[Violation]:
+        """Uses broken only because a function must stay sync (see `kept_sync`)."""
+        kept = {function for function, _ in self.kept_sync}
+        return [v for v in self.broken if v.needs in self.run_files and _function_id(v) in kept]
 
 
 def judge(files: Sequence[SourceFile], migrations: Sequence[Migration], options: Options) -> Verdict:
@@ -59,7 +69,27 @@ def judge(files: Sequence[SourceFile], migrations: Sequence[Migration], options:
     run_files = frozenset(file.display for file in files)
     if options.target == "async" and any(code[0] in ASYNC_IO_FAMILIES for m in migrations for code in m.fixed):
         broken += _suites_without_loop_listener(after, run_files)
-    return Verdict(tuple(broken), run_files)
+    return Verdict(tuple(broken), run_files, _kept_sync(broken, run_files, options))
+
+
+def _kept_sync(broken: list[Violation], run_files: frozenset[str], options: Options) -> tuple[tuple[str, str], ...]:
+    """The functions of the run that break a use because the coloring had to keep them sync, with its reason."""
+    coloring = options.coloring
+    if coloring is None:
+        return ()
+    kept = {}
+    for violation in broken:
+        if violation.path not in run_files:
+            continue
+        function = (violation.path, violation.function)
+        reason = coloring.reason(function)
+        if reason is not None and not coloring.async_after(function):
+            kept[_function_id(violation)] = reason
+    return tuple(sorted(kept.items()))
+
+
+def _function_id(violation: Violation) -> str:
+    return f"{violation.path}::{violation.function}"
 
 
 def _suites_without_loop_listener(after: dict[str, bytes], run_files: frozenset[str]) -> list[Violation]:
