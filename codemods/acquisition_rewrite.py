@@ -55,7 +55,7 @@ def rewrite(context: FileContext, matches: list[Match]) -> cst.Module:
     needed += [p.get_db.needs for p in parameters if p.get_db.needs is not None]
     needed += [p.opener.factory.needs for p in blocks if p.opener.factory and p.opener.factory.needs is not None]
     updated = imports.add_imports(updated, needed)
-    updated = drop_unused_imports(updated, applier.dropped_names)
+    updated = drop_unused_imports(updated, applier.dropped_names - context.imported_by_others())
     return definitions_spaced_from_imports(module, updated)
 
 

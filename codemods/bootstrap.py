@@ -446,9 +446,11 @@ class BootstrapRecogniser(Recogniser):
 
     def _local_engine(self, call: cst.Call) -> str | None:
         """The function's name when `call` builds an engine into a local name the function neither returns,
-        yields nor declares global: nothing outside it ever sees that engine."""
+        yields nor declares global, or hands it straight to another call: nothing outside it sees that engine."""
         assign = self.evidence.parent(call)
         function = self.evidence.enclosing(call, cst.FunctionDef)
+        if function is not None and isinstance(assign, cst.Arg):
+            return function.name.value  # `sessionmaker(bind=create_engine(url))()`: only that call sees it
         if function is None or not (isinstance(assign, cst.Assign) and assign.value is call and len(assign.targets) == 1
                                     and isinstance(assign.targets[0].target, cst.Name)):
             return None

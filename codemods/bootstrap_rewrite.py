@@ -80,7 +80,7 @@ def rewrite(context: FileContext, matches: list[Match]) -> cst.Module:
         first += async_url.NEEDS
         updated = async_url.with_helper(updated)
     updated = imports.add_imports(updated, [*first, *needed])
-    updated = drop_unused_imports(updated, _replaced_names(plans))
+    updated = drop_unused_imports(updated, _replaced_names(plans) - context.imported_by_others())
     return definitions_spaced_from_imports(module, updated)
 
 

@@ -51,6 +51,10 @@ class PredictionView:
             return "async coloring (F101) is not selected for this run"
         return facts.blocker if facts is not None else None
 
+    def imported_from(self, path: str) -> frozenset[str]:
+        # Which imports the prediction keeps changes no `await`: the real run asks the whole repository.
+        return frozenset()
+
 
 def coloring_enabled(families: Sequence[Family], selection) -> bool:
     """May functions become async in this run (F101 selected, or F110, which makes its users async)?"""
@@ -169,6 +173,8 @@ def resume_from_prediction(coloring, path: str, source: bytes, families: Sequenc
         return None  # the prediction could not see F110 make `run(...)` an await for the other families
     if path in coloring.queries.files or path in coloring.returned.files:
         return None  # the prediction could not hand queries to functions: only the whole repository allows it
+    if any(name not in summary.facts.names and name.encode() in source for name in coloring.imported_from(path)):
+        return None  # the prediction dropped an import that other files import from this one
     module = cst.parse_module(summary.predicted if summary.predicted is not None else source)
     rest = [family for family in families if family.prefix == COLORING_PREFIX]
     return module, Counter(summary.predicted_fixed), rest

@@ -67,6 +67,7 @@ class Coloring:
     _digest: str | None = field(default=None, repr=False)
     _anyio_homes: set[str] | None = field(default=None, repr=False)
     _engine_homes: set[str] | None = field(default=None, repr=False)
+    _imported_from: dict[str, frozenset[str]] | None = field(default=None, repr=False)
 
     def verdict(self, function: FunctionId) -> str:
         return self.status.get(function, NOT_NEEDED)
@@ -194,6 +195,22 @@ class Coloring:
         if self.async_after((path, qualname)):
             return None
         return self.reasons.get((path, qualname))
+
+    def imported_from(self, path: str) -> frozenset[str]:
+        """Names other files import from the module at `path` (`from .core import engine, sessionmaker`):
+        an import there that the rewrite no longer uses itself is still what they import."""
+        if self._imported_from is None:
+            found: dict[str, set[str]] = defaultdict(set)
+            for origin, summary in self.index.files.items():
+                for binding in summary.facts.names.values():
+                    if binding is None or binding[0] != "name" or "." not in binding[1]:
+                        continue
+                    module, _, name = binding[1].rpartition(".")
+                    target = self.index.module_path(module, origin)
+                    if target is not None and target != origin:
+                        found[target].add(name)
+            self._imported_from = {target: frozenset(names) for target, names in found.items()}
+        return self._imported_from.get(path, frozenset())
 
 
 def solve(index: RepoIndex, migrated: Iterable[str], enabled: bool = True) -> Coloring:

@@ -24,6 +24,7 @@ class ColoringView(Protocol):
 
     def function_async(self, path: str, qualname: str) -> bool | None: ...
     def function_blocker(self, path: str, qualname: str) -> str | None: ...
+    def imported_from(self, path: str) -> frozenset[str]: ...
 
 
 @dataclass
@@ -48,6 +49,10 @@ class FileContext:
         if self.coloring is None:
             return False
         return bool(self.coloring.function_async(str(self.path), qualname_of(function, self.evidence.parents)))
+
+    def imported_by_others(self) -> frozenset[str]:
+        """Names other files of the project import from this one: their imports here must stay."""
+        return self.coloring.imported_from(str(self.path)) if self.coloring is not None else frozenset()
 
     def async_blocker(self, function: cst.FunctionDef) -> str | None:
         """Why `function` stays sync after this migration (for a finding's reason); None if it will be async."""

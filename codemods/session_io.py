@@ -336,7 +336,7 @@ def rewrite(context: FileContext, matches: list[Match]) -> cst.Module:
     replacer = _Apply(matches, {twin: spelling.text for twin, spelling in spellings.items()})
     updated = module.visit(replacer)
     updated = imports.add_imports(updated, [s.needs for s in spellings.values() if s.needs is not None])
-    updated = drop_unused_imports(updated, replacer.replaced_names)
+    updated = drop_unused_imports(updated, replacer.replaced_names - context.imported_by_others())
     return definitions_spaced_from_imports(module, updated)
 
 

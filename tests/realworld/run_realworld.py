@@ -214,9 +214,14 @@ def extract(project: dict, dest: Path, excluded: list[str]) -> list[dict]:
     archive.wait()
     if archive.returncode != 0 or untar.returncode != 0:
         raise RuntimeError(f"extracting {project['name']} failed: {err.strip()} {untar.stderr.decode().strip()}")
+    return apply_patches(dest, project.get("patches", []))
+
+
+def apply_patches(tree: Path, patches: list[dict]) -> list[dict]:
+    """Exact one-occurrence text replacements, each with its reason (recorded in the report)."""
     applied = []
-    for patch in project.get("patches", []):
-        target = dest / patch["file"]
+    for patch in patches:
+        target = tree / patch["file"]
         text = target.read_text(encoding="utf-8")
         count = text.count(patch["old"])
         if count != 1:
@@ -869,6 +874,8 @@ def process_project(project: dict, defaults: dict, args, pg: Postgres | None) ->
         if dirs["migrated"].exists():
             shutil.rmtree(dirs["migrated"])
         shutil.copytree(dirs["legacy"], dirs["migrated"], symlinks=True)
+        # What a user does by hand when migrate refuses and names a cause it cannot change itself.
+        report["manual_steps"] = apply_patches(dirs["migrated"], project.get("manual_steps", []))
     try:
         venv = ensure_venv(project, defaults, dirs["legacy"], venv_root, args.rebuild_venv)
     except Exception as exc:  # noqa: BLE001 - reported, next project goes on
