@@ -18,6 +18,7 @@ from sqlasync.codemods.summary_cache import SummaryCache, cached_summaries
 from sqlasync.codemods.family import Family
 from sqlasync.codemods.registry import FAMILIES
 
+from . import __version__
 from .analysis import FileResult, Migration, RewriteError, analyse, migrate, problem
 from .cache import ResultCache
 from .config import Config
@@ -133,8 +134,9 @@ def with_coloring(files: list[SourceFile], options: Options) -> Options:
         content = _read(file)
         if not isinstance(content, Finding):
             items.append((file.display, locate_module(file.path), content, others.may_match(content)))
+    # The version is part of the key like in ResultCache: a newer sqlasync predicts differently.
     cache = SummaryCache(options.config.root / options.config.cache_dir, "\0".join(
-        (options.config.fingerprint(), options.target, repr(options.selection),
+        (__version__, options.config.fingerprint(), options.target, repr(options.selection),
          *(f.name for f in options.active_families)))) if options.use_cache else None
     summaries = cached_summaries(items, cache, lambda pending: _map(_summary_job, pending, options))
     coloring = build_coloring(summaries, [file.display for file in files], options.active_families, options.selection)
