@@ -3,6 +3,7 @@ refused (exit 2, nothing written, the files that must come along named), or wide
 
 from __future__ import annotations
 
+import json
 import textwrap
 from pathlib import Path
 
@@ -114,7 +115,7 @@ SERVICE = """
 
 
 def test_a_function_kept_sync_by_a_callback_is_named_as_the_cause(tmp_path, monkeypatch, capsys):
-    models = SYNC_DATABASE + textwrap.dedent("""
+    models = textwrap.dedent(SYNC_DATABASE) + textwrap.dedent("""
         from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -141,3 +142,19 @@ def test_a_function_kept_sync_by_a_callback_is_named_as_the_cause(tmp_path, monk
     assert "app/repository.py::TagRepository.get_one stays sync" in errors
     assert "passed to `Alias(...)` at app/importer.py:13, which may call it synchronously" in errors
     assert "a defect of sqlasync" not in errors
+    assert "P001" not in errors
+
+
+def test_check_closure_reports_what_a_cut_would_break_where_it_breaks(project, capsys):
+    assert main(["check", "--no-cache", "--closure", "--format", "json", "app/database.py"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    closure = [f for f in report["findings"] if f["code"] == "P004"]
+    assert [(f["path"], f["line"], f["needs"]) for f in closure] == [
+        ("app/readiness.py", 9, "app/readiness.py"), ("app/readiness.py", 10, "app/readiness.py")]
+    assert "AsyncSession.execute() is called without `await` in sync `check_ready`" in closure[0]["message"]
+    assert "migrate app/readiness.py with the checked paths" in closure[0]["reason"]
+
+
+def test_check_closure_of_the_whole_project_is_empty(project, capsys):
+    main(["check", "--no-cache", "--closure", "--format", "json", "."])
+    assert not [f for f in json.loads(capsys.readouterr().out)["findings"] if f["code"] == "P004"]

@@ -52,6 +52,9 @@ def add_check_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--runtime-log", type=Path, action="append", default=[], metavar="FILE",
                         help="JSON-lines call sites recorded by sqlasync.compat (repeatable)")
     parser.add_argument("--shard", metavar="K/N", help="check only the K-th of N deterministic slices of the files")
+    parser.add_argument("--closure", action="store_true",
+                        help="also report each use outside the paths that `migrate` of these paths alone would break "
+                             "(P004), and the file that must come along")
 
 
 def add_report_command(commands) -> None:
@@ -72,7 +75,7 @@ def run_check_command(args: argparse.Namespace, options: Options, files: list[So
         request = CheckRequest(
             paths=list(args.paths), shard=Shard.parse(args.shard) if args.shard else None,
             baseline=args.baseline, update_baseline=args.update_baseline, allow_growth=args.allow_growth,
-            rename_map=args.rename_map, runtime_logs=list(args.runtime_log),
+            rename_map=args.rename_map, runtime_logs=list(args.runtime_log), closure=args.closure,
         )
         run = run_check(request, options, files)
     except (ShardError, BaselineError, RenameMapError, RuntimeLogError) as exc:

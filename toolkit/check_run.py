@@ -8,11 +8,12 @@ from pathlib import Path, PurePosixPath
 from .baseline import BaselineError, compare, load_baseline, updated_entries, write_baseline
 from .discovery import SourceFile
 from .renames import RenameMapError, parse_rename_map
-from .report.model import KNOWN, NEW, BaselineUse, Report, RuntimeUse
+from .report.model import KNOWN, NEW, BaselineUse, Report, RuntimeUse, Site
 from .run_scope import ProjectPaths, RunScope
-from .runner import Options, check, with_coloring
+from .runner import Options, check, migrate_files, with_coloring
 from .runtime_evidence import match_runtime, read_runtime_logs
 from .shard import Shard
+from .soundness import closure_findings, judge
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,8 @@ class CheckRequest:
     allow_growth: bool = False
     rename_map: Path | None = None
     runtime_logs: list[Path] = field(default_factory=list)
+    # Also report what `migrate` of the same paths would break outside them (P004).
+    closure: bool = False
 
 
 @dataclass
@@ -45,6 +48,10 @@ def run_check(request: CheckRequest, options: Options, discovered: list[SourceFi
     # not a coloring solved as if only its own files were being migrated.
     options = with_coloring(discovered, options)
     report = Report.from_outcome(check(scope.checked, options), request.shard)
+    if request.closure:
+        verdict = judge(discovered, migrate_files(discovered, options), options)
+        report.sites = sorted([*report.sites, *map(Site, closure_findings(verdict))],
+                              key=lambda site: site.finding.sort_key())
     if request.runtime_logs:
         _add_runtime_evidence(report, request.runtime_logs, scope)
     if request.baseline is None:

@@ -23,4 +23,14 @@ INTERNAL_ERROR = Rule(
     why="A bug in a recogniser must not hide the findings of every other file. The run exits with status 2.",
     before="# any file that triggers a bug in sqlasync\n", after="# report it with the file attached\n",
 )
-PROBLEMS = {rule.code: rule for rule in (PARSE_ERROR, UNREADABLE, INTERNAL_ERROR)}
+CUT_BREAKS_USE = Rule(
+    code="P004", name="cut-breaks-use", family="file",
+    summary="`migrate` of the checked paths alone would break this use (`check --closure`)",
+    why="A migration converts a definition only together with every use of it. When the checked paths are a "
+        "part of the project, `migrate` of that part refuses (exit 2, nothing written) if code outside it uses "
+        "what it converts; this finding names each such use and the file that must come along, so a CI report "
+        "says what a cut needs before anyone runs it. In a function the migration must keep sync, it says why.",
+    before="# sqlasync check --closure app/database.py\n# app/readiness.py: db.execute(...) on the factory it converts\n",
+    after="# sqlasync migrate app/database.py app/readiness.py   (or --with-dependents)\n",
+)
+PROBLEMS = {rule.code: rule for rule in (PARSE_ERROR, UNREADABLE, INTERNAL_ERROR, CUT_BREAKS_USE)}

@@ -17,7 +17,8 @@ from sqlasync.codemods.postcondition import Violation, introduced, violations_of
 
 from .analysis import Migration
 from .discovery import SourceFile
-from .findings import Finding
+from .findings import Finding, fingerprint
+from .problems import CUT_BREAKS_USE
 from .runner import Options, project_files, read_sources
 
 LEFT_FOR_LACK_OF_FILE = "needs-file"
@@ -113,3 +114,22 @@ def _left_broken(finding: Finding) -> Violation:
     """A site a family left because a file it needs is outside the run: broken unless that file comes along."""
     return Violation(finding.path, finding.line, finding.column, LEFT_FOR_LACK_OF_FILE, "",
                      f"{finding.code} {finding.message}", finding.needs)
+
+
+def closure_findings(verdict: Verdict) -> list[Finding]:
+    """`check --closure`: each use a `migrate` of the checked paths would break, as a finding where it is."""
+    kept = dict(verdict.kept_sync)
+    findings = []
+    for violation in verdict.broken:
+        if violation.needs in verdict.run_files:
+            cause = kept.get(_function_id(violation))
+            reason = (f"`{violation.function}` must stay sync: {cause}; change that by hand" if cause is not None
+                      else "a defect of sqlasync: please report it")
+        else:
+            reason = f"migrate {violation.needs} with the checked paths (or pass --with-dependents)"
+        message = f"a migrate of the checked paths alone would break this use: {violation.message}"
+        findings.append(Finding(CUT_BREAKS_USE.code, message, violation.path, violation.line, violation.column,
+                                violation.line, violation.column, False,
+                                fingerprint(CUT_BREAKS_USE.code, violation.message, violation.function, 0),
+                                reason=reason, needs=violation.needs))
+    return findings
