@@ -207,7 +207,9 @@ STAYS_SYNC = Rule(
     summary="function that needs async but must stay sync (property, special method, Celery task, callback, ...)",
     why=(
         "Some functions are called by code that never awaits: Python reads properties and calls special methods "
-        "synchronously, Celery runs tasks in sync workers, a lambda or a sync callback parameter cannot await. "
+        "synchronously, Celery runs tasks in sync workers, Flask calls its views and Flask-RESTful its resource "
+        "methods (`get`, `post`, ...) synchronously, Alembic calls a revision's `upgrade()`, a lambda or a sync "
+        "callback parameter cannot await. "
         "Making them `async def` would silently hand their callers a coroutine. They stay on the legacy sync path "
         "and their database sites are left with this reason. A property becomes an explicit async method by itself "
         "(F101) only where the repository proves every read of it; here `show` reads `stats.total` on a value of "

@@ -58,6 +58,10 @@ HARMLESS_DECORATORS = frozenset({"staticmethod", "classmethod", "abc.abstractmet
                                  "typing_extensions.override"})
 FIXTURE_DECORATORS = frozenset({"pytest.fixture", "pytest_asyncio.fixture"})
 CELERY_DECORATORS = frozenset({"shared_task", "celery.shared_task", "task", "periodic_task"})
+# Class-based views whose HTTP methods Flask (or Flask-RESTful / Flask-RESTX) calls synchronously.
+FLASK_VIEW_CLASSES = frozenset({"flask_restful.Resource", "flask_restx.Resource", "flask.views.MethodView",
+                                "flask.views.View"})
+HTTP_METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "dispatch_request"})
 DEPENDS = frozenset({"fastapi.Depends", "fastapi.Security", "fastapi.params.Depends", "fastapi.params.Security"})
 ROUTE_REGISTRATIONS = frozenset({"add_api_route", "add_route", "add_api_websocket_route", "add_websocket_route",
                                  "add_exception_handler", "add_event_handler"})
@@ -216,6 +220,7 @@ class ModuleScanner:
         self._in_progress: set[int] = set()
         self._roles: dict[int, str | None] = {}
         self._query_flows = None
+        self._flask: bool | None = None
         self._query_helpers: query_returns.QueryHelpers | None = None
         self.facts = ModuleFacts(path, module_name, package, is_test_module=is_test_file(path),
                                  is_conftest=path.rsplit("/", 1)[-1] == "conftest.py")
@@ -356,7 +361,7 @@ class ModuleScanner:
                 return ("fixture", self._fixture_argument(target, "name") or node.name.value,
                         self._fixture_argument(target, "scope"))
             if isinstance(func, cst.Attribute) and isinstance(target, cst.Call):
-                if func.attr.value in ROUTE_METHODS and self._routes_owner(func.value):
+                if func.attr.value in ROUTE_METHODS and self._routes_owner(func.value) and not self._flask_module():
                     return "route", None, None
                 if func.attr.value in HANDLER_DECORATORS and self._routes_owner(func.value):
                     return "handler", None, None
@@ -410,7 +415,43 @@ class ModuleScanner:
                 continue
             if role in ("route", "handler") and last in ROUTE_METHODS | HANDLER_DECORATORS:
                 continue
+            if last in ROUTE_METHODS and self._flask_module():
+                return ("Flask calls its views synchronously (an `async def` view runs on a new event loop per "
+                        "request, which an async engine's pool cannot share)")
             return f"decorated by @{bare}, which may not accept a coroutine function"
+        if class_qualname is not None and name in HTTP_METHODS:
+            view_class = self._flask_view_base(node)
+            if view_class is not None:
+                return f"{view_class} calls `{name}()` synchronously (a Flask view method cannot be a coroutine)"
+        return None
+
+    def _flask_module(self) -> bool:
+        """A module that imports Flask and neither FastAPI nor Starlette: its `@x.route`s are Flask views."""
+        if self._flask is None:
+            self._flask = self._imports_flask_only()
+        return self._flask
+
+    def _imports_flask_only(self) -> bool:
+        imported = {(dotted_name(small.module) or "") if isinstance(small, cst.ImportFrom) else
+                    (dotted_name(alias.name) or "") for statement in self.module.body
+                    if isinstance(statement, cst.SimpleStatementLine) for small in statement.body
+                    if isinstance(small, (cst.Import, cst.ImportFrom)) and not (
+                        isinstance(small, cst.ImportFrom) and small.module is None)
+                    for alias in (small.names if isinstance(small, cst.Import) else (None,))}
+        roots = {name.split(".")[0] for name in imported}
+        return bool(roots & {"flask", "flask_restful", "flask_restx"}) and not roots & {"fastapi", "starlette"}
+
+    def _flask_view_base(self, method: cst.FunctionDef) -> str | None:
+        """`Resource` when `method` is defined in a class deriving from a Flask view class."""
+        body = self.parents.get(method)
+        cls = self.parents.get(body) if isinstance(body, cst.IndentedBlock) else None
+        if not isinstance(cls, cst.ClassDef):
+            return None
+        for base in cls.bases:
+            qualified = self._qualified(base.value)
+            if qualified in FLASK_VIEW_CLASSES:
+                return qualified.replace("_", "-").split(".")[0].title().replace("Flask-Restful", "Flask-RESTful") \
+                    .replace("Flask-Restx", "Flask-RESTX")
         return None
 
     def _param_type(self, param: cst.Param, function: cst.FunctionDef, class_qualname: str | None,

@@ -59,11 +59,19 @@ class Kind(enum.Enum):
     ASYNCPG_CONNECTION = "asyncpg connection"
 
 
+# A session a framework owns and that has no async counterpart: the async target never awaits it.
+FLASK_SQLALCHEMY_SESSION = (
+    "Flask-SQLAlchemy's `db.session` is a sync scoped session with no AsyncSession: migrate with `--target sync` "
+    "now (2.0-style `select()` on `db.session`), and to AsyncSession once the app runs on an async framework")
+
+
 @dataclass(frozen=True)
 class Evidence:
     kind: Kind
     detail: str
     name_only: bool = False
+    # Why the async target must leave this session sync (a framework's own session), if it must.
+    stays_sync: str | None = None
 
     @property
     def is_session(self) -> bool:
@@ -244,7 +252,8 @@ class ReceiverEvidence:
         if not asyncpg and attr.attr.value == "session" and isinstance(attr.value, cst.Name):
             owner = self._name_evidence_raw_binding(attr.value)
             if owner == "flask":
-                return Evidence(Kind.SYNC_SESSION, f"Flask-SQLAlchemy `{attr.value.value}.session`")
+                return Evidence(Kind.SYNC_SESSION, f"Flask-SQLAlchemy `{attr.value.value}.session`",
+                                stays_sync=FLASK_SQLALCHEMY_SESSION)
         return self._by_name(attr.attr.value, asyncpg)
 
     def _name_evidence_raw_binding(self, name: cst.Name) -> str | None:

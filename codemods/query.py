@@ -9,6 +9,7 @@ import libcst as cst
 from . import query_params, query_returns
 from .await_sites import await_problem
 from .coloring_scan import ModuleScanner, qualname_of
+from .evidence import FLASK_SQLALCHEMY_SESSION
 from .family import Family, Recogniser
 from .query_chain import RETURNED, Unsupported, Use, descendants, passed_to
 from .query_flow import FlowAnalysis
@@ -103,14 +104,17 @@ MODEL_QUERY = Rule(
     family="query",
     summary="`Model.query...` (Flask-SQLAlchemy query property)",
     why=(
-        "`Model.query` hides which session runs the statement (a thread-local scoped session). There is no "
-        "safe automatic target: the async code must receive an `AsyncSession` explicitly. sqlasync reports "
-        "these sites and never rewrites them."
+        "`Model.query` hides which session runs the statement: Flask-SQLAlchemy's thread-local scoped "
+        "`db.session`, which has no AsyncSession. Under the async target the site stays (the app first needs an "
+        "async framework and an `AsyncSession` passed explicitly); under `--target sync` it is rewritten by hand "
+        "to `db.session.scalars(db.select(Model)...)`. sqlasync reports these sites and never rewrites them yet."
     ),
     before="user = User.query.filter_by(name=name).first()\n",
     after="user = (await db.scalars(select(User).where(User.name == name).limit(1))).first()\n",
 )
 
+MODEL_QUERY_SYNC = ("`Model.query` runs on Flask-SQLAlchemy's scoped `db.session`; rewrite it by hand as "
+                    "`db.session.scalars(db.select(Model)...)` (not yet automatic)")
 QUERY_CLASSES = frozenset({"sqlalchemy.orm.Query", "sqlalchemy.orm.query.Query"})
 QUERY_METHODS = frozenset(
     {"filter", "filter_by", "get", "get_or_404", "first", "first_or_404", "all", "one", "one_or_none",
@@ -293,7 +297,7 @@ class QueryRecogniser(Recogniser):
         self.report(
             "Q102", node,
             f"`{model}.query` uses the Flask-SQLAlchemy query property",
-            reason="no safe automatic target: the function must receive an AsyncSession explicitly",
+            reason=FLASK_SQLALCHEMY_SESSION if self.context.target == "async" else MODEL_QUERY_SYNC,
         )
 
     def _declares_query_column(self, model: str) -> bool:

@@ -258,6 +258,10 @@ class FlowAnalysis:
                 if evidence is not None and evidence.kind is Kind.ASYNC_SESSION:
                     return "the session is an AsyncSession; use `--target async`"
             return None
+        for session in sessions:
+            evidence = self.session_evidence(session)
+            if evidence is not None and evidence.stays_sync is not None:
+                return evidence.stays_sync
         for site in executing:
             problem = self.await_problem(site.node)
             if problem:

@@ -12,7 +12,7 @@ from . import imports
 from .await_sites import await_problem
 from .bootstrap import _yields
 from .blank_lines import definitions_spaced_from_imports
-from .evidence import Kind, dotted_name, is_alembic_revision
+from .evidence import Evidence, Kind, dotted_name, is_alembic_revision
 from .family import Family, FileContext, Recogniser, session_hints
 from .rule import Match, Rule
 from .safety import SafetyRecogniser
@@ -159,7 +159,7 @@ class SessionIORecogniser(Recogniser):
         if self._dynamic_sql(node):
             self.report("S101", node, message, reason=DYNAMIC_SQL_REASON)
             return
-        self._report_awaitable("S101", node, message, data=_needs_parentheses(node, parent))
+        self._report_awaitable("S101", node, message, data=_needs_parentheses(node, parent), evidence=evidence)
 
     def _dynamic_sql(self, call: cst.Call) -> bool:
         """SQL text built at run time (X101) is never rewritten, not even to await it: the rewrite would
@@ -176,9 +176,11 @@ class SessionIORecogniser(Recogniser):
             argument = self._safety._local_value(argument) or argument
         return self._safety._dynamic_sql(argument) is not None
 
-    def _report_awaitable(self, code: str, node: cst.CSTNode, message: str, data: object = None) -> None:
+    def _report_awaitable(self, code: str, node: cst.CSTNode, message: str, data: object = None,
+                          evidence: Evidence | None = None) -> None:
         problem = SYNC_TARGET[code] if self.context.target == "sync" else (
-            self._in_sync_get_db(node) or await_problem(self.context, node))
+            (evidence.stays_sync if evidence is not None else None)
+            or self._in_sync_get_db(node) or await_problem(self.context, node))
         self.report(code, node, message, fixable=problem is None, reason=problem, data=data)
 
     def _in_sync_get_db(self, node: cst.CSTNode) -> str | None:
@@ -258,7 +260,8 @@ class SessionIORecogniser(Recogniser):
                 if evidence is not None and evidence.kind is not Kind.ASYNC_SESSION:
                     self._report_awaitable("S103", node, f"`with {dotted_name(call.func.value)}."
                                            f"{call.func.attr.value}()` must become `async with` "
-                                           f"({evidence.describe()})", data=_transaction_calls(node, item))
+                                           f"({evidence.describe()})", data=_transaction_calls(node, item),
+                                           evidence=evidence)
                     return
             if isinstance(call, (cst.Name, cst.Attribute)) and len(node.items) == 1:
                 # `with db as session:` enters a session someone else opened (a dependency's): it closes it at the
@@ -266,7 +269,7 @@ class SessionIORecogniser(Recogniser):
                 evidence = self.evidence.session(call)
                 if evidence is not None and evidence.kind is not Kind.ASYNC_SESSION:
                     self._report_awaitable("S103", node, f"`with {dotted_name(call)}` must become `async with` "
-                                           f"({evidence.describe()})", data=())
+                                           f"({evidence.describe()})", data=(), evidence=evidence)
                     return
 
 
