@@ -455,9 +455,11 @@ class BootstrapRecogniser(Recogniser):
                                     and isinstance(assign.targets[0].target, cst.Name)):
             return None
         name = assign.targets[0].target.value
-        handed_out = m.findall(function, m.Return(value=m.Name(name)) | m.Yield(value=m.Name(name))
-                               | m.Global(names=[m.ZeroOrMore(), m.NameItem(m.Name(name)), m.ZeroOrMore()]))
-        return None if handed_out else function.name.value
+        declared_global = m.findall(function, m.Global(names=[m.ZeroOrMore(), m.NameItem(m.Name(name)), m.ZeroOrMore()]))
+        # `return engine`, `return factory, engine`, `yield {"engine": engine}`: the caller gets it.
+        handed_out = [node for node in m.findall(function, m.Return() | m.Yield())
+                      if node.value is not None and m.findall(node.value, m.Name(name))]
+        return None if handed_out or declared_global else function.name.value
 
     def _stored_on_attribute(self, call: cst.Call) -> str | None:
         """`self.engine` in `self.engine = create_engine(...)`: the code that uses an attribute is not followed."""

@@ -217,6 +217,26 @@ BROKEN = {
             response = run_in_threadpool(requests.get, url)
             return response.json(), asyncio.to_thread(requests.get, url).ok
         """, [("app/user.py", 8, "unawaited"), ("app/user.py", 9, "unawaited"), ("app/user.py", 10, "unawaited")]),
+    "a sync factory a function builds and returns in a tuple, entered with `async with`": (
+        """
+        from sqlalchemy import create_engine
+        from sqlalchemy.orm import sessionmaker
+
+
+        def sql_global_init(url):
+            engine = create_engine(url)
+            factory = sessionmaker(bind=engine)
+            return factory, engine
+
+
+        SessionLocal, engine = sql_global_init("sqlite:///./app.db")
+        """, """
+        from app.database import SessionLocal
+
+        async def get_db():
+            async with SessionLocal() as db:
+                yield db
+        """, [("app/user.py", 5, "async-with-on-sync")]),
 }
 
 

@@ -23,7 +23,7 @@ from .kinds import (
     own_nodes,
     sqlalchemy_name,
 )
-from .project import Binding, Entered, Imported, Module, ModuleRef, Project, Unknown
+from .project import Binding, Entered, Imported, Module, ModuleRef, Project, Unknown, Unpacked
 
 # How deep one expression is followed before memoised names take over (a guard, not a limit in practice).
 MAX_DEPTH = 40
@@ -102,6 +102,8 @@ class Inference:
             return Kind(Tag.MODULE, module) if module is not None else Kind(Tag.EXTERNAL, binding.fqn)
         if isinstance(binding, Entered):
             return self.entered(self.expr(binding.context, scope, depth + 1), binding.asynchronous)
+        if isinstance(binding, Unpacked):
+            return self.unpacked(binding, scope, depth + 1)
         if isinstance(binding, Parameter):
             return self.parameter(binding, scope, depth + 1)
         if isinstance(binding, ast.expr):
@@ -295,6 +297,23 @@ class Inference:
         kind = annotation or (self._agree([self.expr(v, scope, 0) for v in values]) if values else None)
         self._returns[function] = kind
         return kind
+
+    def unpacked(self, binding: Unpacked, scope: Scope, depth: int) -> Kind | None:
+        """One element of a tuple literal, or of the tuples a project function returns (`a, b = make()`)."""
+        if isinstance(binding.value, (ast.Tuple, ast.List)):
+            elements = binding.value.elts
+            return self.expr(elements[binding.index], scope, depth) if binding.index < len(elements) else None
+        if not isinstance(binding.value, ast.Call):
+            return None
+        callee = self.expr(binding.value.func, scope, depth)
+        if callee is None or callee.tag is not Tag.FUNCTION or callee.ref.module not in self.project.modules:
+            return None
+        function = callee.ref
+        inner = self.scope_of(function)
+        returned = [n.value for n in own_nodes(function.node) if isinstance(n, ast.Return) and n.value is not None]
+        if not returned or not all(isinstance(v, ast.Tuple) and binding.index < len(v.elts) for v in returned):
+            return None
+        return self._agree([self.expr(v.elts[binding.index], inner, depth) for v in returned])
 
     def yields(self, function: FunctionRef, depth: int = 0) -> Kind | None:
         """What a generator (a FastAPI dependency, a pytest fixture) hands out; else what it returns."""

@@ -38,11 +38,19 @@ class Entered:
 
 
 @dataclass(frozen=True)
+class Unpacked:
+    """`a, b = value`: element `index` of `value` (a tuple literal, or a call returning one)."""
+
+    value: ast.expr
+    index: int
+
+
+@dataclass(frozen=True)
 class Unknown:
     """A name bound by something the check does not follow (a loop target, an `except ... as`)."""
 
 
-Binding = Entered | Unknown | ast.expr | ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | Imported | ModuleRef
+Binding = Entered | Unpacked | Unknown | ast.expr | ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | Imported | ModuleRef
 
 
 @dataclass(eq=False)
@@ -106,8 +114,9 @@ def scope_bindings(body: list[ast.stmt], module: Module) -> dict[str, list[Bindi
         if isinstance(node, ast.Name):
             bind(node.id, value if value is not None else Unknown())
         elif isinstance(node, (ast.Tuple, ast.List)):
-            for element in node.elts:
-                target(element, None)
+            plain = value is not None and not any(isinstance(element, ast.Starred) for element in node.elts)
+            for index, element in enumerate(node.elts):
+                target(element, Unpacked(value, index) if plain else None)
         elif isinstance(node, ast.Starred):
             target(node.value, None)
 
