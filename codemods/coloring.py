@@ -81,6 +81,8 @@ class RunMain:
 class Bridge:
     call: cst.Call
     parenthesize: bool
+    # The keyword that passes the session, when the call passes it by keyword: it stays in place.
+    session_keyword: str | None = None
 
 
 class ColoringRecogniser(Recogniser):
@@ -275,11 +277,13 @@ class ColoringRecogniser(Recogniser):
         name = _callee_text(node)
         reason = self.coloring.reason(callee) or "it stays sync"
         message = f"`{name}()` does sync session I/O and stays sync ({reason})"
-        if not site.session_first or any(arg.star for arg in node.args):
-            self.report("F108", node, message, reason="the session is not the call's first argument: call it through "
-                                                      "`await call_legacy(db, fn, ...)` by hand, or migrate it")
+        if not (site.session_first or site.session_keyword) or any(arg.star for arg in node.args):
+            self.report("F108", node, message, reason="the session is neither the call's first argument nor passed by "
+                                                      "keyword: call it through `await call_legacy(db, fn, ...)` by "
+                                                      "hand, or migrate it")
             return
-        self.report("F108", node, message + "; call it through the compat bridge", fixable=True, data=Bridge(node, _needs_parentheses(self, node)))
+        self.report("F108", node, message + "; call it through the compat bridge", fixable=True,
+                    data=Bridge(node, _needs_parentheses(self, node), site.session_keyword))
 
     def _unresolved(self, node: cst.Call, site: CallSite, async_methods: set[str]) -> None:
         if site.method in async_methods and site.passes_session and site.context == "body" \

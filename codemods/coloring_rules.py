@@ -265,7 +265,9 @@ LEGACY_BRIDGE = Rule(
     why=(
         "A sync DAO handed an `AsyncSession` fails (`AsyncSession` has no `query()`), and run directly it would "
         "block the event loop. The compat bridge runs it with the async session's own sync `Session` in a "
-        "greenlet, on the caller's connection and transaction."
+        "greenlet, on the caller's connection and transaction. The session is the call's first argument "
+        "(`call_legacy(db, fn, *rest)`) or a keyword argument, which stays in place "
+        "(`call_legacy(db, fn, db_session=db, ...)`: the bridge passes the sync session there)."
     ),
     before=(
         "from celery import shared_task\n"

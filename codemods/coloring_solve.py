@@ -467,7 +467,8 @@ def _spread(coloring: Coloring, queue: deque, allowed: set[FunctionId], members,
 
 def _calls_legacy(coloring: Coloring, function: FunctionId) -> bool:
     for callee in _callees_of(coloring, function):
-        if coloring.legacy(callee) and any(caller.function == function and caller.site.session_first
-                                           and not caller.site.awaited for caller in coloring.callers[callee]):
+        if coloring.legacy(callee) and any(caller.function == function and not caller.site.awaited
+                                           and (caller.site.session_first or caller.site.session_keyword)
+                                           for caller in coloring.callers[callee]):
             return True
     return False

@@ -1,7 +1,8 @@
 """Run legacy sync DAO code from async code on the caller's own connection and transaction.
 
 ``await call_legacy(db, dao.get_job, job_id)`` runs ``dao.get_job(session, job_id)``
-through :meth:`AsyncSession.run_sync`: the DAO receives the AsyncSession's own
+(and ``await call_legacy(db, dao.get_job, db_session=db, job_id=job_id)`` runs
+``dao.get_job(db_session=session, job_id=job_id)``) through :meth:`AsyncSession.run_sync`: the DAO receives the AsyncSession's own
 sync ``Session`` and runs inside a greenlet on the event loop thread (no thread
 pool), so it shares the caller's connection, identity map and transaction:
 
@@ -41,9 +42,25 @@ def _qualified_name(function: Callable[..., Any]) -> str:
 
 
 async def call_legacy(db: AsyncSession, function: Callable[..., _T], /, *args: Any, **kwargs: Any) -> _T:
-    """``function(sync_session, *args, **kwargs)`` on ``db``'s connection and transaction."""
+    """``function(sync_session, *args, **kwargs)`` on ``db``'s connection and transaction.
+
+    When ``db`` itself is among the arguments (``call_legacy(db, get, db_session=db, id=1)``, for a
+    function that takes its session by keyword), the sync session takes its place there instead."""
     report_legacy_access("call_legacy", "S101", target=_qualified_name(function))
+    where = _position_of(db, args, kwargs)
+    if where is not None:
+        return await db.run_sync(_with_session, function, where, args, kwargs)
     return await db.run_sync(function, *args, **kwargs)
+
+
+def _position_of(db: AsyncSession, args: tuple, kwargs: dict) -> int | str | None:
+    for position, value in enumerate(args):
+        if value is db:
+            return position
+    for name, value in kwargs.items():
+        if value is db:
+            return name
+    return None
 
 
 def _with_session(session: Session, function: Callable[..., _T], where: int | str, args: tuple, kwargs: dict) -> _T:

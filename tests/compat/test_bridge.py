@@ -46,6 +46,24 @@ def test_dao_sees_callers_pending_and_flushed_writes(db: Database, loop: asyncio
     loop.run_until_complete(scenario())
 
 
+def test_a_session_passed_by_keyword_is_replaced_by_the_sync_one(db: Database, loop: asyncio.AbstractEventLoop,
+                                                                  legacy: ModuleType) -> None:
+    def get_job(*, db_session, job_id):
+        assert isinstance(db_session, Session)
+        return legacy.get_job(db_session, job_id)
+
+    async def scenario() -> None:
+        async with db.sessionmaker() as session:
+            session.add(legacy.Job(job_id="kw-1"))
+            found = await call_legacy(session, get_job, db_session=session, job_id="kw-1")
+            assert found.job_id == "kw-1"
+            positional = await call_legacy(session, lambda first, job_id: legacy.get_job(first, job_id), session, "kw-1")
+            assert positional is found
+            await session.rollback()
+
+    loop.run_until_complete(scenario())
+
+
 def test_dao_writes_commit_with_the_caller(db: Database, loop: asyncio.AbstractEventLoop, legacy: ModuleType) -> None:
     async def scenario() -> None:
         async with db.sessionmaker() as session, session.begin():
