@@ -55,6 +55,10 @@ class PredictionView:
         # Which imports the prediction keeps changes no `await`: the real run asks the whole repository.
         return frozenset()
 
+    def function_stuck(self, path: str, qualname: str) -> bool:
+        # Only the whole repository knows; a file with a stuck function is rewritten again (resume_from_prediction).
+        return False
+
 
 def coloring_enabled(families: Sequence[Family], selection) -> bool:
     """May functions become async in this run (F101 selected, or F110, which makes its users async)?"""

@@ -196,6 +196,9 @@ class Coloring:
             return None
         return self.reasons.get((path, qualname))
 
+    def function_stuck(self, path: str, qualname: str) -> bool:
+        return self.verdict((path, qualname)) == STAYS_SYNC
+
     def imported_from(self, path: str) -> frozenset[str]:
         """Names other files import from the module at `path` (`from .core import engine, sessionmaker`):
         an import there that the rewrite no longer uses itself is still what they import."""

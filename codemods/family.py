@@ -25,6 +25,7 @@ class ColoringView(Protocol):
     def function_async(self, path: str, qualname: str) -> bool | None: ...
     def function_blocker(self, path: str, qualname: str) -> str | None: ...
     def imported_from(self, path: str) -> frozenset[str]: ...
+    def function_stuck(self, path: str, qualname: str) -> bool: ...
 
 
 @dataclass
@@ -53,6 +54,12 @@ class FileContext:
     def imported_by_others(self) -> frozenset[str]:
         """Names other files of the project import from this one: their imports here must stay."""
         return self.coloring.imported_from(str(self.path)) if self.coloring is not None else frozenset()
+
+    def stuck_sync(self, function: cst.FunctionDef) -> bool:
+        """Does `function` need async (its callees or its own I/O do) but must stay sync (F107)?"""
+        if function.asynchronous is not None or self.coloring is None:
+            return False
+        return self.coloring.function_stuck(str(self.path), qualname_of(function, self.evidence.parents))
 
     def async_blocker(self, function: cst.FunctionDef) -> str | None:
         """Why `function` stays sync after this migration (for a finding's reason); None if it will be async."""

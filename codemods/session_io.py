@@ -226,13 +226,20 @@ class SessionIORecogniser(Recogniser):
 
     def leave_Module(self, original_node: cst.Module) -> None:
         """An annotation inside a function that keeps sync session I/O stays `Session`: that function goes on
-        using the session synchronously, so turning its type to AsyncSession would half-convert it."""
-        stuck = {}
+        using the session synchronously, so turning its type to AsyncSession would half-convert it. So does one
+        in a function that needs async but must stay sync (F107): what it hands its session to stays sync too,
+        and async callers reach it through the compat bridge (F108), which passes a sync `Session`."""
+        stuck: dict[int, str] = {}
+
+        def keeps_io(function: cst.FunctionDef, reason: str | None) -> None:
+            stuck.setdefault(id(function), f"`{function.name.value}` keeps sync session I/O ({reason}), so the "
+                                           "session it uses stays a sync `Session`")
+
         for match in self.matches:
             if match.rule.code in ("S101", "S103") and not match.fixable:
                 function = self.evidence.enclosing(match.node, cst.FunctionDef)
                 if function is not None:
-                    stuck.setdefault(id(function), (function.name.value, match.reason))
+                    keeps_io(function, match.reason)
         for position, match in enumerate(self.matches):
             if match.rule.code != "S102" or not match.fixable:
                 continue
@@ -241,12 +248,13 @@ class SessionIORecogniser(Recogniser):
                 continue
             sync_only = _sync_only_use(function, self.evidence.parent(self.evidence.parent(match.node)))
             if sync_only is not None:
-                stuck.setdefault(id(function), (function.name.value, f"`{sync_only}`, which AsyncSession does not have, "
-                                                "is left by the rules that convert it"))
+                keeps_io(function, f"`{sync_only}`, which AsyncSession does not have, is left by the rules that "
+                                   "convert it")
+            if self.context.stuck_sync(function):
+                stuck.setdefault(id(function), f"{self.context.async_blocker(function)}; what it hands its session "
+                                               "to stays sync with it, so the session stays a sync `Session`")
             if id(function) in stuck:
-                name, reason = stuck[id(function)]
-                self.matches[position] = replace(match, fixable=False, data=None, reason=(
-                    f"`{name}` keeps sync session I/O ({reason}), so the session it uses stays a sync `Session`"))
+                self.matches[position] = replace(match, fixable=False, data=None, reason=stuck[id(function)])
 
     def visit_With(self, node: cst.With) -> None:
         if node.asynchronous is not None:

@@ -15,3 +15,11 @@ async def touch(slug: str, db_session: AsyncSession = Depends(get_db)):
     await db_session.execute(text("UPDATE plugins SET touched = 1 WHERE id = :id"), {"id": plugin.id})
     await db_session.commit()
     return {"ok": True}
+
+
+@router.post("/plugins/refresh")
+async def refresh(db_session: AsyncSession = Depends(get_db)):
+    from app.plugins import refresh_all
+
+    await call_legacy(db_session, refresh_all, db_session=db_session)
+    await db_session.commit()

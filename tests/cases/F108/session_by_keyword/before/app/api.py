@@ -14,3 +14,11 @@ def touch(slug: str, db_session: Session = Depends(get_db)):
     db_session.execute(text("UPDATE plugins SET touched = 1 WHERE id = :id"), {"id": plugin.id})
     db_session.commit()
     return {"ok": True}
+
+
+@router.post("/plugins/refresh")
+def refresh(db_session: Session = Depends(get_db)):
+    from app.plugins import refresh_all
+
+    refresh_all(db_session=db_session)
+    db_session.commit()

@@ -4,3 +4,11 @@ from sqlalchemy.orm import Session
 
 def get_active(*, db_session: Session, slug: str):
     return db_session.execute(text("SELECT id FROM plugins WHERE slug = :slug"), {"slug": slug}).first()
+
+
+def touch_all(db_session: Session):
+    db_session.execute(text("UPDATE plugins SET touched = 1"))
+
+
+def refresh_all(*, db_session: Session):
+    touch_all(db_session)
