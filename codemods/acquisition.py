@@ -8,7 +8,7 @@ import libcst.matchers as m
 from .acquisition_plan import CORRECT_AS_IS, Opener, ToAsyncWith, ToBlock, ToParameter, Unregister
 from .acquisition_rewrite import rewrite
 from .await_sites import await_problem
-from .evidence import Kind, dotted_name, string_value
+from .evidence import Kind, dotted_name, metadata_value, string_value
 from .family import Family, Recogniser, words
 from .fixture_sessions import HANDED_OUT_BY_FIXTURE, FixtureHandout, handout_plan
 from .routes import is_route_handler
@@ -167,7 +167,7 @@ class AcquisitionRecogniser(Recogniser):
             if key in self.context.config.container_session_keys:
                 if func.attr.value == "resolve":
                     self._report("D102", node, f'`{dotted_name(func) or "resolve"}("{key}")` hands out a session '
-                                 "nobody closes", self._acquisition_plan("D102", node))
+                                 "nobody closes", self.acquisition_plan("D102", node))
                 else:
                     self._report("D104", node, f'`{dotted_name(func) or "register_factory"}("{key}")` registers a '
                                  "leaking session factory", self._unregister_plan(node))
@@ -176,7 +176,7 @@ class AcquisitionRecogniser(Recogniser):
             inner = dotted_name(node.args[0].value.func)
             if inner and inner.split(".")[-1] in self.context.config.get_db_names:
                 self._report("D103", node, f"`next({inner}())` never closes the session",
-                             self._acquisition_plan("D103", node))
+                             self.acquisition_plan("D103", node))
             return
         kind = self.evidence.is_session_factory_call(node)
         if kind is not Kind.SYNC_SESSION or self._inside_get_db_generator(node) or self._registered_factory(node):
@@ -188,7 +188,7 @@ class AcquisitionRecogniser(Recogniser):
                              "opens, which its async users need opened and closed on their event loop",
                              self._fixture_plan(handout))
                 return
-        plan = self._acquisition_plan("D101", node)
+        plan = self.acquisition_plan("D101", node)
         if plan is not CORRECT_AS_IS:
             self._report("D101", node, f"`{dotted_name(func) or 'session factory'}()` creates a session by hand", plan)
 
@@ -199,7 +199,7 @@ class AcquisitionRecogniser(Recogniser):
             self.report(code, node, message, fixable=True, data=plan)
 
     # -- plans --------------------------------------------------------------------------------
-    def _acquisition_plan(self, code: str, call: cst.Call) -> object:
+    def acquisition_plan(self, code: str, call: cst.Call) -> object:
         asynchronous = self.context.target == "async"
         item = self.evidence.parent(call)
         if code == "D101" and isinstance(item, cst.WithItem):
@@ -330,3 +330,23 @@ FAMILY = Family(
     ),
     rewrite=rewrite,
 )
+
+
+def closed_by_acquisition_block(context, close: cst.Call) -> bool:
+    """`db.close()` on a session bound once from `SessionLocal()` whose D101 block will own it: the rewrite
+    drops the call, so S101 must not count it as an await to write (check counts what migrate changes)."""
+    receiver = close.func.value
+    if not isinstance(receiver, cst.Name) or close.args:
+        return False
+    evidence = context.evidence
+    scope = metadata_value(evidence.scopes, receiver)
+    assignments = list(scope.assignments[receiver.value]) if scope is not None else []
+    if len(assignments) != 1:
+        return False
+    value = evidence.bound_value(assignments[0].node)
+    if not isinstance(value, cst.Call) or evidence.is_session_factory_call(value) is not Kind.SYNC_SESSION:
+        return False
+    recogniser = AcquisitionRecogniser(context)
+    if recogniser._inside_get_db_generator(value) or recogniser._registered_factory(value):
+        return False  # E105 / D104 own those sessions, not a D101 block
+    return isinstance(recogniser.acquisition_plan("D101", value), ToBlock)

@@ -73,6 +73,13 @@ class AsyncLoop:
 
 
 @dataclass(frozen=True)
+class AsyncEntry:
+    """`with cm() as x:` where `cm` becomes an @asynccontextmanager: the statement becomes `async with`."""
+
+    statement: cst.With
+
+
+@dataclass(frozen=True)
 class RunMain:
     call: cst.Call
 
@@ -261,6 +268,17 @@ class ColoringRecogniser(Recogniser):
             owner = self.evidence.enclosing(node, cst.FunctionDef)
             reason = self.context.async_blocker(owner) if owner is not None else None
             self.report("F102", node, message, reason=reason or "the calling function stays sync")
+            return
+        if facts is not None and facts.role == "contextmanager":
+            statement = self.evidence.parent(self.evidence.parent(node))
+            if site.entered and isinstance(statement, cst.With) and statement.asynchronous is not None:
+                return  # `async with cm()` already
+            if site.entered and isinstance(statement, cst.With):
+                self.report("F102", node, f"`{name}()` becomes an @asynccontextmanager: enter it with `async with`",
+                            fixable=True, data=AsyncEntry(statement))
+            else:
+                self.report("F102", node, message, reason="an @asynccontextmanager is entered with `async with`; "
+                                                          "convert this use by hand")
             return
         if facts is not None and facts.is_generator:
             loop = self.evidence.parent(node)

@@ -22,7 +22,8 @@ def anyio_backend():
 
 def rewrite(context: FileContext, matches: list[Match]) -> cst.Module:
     from . import coloring_background, coloring_blocking, coloring_loop_driver, coloring_loops, lazy_loads
-    from .coloring import AnyioBackend, AsyncLoop, AwaitCall, AwaitInsteadOfRun, AwaitRead, Bridge, MakeAsync, RunMain
+    from .coloring import (AnyioBackend, AsyncEntry, AsyncLoop, AwaitCall, AwaitInsteadOfRun, AwaitRead, Bridge,
+                           MakeAsync, RunMain)
 
     plan = _Plan(context)
     for match in matches:
@@ -42,6 +43,8 @@ def rewrite(context: FileContext, matches: list[Match]) -> cst.Module:
                 updated.args[0].value, lpar=[cst.LeftParen()] if parens else [], rpar=[cst.RightParen()] if parens else [])
         elif isinstance(data, AsyncLoop):
             plan.loops.add(id(data.loop))
+        elif isinstance(data, AsyncEntry):
+            plan.entries.add(id(data.statement))
         elif isinstance(data, AnyioBackend):
             plan.needs_backend_fixture = True
         elif isinstance(data, RunMain):
@@ -79,6 +82,7 @@ class _Plan:
         self.reads: dict[int, bool] = {}
         self.loops: set[int] = set()
         self.runs: set[int] = set()
+        self.entries: set[int] = set()
         self.bridges: dict[int, bool] = {}
         self.bridge_keywords: dict[int, str] = {}
         # Extra edits registered by coloring_background and lazy_loads: node id -> function(updated) -> node.
@@ -136,6 +140,25 @@ class _Apply(cst.CSTTransformer):
             updated = self._mark_test(updated, loop_scope)
         elif role == "fixture":
             updated = self._async_fixture(updated, loop_scope)
+        elif role == "contextmanager":
+            updated = self._async_context_manager(original, updated)
+        return updated
+
+    def _async_context_manager(self, original: cst.FunctionDef, function: cst.FunctionDef) -> cst.FunctionDef:
+        """`@contextmanager` / `@contextlib.contextmanager` -> the async twin, spelled as the module spells it."""
+        decorator = function.decorators[0].decorator
+        if isinstance(decorator, cst.Attribute):
+            replacement: cst.BaseExpression = decorator.with_changes(attr=cst.Name("asynccontextmanager"))
+        else:
+            name = self.plan.spell("contextlib", "asynccontextmanager", [original])
+            replacement = cst.parse_expression(name)
+            self.plan.maybe_unused.append(imports.Import("contextlib", "contextmanager"))
+        return function.with_changes(decorators=[function.decorators[0].with_changes(decorator=replacement)])
+
+    def leave_With(self, original: cst.With, updated: cst.With) -> cst.CSTNode:
+        updated = self._replaced(original, updated)
+        if id(original) in self.plan.entries:
+            return updated.with_changes(asynchronous=cst.Asynchronous())
         return updated
 
     def _mark_test(self, function: cst.FunctionDef, loop_scope: str | None) -> cst.FunctionDef:

@@ -43,7 +43,10 @@ AWAIT_CALL = Rule(
     summary="call of a function that becomes async, not awaited",
     why=(
         "Calling an `async def` returns a coroutine; without `await` nothing runs and Python only warns that "
-        "the coroutine was never awaited. Every call of a function that becomes async gets `await`."
+        "the coroutine was never awaited. Every call of a function that becomes async gets `await`. A generator "
+        "that becomes async is iterated with `async for`, and a `@contextmanager` that becomes an "
+        "`@asynccontextmanager` (when every use of it is a `with` statement) is entered with `async with`; a "
+        "`@contextmanager` used any other way (`stack.enter_context(cm())`) stays sync (F107)."
     ),
     before=(
         "async def get_job(db, job_id):\n"

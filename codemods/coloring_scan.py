@@ -57,6 +57,7 @@ HARMLESS_DECORATORS = frozenset({"staticmethod", "classmethod", "abc.abstractmet
                                  "typing.overload", "overload", "typing.override", "override",
                                  "typing_extensions.override"})
 FIXTURE_DECORATORS = frozenset({"pytest.fixture", "pytest_asyncio.fixture"})
+CONTEXT_MANAGER_DECORATORS = frozenset({"contextlib.contextmanager", "contextmanager"})
 CELERY_DECORATORS = frozenset({"shared_task", "celery.shared_task", "task", "periodic_task"})
 # Class-based views whose HTTP methods Flask (or Flask-RESTful / Flask-RESTX) calls synchronously.
 FLASK_VIEW_CLASSES = frozenset({"flask_restful.Resource", "flask_restx.Resource", "flask.views.MethodView",
@@ -83,6 +84,7 @@ class CallSite:
     context: str               # "body", "main" (`if __name__ == "__main__":`), or why `await` cannot go there
     awaited: bool = False
     iterated: bool = False     # the iterable of a `for` loop or comprehension
+    entered: bool = False      # the context manager of a `with` statement (`with f() as x:`)
     session_first: bool = False  # the first positional argument is a database session
     passes_session: bool = False
     # `f(db_session=db, ...)`: the keyword that passes a database session (when the first positional does not).
@@ -130,7 +132,7 @@ class FunctionFacts:
     is_generator: bool
     class_qualname: str | None
     blocker: str | None        # why this function may never become async, if something local says so
-    role: str | None           # "route", "handler", "test", "fixture"
+    role: str | None           # "route", "handler", "test", "fixture", "contextmanager"
     params: tuple[tuple[str, Expr | None], ...]
     returns: Expr | None
     value: Expr | None = None  # a fixture's value (what it returns or yields)
@@ -362,6 +364,8 @@ class ModuleScanner:
             if qualified in FIXTURE_DECORATORS:
                 return ("fixture", self._fixture_argument(target, "name") or node.name.value,
                         self._fixture_argument(target, "scope"))
+            if qualified in CONTEXT_MANAGER_DECORATORS and node.asynchronous is None and len(node.decorators) == 1:
+                return "contextmanager", None, None
             if isinstance(func, cst.Attribute) and isinstance(target, cst.Call):
                 if func.attr.value in ROUTE_METHODS and self._routes_owner(func.value) and not self._flask_module():
                     return "route", None, None
@@ -409,8 +413,10 @@ class ModuleScanner:
                 return "a @property is read as an attribute, which cannot be awaited"
             if bare in CACHE_DECORATORS:
                 return f"@{bare} would cache the coroutine object, not its result"
-            if bare in ("contextlib.contextmanager", "contextmanager"):
-                return "a @contextmanager generator is entered with `with`; it needs @asynccontextmanager"
+            if bare in CONTEXT_MANAGER_DECORATORS:
+                if role == "contextmanager":
+                    continue  # it becomes an @asynccontextmanager entered with `async with` (see the solver)
+                return "a @contextmanager generator with other decorators is entered with `with`; convert it by hand"
             if bare in CELERY_DECORATORS or (last == "task" and "." in bare):
                 return "a Celery task runs in a sync worker"
             if bare in HARMLESS_DECORATORS or bare in FIXTURE_DECORATORS or bare.startswith("pytest.mark."):
@@ -575,7 +581,7 @@ class ModuleScanner:
         method = node.func.attr.value if isinstance(node.func, cst.Attribute) else None
         return CallSite(
             callee=self.expr(node.func), line=self.line_of(node), owner=owner, context=context,
-            awaited=isinstance(parent, cst.Await), iterated=self._iterated(node),
+            awaited=isinstance(parent, cst.Await), iterated=self._iterated(node), entered=self._entered(node),
             session_first=session_first, passes_session=passes_session, session_keyword=session_keyword,
             method=method, used=self._used(node, parent),
             query_args=self._query_args(node), finishes=self._finishes(node),
@@ -640,6 +646,10 @@ class ModuleScanner:
     def _iterated(self, node: cst.Call) -> bool:
         parent = self.parents.get(node)
         return isinstance(parent, (cst.For, cst.CompFor)) and parent.iter is node
+
+    def _entered(self, node: cst.Call) -> bool:
+        item = self.parents.get(node)
+        return isinstance(item, cst.WithItem) and item.item is node and isinstance(self.parents.get(item), cst.With)
 
     def placement(self, node: cst.CSTNode) -> tuple[str | None, str]:
         """Which function's body runs `node`, and whether `await` could go there once it is async."""
@@ -773,6 +783,9 @@ class ModuleScanner:
                 return "fixture-value", ""
             return "unknown", "returned as a value"
         if isinstance(parent, (cst.Assign, cst.AnnAssign)):
+            if isinstance(parent, cst.Assign) and all(_dependency_override(t.target) for t in parent.targets):
+                # `app.dependency_overrides[get_db] = override_get_db`: FastAPI resolves it like a dependency.
+                return "depends", "dependency_overrides"
             return "unknown", "stored in a variable"
         if isinstance(parent, (cst.Element, cst.DictElement, cst.StarredElement)):
             return "unknown", "stored in a collection"
@@ -1070,3 +1083,9 @@ def _self_assignments(method: cst.FunctionDef):
             target = node.targets[0].target
             if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and target.value.value == "self":
                 yield target.attr.value, node.value
+
+
+def _dependency_override(target: cst.BaseAssignTargetExpression) -> bool:
+    """`<app>.dependency_overrides[<dependency>]`, FastAPI's table of replacement dependencies."""
+    return isinstance(target, cst.Subscript) and isinstance(target.value, cst.Attribute) \
+        and target.value.attr.value == "dependency_overrides"

@@ -342,7 +342,12 @@ def _local_reason(coloring: Coloring, function: FunctionId, facts: FunctionFacts
     chain = fixture_sessions.chain_reason(coloring, function, facts)
     if chain is not None:
         return chain
-    if facts.is_generator and coloring.roles.get(function) not in ("fixture", "dependency"):
+    if facts.role == "contextmanager":
+        for caller in coloring.callers.get(function, ()):
+            if not caller.site.entered:
+                return (f"it is a @contextmanager called outside a `with` statement at {caller.path}:"
+                        f"{caller.site.line}; only `with {facts.name}(...)` can become `async with`")
+    elif facts.is_generator and coloring.roles.get(function) not in ("fixture", "dependency"):
         for caller in coloring.callers.get(function, ()):
             if not caller.site.iterated:
                 return (f"it is a generator called without iterating over it at {caller.path}:{caller.site.line}; "

@@ -17,6 +17,7 @@ from .family import Family, FileContext, Recogniser, session_hints
 from .rule import Match, Rule
 from .safety import SafetyRecogniser
 from .session_sources import drop_unused_imports
+from .acquisition import closed_by_acquisition_block
 from .fixture_sessions import closed_by_fixture_block
 
 SYNC_IO = Rule(
@@ -152,7 +153,8 @@ class SessionIORecogniser(Recogniser):
             return
         if evidence.name_only and method in GENERIC_METHODS and not _plausible_session_call(method, node):
             return
-        if method == "close" and closed_by_fixture_block(self.evidence, node):
+        if method == "close" and (closed_by_fixture_block(self.evidence, node) or (
+                self.context.target == "async" and closed_by_acquisition_block(self.context, node))):
             return
         receiver = dotted_name(func.value) or "session"
         message = f"`{receiver}.{method}()` is session I/O and must be awaited ({evidence.describe()})"

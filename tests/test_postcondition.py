@@ -237,6 +237,23 @@ BROKEN = {
             async with SessionLocal() as db:
                 yield db
         """, [("app/user.py", 5, "async-with-on-sync")]),
+    "an @asynccontextmanager entered with a sync `with`, and the AsyncSession it yields used without await": (
+        textwrap.dedent(ASYNC_DATABASE) + textwrap.dedent("""
+
+        from contextlib import asynccontextmanager
+
+
+        @asynccontextmanager
+        async def session_context():
+            async with SessionLocal() as session:
+                yield session
+        """), """
+        from app.database import session_context
+
+        def purge():
+            with session_context() as session:
+                session.commit()
+        """, [("app/user.py", 5, "with-on-async"), ("app/user.py", 6, "unawaited")]),
 }
 
 

@@ -372,6 +372,8 @@ def _walk_skipping_scopes(nodes: list[ast.AST]) -> Iterator[ast.AST]:
 
 
 def _describe(kind: Kind) -> str:
+    if kind.tag in (Tag.ASYNC_CONTEXT, Tag.SYNC_CONTEXT) and isinstance(kind.ref, FunctionRef):
+        return f"{'@asynccontextmanager' if kind.tag is Tag.ASYNC_CONTEXT else '@contextmanager'} `{kind.ref.qualname}()`"
     if kind.tag in (Tag.ASYNC_CONTEXT, Tag.SYNC_CONTEXT):
         return f"{kind.ref.tag.value}.connect()/begin()"
     return kind.tag.value

@@ -196,6 +196,9 @@ class Inference:
             return Kind(Tag.INSTANCE, callee.ref)
         if callee.tag is Tag.FUNCTION:
             function: FunctionRef = callee.ref
+            manager = self._context_manager_side(function)
+            if manager is not None:
+                return Kind(Tag.ASYNC_CONTEXT if manager == "async" else Tag.SYNC_CONTEXT, function)
             if function.is_async and not function.is_generator:
                 return Kind(Tag.COROUTINE, function)
             if (function.module, function.qualname) in self.coroutine_returning:
@@ -446,13 +449,28 @@ class Inference:
             return Kind(Tag.INSTANCE, kind.ref)
         return None
 
-    @staticmethod
-    def entered(kind: Kind | None, asynchronous: bool) -> Kind | None:
+    def _context_manager_side(self, function: FunctionRef) -> str | None:
+        """"async" for an `@asynccontextmanager` generator, "sync" for a `@contextmanager` one."""
+        if not function.is_generator or function.module not in self.project.modules:
+            return None
+        module = self.project.modules[function.module]
+        scope = Scope(self.project, module, module.tree, None)
+        for decorator in function.node.decorator_list:
+            name = external_name(self.expr(decorator, scope))
+            if name == "contextlib.asynccontextmanager":
+                return "async"
+            if name == "contextlib.contextmanager":
+                return "sync"
+        return None
+
+    def entered(self, kind: Kind | None, asynchronous: bool) -> Kind | None:
         """What `with X as v` / `async with X as v` binds to v."""
         if kind is None:
             return None
         if kind.tag in SESSIONS:
             return kind
+        if kind.tag in (Tag.ASYNC_CONTEXT, Tag.SYNC_CONTEXT) and isinstance(kind.ref, FunctionRef):
+            return self.yields(kind.ref)  # what the context manager's generator yields
         if kind.tag in (Tag.ASYNC_CONTEXT, Tag.SYNC_CONTEXT):
             receiver: Kind = kind.ref
             if receiver.tag in (Tag.ASYNC_ENGINE, Tag.SYNC_ENGINE):

@@ -1,4 +1,4 @@
-# expect: D101 D101 D101 D101 S101 S101 S101 S101 S101 S101 S101 S101 S102
+# expect: D101 D101 D101 D101 S101 S101 S101 S101 S101 S102
 # before
 from fastapi import APIRouter
 from sqlalchemy.orm import Session

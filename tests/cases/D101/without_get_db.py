@@ -1,4 +1,4 @@
-# expect: D101 S101 S101 S101 S101
+# expect: D101 S101 S101 S101
 # before
 from fastapi import APIRouter
 

@@ -1,0 +1,32 @@
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from app.api import router
+from app.database import SessionLocal, get_db
+from sqlalchemy import event
+from sqlalchemy.pool import Pool
+
+app = FastAPI()
+
+
+@event.listens_for(Pool, "checkin")
+def close_connection_on_checkin(dbapi_connection, connection_record):
+    # Each TestClient and each async test runs its own event loop, and an asyncpg or aiomysql
+    # connection cannot leave the loop that opened it: none is pooled for the next one.
+    if type(connection_record.driver_connection).__module__.partition(".")[0] in ("asyncpg", "aiomysql"):
+        connection_record.invalidate()
+
+
+app.include_router(router)
+
+
+async def override_get_db():
+    async with SessionLocal() as db:
+        yield db
+
+
+@pytest.fixture
+def client():
+    app.dependency_overrides[get_db] = override_get_db
+    yield TestClient(app)
