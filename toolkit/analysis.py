@@ -14,6 +14,7 @@ from libcst.metadata import ParentNodeProvider, PositionProvider
 
 from sqlasync.codemods.coloring_predict import resume_from_prediction, single_file_coloring
 from sqlasync.codemods.family import ColoringView, Family, FileContext
+from sqlasync.codemods.pragmas import pragmas_kept_on_their_line
 from sqlasync.codemods.progress import MigratedConstructs
 from sqlasync.codemods.registry import RULES
 from sqlasync.codemods.rule import Match
@@ -175,6 +176,7 @@ def migrate(source: bytes, path: str, config: Config, families: Sequence[Family]
     # (What is left is still recognised by every family, not only the ones that had to run again.)
     module, fixed, pending = resume_from_prediction(coloring, path, source, families) or (parsed, Counter(), families)
     module, more = rewrite_module(module, path, config, pending, selection, target, coloring)
+    module = pragmas_kept_on_their_line(parsed, module)
     result.fixed.update(fixed + more)
     updated = module.bytes
     if updated != source:
