@@ -86,7 +86,7 @@ def _syntax_problem(source: bytes, path: str, exc: cst.ParserSyntaxError) -> Fin
 
 def problem(code: str, path: str, message: str, line: int, column: int) -> Finding:
     return Finding(code, message, path, line, column, line, column, False,
-                   fingerprint(code, message, "", 0), reason="the file was not checked")
+                   fingerprint(code, message, "", 0), reason=f"the file was not checked: {message}")
 
 
 def recognise(context: FileContext, families: Sequence[Family],

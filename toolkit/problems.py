@@ -12,7 +12,7 @@ PARSE_ERROR = Rule(
 )
 UNREADABLE = Rule(
     code="P002", name="unreadable-file", family="file",
-    summary="file cannot be read or decoded (binary, bad encoding, I/O error)",
+    summary="file cannot be read or decoded (binary, bad encoding, not a regular file, no permission, I/O error)",
     why="A file sqlasync cannot decode is never checked or written.",
     before="# a .py file holding binary data or undeclared latin-1 text\n",
     after="# -*- coding: latin-1 -*-\n",

@@ -26,6 +26,7 @@ from .findings import Finding
 from .prefilter import Prefilter
 from .problems import INTERNAL_ERROR, UNREADABLE
 from .selection import Selection
+from .source import read_source
 
 # Below this many files to parse, starting worker processes costs more than it saves.
 PARALLEL_THRESHOLD = 16
@@ -64,8 +65,10 @@ class CheckOutcome:
 
 
 def _read(file: SourceFile) -> bytes | Finding:
+    if file.unreadable is not None:
+        return problem(UNREADABLE.code, file.display, file.unreadable, 1, 1)
     try:
-        return file.path.read_bytes()
+        return read_source(file.path)
     except OSError as exc:
         return problem(UNREADABLE.code, file.display, f"cannot read: {exc.strerror or exc}", 1, 1)
 
