@@ -1,16 +1,20 @@
 """The command line under faults, run as a user would run it (a real process): a FIFO, unreadable folders,
-a symlink loop."""
+a symlink loop, a folder that refuses the rewrite, and SIGINT / SIGTERM while analysing and while writing."""
 
 from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
+
+from sqlasync.writing import TEMP_SUFFIX
 
 LEGACY = textwrap.dedent("""\
     from sqlalchemy.orm import Session
@@ -21,6 +25,8 @@ LEGACY = textwrap.dedent("""\
     def get_user(db: Session, user_id: int):
         return db.query(User).filter(User.id == user_id).first()
 """)
+# A stop signal must end the run within this many seconds (the issue measured 30-50 s for Ctrl-C).
+EXIT_WITHIN = 2.0
 
 
 def _sqlasync(*args: str, cwd: Path, prefix: list[str] | None = None, timeout: float = 120):
@@ -79,3 +85,139 @@ def test_unreadable_folders_and_files_are_findings_with_the_reason(tmp_path: Pat
     assert "app/closed.py:1:1: P002 cannot read: Permission denied" in whole.stdout
     assert named.returncode == 1 and "Traceback" not in named.stderr, named.stderr
     assert "app/secret/dao.py:1:1: P002 cannot read: Permission denied" in named.stdout
+
+
+def test_a_folder_that_refuses_the_rewrite_leaves_every_file_as_it_was(tmp_path: Path) -> None:
+    prefix = _permissions_apply()
+    project = _project(tmp_path, {"app/__init__.py": "", "app/models.py": "class User:\n    pass\n",
+                                  "app/a_first.py": LEGACY, "app/locked/__init__.py": "",
+                                  "app/locked/dao.py": LEGACY, "app/z_last.py": LEGACY})
+    before = {path: path.read_bytes() for path in project.rglob("*.py")}
+    os.chmod(project / "app" / "locked", 0o555)
+    try:
+        result = _sqlasync("migrate", "--no-cache", "app", cwd=project, prefix=prefix)
+    finally:
+        os.chmod(project / "app" / "locked", 0o755)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip() == ("sqlasync: error: cannot write app/locked/dao.py: Permission denied; "
+                                     "nothing was written")
+    assert {path: path.read_bytes() for path in project.rglob("*.py")} == before
+    assert list(project.rglob(f"*{TEMP_SUFFIX}")) == []
+
+
+def _signal_project(root: Path, files: int, functions: int) -> Path:
+    body = "\n\n".join(f"def get_{j}(db: Session, user_id: int):\n"
+                       f"    return db.query(User).filter(User.id == user_id, User.rank == {j}).first()\n"
+                       for j in range(functions))
+    sources = {f"app/svc_{i:02}.py": f"from sqlalchemy.orm import Session\n\nfrom app.models import User\n\n\n{body}"
+               for i in range(files)}
+    return _project(root, {"app/__init__.py": "", "app/models.py": "class User:\n    pass\n", **sources})
+
+
+def _descendants(pid: int) -> set[int]:
+    found, frontier = set(), [pid]
+    while frontier:
+        current = frontier.pop()
+        try:
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            continue
+        for child in map(int, children):
+            found.add(child)
+            frontier.append(child)
+    return found
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def _wait_for(condition, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "the run never reached the point to interrupt"
+        time.sleep(0.05)
+
+
+def _stop(process: subprocess.Popen, signum: int, *, whole_group: bool) -> float:
+    started = time.monotonic()
+    if whole_group:  # what Ctrl-C on a terminal does
+        os.killpg(process.pid, signum)
+    else:
+        process.send_signal(signum)
+    process.wait(timeout=30)
+    return time.monotonic() - started
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads child processes from /proc")
+@pytest.mark.parametrize(("signum", "whole_group", "code"), [(signal.SIGINT, True, 130), (signal.SIGTERM, False, 143)],
+                         ids=["SIGINT to the process group", "SIGTERM to sqlasync"])
+def test_a_stop_signal_while_analysing_ends_the_run_and_its_workers(tmp_path: Path, signum, whole_group, code) -> None:
+    project = _signal_project(tmp_path, files=20, functions=10)
+    before = {path: path.read_bytes() for path in project.rglob("*.py")}
+    process = subprocess.Popen([sys.executable, "-m", "sqlasync", "migrate", "--no-cache", "-j", "2", "app"],
+                               cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               start_new_session=True)
+    try:
+        _wait_for(lambda: len(_descendants(process.pid)) >= 2)
+        time.sleep(0.5)
+        workers = _descendants(process.pid)
+        took = _stop(process, signum, whole_group=whole_group)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+    stderr = process.stderr.read()
+    assert process.returncode == code, stderr
+    assert "Traceback" not in stderr
+    assert stderr.strip() == f"sqlasync: interrupted ({signal.Signals(signum).name})"
+    assert took < EXIT_WITHIN, f"took {took:.2f} s to exit"
+    time.sleep(0.2)
+    assert [pid for pid in workers if _running(pid)] == [], "worker processes outlived the run"
+    assert {path: path.read_bytes() for path in project.rglob("*.py")} == before
+    assert list(project.rglob(f"*{TEMP_SUFFIX}")) == []
+
+
+# The run as `sqlasync migrate`, with every temp file's fsync slowed down and announced, so that the signal
+# lands while the files are being written.
+SLOW_WRITES = textwrap.dedent("""\
+    import os, sys, time
+    from pathlib import Path
+
+    marker = Path(sys.argv[1])
+    real_fsync = os.fsync
+
+    def slow_fsync(fd):
+        marker.touch()
+        time.sleep(0.3)
+        real_fsync(fd)
+
+    os.fsync = slow_fsync
+    from sqlasync.cli import main
+    sys.exit(main(sys.argv[2:]))
+""")
+
+
+def test_sigterm_while_writing_leaves_every_file_as_it_was_and_no_temp_file(tmp_path: Path) -> None:
+    project = _signal_project(tmp_path / "project", files=16, functions=1)
+    before = {path: path.read_bytes() for path in project.rglob("*.py")}
+    marker = tmp_path / "writing"
+    process = subprocess.Popen([sys.executable, "-c", SLOW_WRITES, str(marker), "migrate", "--no-cache", "app"],
+                               cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               start_new_session=True)
+    try:
+        _wait_for(marker.exists)
+        took = _stop(process, signal.SIGTERM, whole_group=False)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+    stderr = process.stderr.read()
+    assert process.returncode == 143, stderr
+    assert stderr.strip() == "sqlasync: interrupted (SIGTERM)"
+    assert took < EXIT_WITHIN, f"took {took:.2f} s to exit"
+    assert {path: path.read_bytes() for path in project.rglob("*.py")} == before
+    assert list(project.rglob(f"*{TEMP_SUFFIX}")) == []

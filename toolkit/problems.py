@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import traceback
+from pathlib import Path
+
 from sqlasync.codemods.rule import Rule
 
 PARSE_ERROR = Rule(
@@ -24,3 +27,10 @@ INTERNAL_ERROR = Rule(
     before="# any file that triggers a bug in sqlasync\n", after="# report it with the file attached\n",
 )
 PROBLEMS = {rule.code: rule for rule in (PARSE_ERROR, UNREADABLE, INTERNAL_ERROR)}
+
+
+def describe_bug(exc: Exception) -> str:
+    """One line for a bug in sqlasync: what was raised, and where."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = f" at {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
+    return f"internal error ({type(exc).__name__}: {exc}{where}); please report it"

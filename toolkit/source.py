@@ -1,11 +1,10 @@
-"""Reading source files (only regular files, never blocking on a named pipe or a device) and writing them."""
+"""Reading source files: only regular files, never blocking on a named pipe or a device."""
 
 from __future__ import annotations
 
 import errno
 import os
 import stat
-import tempfile
 from pathlib import Path
 
 _KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISSOCK, "a socket"),
@@ -31,19 +30,3 @@ def read_source(path: Path) -> bytes:
 
 def looks_binary(content: bytes) -> bool:
     return b"\0" in content
-
-
-def atomic_write(path: Path, content: bytes) -> None:
-    """Replace `path` with `content` via a temp file + rename in the same folder, keeping its mode."""
-    mode = path.stat().st_mode & 0o7777
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".sqlasync-tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(content)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp_name, mode)
-        os.replace(tmp_name, path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
