@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 from collections import Counter
@@ -161,7 +162,9 @@ def _migrate(args, options: Options, files, console: Console) -> int:
     if writes:
         # --with-dependents may have brought in files the first check did not see.
         _refuse_dirty([Path(m.path) for m in changed], args.allow_dirty)
-        remove_stale_temps({folder for m in changed for folder in (Path(m.path).parent, Path(m.path).resolve().parent)})
+        # In every folder of the run: a run killed after its renames left only the originals' links behind.
+        remove_stale_temps({folder for file in files
+                            for folder in (file.path.parent, Path(os.path.realpath(file.path)).parent)})
         write_all([(Path(m.path), m.updated) for m in changed])
     elif args.diff:
         for migration in changed:
