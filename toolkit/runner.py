@@ -194,6 +194,7 @@ def _stop_workers(pool: ProcessPoolExecutor) -> None:
     after Ctrl-C), and a parent ended by SIGTERM would leave them running. (Python 3.14 has
     `terminate_workers()`; before it the processes are only reachable through `_processes`.)"""
     processes = list((getattr(pool, "_processes", None) or {}).values())
+    manager = getattr(pool, "_executor_manager_thread", None)
     pool.shutdown(wait=False, cancel_futures=True)
     for process in processes:
         process.terminate()
@@ -202,6 +203,10 @@ def _stop_workers(pool: ProcessPoolExecutor) -> None:
         if process.is_alive():
             process.kill()
             process.join()
+    # The pool's manager thread now finds its workers gone and cleans up; it must be done before the
+    # interpreter exits, whose hook would otherwise write to the wake-up pipe the thread is closing (EBADF).
+    if manager is not None:
+        manager.join(timeout=1)
 
 
 def _analyse_job(job: tuple[tuple[str, bytes], Options]) -> FileResult:
