@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import difflib
+from collections.abc import Sequence
 
 import libcst as cst
 
@@ -32,26 +32,27 @@ def definitions_spaced_from_imports(original: cst.Module, module: cst.Module) ->
     return module.with_changes(body=body)
 
 
-def removed_statements_keep_spacing(before: cst.Module, after: cst.Module) -> cst.Module:
-    """Blank lines above a module-level statement that was removed (an unused import) stay above whatever
-    follows it; LibCST's import remover drops them, gluing the docstring or the next group to the rest."""
-    def text(statement: cst.BaseStatement) -> str:
-        return before.code_for_node(statement.with_changes(leading_lines=()))
+def carry_leading_lines(removed: Sequence[cst.EmptyLine], following: Sequence[cst.EmptyLine], *,
+                        at_start: bool) -> list[cst.EmptyLine]:
+    """The leading lines of the statement after one that was removed: the removed statement's comment lines
+    stay in the file (only its own trailing comment goes with it), and the blank lines where the two meet
+    are as many as the wider of the two gaps, so a blank line separating import groups survives once.
+    `at_start`: nothing is kept above the removed statement in its block, so blank lines the removed one
+    did not have are not wanted either (a file or block does not start with a gap)."""
+    removed, following = list(removed), list(following)
+    removed_tail = trailing_blanks(removed)
+    following_head = _leading_blanks(following)
+    if at_start and all(line.comment is None for line in removed):
+        gap = removed_tail
+    else:
+        gap = max(removed_tail, following_head)
+    blanks = (following[:following_head] if following_head >= removed_tail else removed[len(removed) - removed_tail:])
+    blanks = (blanks + [cst.EmptyLine()] * gap)[:gap]
+    return removed[:len(removed) - removed_tail] + blanks + following[following_head:]
 
-    matcher = difflib.SequenceMatcher(a=[text(s) for s in before.body], b=[text(s) for s in after.body],
-                                      autojunk=False)
-    body = list(after.body)
-    for tag, start, _, position, _ in matcher.get_opcodes():
-        if tag not in ("delete", "replace") or position >= len(body):
-            continue
-        removed = _leading_blanks(before.body[start].leading_lines)
-        following = body[position]
-        lines = list(following.leading_lines)
-        present = _leading_blanks(lines)
-        # What now comes first in the file takes the first statement's spacing (none, usually).
-        wanted = removed if position == 0 else max(removed, present)
-        body[position] = following.with_changes(leading_lines=[cst.EmptyLine()] * wanted + lines[present:])
-    return after.with_changes(body=body)
+
+def trailing_blanks(lines: Sequence[cst.EmptyLine]) -> int:
+    return _leading_blanks(list(reversed(lines)))
 
 
 def _leading_blanks(lines) -> int:

@@ -10,6 +10,7 @@ forbids a function to become async.
 from __future__ import annotations
 
 import hashlib
+import os
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path, PurePosixPath
@@ -195,7 +196,7 @@ def single_file_coloring(source: bytes, path: str, config: Config, families: Seq
     """The coloring of a run that sees one file only (tests, editors): the file is its own repository."""
     if not coloring_active(families, selection):
         return None
-    location = locate_module(Path(path)) if Path(path).is_file() else ModuleLocation(
+    location = locate_module(Path(path)) if os.path.isfile(path) else ModuleLocation(
         PurePosixPath(path).stem, "", Path(path).absolute().parent.as_posix())
     summary = summarise(path, source, location, config, families, selection, target)
     return build_coloring([summary], [path], families, selection)

@@ -22,6 +22,7 @@ from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 from libcst.metadata import Scope
 
+from .blank_lines import carry_leading_lines, trailing_blanks
 from .evidence import dotted_name
 
 
@@ -92,7 +93,48 @@ def remove_unused_imports(module: cst.Module, imports: Iterable[Import], modules
         RemoveImportsVisitor.remove_unused_import(context, item.module, item.obj, item.alias)
     for name in modules:
         RemoveImportsVisitor.remove_unused_import(context, name)
-    return RemoveImportsVisitor(context).transform_module(module)
+    return _RemoveImportsKeepingLines(context).transform_module(module)
+
+
+class _RemoveImportsKeepingLines(RemoveImportsVisitor):
+    """LibCST's import remover drops a line whose imports all go together with the lines above it; here those
+    leading lines (a comment about the group, the blank line separating groups) move to whatever follows."""
+
+    def __init__(self, context: CodemodContext) -> None:
+        super().__init__(context)
+        # Per open block (module, indented block): the leading lines of removed lines not yet placed (None:
+        # nothing removed since the last kept statement), and whether a statement was kept before them.
+        self._pending: list[list[cst.EmptyLine] | None] = []
+        self._kept_any: list[bool] = []
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if isinstance(node, (cst.Module, cst.IndentedBlock)):
+            self._pending.append(None)
+            self._kept_any.append(False)
+        return super().on_visit(node)
+
+    def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode):
+        result = super().on_leave(original_node, updated_node)
+        if isinstance(result, (cst.Module, cst.IndentedBlock)):
+            pending = self._pending.pop()
+            self._kept_any.pop()
+            if pending is not None:
+                # At the end of a block only comment lines are worth keeping, not a gap before nothing.
+                comments = pending[:len(pending) - trailing_blanks(pending)]
+                result = result.with_changes(footer=carry_leading_lines(comments, result.footer, at_start=False))
+        elif isinstance(result, cst.SimpleStatementLine) and not result.body:
+            pending = self._pending[-1]
+            lines = result.leading_lines if pending is None else carry_leading_lines(
+                pending, result.leading_lines, at_start=not self._kept_any[-1])
+            self._pending[-1] = list(lines)
+        elif isinstance(result, cst.BaseStatement) and self._pending:
+            pending = self._pending[-1]
+            if pending is not None:
+                result = result.with_changes(leading_lines=carry_leading_lines(
+                    pending, result.leading_lines, at_start=not self._kept_any[-1]))
+                self._pending[-1] = None
+            self._kept_any[-1] = True
+        return result
 
 
 def _module_level_imports(statement: cst.CSTNode) -> list[cst.Import | cst.ImportFrom]:

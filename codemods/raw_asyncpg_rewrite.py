@@ -8,8 +8,6 @@ helper that changes are converted together or not at all.
 from __future__ import annotations
 
 import libcst as cst
-from libcst.codemod import CodemodContext
-from libcst.codemod.visitors import RemoveImportsVisitor
 from libcst.metadata import PositionProvider, ScopeProvider
 
 from . import imports
@@ -93,13 +91,9 @@ def _helper_row_type(helper: HelperPlan, units: list[Unit]) -> str:
 def _remove_unused(module: cst.Module, decoded_json: bool, retyped_records: bool) -> cst.Module:
     if not (decoded_json or retyped_records):
         return module
-    context = CodemodContext()
-    if decoded_json:
-        RemoveImportsVisitor.remove_unused_import(context, "json")
-        RemoveImportsVisitor.remove_unused_import(context, "json", "loads")
-    if retyped_records:
-        RemoveImportsVisitor.remove_unused_import(context, "asyncpg")
-    return RemoveImportsVisitor(context).transform_module(module)
+    dropped = [imports.Import("json", "loads")] if decoded_json else []
+    modules = (["json"] if decoded_json else []) + (["asyncpg"] if retyped_records else [])
+    return imports.remove_unused_imports(module, dropped, modules)
 
 
 class _Apply(cst.CSTTransformer):

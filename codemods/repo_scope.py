@@ -11,8 +11,11 @@ tool's own sources) cannot reach it, so reading it would only cost time.
 from __future__ import annotations
 
 import ast
+import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
+
+from sqlasync.source import read_source
 
 from .repo_index import locate_module
 
@@ -40,12 +43,12 @@ def import_targets(module_names: Iterable[str], origin: Path, stop: Path) -> set
             for cut in range(len(parts), 0, -1):
                 base = folder.joinpath(*parts[:cut])
                 candidates = [base.with_suffix(".py"), base / "__init__.py"]
-                hit = next((c for c in candidates if c.is_file()), None)
+                hit = next((c for c in candidates if os.path.isfile(c)), None)
                 if hit is not None:
                     found.add(hit)
                     # Importing a.b.c runs a/__init__.py and a/b/__init__.py too.
                     package = hit.parent if hit.name != "__init__.py" else hit.parent.parent
-                    while (package / "__init__.py").is_file() and package != folder.parent:
+                    while os.path.isfile(package / "__init__.py") and package != folder.parent:
                         found.add(package / "__init__.py")
                         package = package.parent
                     break
@@ -73,7 +76,7 @@ def expand(initial: Iterable[Path], imported_names: Callable[[Path], set[str]], 
 def imported_modules(path: Path) -> set[str]:
     """Absolute names of the modules a file imports anywhere (`from .x import y` resolved), read with `ast`."""
     try:
-        tree = ast.parse(Path(path).read_bytes())
+        tree = ast.parse(read_source(Path(path)))
     except (OSError, SyntaxError, ValueError):
         return set()
     location = locate_module(Path(path))

@@ -14,7 +14,6 @@ import libcst as cst
 from sqlasync.config import Config
 
 from .evidence import dotted_name
-from .blank_lines import removed_statements_keep_spacing
 from .imports import Import, remove_unused_imports
 
 
@@ -75,10 +74,8 @@ def _parse(configured: str) -> tuple[str, str] | None:
 
 
 def drop_unused_imports(module: cst.Module, names: set[str]) -> cst.Module:
-    """Remove the module-level `from x import name` imports of `names` that nothing uses any more,
-    keeping the blank lines that separated a removed import from what came before it."""
-    cleaned = remove_unused_imports(module, imports_binding(module, names))
-    return removed_statements_keep_spacing(module, cleaned)
+    """Remove the module-level `from x import name` imports of `names` that nothing uses any more."""
+    return remove_unused_imports(module, imports_binding(module, names))
 
 
 def imports_binding(module: cst.Module, names: set[str]) -> list[Import]:

@@ -169,3 +169,76 @@ def test_a_bug_on_one_file_is_reported_and_the_others_still_checked(project: Pat
     assert report["summary"]["by_code"] == {"F101": 1, "P003": 1, "Q101": 1, "S101": 1, "S102": 1}
     bug = next(f for f in report["findings"] if f["code"] == "P003")
     assert bug["path"] == "app/boom.py" and "RuntimeError: recogniser bug" in bug["message"]
+
+
+def test_an_internal_error_outside_any_file_is_exit_2_without_a_traceback(project: Path, capsys, monkeypatch) -> None:
+    import sqlasync.cli as cli
+
+    def broken(*_args, **_kwargs):
+        raise KeyError("lost")
+
+    monkeypatch.setattr(cli, "with_project_sources", broken)
+    assert main(["check", "app"]) == 2  # 1 would read as "findings" to CI
+    err = capsys.readouterr().err
+    assert err.startswith("sqlasync: internal error (KeyError: 'lost' at test_cli.py:") and "Traceback" not in err
+
+
+MANUAL_ONLY = """\
+from sqlalchemy.orm import Session
+
+
+def raw(db: Session, name):
+    return db.execute("SELECT * FROM jobs WHERE name = '" + name + "'").fetchall()
+"""
+WIDENED = """\
+from sqlalchemy.orm import Session
+
+
+def get_job(db: Session, job_id):
+    return db.query(Job).filter(Job.id == job_id, Job.name == "a name long enough to wrap").order_by(Job.id).first()
+""" + MANUAL_ONLY.split("\n\n\n")[1].replace("def raw", "\n\ndef raw")
+
+
+@pytest.mark.parametrize("argv", [["migrate"], ["migrate", "--check"], ["migrate", "--diff"]])
+def test_sites_left_for_manual_work_exit_1_in_every_mode(project: Path, argv: list[str], capsys) -> None:
+    (project / "app" / "dao.py").write_text(MANUAL_ONLY)
+    assert main([*argv, "--no-cache", "app"]) == 1
+    captured = capsys.readouterr()
+    assert "0 file(s)" in captured.out + captured.err
+    assert "app/dao.py:5:12: X101" in captured.out + captured.err
+
+
+def test_diff_reports_what_it_leaves_where_it_is_on_disk(project: Path, capsys) -> None:
+    (project / "app" / "dao.py").write_text(WIDENED)
+    line = WIDENED.splitlines().index('    return db.execute("SELECT * FROM jobs WHERE name = \'" + name + "\'").fetchall()')
+    assert main(["migrate", "--diff", "--no-cache", "app"]) == 1
+    err = capsys.readouterr().err
+    assert f"app/dao.py:{line + 1}:12: X101" in err, err
+
+
+def test_migrate_keeps_its_cache_out_of_git_and_names_why_a_file_was_not_checked(project: Path, capsys) -> None:
+    (project / "app" / "blob.py").write_bytes(b"\x00\x01\x02binary")
+    main(["migrate", "app"])
+    assert (project / ".sqlasync_cache" / ".gitignore").read_text().endswith("*\n")
+    out = capsys.readouterr().out
+    assert "app/blob.py:1:1: P002 the file was not checked: " in out
+    assert "binary" in out.split("app/blob.py:1:1: P002", 1)[1].splitlines()[0]
+
+
+def test_a_dirty_tree_is_refused_before_anything_is_analysed(project: Path, capsys, monkeypatch) -> None:
+    import subprocess
+
+    import sqlasync.cli as cli
+
+    for args in (["init", "-q"], ["add", "-A"], ["-c", "user.email=t@example.invalid", "-c", "user.name=t",
+                                                  "commit", "-qm", "base"]):
+        subprocess.run(["git", *args], cwd=project, check=True, capture_output=True)
+    (project / "app" / "dao.py").write_text(LEGACY + "\n# edited\n")
+
+    def analysis(*_args, **_kwargs):
+        raise AssertionError("analysed a tree it then refused")
+
+    monkeypatch.setattr(cli, "migrate_files", analysis)
+    assert main(["migrate", "app"]) == 2
+    err = capsys.readouterr().err
+    assert "uncommitted changes" in err and "app/dao.py" in err

@@ -144,3 +144,17 @@ def test_invalid_rewrite_output_is_never_written(project: Path, capsys) -> None:
     assert cli.main(["migrate", "."]) == 2
     assert target.read_text() == "breaks_here()\nlegacy_fetch()\n"
     assert "the rewrite produced invalid code" in capsys.readouterr().out
+
+
+def test_temp_files_a_killed_run_left_are_removed_by_the_next(project: Path) -> None:
+    (project / "pkg").mkdir()
+    (project / "pkg" / "untouched.py").write_text("x = 1\n")
+    (project / "g.py").write_text("legacy_fetch()\n")
+    # Named as a run with a pid no process can have writes them (2**22 is above Linux's largest pid).
+    left = [project / "pkg" / f".untouched.py.{2**22 + 7}.0a1b2c3d.sqlasync-tmp",
+            project / f".g.py.{2**22 + 7}.0a1b2c3d.sqlasync-tmp"]
+    for path in left:
+        path.write_text("half of a file")
+    assert cli.main(["migrate", "."]) == 0
+    assert [path for path in left if path.exists()] == []
+    assert (project / "g.py").read_text() == "modern_fetch()\n"

@@ -14,6 +14,7 @@ from libcst.metadata import ParentNodeProvider, PositionProvider
 
 from sqlasync.codemods.coloring_predict import resume_from_prediction, single_file_coloring
 from sqlasync.codemods.family import ColoringView, Family, FileContext
+from sqlasync.codemods.pragmas import pragmas_kept_on_their_line
 from sqlasync.codemods.progress import MigratedConstructs
 from sqlasync.codemods.registry import RULES
 from sqlasync.codemods.rule import Match
@@ -85,7 +86,7 @@ def _syntax_problem(source: bytes, path: str, exc: cst.ParserSyntaxError) -> Fin
 
 def problem(code: str, path: str, message: str, line: int, column: int) -> Finding:
     return Finding(code, message, path, line, column, line, column, False,
-                   fingerprint(code, message, "", 0), reason="the file was not checked")
+                   fingerprint(code, message, "", 0), reason=f"the file was not checked: {message}")
 
 
 def recognise(context: FileContext, families: Sequence[Family],
@@ -175,6 +176,7 @@ def migrate(source: bytes, path: str, config: Config, families: Sequence[Family]
     # (What is left is still recognised by every family, not only the ones that had to run again.)
     module, fixed, pending = resume_from_prediction(coloring, path, source, families) or (parsed, Counter(), families)
     module, more = rewrite_module(module, path, config, pending, selection, target, coloring)
+    module = pragmas_kept_on_their_line(parsed, module)
     result.fixed.update(fixed + more)
     updated = module.bytes
     if updated != source:

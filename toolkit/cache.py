@@ -48,12 +48,14 @@ class ResultCache:
         except OSError:
             pass  # a cache that cannot be written only costs speed
 
-    def ensure_ignored(self) -> None:
-        """Keep the cache folder out of version control, as pytest and ruff do."""
-        gitignore = self.folder / ".gitignore"
-        if not gitignore.exists():
-            try:
-                self.folder.mkdir(parents=True, exist_ok=True)
-                gitignore.write_text("# created by sqlasync\n*\n", encoding="utf-8")
-            except OSError:
-                pass
+
+def keep_out_of_version_control(folder: Path) -> None:
+    """A `.gitignore` of `*` in the cache folder, as pytest and ruff write in theirs: whichever command
+    creates the folder (check's results, migrate's summaries), it never shows in `git status`."""
+    gitignore = folder / ".gitignore"
+    if not os.path.exists(gitignore):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            gitignore.write_text("# created by sqlasync\n*\n", encoding="utf-8")
+        except OSError:
+            pass

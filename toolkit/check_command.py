@@ -31,7 +31,9 @@ class ReportingError(Exception):
 
 
 def add_output_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--format", choices=FORMATS, default="text")
+    parser.add_argument("--format", choices=FORMATS, default="text",
+                        help="text for people (default); json for tools and `report merge`; sarif, github, "
+                             "junit, gitlab for CI annotations; markdown for a job summary (see docs/ci.md)")
     parser.add_argument("--output", type=Path, metavar="FILE",
                         help="write the report to FILE; the terminal gets a short summary")
     parser.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are failing findings")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 from collections import Counter
@@ -24,14 +25,15 @@ from .check_command import (
 )
 from .config import TARGETS, ConfigError, load_config
 from .project_sources import with_project_sources
-from .diffs import unified_diff
+from .diffs import on_disk_line, unified_diff
 from .discovery import DiscoveryError, discover, leave_out
-from .problems import PROBLEMS
+from .problems import PROBLEMS, describe_bug
 from .report.rule_help import rule_markdown, rules_reference
 from .runner import Options, migrate_files, with_coloring
 from .selection import Selection, SelectionError, parse_selectors
 from .soundness import judge
-from .source import atomic_write
+from .interrupts import Interrupted, stop_signals_raise
+from .writing import WriteError, remove_stale_temps, write_all
 
 EXIT_CLEAN, EXIT_PENDING, EXIT_ERROR = 0, 1, 2
 # --with-dependents widens the run this many times at most (each round adds every file still missing).
@@ -83,7 +85,12 @@ def build_parser() -> argparse.ArgumentParser:
                               help="markdown: the full reference, as published in docs/rules.md")
     explain_parser = commands.add_parser("explain", help="print a rule's documentation")
     explain_parser.add_argument("code")
-    init_parser = commands.add_parser("init", help="write an async database module (engine, get_db, health checks)")
+    init_parser = commands.add_parser(
+        "init", help="write an async database module (engine, get_db, health checks)",
+        description="Write an async SQLAlchemy database module for a project that has none: an engine from "
+                    "DATABASE_URL with pool settings, an async_sessionmaker SessionLocal, a FastAPI get_db "
+                    "dependency, init_db/close_db for start-up and shut-down, and health checks. Then point "
+                    "[tool.sqlasync] get-db and session-factory at it so that migrated code imports from it.")
     init_parser.add_argument("--path", type=Path, default=scaffold.DEFAULT_PATH,
                              help=f"where to write it (default: {scaffold.DEFAULT_PATH}); never overwrites")
     add_report_command(commands)
@@ -97,21 +104,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     console = Console(highlight=False, soft_wrap=True, width=width)
     errors = Console(stderr=True, highlight=False, soft_wrap=True, width=width)
     try:
-        if args.command == "rules":
-            return _rules(args, console)
-        if args.command == "explain":
-            return _explain(args.code, console)
-        if args.command == "report":
-            return run_report_command(args, console, errors)
-        if args.command == "init":
-            return _init(args.path, console)
-        options, files = _prepare(args)
-        if args.command == "check":
-            return run_check_command(args, options, files, console, errors)
-        return _migrate(args, options, files, console)
-    except (ConfigError, DiscoveryError, SelectionError, UsageError, ReportingError, scaffold.ScaffoldError) as exc:
+        with stop_signals_raise():
+            return _run(args, console, errors)
+    except Interrupted as stop:
+        errors.print(f"sqlasync: interrupted ({stop})", markup=False)
+        return stop.exit_code
+    except (ConfigError, DiscoveryError, SelectionError, UsageError, ReportingError, scaffold.ScaffoldError,
+            WriteError) as exc:
         errors.print(f"sqlasync: error: {exc}", markup=False)
         return EXIT_ERROR
+    except Exception as exc:  # noqa: BLE001 - exit 1 means findings to CI; a bug must not read as one
+        errors.print(f"sqlasync: {describe_bug(exc)}", markup=False)
+        return EXIT_ERROR
+
+
+def _run(args: argparse.Namespace, console: Console, errors: Console) -> int:
+    if args.command == "rules":
+        return _rules(args, console)
+    if args.command == "explain":
+        return _explain(args.code, console)
+    if args.command == "report":
+        return run_report_command(args, console, errors)
+    if args.command == "init":
+        return _init(args.path, console)
+    options, files = _prepare(args)
+    if args.command == "check":
+        return run_check_command(args, options, files, console, errors)
+    return _migrate(args, options, files, console)
 
 
 def _prepare(args: argparse.Namespace):
@@ -131,32 +150,40 @@ def _prepare(args: argparse.Namespace):
 
 
 def _migrate(args, options: Options, files, console: Console) -> int:
+    writes = not (args.diff or args.check)
+    if writes:
+        _refuse_dirty([file.path for file in files], args.allow_dirty)
     migrations, verdict = _sound_migrations(files, options, args.with_dependents)
     if not verdict.sound:
         _refuse(verdict, Console(stderr=True, highlight=False, soft_wrap=True))
         return EXIT_ERROR
     changed = [m for m in migrations if m.updated is not None]
     failed = [m for m in migrations if m.error]
-    if changed and not (args.diff or args.check or args.allow_dirty):
-        dirty = _dirty([Path(m.path) for m in changed])
-        if dirty:
-            raise UsageError(
-                "refusing to rewrite files with uncommitted changes (commit them or pass --allow-dirty): "
-                + ", ".join(dirty)
-            )
-    for migration in changed:
-        if args.diff:
+    if writes:
+        # --with-dependents may have brought in files the first check did not see.
+        _refuse_dirty([Path(m.path) for m in changed], args.allow_dirty)
+        # In every folder of the run: a run killed after its renames left only the originals' links behind.
+        remove_stale_temps({folder for file in files
+                            for folder in (file.path.parent, Path(os.path.realpath(file.path)).parent)})
+        write_all([(Path(m.path), m.updated) for m in changed])
+    elif args.diff:
+        for migration in changed:
             encoding = cst.parse_module(migration.original).encoding
             sys.stdout.buffer.write(unified_diff(migration.path, migration.original, migration.updated, encoding))
-        elif not args.check:
-            atomic_write(Path(migration.path), migration.updated)
     sys.stdout.flush()
     _migrate_summary(migrations, changed, failed, args, Console(stderr=args.diff, highlight=False, soft_wrap=True))
     if failed:
         return EXIT_ERROR
-    if args.diff or args.check:
-        return EXIT_PENDING if changed else EXIT_CLEAN
-    return EXIT_PENDING if any(m.left for m in migrations) else EXIT_CLEAN
+    # One rule for every mode: 1 while work remains, files still to rewrite or sites left for manual work.
+    pending = (changed and not writes) or any(m.left for m in migrations)
+    return EXIT_PENDING if pending else EXIT_CLEAN
+
+
+def _refuse_dirty(paths: list[Path], allowed: bool) -> None:
+    dirty = [] if allowed else _dirty(paths)
+    if dirty:
+        raise UsageError("refusing to rewrite files with uncommitted changes (commit them or pass --allow-dirty): "
+                         + ", ".join(dirty))
 
 
 def _sound_migrations(files, options: Options, with_dependents: bool):
@@ -200,19 +227,23 @@ def _refuse(verdict, errors: Console) -> None:
 
 
 def _migrate_summary(migrations, changed, failed, args, console: Console) -> None:
-    verb = "would change" if args.diff or args.check else "changed"
+    dry_run = args.diff or args.check
+    verb = "would change" if dry_run else "changed"
     fixed = Counter()
     for migration in migrations:
         fixed.update(migration.fixed)
     console.print(f"{len(changed)} file(s) {verb}.", markup=False)
     for code, count in sorted(fixed.items()):
         console.print(f"  fixed {count:>5} {code} {ALL_RULES[code].summary}", markup=False)
-    left = [f for m in migrations for f in m.left]
+    left = [(m, f) for m in migrations for f in m.left]
     if left:
         console.print(f"{len(left)} site(s) left for manual work:", markup=False)
-        for finding in sorted(left, key=lambda f: f.sort_key()):
-            console.print(f"  {finding.path}:{finding.line}:{finding.column}: {finding.code} {finding.reason}",
-                          markup=False)
+        for migration, finding in sorted(left, key=lambda pair: pair[1].sort_key()):
+            line, column = finding.line, finding.column
+            if migration.updated is not None and dry_run:
+                # Nothing was written: the position in the file as it is, not as it would become.
+                line, column = on_disk_line(migration.original, migration.updated, line, column)
+            console.print(f"  {finding.path}:{line}:{column}: {finding.code} {finding.reason}", markup=False)
     for migration in failed:
         console.print(f"error: {migration.error}", markup=False)
 

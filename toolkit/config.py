@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sys
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -66,10 +67,10 @@ _STR_KEYS = {"target", "get_db", "session_factory", "cache_dir", "test_async_mar
 
 def find_pyproject(start: Path) -> Path | None:
     """The nearest pyproject.toml at or above `start` that has a [tool.sqlasync] table."""
-    start = start.resolve()
-    for folder in (start, *start.parents) if start.is_dir() else start.parents:
+    start = Path(os.path.realpath(start))  # not resolve(): a symlink loop is reported later, not raised here
+    for folder in (start, *start.parents) if os.path.isdir(start) else start.parents:
         candidate = folder / "pyproject.toml"
-        if candidate.is_file() and "sqlasync" in _read_toml(candidate).get("tool", {}):
+        if os.path.isfile(candidate) and "sqlasync" in _read_toml(candidate).get("tool", {}):
             return candidate
     return None
 
@@ -84,7 +85,7 @@ def _read_toml(path: Path) -> dict:
 def load_config(paths: list[Path], overrides: dict | None = None) -> Config:
     """Configuration for a run over `paths` (the first path decides which pyproject applies)."""
     anchor = paths[0] if paths else Path.cwd()
-    pyproject = find_pyproject(anchor if anchor.exists() else Path.cwd())
+    pyproject = find_pyproject(anchor if os.path.exists(anchor) else Path.cwd())
     values: dict = {}
     if pyproject is not None:
         values = parse_table(_read_toml(pyproject)["tool"]["sqlasync"], pyproject)

@@ -21,3 +21,22 @@ def unified_diff(path: str, before: bytes, after: bytes, encoding: str) -> bytes
         else:
             lines.append(line + "\n" + NO_NEWLINE)
     return "".join(lines).encode(encoding)
+
+
+def on_disk_line(before: bytes, after: bytes, line: int, column: int) -> tuple[int, int]:
+    """Where `line`:`column` of `after` is in `before`: the same place on a line the change kept; on a line
+    it rewrote, the corresponding line of the rewritten block (its last when the block grew), column kept
+    within that line."""
+    old, new = before.splitlines(), after.splitlines()
+    matcher = difflib.SequenceMatcher(a=old, b=new, autojunk=False)
+    for tag, old_start, old_end, new_start, new_end in matcher.get_opcodes():
+        if new_start <= line - 1 < new_end:
+            if tag == "equal":
+                return old_start + (line - 1 - new_start) + 1, column
+            if old_end == old_start:  # only inserted: the line before the insertion
+                target = max(old_start - 1, 0)
+            else:
+                target = min(old_start + (line - 1 - new_start), old_end - 1)
+            width = len(old[target]) + 1 if target < len(old) else 1
+            return target + 1, min(column, width)
+    return line, column

@@ -25,6 +25,8 @@ class DiscoveryError(Exception):
 class SourceFile:
     path: Path
     display: str
+    # Why the path could not be listed (a folder the run may not read); its report is a P002 finding.
+    unreadable: str | None = None
 
 
 def _spec(patterns: tuple[str, ...] | list[str]) -> pathspec.PathSpec:
@@ -34,12 +36,15 @@ def _spec(patterns: tuple[str, ...] | list[str]) -> pathspec.PathSpec:
 def _relative(path: Path, root: Path) -> str | None:
     try:
         return path.resolve().relative_to(root).as_posix()
-    except ValueError:
+    except (ValueError, OSError, RuntimeError):  # outside root; or a symlink loop (RuntimeError before 3.13)
         return None
 
 
 def _is_virtualenv(folder: Path) -> bool:
-    return (folder / "pyvenv.cfg").is_file()
+    try:
+        return (folder / "pyvenv.cfg").is_file()
+    except OSError:
+        return False  # a folder that cannot be looked into is walked, and reported unreadable there
 
 
 def _display(path: Path) -> str:
@@ -61,18 +66,24 @@ def discover(paths: list[Path], config: Config) -> list[SourceFile]:
     include = _spec(config.include)
     found: dict[Path, SourceFile] = {}
     for given in paths or [Path.cwd()]:
-        if not given.exists() and not given.is_symlink():
-            raise DiscoveryError(f"{given}: no such file or directory")
+        try:
+            os.lstat(given)
+        except (FileNotFoundError, NotADirectoryError) as exc:
+            raise DiscoveryError(f"{given}: no such file or directory") from exc
+        except OSError as exc:  # a folder on the way that may not be searched: reported, not fatal
+            found.setdefault(given.absolute(), SourceFile(given, _display(given), f"cannot read: {exc.strerror}"))
+            continue
         excludes = _excludes_below(given, config, root)
-        if given.is_dir():
+        if os.path.isdir(given):
             candidates = _walk(given, root, excludes)
         else:
-            candidates = iter([given])
-        for candidate in candidates:
-            resolved = candidate.resolve() if candidate.exists() else candidate.absolute()
-            if candidate != given and not include.match_file(_relative(candidate, root) or candidate.name):
+            candidates = iter([(given, None)])
+        for candidate, unreadable in candidates:
+            resolved = candidate.resolve() if os.path.exists(candidate) else candidate.absolute()
+            if unreadable is None and candidate != given \
+                    and not include.match_file(_relative(candidate, root) or candidate.name):
                 continue
-            found.setdefault(resolved, SourceFile(candidate, _display(candidate)))
+            found.setdefault(resolved, SourceFile(candidate, _display(candidate), unreadable))
     return sorted(found.values(), key=lambda f: f.display)
 
 
@@ -85,13 +96,17 @@ def _excludes_below(given: Path, config: Config, root: Path) -> pathspec.PathSpe
     return _spec(kept)
 
 
-def _walk(top: Path, root: Path, excludes: pathspec.PathSpec) -> Iterator[Path]:
+def _walk(top: Path, root: Path, excludes: pathspec.PathSpec) -> Iterator[tuple[Path, str | None]]:
+    """Files under `top`, each with None, and folders that cannot be listed, each with the OS's reason."""
     ignores: list[tuple[Path, pathspec.PathSpec]] = _gitignores_above(top)
-    for folder, dirnames, filenames in os.walk(top):
+    refused: list[OSError] = []
+    for folder, dirnames, filenames in os.walk(top, onerror=refused.append):
+        while refused:
+            yield from _refused_folder(refused.pop())
         here = Path(folder)
-        gitignore = here / ".gitignore"
-        if gitignore.is_file():
-            ignores.append((here, pathspec.GitIgnoreSpec.from_lines(gitignore.read_text(errors="replace").splitlines())))
+        gitignore = _read_gitignore(here / ".gitignore")
+        if gitignore is not None:
+            ignores.append((here, gitignore))
         dirnames[:] = sorted(
             d for d in dirnames
             if d not in SKIPPED_DIRS and not _is_virtualenv(here / d)
@@ -100,21 +115,37 @@ def _walk(top: Path, root: Path, excludes: pathspec.PathSpec) -> Iterator[Path]:
         for name in sorted(filenames):
             path = here / name
             if not _ignored(path, ignores, excludes, root, is_dir=False):
-                yield path
+                yield path, None
+    while refused:
+        yield from _refused_folder(refused.pop())
+
+
+def _refused_folder(error: OSError) -> Iterator[tuple[Path, str]]:
+    if error.filename is not None:
+        yield Path(error.filename), f"cannot list the folder: {error.strerror or error}"
+
+
+def _read_gitignore(path: Path) -> pathspec.GitIgnoreSpec | None:
+    try:
+        if not path.is_file():
+            return None
+        return pathspec.GitIgnoreSpec.from_lines(path.read_text(errors="replace").splitlines())
+    except OSError:
+        return None  # unreadable: its folder's files are still checked rather than silently dropped
 
 
 def _gitignores_above(top: Path) -> list[tuple[Path, pathspec.PathSpec]]:
     """.gitignore files of the enclosing git work tree, from its top down to `top`'s parent."""
     top = top.resolve()
     chain = [top.parent, *top.parent.parents]
-    work_tree = next((p for p in [top, *chain] if (p / ".git").exists()), None)
+    work_tree = next((p for p in [top, *chain] if os.path.exists(p / ".git")), None)
     if work_tree is None or work_tree == top:
         return []
     specs = []
     for folder in reversed(chain[: chain.index(work_tree) + 1]):
-        gitignore = folder / ".gitignore"
-        if gitignore.is_file():
-            specs.append((folder, pathspec.GitIgnoreSpec.from_lines(gitignore.read_text(errors="replace").splitlines())))
+        gitignore = _read_gitignore(folder / ".gitignore")
+        if gitignore is not None:
+            specs.append((folder, gitignore))
     return specs
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import traceback
+from pathlib import Path
+
 from sqlasync.codemods.rule import Rule
 
 PARSE_ERROR = Rule(
@@ -12,7 +15,7 @@ PARSE_ERROR = Rule(
 )
 UNREADABLE = Rule(
     code="P002", name="unreadable-file", family="file",
-    summary="file cannot be read or decoded (binary, bad encoding, I/O error)",
+    summary="file cannot be read or decoded (binary, bad encoding, not a regular file, no permission, I/O error)",
     why="A file sqlasync cannot decode is never checked or written.",
     before="# a .py file holding binary data or undeclared latin-1 text\n",
     after="# -*- coding: latin-1 -*-\n",
@@ -34,3 +37,10 @@ CUT_BREAKS_USE = Rule(
     after="# sqlasync migrate app/database.py app/readiness.py   (or --with-dependents)\n",
 )
 PROBLEMS = {rule.code: rule for rule in (PARSE_ERROR, UNREADABLE, INTERNAL_ERROR, CUT_BREAKS_USE)}
+
+
+def describe_bug(exc: Exception) -> str:
+    """One line for a bug in sqlasync: what was raised, and where."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = f" at {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
+    return f"internal error ({type(exc).__name__}: {exc}{where}); please report it"

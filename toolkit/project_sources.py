@@ -18,6 +18,7 @@ takes it (every function that nothing local forbids may become async).
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import replace
@@ -36,6 +37,7 @@ from .analysis import to_findings
 from .config import Config
 from .discovery import SourceFile, discover
 from .selection import Selection
+from .source import read_source
 from .suppressions import parse_suppressions
 
 _FACTORY = rb"^(%s)\s*(?::[^=\n]*)?=\s*(?:[\w.]+\.)?(async_)?sessionmaker\s*\("
@@ -46,14 +48,15 @@ _RESOLVE = rb"\.resolve\s*\(\s*[\"'](%s)[\"']"
 def with_project_sources(config: Config, files: Iterable[SourceFile], selection: Selection | None = None) -> Config:
     """`config` with `session-factory` and `get-db` filled in from the project when they are unset, and the
     service-locator keys whose registration must stay."""
-    project = {file.path.resolve(): file for file in files}
+    # realpath, not resolve(): a symlink loop among the files is reported unreadable, not raised here.
+    project = {Path(os.path.realpath(file.path)): file for file in files}
     run = set(project)
     for root in source_roots(file.path for file in list(project.values())):
-        project.update({file.path.resolve(): file for file in discover([root], config)})
+        project.update({Path(os.path.realpath(file.path)): file for file in discover([root], config)})
     contents = {}
     for path in sorted(project):
         try:
-            contents[path] = path.read_bytes()
+            contents[path] = read_source(path)
         except OSError:
             continue
     config = _sources(config, contents)

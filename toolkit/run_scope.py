@@ -27,7 +27,7 @@ class ProjectPaths:
     def relative(self, shown: str) -> str:
         """The project-root-relative form of a path shown relative to the current folder (or absolute)."""
         absolute = Path(os.path.normpath(self.cwd / shown))
-        for base, candidate in ((self.root, absolute), (self.root.resolve(), absolute.resolve())):
+        for base, candidate in ((self.root, absolute), (Path(os.path.realpath(self.root)), Path(os.path.realpath(absolute)))):
             try:
                 return candidate.relative_to(base).as_posix()
             except ValueError:

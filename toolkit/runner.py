@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import os
-import traceback
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 from sqlasync.codemods import progress
 from sqlasync.codemods.coloring_predict import COLORING_PREFIX, build_coloring, coloring_active, summarise
@@ -20,13 +18,15 @@ from sqlasync.codemods.registry import FAMILIES
 
 from . import __version__
 from .analysis import FileResult, Migration, RewriteError, analyse, migrate, problem
-from .cache import ResultCache
+from .cache import ResultCache, keep_out_of_version_control
 from .config import Config
 from .discovery import SourceFile, discover
 from .findings import Finding
+from .interrupts import worker_leaves_stopping_to_parent
 from .prefilter import Prefilter
-from .problems import INTERNAL_ERROR, UNREADABLE
+from .problems import INTERNAL_ERROR, UNREADABLE, describe_bug
 from .selection import Selection
+from .source import read_source
 
 # Below this many files to parse, starting worker processes costs more than it saves.
 PARALLEL_THRESHOLD = 16
@@ -65,8 +65,10 @@ class CheckOutcome:
 
 
 def _read(file: SourceFile) -> bytes | Finding:
+    if file.unreadable is not None:
+        return problem(UNREADABLE.code, file.display, file.unreadable, 1, 1)
     try:
-        return file.path.read_bytes()
+        return read_source(file.path)
     except OSError as exc:
         return problem(UNREADABLE.code, file.display, f"cannot read: {exc.strerror or exc}", 1, 1)
 
@@ -99,7 +101,7 @@ def check(files: list[SourceFile], options: Options) -> CheckOutcome:
         if options.use_cache:
             cache.put(key, result)
     if options.use_cache and pending:
-        cache.ensure_ignored()
+        keep_out_of_version_control(cache.folder)
     selected = [results[path].selected(options.selection) for path in sorted(results)]
     return CheckOutcome(selected, files_scanned=len(files))
 
@@ -139,6 +141,8 @@ def with_coloring(files: list[SourceFile], options: Options) -> Options:
         (__version__, options.config.fingerprint(), options.target, repr(options.selection),
          *(f.name for f in options.active_families)))) if options.use_cache else None
     summaries = cached_summaries(items, cache, lambda pending: _map(_summary_job, pending, options))
+    if cache is not None and items:
+        keep_out_of_version_control(options.config.root / options.config.cache_dir)
     coloring = build_coloring(summaries, [file.display for file in files], options.active_families, options.selection)
     return replace(options, coloring=coloring)
 
@@ -177,8 +181,34 @@ def _map(function, items: list, options: Options) -> Iterable:
     payload = [(item, options) for item in items]
     if options.workers == 1 or len(items) < PARALLEL_THRESHOLD or options.families is not None:
         return map(function, payload)
-    with ProcessPoolExecutor(max_workers=options.workers) as pool:
-        return list(pool.map(function, payload, chunksize=max(1, len(items) // (options.workers * 8))))
+    pool = ProcessPoolExecutor(max_workers=options.workers, initializer=worker_leaves_stopping_to_parent)
+    try:
+        results = list(pool.map(function, payload, chunksize=max(1, len(items) // (options.workers * 8))))
+    except BaseException:
+        _stop_workers(pool)
+        raise
+    pool.shutdown()
+    return results
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """End the workers now: leaving the pool's `with` would wait for every queued file (tens of seconds
+    after Ctrl-C), and a parent ended by SIGTERM would leave them running. (Python 3.14 has
+    `terminate_workers()`; before it the processes are only reachable through `_processes`.)"""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    manager = getattr(pool, "_executor_manager_thread", None)
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.join(timeout=1)
+        if process.is_alive():
+            process.kill()
+            process.join()
+    # The pool's manager thread now finds its workers gone and cleans up; it must be done before the
+    # interpreter exits, whose hook would otherwise write to the wake-up pipe the thread is closing (EBADF).
+    if manager is not None:
+        manager.join(timeout=1)
 
 
 def _analyse_job(job: tuple[tuple[str, bytes], Options]) -> FileResult:
@@ -186,7 +216,7 @@ def _analyse_job(job: tuple[tuple[str, bytes], Options]) -> FileResult:
     try:
         return analyse(content, display, options.config, options.active_families, options.target, options.coloring)
     except Exception as exc:  # noqa: BLE001 - a bug on one file must not hide the findings of the others
-        return FileResult(display, [problem(INTERNAL_ERROR.code, display, _describe_bug(exc), 1, 1)])
+        return FileResult(display, [problem(INTERNAL_ERROR.code, display, describe_bug(exc), 1, 1)])
 
 
 def _migrate_job(job: tuple[tuple[str, bytes], Options]) -> Migration:
@@ -197,10 +227,4 @@ def _migrate_job(job: tuple[tuple[str, bytes], Options]) -> Migration:
     except RewriteError as exc:
         return Migration(display, content, error=str(exc))
     except Exception as exc:  # noqa: BLE001 - the file stays untouched; the run reports it and exits 2
-        return Migration(display, content, error=f"{display}: {_describe_bug(exc)}; file left untouched")
-
-
-def _describe_bug(exc: Exception) -> str:
-    where = traceback.extract_tb(exc.__traceback__)[-1]
-    return (f"internal error ({type(exc).__name__}: {exc} at {Path(where.filename).name}:{where.lineno}); "
-            "please report it")
+        return Migration(display, content, error=f"{display}: {describe_bug(exc)}; file left untouched")

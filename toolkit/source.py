@@ -1,31 +1,32 @@
-"""Reading and writing source files without disturbing a byte we did not mean to change."""
+"""Reading source files: only regular files, never blocking on a named pipe or a device."""
 
 from __future__ import annotations
 
+import errno
 import os
-import tempfile
+import stat
 from pathlib import Path
 
+_KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISSOCK, "a socket"),
+          (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"))
 
-def read_bytes(path: Path) -> bytes:
-    return path.read_bytes()
+
+class NotRegularFile(OSError):
+    def __init__(self, path: Path, mode: int) -> None:
+        kind = next((name for test, name in _KINDS if test(mode)), "not a file")
+        super().__init__(errno.EINVAL, f"not a regular file but {kind}", str(path))
+
+
+def read_source(path: Path) -> bytes:
+    """The bytes of `path` if it is a regular file (through symlinks); NotRegularFile or the OS's own
+    error otherwise. Opening does not wait: a FIFO with no writer would block a plain open() for ever."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    with open(fd, "rb") as handle:
+        mode = os.fstat(handle.fileno()).st_mode
+        if not stat.S_ISREG(mode):
+            raise NotRegularFile(path, mode)
+        return handle.read()
 
 
 def looks_binary(content: bytes) -> bool:
     return b"\0" in content
-
-
-def atomic_write(path: Path, content: bytes) -> None:
-    """Replace `path` with `content` via a temp file + rename in the same folder, keeping its mode."""
-    mode = path.stat().st_mode & 0o7777
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".sqlasync-tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(content)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp_name, mode)
-        os.replace(tmp_name, path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise

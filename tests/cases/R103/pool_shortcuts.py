@@ -52,7 +52,6 @@ async def stats(pool: asyncpg.Pool, owner_id: int) -> dict:
     row = await pool.fetchrow("SELECT count(*), sum(size) FROM items WHERE owner_id = $1", owner_id)
     return {"items": row[0], "bytes": row[1]}
 # after
-
 import asyncpg
 from app.db import SessionLocal
 from sqlalchemy import RowMapping, bindparam, text

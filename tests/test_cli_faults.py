@@ -1,0 +1,223 @@
+"""The command line under faults, run as a user would run it (a real process): a FIFO, unreadable folders,
+a symlink loop, a folder that refuses the rewrite, and SIGINT / SIGTERM while analysing and while writing."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from sqlasync.writing import TEMP_SUFFIX
+
+LEGACY = textwrap.dedent("""\
+    from sqlalchemy.orm import Session
+
+    from app.models import User
+
+
+    def get_user(db: Session, user_id: int):
+        return db.query(User).filter(User.id == user_id).first()
+""")
+# A stop signal must end the run within this many seconds (the issue measured 30-50 s for Ctrl-C).
+EXIT_WITHIN = 2.0
+
+
+def _sqlasync(*args: str, cwd: Path, prefix: list[str] | None = None, timeout: float = 120):
+    return subprocess.run([*(prefix or []), sys.executable, "-m", "sqlasync", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def _permissions_apply() -> list[str]:
+    """A command prefix under which file permissions bind: root's override dropped (root ignores a folder's
+    mode otherwise), nothing for anyone else."""
+    if os.geteuid() != 0:
+        return []
+    if shutil.which("setpriv") is None:
+        pytest.skip("running as root, and setpriv is missing to drop the capability that ignores permissions")
+    return ["setpriv", "--bounding-set=-dac_override,-dac_read_search"]
+
+
+def _project(root: Path, files: dict[str, str]) -> Path:
+    root.mkdir(exist_ok=True)
+    (root / "pyproject.toml").write_text("[tool.sqlasync]\n")
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    return root
+
+
+def test_a_fifo_is_reported_not_read(tmp_path: Path) -> None:
+    project = _project(tmp_path, {"app/ok.py": "x = 1\n"})
+    os.mkfifo(project / "app" / "pipe.py")
+    result = _sqlasync("check", "--no-cache", "app", cwd=project, timeout=60)
+    assert result.returncode == 1, result.stderr
+    assert "app/pipe.py:1:1: P002 cannot read: not a regular file but a named pipe (FIFO)" in result.stdout
+
+
+def test_a_symlink_loop_named_directly_says_so(tmp_path: Path) -> None:
+    project = _project(tmp_path, {})
+    (project / "a.py").symlink_to("b.py")
+    (project / "b.py").symlink_to("a.py")
+    result = _sqlasync("check", "--no-cache", "a.py", cwd=project)
+    assert result.returncode == 1, result.stderr
+    assert "a.py:1:1: P002 cannot read: Too many levels of symbolic links" in result.stdout
+
+
+def test_unreadable_folders_and_files_are_findings_with_the_reason(tmp_path: Path) -> None:
+    prefix = _permissions_apply()
+    project = _project(tmp_path, {"app/ok.py": "x = 1\n", "app/secret/dao.py": LEGACY, "app/closed.py": LEGACY})
+    os.chmod(project / "app" / "closed.py", 0)
+    os.chmod(project / "app" / "secret", 0)
+    try:
+        whole = _sqlasync("check", "--no-cache", "app", cwd=project, prefix=prefix)
+        named = _sqlasync("check", "--no-cache", "app/secret/dao.py", cwd=project, prefix=prefix)
+    finally:
+        os.chmod(project / "app" / "secret", 0o755)
+    assert whole.returncode == 1 and "Traceback" not in whole.stderr, whole.stderr
+    assert "app/secret:1:1: P002 cannot list the folder: Permission denied" in whole.stdout
+    assert "app/closed.py:1:1: P002 cannot read: Permission denied" in whole.stdout
+    assert named.returncode == 1 and "Traceback" not in named.stderr, named.stderr
+    assert "app/secret/dao.py:1:1: P002 cannot read: Permission denied" in named.stdout
+
+
+def test_a_folder_that_refuses_the_rewrite_leaves_every_file_as_it_was(tmp_path: Path) -> None:
+    prefix = _permissions_apply()
+    project = _project(tmp_path, {"app/__init__.py": "", "app/models.py": "class User:\n    pass\n",
+                                  "app/a_first.py": LEGACY, "app/locked/__init__.py": "",
+                                  "app/locked/dao.py": LEGACY, "app/z_last.py": LEGACY})
+    before = {path: path.read_bytes() for path in project.rglob("*.py")}
+    os.chmod(project / "app" / "locked", 0o555)
+    try:
+        result = _sqlasync("migrate", "--no-cache", "app", cwd=project, prefix=prefix)
+    finally:
+        os.chmod(project / "app" / "locked", 0o755)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip() == ("sqlasync: error: cannot write app/locked/dao.py: Permission denied; "
+                                     "nothing was written")
+    assert {path: path.read_bytes() for path in project.rglob("*.py")} == before
+    assert list(project.rglob(f"*{TEMP_SUFFIX}")) == []
+
+
+def _signal_project(root: Path, files: int, functions: int) -> Path:
+    body = "\n\n".join(f"def get_{j}(db: Session, user_id: int):\n"
+                       f"    return db.query(User).filter(User.id == user_id, User.rank == {j}).first()\n"
+                       for j in range(functions))
+    sources = {f"app/svc_{i:02}.py": f"from sqlalchemy.orm import Session\n\nfrom app.models import User\n\n\n{body}"
+               for i in range(files)}
+    return _project(root, {"app/__init__.py": "", "app/models.py": "class User:\n    pass\n", **sources})
+
+
+def _descendants(pid: int) -> set[int]:
+    found, frontier = set(), [pid]
+    while frontier:
+        current = frontier.pop()
+        try:
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            continue
+        for child in map(int, children):
+            found.add(child)
+            frontier.append(child)
+    return found
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def _wait_for(condition, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "the run never reached the point to interrupt"
+        time.sleep(0.05)
+
+
+def _stop(process: subprocess.Popen, signum: int, *, whole_group: bool) -> float:
+    started = time.monotonic()
+    if whole_group:  # what Ctrl-C on a terminal does
+        os.killpg(process.pid, signum)
+    else:
+        process.send_signal(signum)
+    process.wait(timeout=30)
+    return time.monotonic() - started
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads child processes from /proc")
+@pytest.mark.parametrize(("signum", "whole_group", "code"), [(signal.SIGINT, True, 130), (signal.SIGTERM, False, 143)],
+                         ids=["SIGINT to the process group", "SIGTERM to sqlasync"])
+def test_a_stop_signal_while_analysing_ends_the_run_and_its_workers(tmp_path: Path, signum, whole_group, code) -> None:
+    project = _signal_project(tmp_path, files=20, functions=10)
+    before = {path: path.read_bytes() for path in project.rglob("*.py")}
+    process = subprocess.Popen([sys.executable, "-m", "sqlasync", "migrate", "--no-cache", "-j", "2", "app"],
+                               cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               start_new_session=True)
+    try:
+        _wait_for(lambda: len(_descendants(process.pid)) >= 2)
+        time.sleep(0.5)
+        workers = _descendants(process.pid)
+        took = _stop(process, signum, whole_group=whole_group)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+    stderr = process.stderr.read()
+    assert process.returncode == code, stderr
+    assert "Traceback" not in stderr
+    assert stderr.strip() == f"sqlasync: interrupted ({signal.Signals(signum).name})"
+    assert took < EXIT_WITHIN, f"took {took:.2f} s to exit"
+    time.sleep(0.2)
+    assert [pid for pid in workers if _running(pid)] == [], "worker processes outlived the run"
+    assert {path: path.read_bytes() for path in project.rglob("*.py")} == before
+    assert list(project.rglob(f"*{TEMP_SUFFIX}")) == []
+
+
+# The run as `sqlasync migrate`, with every temp file's fsync slowed down and announced, so that the signal
+# lands while the files are being written.
+SLOW_WRITES = textwrap.dedent("""\
+    import os, sys, time
+    from pathlib import Path
+
+    marker = Path(sys.argv[1])
+    real_fsync = os.fsync
+
+    def slow_fsync(fd):
+        marker.touch()
+        time.sleep(0.3)
+        real_fsync(fd)
+
+    os.fsync = slow_fsync
+    from sqlasync.cli import main
+    sys.exit(main(sys.argv[2:]))
+""")
+
+
+def test_sigterm_while_writing_leaves_every_file_as_it_was_and_no_temp_file(tmp_path: Path) -> None:
+    project = _signal_project(tmp_path / "project", files=16, functions=1)
+    before = {path: path.read_bytes() for path in project.rglob("*.py")}
+    marker = tmp_path / "writing"
+    process = subprocess.Popen([sys.executable, "-c", SLOW_WRITES, str(marker), "migrate", "--no-cache", "app"],
+                               cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               start_new_session=True)
+    try:
+        _wait_for(marker.exists)
+        took = _stop(process, signal.SIGTERM, whole_group=False)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+    stderr = process.stderr.read()
+    assert process.returncode == 143, stderr
+    assert stderr.strip() == "sqlasync: interrupted (SIGTERM)"
+    assert took < EXIT_WITHIN, f"took {took:.2f} s to exit"
+    assert {path: path.read_bytes() for path in project.rglob("*.py")} == before
+    assert list(project.rglob(f"*{TEMP_SUFFIX}")) == []

@@ -1,0 +1,65 @@
+"""SIGINT and SIGTERM during a run: an exception the command line turns into exit 130 / 143, workers that
+leave the stopping to their parent, and a window in which a signal waits (renaming files into place)."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+class Interrupted(BaseException):
+    """A stop signal arrived. A BaseException, like KeyboardInterrupt, so that no `except Exception` on the
+    way (a rule's guard, a worker's error report) mistakes it for a failure and carries on."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+    @property
+    def exit_code(self) -> int:
+        return 128 + self.signum
+
+
+def _raise(signum: int, _frame) -> None:
+    raise Interrupted(signum)
+
+
+@contextmanager
+def stop_signals_raise() -> Iterator[None]:
+    """Within the block, SIGINT and SIGTERM raise Interrupted in the main thread (elsewhere: no change,
+    Python only lets the main thread install handlers)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {signum: signal.signal(signum, _raise) for signum in STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+@contextmanager
+def stop_signals_held() -> Iterator[None]:
+    """Within the block a stop signal waits; it is raised as soon as the block ends."""
+    signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
+
+
+def stop_signal_waiting() -> bool:
+    """A stop signal arrived while held and waits to be raised."""
+    return bool(signal.sigpending() & set(STOP_SIGNALS))
+
+
+def worker_leaves_stopping_to_parent() -> None:
+    """Initialiser of worker processes: Ctrl-C reaches the whole process group, and the parent stops its
+    workers itself; SIGTERM (sent by the parent) ends a worker at once, without a traceback."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
