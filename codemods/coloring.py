@@ -88,8 +88,9 @@ class RunMain:
 class Bridge:
     call: cst.Call
     parenthesize: bool
-    # The keyword that passes the session, when the call passes it by keyword: it stays in place.
-    session_keyword: str | None = None
+    # Where the call passes its session when that is not its first positional argument (an index into its
+    # arguments): the arguments then stay as they are, and the bridge puts the sync session there.
+    session_argument: int | None = None
 
 
 class ColoringRecogniser(Recogniser):
@@ -295,13 +296,14 @@ class ColoringRecogniser(Recogniser):
         name = _callee_text(node)
         reason = self.coloring.reason(callee) or "it stays sync"
         message = f"`{name}()` does sync session I/O and stays sync ({reason})"
-        if not (site.session_first or site.session_keyword) or any(arg.star for arg in node.args):
-            self.report("F108", node, message, reason="the session is neither the call's first argument nor passed by "
-                                                      "keyword: call it through `await call_legacy(db, fn, ...)` by "
-                                                      "hand, or migrate it")
+        passed = None if site.session_first else next(
+            (index for index, arg in enumerate(node.args) if not arg.star and self.evidence.session(arg.value)), None)
+        if not (site.session_first or passed is not None) or any(arg.star for arg in node.args):
+            self.report("F108", node, message, reason="sqlasync cannot tell which argument is the session: call it "
+                                                      "through `await call_legacy(db, fn, ...)` by hand, or migrate it")
             return
         self.report("F108", node, message + "; call it through the compat bridge", fixable=True,
-                    data=Bridge(node, _needs_parentheses(self, node), site.session_keyword))
+                    data=Bridge(node, _needs_parentheses(self, node), passed))
 
     def _unresolved(self, node: cst.Call, site: CallSite, async_methods: set[str]) -> None:
         if site.method in async_methods and site.passes_session and site.context == "body" \

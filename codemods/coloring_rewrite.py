@@ -51,8 +51,8 @@ def rewrite(context: FileContext, matches: list[Match]) -> cst.Module:
             plan.runs.add(id(data.call))
         elif isinstance(data, Bridge):
             plan.bridges[id(data.call)] = data.parenthesize
-            if data.session_keyword is not None:
-                plan.bridge_keywords[id(data.call)] = data.session_keyword
+            if data.session_argument is not None:
+                plan.bridge_arguments[id(data.call)] = data.session_argument
         elif coloring_background.owns(data):
             coloring_background.plan(data, plan)
         elif lazy_loads.owns(data):
@@ -84,7 +84,7 @@ class _Plan:
         self.runs: set[int] = set()
         self.entries: set[int] = set()
         self.bridges: dict[int, bool] = {}
-        self.bridge_keywords: dict[int, str] = {}
+        self.bridge_arguments: dict[int, int] = {}
         # Extra edits registered by coloring_background and lazy_loads: node id -> function(updated) -> node.
         self.replacements: dict[int, object] = {}
         # Edits of the whole module (coloring_loops), applied before the imports are added.
@@ -205,11 +205,11 @@ class _Apply(cst.CSTTransformer):
 
     def _bridge(self, original: cst.Call, call: cst.Call) -> cst.Call:
         name = self.plan.spell("sqlasync.compat", "call_legacy", [original])
-        keyword = self.plan.bridge_keywords.get(id(original))
-        if keyword is not None:
-            # `f(db_session=db, x=1)` -> `call_legacy(db, f, db_session=db, x=1)`: the bridge puts the sync
-            # session where the async one was passed.
-            passed = next(arg for arg in call.args if arg.keyword is not None and arg.keyword.value == keyword)
+        index = self.plan.bridge_arguments.get(id(original))
+        if index is not None:
+            # `f(x, db)`, `f(db_session=db, x=1)` -> `call_legacy(db, f, db_session=db, x=1)`: the bridge puts
+            # the sync session where the async one was passed.
+            passed = call.args[index]
             session = cst.Arg(passed.value.deep_clone(), comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
             function = cst.Arg(call.func, comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
             return call.with_changes(func=cst.Name(name) if "." not in name else cst.parse_expression(name),

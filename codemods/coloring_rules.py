@@ -269,8 +269,10 @@ LEGACY_BRIDGE = Rule(
         "A sync DAO handed an `AsyncSession` fails (`AsyncSession` has no `query()`), and run directly it would "
         "block the event loop. The compat bridge runs it with the async session's own sync `Session` in a "
         "greenlet, on the caller's connection and transaction. The session is the call's first argument "
-        "(`call_legacy(db, fn, *rest)`) or a keyword argument, which stays in place "
-        "(`call_legacy(db, fn, db_session=db, ...)`: the bridge passes the sync session there)."
+        "(`call_legacy(db, fn, *rest)`) or any other argument, which stays in place "
+        "(`call_legacy(db, fn, x, db_session=db)`: the bridge passes the sync session there). A function that "
+        "stays sync and hands its session to such functions (a flow calling sync services) is bridged too, and "
+        "keeps its `Session` annotation."
     ),
     before=(
         "from celery import shared_task\n"

@@ -87,8 +87,6 @@ class CallSite:
     entered: bool = False      # the context manager of a `with` statement (`with f() as x:`)
     session_first: bool = False  # the first positional argument is a database session
     passes_session: bool = False
-    # `f(db_session=db, ...)`: the keyword that passes a database session (when the first positional does not).
-    session_keyword: str | None = None
     method: str | None = None  # `x.method(...)`: the method name, for calls whose receiver is unknown
     # The result is used on the spot (`f().x`, `f()[0]`, `f() + 1`, `if f():`): for a coroutine, always a bug.
     used: bool = False
@@ -575,15 +573,11 @@ class ModuleScanner:
         session_first = bool(positional) and self.evidence.session(positional[0].value) is not None
         passes_session = session_first or any(
             self.evidence.session(arg.value) is not None for arg in node.args if not arg.star)
-        session_keyword = None if session_first else next(
-            (arg.keyword.value for arg in node.args if arg.keyword is not None
-             and self.evidence.session(arg.value) is not None), None)
         method = node.func.attr.value if isinstance(node.func, cst.Attribute) else None
         return CallSite(
             callee=self.expr(node.func), line=self.line_of(node), owner=owner, context=context,
             awaited=isinstance(parent, cst.Await), iterated=self._iterated(node), entered=self._entered(node),
-            session_first=session_first, passes_session=passes_session, session_keyword=session_keyword,
-            method=method, used=self._used(node, parent),
+            session_first=session_first, passes_session=passes_session, method=method, used=self._used(node, parent),
             query_args=self._query_args(node), finishes=self._finishes(node),
         )
 

@@ -68,6 +68,7 @@ class Coloring:
     _anyio_homes: set[str] | None = field(default=None, repr=False)
     _engine_homes: set[str] | None = field(default=None, repr=False)
     _imported_from: dict[str, frozenset[str]] | None = field(default=None, repr=False)
+    _legacy: set[FunctionId] | None = field(default=None, repr=False)
 
     def verdict(self, function: FunctionId) -> str:
         return self.status.get(function, NOT_NEEDED)
@@ -109,11 +110,32 @@ class Coloring:
         return self._used_results.get(function, [])
 
     def legacy(self, function: FunctionId) -> bool:
-        """Does `function` stay sync while holding sync session I/O (so async callers need the bridge)?"""
-        if self.async_after(function) or function in self.returned.approved:
-            return False  # (a method returning its query for its callers to run does no I/O once converted)
-        summary = self.index.files.get(function[0])
-        return self.verdict(function) == STAYS_SYNC or (summary is not None and function[1] in summary.legacy_io)
+        """Does `function` stay sync while holding sync session I/O, its own or that of a function it hands its
+        session to (so async callers need the bridge, and its session stays a sync `Session`)?"""
+        if self._legacy is None:
+            self._legacy = self._sync_io_holders()
+        return function in self._legacy
+
+    def _sync_io_holders(self) -> set[FunctionId]:
+        def holds_own(function: FunctionId) -> bool:
+            if self.async_after(function) or function in self.returned.approved:
+                return False  # (a method returning its query for its callers to run does no I/O once converted)
+            summary = self.index.files.get(function[0])
+            return self.verdict(function) == STAYS_SYNC or (summary is not None and function[1] in summary.legacy_io)
+
+        holders = {function for function, _ in self.index.functions() if holds_own(function)}
+        queue = deque(holders)
+        while queue:
+            callee = queue.popleft()
+            for caller in self.callers.get(callee, ()):
+                owner = caller.function
+                if owner is None or owner in holders or not caller.site.passes_session or caller.site.awaited \
+                        or caller.site.context != "body" or self.async_after(owner) \
+                        or owner in self.returned.approved:
+                    continue
+                holders.add(owner)
+                queue.append(owner)
+        return holders
 
     def anyio_homes(self) -> set[str]:
         """Files that define the session-scoped `anyio_backend` fixture for the tests that become async: the
@@ -197,7 +219,7 @@ class Coloring:
         return self.reasons.get((path, qualname))
 
     def function_stuck(self, path: str, qualname: str) -> bool:
-        return self.verdict((path, qualname)) == STAYS_SYNC
+        return self.verdict((path, qualname)) == STAYS_SYNC or self.legacy((path, qualname))
 
     def imported_from(self, path: str) -> frozenset[str]:
         """Names other files import from the module at `path` (`from .core import engine, sessionmaker`):
@@ -230,6 +252,7 @@ def solve(index: RepoIndex, migrated: Iterable[str], enabled: bool = True) -> Co
         coloring.drivers = coloring_loop_driver.decide(index, coloring.callers, coloring.values, coloring.migrated,
                                                        allowed)
         _color(coloring, functions, allowed, groups)
+        coloring._legacy = None  # worked out on the colors of the moment while they were being decided
         crowded = {f: why for f, why in _crowded_entry_points(coloring).items() if f not in entry_blocked}
         if not crowded:
             return coloring
@@ -440,6 +463,7 @@ def _color(coloring: Coloring, functions: dict[FunctionId, FunctionFacts], allow
     _spread(coloring, queue, allowed, members, groups)
     # A migrated function that hands its (now async) session to sync legacy I/O must bridge the call,
     # and only async code can await the bridge. Legacy callees never become async, so one round is enough.
+    coloring._legacy = None
     bridging = [f for f in functions if f not in status and f[0] in coloring.migrated and _calls_legacy(coloring, f)]
     for function in bridging:
         _need(coloring, function, allowed, queue)
@@ -476,7 +500,6 @@ def _spread(coloring: Coloring, queue: deque, allowed: set[FunctionId], members,
 def _calls_legacy(coloring: Coloring, function: FunctionId) -> bool:
     for callee in _callees_of(coloring, function):
         if coloring.legacy(callee) and any(caller.function == function and not caller.site.awaited
-                                           and (caller.site.session_first or caller.site.session_keyword)
-                                           for caller in coloring.callers[callee]):
+                                           and caller.site.passes_session for caller in coloring.callers[callee]):
             return True
     return False

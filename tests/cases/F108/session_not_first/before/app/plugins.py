@@ -12,3 +12,9 @@ def touch_all(db_session: Session):
 
 def refresh_all(*, db_session: Session):
     touch_all(db_session)
+
+
+def reactivate_flow(slug: str, db_session: Session):
+    """A flow: no I/O of its own, it hands its session to the services."""
+    get_active(db_session=db_session, slug=slug)
+    refresh_all(db_session=db_session)

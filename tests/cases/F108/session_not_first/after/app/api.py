@@ -23,3 +23,11 @@ async def refresh(db_session: AsyncSession = Depends(get_db)):
 
     await call_legacy(db_session, refresh_all, db_session=db_session)
     await db_session.commit()
+
+
+@router.post("/plugins/{slug}/reactivate")
+async def reactivate(slug: str, db_session: AsyncSession = Depends(get_db)):
+    from app.plugins import reactivate_flow
+
+    await call_legacy(db_session, reactivate_flow, slug, db_session)
+    await db_session.commit()

@@ -22,3 +22,11 @@ def refresh(db_session: Session = Depends(get_db)):
 
     refresh_all(db_session=db_session)
     db_session.commit()
+
+
+@router.post("/plugins/{slug}/reactivate")
+def reactivate(slug: str, db_session: Session = Depends(get_db)):
+    from app.plugins import reactivate_flow
+
+    reactivate_flow(slug, db_session)
+    db_session.commit()

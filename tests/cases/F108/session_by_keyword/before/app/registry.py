@@ -1,4 +1,0 @@
-from app.plugins import get_active, refresh_all
-
-# Looked up by name and called synchronously by the plugin loader.
-LOOKUPS = {"active": get_active, "refresh": refresh_all}
