@@ -248,15 +248,37 @@ class SessionIORecogniser(Recogniser):
             function = self.evidence.enclosing(match.node, cst.FunctionDef)
             if function is None:
                 continue
-            sync_only = _sync_only_use(function, self.evidence.parent(self.evidence.parent(match.node)))
+            annotated = self.evidence.parent(self.evidence.parent(match.node))
+            sync_only = _sync_only_use(function, annotated)
             if sync_only is not None:
+                stuck.pop(id(function), None)  # the first cause, not what follows from it
                 keeps_io(function, f"`{sync_only}`, which AsyncSession does not have, is left by the rules that "
                                    "convert it")
+                self._keep_sync_io_on(function, annotated.name.value, sync_only)
             if self.context.stuck_sync(function):
                 stuck.setdefault(id(function), f"{self.context.async_blocker(function)}; what it hands its session "
                                                "to stays sync with it, so the session stays a sync `Session`")
             if id(function) in stuck:
                 self.matches[position] = replace(match, fixable=False, data=None, reason=stuck[id(function)])
+
+    def _keep_sync_io_on(self, function: cst.FunctionDef, parameter: str, sync_only: str) -> None:
+        """The session a parameter stays (`Session`, for `param.query(...)` left behind) is used synchronously
+        everywhere in the function: awaiting its other calls would half-convert the function."""
+        for position, match in enumerate(self.matches):
+            if match.rule.code not in ("S101", "S103") or match.reason == DYNAMIC_SQL_REASON:
+                continue
+            if self.evidence.enclosing(match.node, cst.FunctionDef) is not function:
+                continue
+            call = match.node
+            receiver = call.func.value if isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute) else None
+            if match.rule.code == "S103":
+                item = call.items[0].item if isinstance(call, cst.With) else None
+                receiver = item.func.value if isinstance(item, cst.Call) and isinstance(item.func, cst.Attribute) \
+                    else item
+            if dotted_name(receiver) == parameter:
+                self.matches[position] = replace(match, fixable=False, data=None, reason=(
+                    f"`{function.name.value}` keeps `{sync_only}`, which AsyncSession does not have, so `{parameter}` "
+                    "stays a sync `Session`"))
 
     def visit_With(self, node: cst.With) -> None:
         if node.asynchronous is not None:
