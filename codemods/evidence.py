@@ -178,6 +178,8 @@ class ReceiverEvidence:
         return text in ("Session", "orm.Session") or text in SYNC_SESSION_TYPES
 
     def callee_is(self, call: cst.Call, qualified: Iterable[str], bare: Iterable[str] = ()) -> bool:
+        if isinstance(call.func, cst.Call):
+            return False  # `sessionmaker(bind=e)()` calls what `sessionmaker(...)` returns, not `sessionmaker`
         names = self.qualified(call.func)
         if names & set(qualified):
             return True

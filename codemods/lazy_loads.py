@@ -301,8 +301,8 @@ def _module_assignment(rec, node: cst.Assign) -> None:
 
 # -- F203 ------------------------------------------------------------------------------------------
 def _session_factory(rec, node: cst.Call) -> None:
-    if not rec.evidence.qualified(node.func) & ASYNC_FACTORIES:
-        return
+    if isinstance(node.func, cst.Call) or not rec.evidence.qualified(node.func) & ASYNC_FACTORIES:
+        return  # (`async_sessionmaker(...)()` opens a session with the factory's settings)
     setting = next((arg for arg in node.args if arg.keyword is not None and arg.keyword.value == "expire_on_commit"),
                    None)
     if setting is None:
