@@ -745,8 +745,8 @@ class ModuleScanner:
         if not isinstance(scope, (FunctionScope, ComprehensionScope)) or name.value not in scope:
             return []
         values = []
-        for assignment in scope[name.value]:
-            if isinstance(assignment, Assignment) and not isinstance(assignment.scope, GlobalScope):
+        for assignment in self.evidence.bindings(scope, name.value):
+            if not isinstance(assignment.scope, GlobalScope):
                 value = self.evidence.bound_value(assignment.node)
                 if value is not None:
                     values.append(value)
@@ -812,7 +812,7 @@ class ModuleScanner:
         scope = metadata_value(self.scopes, node)
         if scope is None or node.value not in scope:
             return ("name", f"builtins.{node.value}") if scope is not None else None
-        assignments = [a for a in scope[node.value] if isinstance(a, Assignment)]
+        assignments = self.evidence.bindings(scope, node.value)
         if not assignments:
             return ("name", f"builtins.{node.value}")
         if all(isinstance(a.scope, GlobalScope) for a in assignments):
