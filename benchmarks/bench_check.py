@@ -5,12 +5,18 @@ prefilter disabled, and `ruff check` on the same tree when ruff is installed, as
 
     python benchmarks/bench_check.py                 # ~5,000 files / ~500k lines
     python benchmarks/bench_check.py --files 500     # quicker
+    python benchmarks/bench_check.py --chain 7 8 9 10 11 12
+
+--chain checks, for each N, one file whose query variable is rebound from itself N times
+(`query = query.filter(...)` under N `if`s, as search endpoints build their filters): the time must
+grow with N, not with N!. Seconds are wall time and CPU time of the `check` process.
 """
 
 from __future__ import annotations
 
 import argparse
 import random
+import resource
 import shutil
 import subprocess
 import sys
@@ -80,6 +86,52 @@ def generate(root: Path, files: int, legacy_share: float, seed: int = 7) -> int:
     return lines
 
 
+CHAIN_HEADER = "from sqlalchemy.orm import Session\n\nfrom app.models import Job\n\n\n"
+CHAIN_STEPS = ("query = query.filter(Job.field_{i} == terms[{i}])", "query = query.join(Job.part_{i})",
+               "query = apply_filter(query, terms[{i}])")
+
+
+def chain_source(steps: int) -> str:
+    """A search function rebinding `query` from itself `steps` times, one optional filter at a time."""
+    lines = ["def apply_filter(query, term):", "    return query.filter(term)", "", "",
+             "def search(db: Session, terms: list):", "    query = db.query(Job)"]
+    for i in range(steps):
+        lines += [f"    if terms[{i}] is not None:", "        " + CHAIN_STEPS[i % len(CHAIN_STEPS)].format(i=i)]
+    lines += ["    return query.order_by(Job.id).all()", ""]
+    return CHAIN_HEADER + "\n".join(lines)
+
+
+def run_chains(steps: list[int], timeout: float) -> None:
+    print(f"{'steps':>6}{'wall s':>10}{'CPU s':>10}")
+    for count in steps:
+        with tempfile.TemporaryDirectory(prefix="sqlasync-chain-") as folder:
+            root = Path(folder)
+            (root / "pyproject.toml").write_text("[tool.sqlasync]\n")
+            (root / "search.py").write_text(chain_source(count))
+            command = [sys.executable, "-m", "sqlasync", "check", ".", "--no-cache", "-j", "1", "--exit-zero"]
+            wall, cpu = timed_with_cpu(command, root, timeout)
+        if wall is None:
+            print(f"{count:>6}{'> ' + format(timeout, '.0f'):>10}{'':>10}")
+        else:
+            print(f"{count:>6}{wall:>10.2f}{cpu:>10.2f}")
+
+
+def timed_with_cpu(command: list[str], cwd: Path, timeout: float | None = None) -> tuple[float | None, float]:
+    """Wall seconds (None past `timeout`) and CPU seconds (user + system, the process and its children)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    try:
+        result = subprocess.run(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                                timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return None, 0.0
+    elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if result.returncode not in (0, 1):
+        raise SystemExit(f"{' '.join(command)} failed: {result.stderr}")
+    return elapsed, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
 def timed(command: list[str], cwd: Path) -> float:
     start = time.perf_counter()
     result = subprocess.run(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -94,7 +146,13 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=5000)
     parser.add_argument("--legacy-share", type=float, default=0.2, help="fraction of files with legacy code")
     parser.add_argument("--keep", type=Path, help="generate into this folder and keep it")
+    parser.add_argument("--chain", type=int, nargs="+", metavar="N",
+                        help="instead: check one file rebinding a query N times, for each N")
+    parser.add_argument("--timeout", type=float, default=300, help="--chain: give up on a run after this long")
     args = parser.parse_args()
+    if args.chain:
+        run_chains(args.chain, args.timeout)
+        return
 
     root = args.keep or Path(tempfile.mkdtemp(prefix="sqlasync-bench-"))
     try:
