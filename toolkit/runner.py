@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 import traceback
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 
 from sqlasync.codemods import progress
@@ -93,7 +94,8 @@ def check(files: list[SourceFile], options: Options) -> CheckOutcome:
             results[file.display] = cached
         else:
             pending.append((file.display, content, key))
-    for (display, _, key), result in zip(pending, _map(_analyse_job, [(d, c) for d, c, _ in pending], options)):
+    jobs = [(display, content) for display, content, _ in pending]
+    for (display, _, key), result in zip(pending, _map(_analyse_job, jobs, options, size=lambda job: len(job[1]))):
         results[display] = result
         if options.use_cache:
             cache.put(key, result)
@@ -115,7 +117,7 @@ def migrate_files(files: list[SourceFile], options: Options) -> list[Migration]:
         elif prefilter.may_match(content) or not options.use_prefilter or (
                 options.coloring and options.coloring.interesting(file.display, content)):
             jobs.append((file.display, content))
-    migrations.extend(_map(_migrate_job, jobs, options))
+    migrations.extend(_map(_migrate_job, jobs, options, size=lambda job: len(job[1])))
     return sorted(migrations, key=lambda m: m.path)
 
 
@@ -136,7 +138,8 @@ def with_coloring(files: list[SourceFile], options: Options) -> Options:
     cache = SummaryCache(options.config.root / options.config.cache_dir, "\0".join(
         (options.config.fingerprint(), options.target, repr(options.selection),
          *(f.name for f in options.active_families)))) if options.use_cache else None
-    summaries = cached_summaries(items, cache, lambda pending: _map(_summary_job, pending, options))
+    summaries = cached_summaries(items, cache,
+                                 lambda pending: _map(_summary_job, pending, options, size=lambda item: len(item[2])))
     coloring = build_coloring(summaries, [file.display for file in files], options.active_families, options.selection)
     return replace(options, coloring=coloring)
 
@@ -171,12 +174,32 @@ def _summary_job(job: tuple[tuple[str, ModuleLocation, bytes, bool], Options]) -
         return None
 
 
-def _map(function, items: list, options: Options) -> Iterable:
-    payload = [(item, options) for item in items]
+def _map(function, items: list, options: Options, size: Callable[[tuple], int]) -> Iterable:
+    """`function((item, options))` for each item, in order; on every core when there are enough items."""
     if options.workers == 1 or len(items) < PARALLEL_THRESHOLD or options.families is not None:
-        return map(function, payload)
-    with ProcessPoolExecutor(max_workers=options.workers) as pool:
-        return list(pool.map(function, payload, chunksize=max(1, len(items) // (options.workers * 8))))
+        return map(function, [(item, options) for item in items])
+    # The options hold the whole coloring (megabytes): each worker receives them once, not with every chunk.
+    # The largest files go first, in small chunks, so that no worker is left with a big file at the end.
+    order = sorted(range(len(items)), key=lambda i: size(items[i]), reverse=True)
+    results: list = [None] * len(items)
+    with ProcessPoolExecutor(max_workers=options.workers, initializer=_receive_options, initargs=(options,)) as pool:
+        done = pool.map(partial(_with_worker_options, function), [items[i] for i in order],
+                        chunksize=max(1, len(items) // (options.workers * 32)))
+        for i, result in zip(order, done):
+            results[i] = result
+    return results
+
+
+_worker_options: Options | None = None
+
+
+def _receive_options(options: Options) -> None:
+    global _worker_options
+    _worker_options = options
+
+
+def _with_worker_options(function, item):
+    return function((item, _worker_options))
 
 
 def _analyse_job(job: tuple[tuple[str, bytes], Options]) -> FileResult:
