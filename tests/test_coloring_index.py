@@ -11,7 +11,8 @@ import pytest
 from sqlasync.codemods.coloring_solve import ALREADY_ASYNC, BECOMES, NOT_NEEDED, STAYS_SYNC
 from sqlasync.codemods.family import FileContext
 from sqlasync.codemods.repo_index import ModuleLocation, locate_module, scan_module
-from sqlasync.codemods.repo_scope import expand, imported_modules, source_roots
+from sqlasync.codemods import repo_scope
+from sqlasync.codemods.repo_scope import ImportCache, expand, source_roots
 from sqlasync.config import Config, load_config
 from sqlasync.discovery import discover
 from sqlasync.runner import Options, with_coloring
@@ -190,6 +191,25 @@ def test_scope_is_the_source_roots_plus_what_they_import(tmp_path: Path) -> None
                         "one/tests/test_main.py": "from app import main\n",
                         "shared/__init__.py": "", "shared/util.py": "", "two/other.py": ""})
     assert source_roots([tmp_path / "one/app/main.py", tmp_path / "one/tests/test_main.py"]) == [tmp_path / "one"]
-    assert imported_modules(tmp_path / "one/app/main.py") == {"shared.util"}
-    reached = expand([tmp_path / "one/app/main.py"], imported_modules, tmp_path)
+    imports = ImportCache(None)
+    assert imports.imported_modules(tmp_path / "one/app/main.py") == {"shared.util"}
+    reached = expand([tmp_path / "one/app/main.py"], imports.imported_modules, tmp_path)
     assert reached == {tmp_path / "one/app/main.py", tmp_path / "shared/util.py", tmp_path / "shared/__init__.py"}
+
+
+def test_imports_are_kept_by_content_and_package(tmp_path: Path, monkeypatch) -> None:
+    _project(tmp_path, {"app/__init__.py": "", "app/main.py": "from .util import helper\nimport os\n",
+                        "app/util.py": ""})
+    first = ImportCache(tmp_path / "cache")
+    assert first.imported_modules(tmp_path / "app/main.py") == {"app.util", "app.util.helper", "os"}
+    first.save()
+
+    def parse(source, package):
+        raise AssertionError("parsed again")
+
+    monkeypatch.setattr(repo_scope, "modules_imported_by", parse)
+    assert ImportCache(tmp_path / "cache").imported_modules(tmp_path / "app/main.py") == {
+        "app.util", "app.util.helper", "os"}
+    (tmp_path / "app/main.py").write_text("import json\n")
+    with pytest.raises(AssertionError, match="parsed again"):
+        ImportCache(tmp_path / "cache").imported_modules(tmp_path / "app/main.py")

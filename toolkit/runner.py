@@ -14,7 +14,7 @@ from sqlasync.codemods import progress
 from sqlasync.codemods.coloring_predict import COLORING_PREFIX, build_coloring, coloring_active, summarise
 from sqlasync.codemods.coloring_solve import Coloring
 from sqlasync.codemods.repo_index import FileSummary, ModuleLocation, locate_module
-from sqlasync.codemods.repo_scope import expand, imported_modules, source_roots
+from sqlasync.codemods.repo_scope import ImportCache, expand, source_roots
 from sqlasync.codemods.summary_cache import SummaryCache, cached_summaries
 from sqlasync.codemods.family import Family
 from sqlasync.codemods.registry import FAMILIES
@@ -150,7 +150,10 @@ def project_files(files: list[SourceFile], options: Options) -> dict[str, Source
     for root in source_roots(file.path for file in files):
         project.update({file.display: file for file in discover([root], options.config)})
     known = {file.path.absolute() for file in project.values()}
-    for extra in sorted(expand(known, imported_modules, options.config.root) - known):
+    imports = ImportCache(options.config.root / options.config.cache_dir if options.use_cache else None)
+    reached = expand(known, imports.imported_modules, options.config.root)
+    imports.save()
+    for extra in sorted(reached - known):
         project.update({file.display: file for file in discover([extra], options.config)})
     return project
 
