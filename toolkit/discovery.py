@@ -42,11 +42,11 @@ def _is_virtualenv(folder: Path) -> bool:
     return (folder / "pyvenv.cfg").is_file()
 
 
-def _display(path: Path) -> str:
+def _display(path: Path, cwd: Path) -> str:
     # abspath, not resolve(): a symlink is shown (and reported) under its own name.
     absolute = Path(os.path.abspath(path))
     try:
-        return absolute.relative_to(Path(os.path.abspath(Path.cwd()))).as_posix()
+        return absolute.relative_to(cwd).as_posix()
     except ValueError:
         return absolute.as_posix()
 
@@ -59,20 +59,24 @@ def discover(paths: list[Path], config: Config) -> list[SourceFile]:
     """
     root = config.root.resolve()
     include = _spec(config.include)
+    cwd = Path(os.path.abspath(Path.cwd()))
     found: dict[Path, SourceFile] = {}
     for given in paths or [Path.cwd()]:
         if not given.exists() and not given.is_symlink():
             raise DiscoveryError(f"{given}: no such file or directory")
         excludes = _excludes_below(given, config, root)
         if given.is_dir():
-            candidates = _walk(given, root, excludes)
+            for candidate, real in _walk(given, root, excludes):
+                if real is None:  # a symbolic link: resolved the slow way, as named
+                    resolved = candidate.resolve() if candidate.exists() else candidate.absolute()
+                    relative = _relative(candidate, root)
+                else:
+                    resolved, relative = Path(real), _inside(real, str(root))
+                if include.match_file(relative or candidate.name):
+                    found.setdefault(resolved, SourceFile(candidate, _display(candidate, cwd)))
         else:
-            candidates = iter([given])
-        for candidate in candidates:
-            resolved = candidate.resolve() if candidate.exists() else candidate.absolute()
-            if candidate != given and not include.match_file(_relative(candidate, root) or candidate.name):
-                continue
-            found.setdefault(resolved, SourceFile(candidate, _display(candidate)))
+            resolved = given.resolve() if given.exists() else given.absolute()
+            found.setdefault(resolved, SourceFile(given, _display(given, cwd)))
     return sorted(found.values(), key=lambda f: f.display)
 
 
@@ -85,22 +89,42 @@ def _excludes_below(given: Path, config: Config, root: Path) -> pathspec.PathSpe
     return _spec(kept)
 
 
-def _walk(top: Path, root: Path, excludes: pathspec.PathSpec) -> Iterator[Path]:
-    ignores: list[tuple[Path, pathspec.PathSpec]] = _gitignores_above(top)
+def _walk(top: Path, root: Path, excludes: pathspec.PathSpec) -> Iterator[tuple[Path, str | None]]:
+    """The files under `top` that no exclude or .gitignore leaves out, each with its resolved path; None
+    for a symbolic link. os.walk does not enter linked folders, so below `top`'s own resolved path every
+    folder it walks is where it says it is: no file needs resolving one component at a time."""
+    ignores = [(str(base), spec) for base, spec in _gitignores_above(top)]
+    real_folders = {str(top): str(top.resolve())}
     for folder, dirnames, filenames in os.walk(top):
-        here = Path(folder)
+        here, real_here = Path(folder), real_folders[folder]
         gitignore = here / ".gitignore"
         if gitignore.is_file():
-            ignores.append((here, pathspec.GitIgnoreSpec.from_lines(gitignore.read_text(errors="replace").splitlines())))
-        dirnames[:] = sorted(
-            d for d in dirnames
-            if d not in SKIPPED_DIRS and not _is_virtualenv(here / d)
-            and not _ignored(here / d, ignores, excludes, root, is_dir=True)
-        )
+            ignores.append((real_here, pathspec.GitIgnoreSpec.from_lines(
+                gitignore.read_text(errors="replace").splitlines())))
+        kept = []
+        for name in sorted(dirnames):
+            path = here / name
+            if name in SKIPPED_DIRS or _is_virtualenv(path):
+                continue
+            real = str(path.resolve()) if os.path.islink(path) else os.path.join(real_here, name)
+            if not _ignored(real, ignores, excludes, root, is_dir=True):
+                kept.append(name)
+                real_folders[os.path.join(folder, name)] = real
+        dirnames[:] = kept
         for name in sorted(filenames):
             path = here / name
-            if not _ignored(path, ignores, excludes, root, is_dir=False):
-                yield path
+            link = os.path.islink(path)
+            real = str(path.resolve()) if link else os.path.join(real_here, name)
+            if not _ignored(real, ignores, excludes, root, is_dir=False):
+                yield path, None if link else real
+
+
+def _inside(real: str, base: str) -> str | None:
+    """`real` relative to `base` (both resolved), as `_relative` gives it; None outside `base`."""
+    if real == base:
+        return "."
+    prefix = base if base.endswith(os.sep) else base + os.sep
+    return real[len(prefix):].replace(os.sep, "/") if real.startswith(prefix) else None
 
 
 def _gitignores_above(top: Path) -> list[tuple[Path, pathspec.PathSpec]]:
@@ -118,13 +142,13 @@ def _gitignores_above(top: Path) -> list[tuple[Path, pathspec.PathSpec]]:
     return specs
 
 
-def _ignored(path: Path, ignores, excludes: pathspec.PathSpec, root: Path, *, is_dir: bool) -> bool:
+def _ignored(real: str, ignores, excludes: pathspec.PathSpec, root: Path, *, is_dir: bool) -> bool:
     suffix = "/" if is_dir else ""
-    relative = _relative(path, root)
+    relative = _inside(real, str(root))
     if relative is not None and excludes.match_file(relative + suffix):
         return True
     for base, spec in ignores:
-        inner = _relative(path, base.resolve())
+        inner = _inside(real, base)
         if inner is not None and spec.match_file(inner + suffix):
             return True
     return False
