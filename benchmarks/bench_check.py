@@ -11,8 +11,8 @@ On a generated tree, prints files/s and lines/s for cold (no cache) and warm (ca
 --repo checks a copy of a real repository (a public one at a fixed commit, say): cold (no cache
 folder), warm (nothing changed) and with one file edited (a comment appended to its largest file),
 best of --rounds, wall and CPU seconds (the check and its workers), lines/s and lines per CPU-second,
-beside plain `ast.parse` of the same files in the same run. Run it with PYTHONPATH pointing at another
-copy of the package (see compare_findings.py) to measure that one in the same conditions.
+beside plain `ast.parse` of the same files in the same run. To measure another commit in the same
+conditions, run it with PYTHONPATH set to what `compare_findings.py package --sqlasync-rev REV` prints.
 
 --chain checks, for each N, one file whose query variable is rebound from itself N times
 (`query = query.filter(...)` under N `if`s, as search endpoints build their filters): the time must

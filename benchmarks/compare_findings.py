@@ -10,6 +10,8 @@ fixable, message, reason, needs) and compares another implementation's findings 
     python benchmarks/compare_findings.py record PATH --output before.txt --report report.json
     # exit 1 and a diff when the working tree's findings differ from the reference
     python benchmarks/compare_findings.py compare PATH --reference before.txt
+    # a copy of the package as it was at REV, to put on PYTHONPATH (for bench_check.py, say)
+    python benchmarks/compare_findings.py package --sqlasync-rev REV --output FOLDER
 
 PATH is checked with `--no-cache --exit-zero` from the current folder (give the same PATH both times:
 paths in the report are shown relative to it). tests/test_findings_reference.py compares fixtures/ and
@@ -107,15 +109,24 @@ def compare(reference: str, current: str, reference_name: str) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("action", choices=["record", "compare"])
-    parser.add_argument("paths", nargs="+", help="what `check` is run on (from the current folder)")
-    parser.add_argument("--output", type=Path, help="record: where the canonical findings go (default: stdout)")
+    parser.add_argument("action", choices=["record", "compare", "package"])
+    parser.add_argument("paths", nargs="*", help="what `check` is run on (from the current folder)")
+    parser.add_argument("--output", type=Path,
+                        help="record: where the canonical findings go (default: stdout); package: the folder")
     parser.add_argument("--reference", type=Path, help="compare: canonical findings recorded earlier")
     parser.add_argument("--report", type=Path, help="record: canonicalise this JSON report instead of running check")
     parser.add_argument("--sqlasync-rev", help="run the sqlasync of this commit instead of the working tree's")
     parser.add_argument("-j", "--jobs", type=int, help="passed to check")
     args = parser.parse_args(argv)
 
+    if args.action == "package":
+        if args.sqlasync_rev is None or args.output is None:
+            parser.error("package needs --sqlasync-rev REV and --output FOLDER")
+        args.output.mkdir(parents=True, exist_ok=True)
+        print(_package_at(args.sqlasync_rev, args.output))
+        return 0
+    if not args.paths:
+        parser.error(f"{args.action} needs the paths to check")
     if args.report is not None:
         report = json.loads(args.report.read_text(encoding="utf-8"))
     else:
