@@ -1,21 +1,36 @@
-"""Throughput of `sqlasync check` on a generated repository.
+"""Throughput of `sqlasync check` on a generated repository, on a real one, and on a pathological file.
 
-Prints files/s and lines/s for cold (no cache) and warm (cache) runs, with 1 and 2 jobs, with the
-prefilter disabled, and `ruff check` on the same tree when ruff is installed, as a reference.
+On a generated tree, prints files/s and lines/s for cold (no cache) and warm (cache) runs, with 1 and
+2 jobs, with the prefilter disabled, and `ruff check` on the same tree when ruff is installed, as a reference.
 
     python benchmarks/bench_check.py                 # ~5,000 files / ~500k lines
     python benchmarks/bench_check.py --files 500     # quicker
+    python benchmarks/bench_check.py --repo ../dispatch --jobs 1 2 --rounds 3
+    python benchmarks/bench_check.py --chain 7 8 9 10 11 12
+
+--repo checks a copy of a real repository (a public one at a fixed commit, say): cold (no cache
+folder), warm (nothing changed) and with one file edited (a comment appended to its largest file),
+best of --rounds, wall and CPU seconds (the check and its workers), lines/s and lines per CPU-second,
+beside plain `ast.parse` of the same files in the same run. To measure another commit in the same
+conditions, run it with PYTHONPATH set to what `compare_findings.py package --sqlasync-rev REV` prints.
+
+--chain checks, for each N, one file whose query variable is rebound from itself N times
+(`query = query.filter(...)` under N `if`s, as search endpoints build their filters): the time must
+grow with N, not with N!. Seconds are wall time and CPU time of the `check` process.
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
 import random
+import resource
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 LEGACY_FUNCTION = '''
@@ -80,6 +95,110 @@ def generate(root: Path, files: int, legacy_share: float, seed: int = 7) -> int:
     return lines
 
 
+CHAIN_HEADER = "from sqlalchemy.orm import Session\n\nfrom app.models import Job\n\n\n"
+CHAIN_STEPS = ("query = query.filter(Job.field_{i} == terms[{i}])", "query = query.join(Job.part_{i})",
+               "query = apply_filter(query, terms[{i}])")
+
+
+def chain_source(steps: int) -> str:
+    """A search function rebinding `query` from itself `steps` times, one optional filter at a time."""
+    lines = ["def apply_filter(query, term):", "    return query.filter(term)", "", "",
+             "def search(db: Session, terms: list):", "    query = db.query(Job)"]
+    for i in range(steps):
+        lines += [f"    if terms[{i}] is not None:", "        " + CHAIN_STEPS[i % len(CHAIN_STEPS)].format(i=i)]
+    lines += ["    return query.order_by(Job.id).all()", ""]
+    return CHAIN_HEADER + "\n".join(lines)
+
+
+def run_chains(steps: list[int], timeout: float) -> None:
+    print(f"{'steps':>6}{'wall s':>10}{'CPU s':>10}")
+    for count in steps:
+        with tempfile.TemporaryDirectory(prefix="sqlasync-chain-") as folder:
+            root = Path(folder)
+            (root / "pyproject.toml").write_text("[tool.sqlasync]\n")
+            (root / "search.py").write_text(chain_source(count))
+            command = [sys.executable, "-m", "sqlasync", "check", ".", "--no-cache", "-j", "1", "--exit-zero"]
+            wall, cpu = timed_with_cpu(command, root, timeout)
+        if wall is None:
+            print(f"{count:>6}{'> ' + format(timeout, '.0f'):>10}{'':>10}")
+        else:
+            print(f"{count:>6}{wall:>10.2f}{cpu:>10.2f}")
+
+
+def timed_with_cpu(command: list[str], cwd: Path, timeout: float | None = None) -> tuple[float | None, float]:
+    """Wall seconds (None past `timeout`) and CPU seconds (user + system, the process and its children)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    try:
+        result = subprocess.run(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                                timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return None, 0.0
+    elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if result.returncode not in (0, 1):
+        raise SystemExit(f"{' '.join(command)} failed: {result.stderr}")
+    return elapsed, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+@dataclass
+class Best:
+    """The best of several timings of one run."""
+
+    wall: float = float("inf")
+    cpu: float = float("inf")
+
+    def add(self, wall: float, cpu: float) -> None:
+        self.wall, self.cpu = min(self.wall, wall), min(self.cpu, cpu)
+
+
+def run_repository(source: Path, jobs: list[int], rounds: int) -> None:
+    with tempfile.TemporaryDirectory(prefix="sqlasync-repo-") as folder:
+        root = Path(folder) / source.name
+        shutil.copytree(source, root, symlinks=True, ignore=shutil.ignore_patterns(".git", ".sqlasync_cache"))
+        from sqlasync.config import load_config
+        from sqlasync.discovery import discover
+
+        config = load_config([root])
+        files = [file.path for file in discover([root], config)]
+        sources = [path.read_bytes() for path in files]
+        lines = sum(text.count(b"\n") for text in sources)
+        edited = max(files, key=lambda path: path.stat().st_size)
+        print(f"{source}: {len(files)} files, {lines:,} lines; the edited file is {edited.relative_to(root)}")
+        parse = Best()
+        for _ in range(rounds):
+            wall, cpu = time.perf_counter(), time.process_time()
+            for text in sources:
+                try:
+                    ast.parse(text)
+                except (SyntaxError, ValueError):
+                    pass
+            parse.add(time.perf_counter() - wall, time.process_time() - cpu)
+        print(f"{'run':<26}{'wall s':>9}{'CPU s':>9}{'lines/s':>11}{'lines/CPU-s':>13}")
+        _row("ast.parse, same files", parse, lines)
+        check = [sys.executable, "-m", "sqlasync", "check", ".", "--format", "json", "--exit-zero"]
+        original = edited.read_bytes()
+        for count in jobs:
+            cold, warm, one_edit = Best(), Best(), Best()
+            for _ in range(rounds):
+                shutil.rmtree(root / config.cache_dir, ignore_errors=True)
+                cold.add(*timed_with_cpu([*check, "-j", str(count)], root))
+                warm.add(*timed_with_cpu([*check, "-j", str(count)], root))
+                edited.write_bytes(original + b"\n# edited by bench_check.py\n")
+                try:
+                    one_edit.add(*timed_with_cpu([*check, "-j", str(count)], root))
+                finally:
+                    edited.write_bytes(original)
+            _row(f"cold, -j {count}", cold, lines)
+            _row(f"warm, -j {count}", warm, lines)
+            _row(f"one file edited, -j {count}", one_edit, lines)
+
+
+def _row(label: str, best: Best, lines: int) -> None:
+    print(f"{label:<26}{best.wall:>9.2f}{best.cpu:>9.2f}{lines / best.wall:>11,.0f}{lines / best.cpu:>13,.0f}",
+          flush=True)
+
+
 def timed(command: list[str], cwd: Path) -> float:
     start = time.perf_counter()
     result = subprocess.run(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -94,7 +213,19 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=5000)
     parser.add_argument("--legacy-share", type=float, default=0.2, help="fraction of files with legacy code")
     parser.add_argument("--keep", type=Path, help="generate into this folder and keep it")
+    parser.add_argument("--chain", type=int, nargs="+", metavar="N",
+                        help="instead: check one file rebinding a query N times, for each N")
+    parser.add_argument("--timeout", type=float, default=300, help="--chain: give up on a run after this long")
+    parser.add_argument("--repo", type=Path, help="instead: cold, warm and one-file-edited runs on a copy of REPO")
+    parser.add_argument("--jobs", type=int, nargs="+", default=[2], help="--repo: -j values to run with")
+    parser.add_argument("--rounds", type=int, default=1, help="--repo: best of this many rounds")
     args = parser.parse_args()
+    if args.chain:
+        run_chains(args.chain, args.timeout)
+        return
+    if args.repo:
+        run_repository(args.repo.resolve(), args.jobs, args.rounds)
+        return
 
     root = args.keep or Path(tempfile.mkdtemp(prefix="sqlasync-bench-"))
     try:

@@ -188,6 +188,25 @@ class ModuleFacts:
     callable_params: dict[str, dict[str, tuple | None]] = field(default_factory=dict)
 
 
+@dataclass
+class _LocalInProgress:
+    """A local name whose value is being worked out (ModuleScanner._local)."""
+
+    key: tuple[int, str]
+    binding: int = 0           # the binding being worked out
+    read: Expr | None = None   # what reading the name inside it gives at this stage
+    # The reads of the name itself (by id) met while working out a binding, and that binding.
+    reads_itself: dict[int, int] = field(default_factory=dict)
+    provisional: bool = False  # it read another name still being worked out
+
+
+@dataclass(frozen=True)
+class _LocalValue:
+    everywhere: Expr | None
+    # What the reads a binding's value is worked out from see (by id): the name without that binding.
+    within: Mapping[int, Expr | None] = field(default_factory=dict)
+
+
 def qualname_of(node: cst.FunctionDef | cst.ClassDef, parents: Mapping[cst.CSTNode, cst.CSTNode]) -> str:
     """Python's `__qualname__` for a definition: `C.m`, `outer.<locals>.inner`."""
     parts = [node.name.value]
@@ -220,6 +239,9 @@ class ModuleScanner:
         self.module = evidence.module
         self._lines: dict[int, int] = {}
         self._in_progress: set[int] = set()
+        # Values of local names (see _local), and the names being worked out, innermost last.
+        self._locals: dict[tuple[int, str], _LocalValue] = {}
+        self._locals_in_progress: list[_LocalInProgress] = []
         self._roles: dict[int, str | None] = {}
         self._query_flows = None
         self._flask: bool | None = None
@@ -264,12 +286,14 @@ class ModuleScanner:
         self.facts.is_test_module = self.facts.is_test_module or any(
             binding == ("name", "pytest") or (binding and binding[0] == "name" and binding[1].startswith("pytest."))
             for binding in self.facts.names.values())
+        self._locals.clear()  # worked out while the module's names were incomplete
 
     # -- module-level names -----------------------------------------------------------------------
     def _collect_module_names(self, body) -> None:
         for statement in body:
             if isinstance(statement, cst.SimpleStatementLine):
                 for small in statement.body:
+                    self._locals.clear()  # what a local name is worked out to may read the names collected so far
                     self._module_binding(small)
             elif isinstance(statement, cst.FunctionDef):
                 self.facts.names[statement.name.value] = ("def", self.path, statement.name.value)
@@ -799,8 +823,8 @@ class ModuleScanner:
         if not isinstance(scope, (FunctionScope, ComprehensionScope)) or name.value not in scope:
             return []
         values = []
-        for assignment in scope[name.value]:
-            if isinstance(assignment, Assignment) and not isinstance(assignment.scope, GlobalScope):
+        for assignment in self.evidence.bindings(scope, name.value):
+            if not isinstance(assignment.scope, GlobalScope):
                 value = self.evidence.bound_value(assignment.node)
                 if value is not None:
                     values.append(value)
@@ -866,7 +890,7 @@ class ModuleScanner:
         scope = metadata_value(self.scopes, node)
         if scope is None or node.value not in scope:
             return ("name", f"builtins.{node.value}") if scope is not None else None
-        assignments = [a for a in scope[node.value] if isinstance(a, Assignment)]
+        assignments = self.evidence.bindings(scope, node.value)
         if not assignments:
             return ("name", f"builtins.{node.value}")
         if all(isinstance(a.scope, GlobalScope) for a in assignments):
@@ -874,17 +898,56 @@ class ModuleScanner:
             if bound is not None and bound[0] == "name":
                 return bound  # an import: the name stands for what it imports
             return ("name", f"{self.module_name}.{node.value}")
-        if len(assignments) != 1:
-            # `q = db.query(Job)` then `q = q.filter(...)`; `task = create(...)` here, `for task in ...` there:
-            # the bindings that say anything, the first that resolves wins.
-            values = list(dict.fromkeys(v for v in (self._binding(a) for a in assignments) if v is not None))
-            if not values or len(values) > MAX_ALTERNATIVES:
-                return None
-            found = values[0]
-            for value in values[1:]:
-                found = _either(found, value)
-            return found
-        return self._binding(assignments[0])
+        return self._local(node, assignments)
+
+    def _local(self, read: cst.Name, assignments: list[Assignment]) -> Expr | None:
+        """What a local name holds where `read` reads it: its bindings' values, worked out once and remembered.
+
+        Some bindings read the name itself (`q = db.query(Job)`, then `if ...: q = q.filter(...)` and
+        `q = q.order_by(...)`): each such step sees the others applied to the chain's start, once, and a read
+        that a binding's value is worked out from sees the name without that binding. Following every order
+        of the steps, as an earlier version did, costs n! for n steps and says no more."""
+        key = (id(assignments[0].scope), read.value)
+        value = self._locals.get(key)
+        if value is None:
+            for depth, frame in enumerate(self._locals_in_progress):
+                if frame.key == key:
+                    frame.reads_itself[id(read)] = frame.binding
+                    for inner in self._locals_in_progress[depth + 1:]:
+                        inner.provisional = True  # it saw a value still being worked out: not to be remembered
+                    return frame.read
+            value = self._work_out(key, assignments)
+        return value.within.get(id(read), value.everywhere)
+
+    def _work_out(self, key: tuple[int, str], assignments: list[Assignment]) -> _LocalValue:
+        frame = _LocalInProgress(key)
+        self._locals_in_progress.append(frame)
+        # Whatever expression was being worked out around the first read says nothing about the name's value.
+        outer, self._in_progress = self._in_progress, set()
+        try:
+            alone = self._bindings(frame, assignments, lambda i: None)  # reading the name itself gives nothing yet
+            if not frame.reads_itself:
+                value = _LocalValue(_alternatives(alone))
+            else:
+                start = _alternatives(alone)
+                once = self._bindings(frame, assignments, lambda i: start)  # each step applied to the chain's start
+                without = [_alternatives([*once[:i], alone[i], *once[i + 1:]]) for i in range(len(assignments))]
+                steps = self._bindings(frame, assignments, lambda i: without[i])
+                value = _LocalValue(_alternatives(steps), {read: without[i] for read, i in frame.reads_itself.items()})
+        finally:
+            self._in_progress = outer
+            self._locals_in_progress.pop()
+        if not frame.provisional:
+            self._locals[key] = value
+        return value
+
+    def _bindings(self, frame: _LocalInProgress, assignments: list[Assignment], reads) -> list[Expr | None]:
+        """The value of each binding, where reading the name itself inside binding i gives reads(i)."""
+        values = []
+        for i, assignment in enumerate(assignments):
+            frame.binding, frame.read = i, reads(i)
+            values.append(self._binding(assignment))
+        return values
 
     def _binding(self, assignment: Assignment) -> Expr | None:
         node = assignment.node
@@ -987,6 +1050,20 @@ def _is_conversion(found) -> bool:
 
 def _code(node: cst.CSTNode) -> str:
     return cst.Module([]).code_for_node(node)
+
+
+def _alternatives(values: list[Expr | None]) -> Expr | None:
+    """One value standing for a name's bindings: those that say anything, the first that resolves wins
+    (`q = db.query(Job)` then `q = q.filter(...)`; `task = create(...)` here, `for task in ...` there)."""
+    if len(values) == 1:
+        return values[0]
+    distinct = list(dict.fromkeys(v for v in values if v is not None))
+    if not distinct or len(distinct) > MAX_ALTERNATIVES:
+        return None
+    found = distinct[0]
+    for value in distinct[1:]:
+        found = _either(found, value)
+    return found
 
 
 def _either(left: Expr | None, right: Expr | None) -> Expr | None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 import libcst.matchers as m
-from libcst.metadata import Assignment, ImportAssignment
+from libcst.metadata import Assignment, ImportAssignment, PositionProvider
 
 from .await_sites import await_problem, decorator_name
 from .evidence import dotted_name, metadata_value
@@ -268,19 +268,21 @@ class EngineCalls:
         if scope is None or binding.value not in scope:
             return []
         left = []
-        for assignment in scope[binding.value]:
-            for access in getattr(assignment, "references", ()):
-                use = self.evidence.parent(access.node)
-                call = self.evidence.parent(use)
-                if isinstance(use, cst.Attribute) and use.value is access.node and isinstance(call, cst.Call) \
-                        and call.func is use:
-                    site = self._method_site(call, use.attr.value)
-                elif isinstance(use, cst.Arg) and isinstance(call, cst.Call) and self.evidence.callee_is(call, INSPECT, ()):
-                    site = ("", self._inspect_plan(call, binding.value))
-                else:
-                    continue
-                if site is not None and isinstance(site[1], str):
-                    left.append(f"`{cst.Module([]).code_for_node(call)}`")
+        positions = self.context.wrapper.resolve(PositionProvider)
+        # A name's references are a set: in source order, the message is the same from run to run.
+        accesses = [access for assignment in scope[binding.value] for access in getattr(assignment, "references", ())]
+        for access in sorted(accesses, key=lambda access: _start(positions[access.node])):
+            use = self.evidence.parent(access.node)
+            call = self.evidence.parent(use)
+            if isinstance(use, cst.Attribute) and use.value is access.node and isinstance(call, cst.Call) \
+                    and call.func is use:
+                site = self._method_site(call, use.attr.value)
+            elif isinstance(use, cst.Arg) and isinstance(call, cst.Call) and self.evidence.callee_is(call, INSPECT, ()):
+                site = ("", self._inspect_plan(call, binding.value))
+            else:
+                continue
+            if site is not None and isinstance(site[1], str):
+                left.append(f"`{cst.Module([]).code_for_node(call)}`")
         return left
 
     def _block_plan(self, node: cst.Call, statement: cst.CSTNode | None, engine: str) -> ConnectionBlock | str:
@@ -462,3 +464,7 @@ def _needs_parentheses(evidence, call: cst.Call) -> bool:
     if isinstance(parent, (cst.Attribute, cst.Subscript)) and parent.value is call:
         return True
     return isinstance(parent, cst.Call) and parent.func is call
+
+
+def _start(where) -> tuple[int, int]:
+    return where.start.line, where.start.column

@@ -19,6 +19,7 @@ import libcst.matchers as m
 from libcst.metadata import (
     Assignment,
     ParentNodeProvider,
+    PositionProvider,
     QualifiedNameProvider,
     ScopeProvider,
 )
@@ -128,6 +129,7 @@ class ReceiverEvidence:
     def __init__(self, wrapper: cst.MetadataWrapper, config: Config) -> None:
         self.config = config
         self.module = wrapper.module
+        self._wrapper = wrapper
         self.scopes = wrapper.resolve(ScopeProvider)
         self.qualified_names = wrapper.resolve(QualifiedNameProvider)
         self.parents = wrapper.resolve(ParentNodeProvider)
@@ -138,6 +140,19 @@ class ReceiverEvidence:
         self.imports_asyncpg = any(_imports_asyncpg(node) for node in self.parents)
 
     # -- public API ---------------------------------------------------------------------------
+    @property
+    def positions(self):
+        """Where each node is in the source (resolved when first asked for, then kept by the wrapper)."""
+        return self._wrapper.resolve(PositionProvider)
+
+    def bindings(self, scope, name: str) -> list[Assignment]:
+        """`name`'s assignments visible from `scope`, in source order. libcst hands them out as a set ordered by
+        memory address, so the order changed from process to process: where the first binding that resolves
+        wins, so did the answer."""
+        positions = self.positions
+        return sorted((a for a in scope[name] if isinstance(a, Assignment)),
+                      key=lambda a: (positions[a.node].start.line, positions[a.node].start.column))
+
     def session(self, expr: cst.BaseExpression, *, strong_name: bool = True) -> Evidence | None:
         """Evidence that `expr` is a SQLAlchemy session; name-only evidence needs `strong_name`
         names (not a one-letter `s`) unless the caller's pattern is distinctive."""
@@ -222,8 +237,8 @@ class ReceiverEvidence:
         self._in_progress.add(key)
         try:
             scope = metadata_value(self.scopes, name)
-            assignments = list(scope[name.value]) if scope is not None and name.value in scope else []
-            verdicts = [self._assignment_evidence(a, asyncpg) for a in assignments if isinstance(a, Assignment)]
+            assignments = self.bindings(scope, name.value) if scope is not None and name.value in scope else []
+            verdicts = [self._assignment_evidence(a, asyncpg) for a in assignments]
         finally:
             self._in_progress.discard(key)
         positive = [v for v in verdicts if isinstance(v, Evidence)]

@@ -141,6 +141,10 @@ class RepoIndex:
         for summary in self.files.values():
             self.modules.setdefault(summary.location.module, []).append(summary.path)
         self._fixtures: dict[str, dict[str, FunctionId]] = {}
+        # Where fixtures are looked up from each file (the file, then conftest.py files upwards), and the
+        # conftest.py of each folder: built once, not on every lookup (there is one per test parameter).
+        self._fixture_search: dict[str, list[str]] = {}
+        self._conftests: dict[PurePosixPath, str] | None = None
         # Answers derived from the whole index, computed once by whoever needs them.
         self.memo: dict[str, object] = {}
 
@@ -361,9 +365,16 @@ class RepoIndex:
         return self._fixtures[path]
 
     def _fixture_files(self, origin: str) -> list[str]:
+        if origin not in self._fixture_search:
+            self._fixture_search[origin] = self._search_fixture_files(origin)
+        return self._fixture_search[origin]
+
+    def _search_fixture_files(self, origin: str) -> list[str]:
+        if self._conftests is None:
+            self._conftests = {PurePosixPath(p).parent: p for p in self.files if PurePosixPath(p).name == "conftest.py"}
+        conftests = self._conftests
         files = [origin]
         folder = PurePosixPath(origin).parent
-        conftests = {PurePosixPath(p).parent: p for p in self.files if PurePosixPath(p).name == "conftest.py"}
         while True:
             if folder in conftests and conftests[folder] != origin:
                 files.append(conftests[folder])

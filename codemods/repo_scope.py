@@ -11,7 +11,11 @@ tool's own sources) cannot reach it, so reading it would only cost time.
 from __future__ import annotations
 
 import ast
+import hashlib
+import json
 import os
+import sys
+import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -32,40 +36,84 @@ def source_roots(paths: Iterable[Path]) -> list[Path]:
     return kept
 
 
-def import_targets(module_names: Iterable[str], origin: Path, stop: Path) -> set[Path]:
-    """Files that `import <name>` from a file in `origin`'s folder may load, looked up in that folder and
-    every folder above it up to `stop` (how `pythonpath = ["."]`-style layouts find their packages)."""
-    found: set[Path] = set()
-    folders = [origin.parent, *[p for p in origin.parent.parents if stop == p or stop in p.parents]]
-    for name in module_names:
-        parts = name.split(".")
-        for folder in folders:
-            for cut in range(len(parts), 0, -1):
-                base = folder.joinpath(*parts[:cut])
-                candidates = [base.with_suffix(".py"), base / "__init__.py"]
-                hit = next((c for c in candidates if os.path.isfile(c)), None)
-                if hit is not None:
-                    found.add(hit)
-                    # Importing a.b.c runs a/__init__.py and a/b/__init__.py too.
-                    package = hit.parent if hit.name != "__init__.py" else hit.parent.parent
-                    while os.path.isfile(package / "__init__.py") and package != folder.parent:
-                        found.add(package / "__init__.py")
-                        package = package.parent
+class ModuleFinder:
+    """The files an import loads, as found from a file's folder. Each folder is listed once and what each
+    (folder, module name) loads is remembered: the files of a project import the same names, and most of
+    them (the standard library's, third-party packages') from no folder of the project."""
+
+    def __init__(self) -> None:
+        self._entries: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
+        self._loaded: dict[tuple[str, str], frozenset[Path] | None] = {}
+
+    def targets(self, module_names: Iterable[str], origin: Path, stop: Path) -> set[Path]:
+        """Files that `import <name>` from a file in `origin`'s folder may load, looked up in that folder and
+        every folder above it up to `stop` (how `pythonpath = ["."]`-style layouts find their packages)."""
+        found: set[Path] = set()
+        folders = [str(f) for f in [origin.parent, *[p for p in origin.parent.parents if stop == p or stop in p.parents]]]
+        for name in module_names:
+            for folder in folders:
+                if (folder, name) not in self._loaded:
+                    self._loaded[(folder, name)] = self._loaded_from(folder, name)
+                loaded = self._loaded[(folder, name)]
+                if loaded is not None:
+                    found |= loaded
                     break
+        return found
+
+    def _loaded_from(self, folder: str, name: str) -> frozenset[Path] | None:
+        """The files `import <name>` runs when `folder` is on the path (None: it finds nothing there)."""
+        parts = name.split(".")
+        for cut in range(len(parts), 0, -1):
+            parent = self._subfolder(folder, parts[:cut - 1])
+            if parent is None:
+                continue
+            files, folders = self._listing(parent)
+            last = parts[cut - 1]
+            if f"{last}.py" in files:
+                hit = os.path.join(parent, f"{last}.py")
+            elif last in folders and "__init__.py" in self._listing(os.path.join(parent, last))[0]:
+                hit = os.path.join(parent, last, "__init__.py")
             else:
                 continue
-            break
-    return found
+            loaded = {hit}
+            # Importing a.b.c runs a/__init__.py and a/b/__init__.py too.
+            package = os.path.dirname(hit) if os.path.basename(hit) != "__init__.py" else os.path.dirname(
+                os.path.dirname(hit))
+            while "__init__.py" in self._listing(package)[0] and package != os.path.dirname(folder):
+                loaded.add(os.path.join(package, "__init__.py"))
+                package = os.path.dirname(package)
+            return frozenset(Path(p) for p in loaded)
+        return None
+
+    def _subfolder(self, folder: str, parts: list[str]) -> str | None:
+        for part in parts:
+            if part not in self._listing(folder)[1]:
+                return None
+            folder = os.path.join(folder, part)
+        return folder
+
+    def _listing(self, folder: str) -> tuple[frozenset[str], frozenset[str]]:
+        """The names of the files and of the folders in `folder` (symbolic links followed, as imports do)."""
+        if folder not in self._entries:
+            try:
+                with os.scandir(folder) as entries:
+                    listed = list(entries)
+            except OSError:
+                listed = []
+            self._entries[folder] = (frozenset(e.name for e in listed if e.is_file()),
+                                     frozenset(e.name for e in listed if e.is_dir()))
+        return self._entries[folder]
 
 
 def expand(initial: Iterable[Path], imported_names: Callable[[Path], set[str]], stop: Path) -> set[Path]:
     """`initial` plus every file their imports reach, transitively."""
     files = {Path(p).absolute() for p in initial}
     frontier = set(files)
+    finder = ModuleFinder()
     for _ in range(MAX_IMPORT_ROUNDS):
         reached: set[Path] = set()
         for path in frontier:
-            reached |= {p.absolute() for p in import_targets(imported_names(path), path, stop)}
+            reached |= {p.absolute() for p in finder.targets(imported_names(path), path, stop)}
         frontier = reached - files
         if not frontier:
             break
@@ -73,13 +121,13 @@ def expand(initial: Iterable[Path], imported_names: Callable[[Path], set[str]], 
     return files
 
 
-def imported_modules(path: Path) -> set[str]:
-    """Absolute names of the modules a file imports anywhere (`from .x import y` resolved), read with `ast`."""
+def modules_imported_by(source: bytes, package: str) -> set[str]:
+    """Absolute names of the modules `source`, a module of `package`, imports anywhere (`from .x import y`
+    resolved), read with `ast`."""
     try:
-        tree = ast.parse(read_source(Path(path)))
-    except (OSError, SyntaxError, ValueError):
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
         return set()
-    location = locate_module(Path(path))
     names: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -87,12 +135,58 @@ def imported_modules(path: Path) -> set[str]:
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level:
-                package = location.package.split(".") if location.package else []
-                keep = len(package) - (node.level - 1)
+                parts = package.split(".") if package else []
+                keep = len(parts) - (node.level - 1)
                 if keep < 0:
                     continue
-                base = ".".join([*package[:keep], *([base] if base else [])])
+                base = ".".join([*parts[:keep], *([base] if base else [])])
             if base:
                 names.add(base)
                 names.update(f"{base}.{alias.name}" for alias in node.names if alias.name != "*")
     return names
+
+
+class ImportCache:
+    """What each file imports, kept on disk (one JSON file) by content and package: a run over unchanged
+    files parses none of them to find the import closure. Without a folder, nothing is kept."""
+
+    FORMAT = 1
+
+    def __init__(self, folder: Path | None) -> None:
+        self.file = folder / "imports.json" if folder is not None else None
+        self._stored = self._load()
+        self._used: dict[str, list[str]] = {}
+
+    def _load(self) -> dict[str, list[str]]:
+        try:
+            data = json.loads(self.file.read_text(encoding="utf-8")) if self.file is not None else {}
+        except (OSError, ValueError):
+            return {}
+        return data.get("files", {}) if isinstance(data, dict) and data.get("format") == self.FORMAT else {}
+
+    def imported_modules(self, path: Path) -> set[str]:
+        try:
+            source = read_source(Path(path))  # regular files only: a FIFO would block a plain read for ever
+        except OSError:
+            return set()
+        package = locate_module(Path(path)).package
+        # The Python version too: a file this one cannot parse (no imports found) may parse on the next.
+        key = hashlib.sha256(f"{sys.version_info[:2]}\0{package}\0".encode() + source).hexdigest()
+        names = self._stored.get(key)
+        if names is None:
+            names = sorted(modules_imported_by(source, package))
+        self._used[key] = names
+        return set(names)
+
+    def save(self) -> None:
+        """Keep what this run looked up (the entries of files changed or gone since are dropped)."""
+        if self.file is None or self._used == self._stored:
+            return
+        try:
+            self.file.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.file.parent, suffix=".tmp")
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump({"format": self.FORMAT, "files": self._used}, handle)
+            os.replace(tmp, self.file)
+        except OSError:
+            pass  # a cache that cannot be written only costs speed

@@ -20,7 +20,7 @@ from .coloring_scan import AttributeRead, CallSite, ClassFacts, FunctionFacts, M
 from .repo_index import FileSummary, ModuleLocation
 
 # Bumped whenever a summary dataclass changes shape, so that old entries are never misread.
-SUMMARY_FORMAT = 10
+SUMMARY_FORMAT = 11
 _TYPES = {cls.__name__: cls for cls in (AttributeRead, CallSite, ClassFacts, FunctionFacts, ModuleFacts, Relationship,
                                         ValueUse, FileSummary, ModuleLocation)}
 
@@ -38,7 +38,8 @@ class SummaryCache:
 
     def get(self, key: str) -> FileSummary | None:
         try:
-            found = _decode(json.loads((self.folder / key[:2] / f"{key[2:]}.json").read_text(encoding="utf-8")))
+            found = json.loads((self.folder / key[:2] / f"{key[2:]}.json").read_text(encoding="utf-8"),
+                               object_hook=_decoded)
         except (OSError, ValueError, TypeError, KeyError):
             return None
         return found if isinstance(found, FileSummary) else None
@@ -71,9 +72,16 @@ def cached_summaries(items: list[tuple], cache: SummaryCache | None,
 
 
 def _encode(value):
+    """JSON for a summary: every object is tagged (`__d` a dataclass, `__t` a tuple, `__s` a frozenset, `__b`
+    bytes, `__m` a mapping as key/value pairs), so that `json.loads` rebuilds it through one object hook;
+    dataclass fields left at their defaults are left out."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {"__d": type(value).__name__,
-                **{f.name: _encode(getattr(value, f.name)) for f in dataclasses.fields(value)}}
+        encoded = {"__d": type(value).__name__}
+        for f in dataclasses.fields(value):
+            field_value = getattr(value, f.name)
+            if not _is_default(f, field_value):
+                encoded[f.name] = _encode(field_value)
+        return encoded
     if isinstance(value, tuple):
         return {"__t": [_encode(v) for v in value]}
     if isinstance(value, frozenset):
@@ -81,30 +89,33 @@ def _encode(value):
     if isinstance(value, bytes):
         return {"__b": base64.b64encode(value).decode()}
     if isinstance(value, dict):
-        if all(isinstance(k, str) for k in value):
-            return {"__m": {k: _encode(v) for k, v in value.items()}}
-        return {"__p": [[_encode(k), _encode(v)] for k, v in value.items()]}
+        return {"__m": [[_encode(k), _encode(v)] for k, v in value.items()]}
     if isinstance(value, list):
         return [_encode(v) for v in value]
     return value
 
 
-def _decode(value):
-    if isinstance(value, list):
-        return [_decode(v) for v in value]
-    if not isinstance(value, dict):
-        return value
-    if "__d" in value:
-        cls = _TYPES[value["__d"]]
-        return cls(**{k: _decode(v) for k, v in value.items() if k != "__d"})
-    if "__t" in value:
-        return tuple(_decode(v) for v in value["__t"])
-    if "__s" in value:
-        return frozenset(_decode(v) for v in value["__s"])
-    if "__b" in value:
-        return base64.b64decode(value["__b"])
-    if "__m" in value:
-        return {k: _decode(v) for k, v in value["__m"].items()}
-    if "__p" in value:
-        return {_decode(k): _decode(v) for k, v in value["__p"]}
+def _is_default(f: dataclasses.Field, value) -> bool:
+    if f.default is not dataclasses.MISSING:
+        default = f.default
+    elif f.default_factory is not dataclasses.MISSING:
+        default = f.default_factory()
+    else:
+        return False
+    return type(value) is type(default) and value == default
+
+
+def _decoded(obj: dict):
+    """The value a tagged JSON object stands for (json.loads' object hook: its members are decoded already)."""
+    if "__d" in obj:
+        cls = _TYPES[obj.pop("__d")]
+        return cls(**obj)
+    if "__t" in obj:
+        return tuple(obj["__t"])
+    if "__m" in obj:
+        return dict(obj["__m"])
+    if "__s" in obj:
+        return frozenset(obj["__s"])
+    if "__b" in obj:
+        return base64.b64decode(obj["__b"])
     raise ValueError("unknown summary cache entry")

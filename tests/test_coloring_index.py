@@ -3,14 +3,17 @@ fixpoint's verdicts and the index's scope."""
 
 from __future__ import annotations
 
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
+import libcst as cst
 import pytest
 
 from sqlasync.codemods.coloring_solve import ALREADY_ASYNC, BECOMES, NOT_NEEDED, STAYS_SYNC
-from sqlasync.codemods.repo_index import locate_module
-from sqlasync.codemods.repo_scope import expand, imported_modules, source_roots
-from sqlasync.config import load_config
+from sqlasync.codemods.family import FileContext
+from sqlasync.codemods.repo_index import ModuleLocation, locate_module, scan_module
+from sqlasync.codemods import repo_scope
+from sqlasync.codemods.repo_scope import ImportCache, expand, source_roots
+from sqlasync.config import Config, load_config
 from sqlasync.discovery import discover
 from sqlasync.runner import Options, with_coloring
 from sqlasync.selection import Selection
@@ -148,11 +151,67 @@ def test_fixture_values_and_dependencies(tmp_path: Path, monkeypatch) -> None:
     assert coloring.anyio_homes() == {"tests/conftest.py"}
 
 
+def _callees(source: str) -> dict[tuple[int, str], tuple]:
+    """The callee of each `x.method(...)` call in module `m.py`, by line and method."""
+    wrapper = cst.MetadataWrapper(cst.parse_module(source))
+    context = FileContext(PurePosixPath("m.py"), Config(root=Path(".")), wrapper)
+    facts = scan_module(wrapper, "m.py", ModuleLocation("m", "", "."), context.evidence)
+    return {(site.line, site.method): site.callee for site in facts.calls if site.method is not None}
+
+
+def test_a_name_rebound_from_itself_holds_each_step_applied_to_the_others() -> None:
+    callees = _callees(
+        "def make():\n    return 1\n\n\n"
+        "def run(a):\n    q = make()\n    if a:\n        q = q.where(1)\n    q = q.order(2)\n    return q.done()\n")
+    start = ("call", ("name", "m.make"))
+
+    def step(value, method):
+        return ("call", ("attr", value, method))
+
+    # Each binding's own read sees the name without that binding: the start, or the start with the other step.
+    assert callees[(8, "where")] == ("attr", ("either", start, step(start, "order")), "where")
+    assert callees[(9, "order")] == ("attr", ("either", start, step(start, "where")), "order")
+    after_where = step(("either", start, step(start, "order")), "where")
+    after_order = step(("either", start, step(start, "where")), "order")
+    assert callees[(10, "done")] == ("attr", ("either", ("either", start, after_where), after_order), "done")
+
+
+def test_a_long_chain_of_rebindings_resolves_like_a_short_one(tmp_path: Path, monkeypatch) -> None:
+    # Worked out along every order of its steps, a chain of 30 `found = found.where(...)` would never finish.
+    steps = "".join(f"    if flag == {i}:\n        found = found.where({i})\n" for i in range(30))
+    _project(tmp_path, {"m.py": (
+        "class Finder:\n    def where(self, x) -> \"Finder\":\n        return self\n\n"
+        "    def save(self, db):\n        db.commit()\n\n\n"
+        f"def run(db, flag):\n    found = Finder()\n{steps}    return found.save(db)\n")})
+    coloring = _coloring(tmp_path, monkeypatch)
+    assert coloring.verdict(("m.py", "Finder.save")) == BECOMES
+    assert coloring.verdict(("m.py", "run")) == BECOMES  # `found.save(db)` resolved through the chain
+
+
 def test_scope_is_the_source_roots_plus_what_they_import(tmp_path: Path) -> None:
     _project(tmp_path, {"one/app/__init__.py": "", "one/app/main.py": "import shared.util\n",
                         "one/tests/test_main.py": "from app import main\n",
                         "shared/__init__.py": "", "shared/util.py": "", "two/other.py": ""})
     assert source_roots([tmp_path / "one/app/main.py", tmp_path / "one/tests/test_main.py"]) == [tmp_path / "one"]
-    assert imported_modules(tmp_path / "one/app/main.py") == {"shared.util"}
-    reached = expand([tmp_path / "one/app/main.py"], imported_modules, tmp_path)
+    imports = ImportCache(None)
+    assert imports.imported_modules(tmp_path / "one/app/main.py") == {"shared.util"}
+    reached = expand([tmp_path / "one/app/main.py"], imports.imported_modules, tmp_path)
     assert reached == {tmp_path / "one/app/main.py", tmp_path / "shared/util.py", tmp_path / "shared/__init__.py"}
+
+
+def test_imports_are_kept_by_content_and_package(tmp_path: Path, monkeypatch) -> None:
+    _project(tmp_path, {"app/__init__.py": "", "app/main.py": "from .util import helper\nimport os\n",
+                        "app/util.py": ""})
+    first = ImportCache(tmp_path / "cache")
+    assert first.imported_modules(tmp_path / "app/main.py") == {"app.util", "app.util.helper", "os"}
+    first.save()
+
+    def parse(source, package):
+        raise AssertionError("parsed again")
+
+    monkeypatch.setattr(repo_scope, "modules_imported_by", parse)
+    assert ImportCache(tmp_path / "cache").imported_modules(tmp_path / "app/main.py") == {
+        "app.util", "app.util.helper", "os"}
+    (tmp_path / "app/main.py").write_text("import json\n")
+    with pytest.raises(AssertionError, match="parsed again"):
+        ImportCache(tmp_path / "cache").imported_modules(tmp_path / "app/main.py")

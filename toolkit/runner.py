@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+import traceback
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
+from functools import partial
+from pathlib import Path
 
 from sqlasync.codemods import progress
 from sqlasync.codemods.coloring_predict import COLORING_PREFIX, build_coloring, coloring_active, summarise
 from sqlasync.codemods.coloring_solve import Coloring
 from sqlasync.codemods.repo_index import FileSummary, ModuleLocation, locate_module
-from sqlasync.codemods.repo_scope import expand, imported_modules, source_roots
+from sqlasync.codemods.repo_scope import ImportCache, expand, source_roots
 from sqlasync.codemods.summary_cache import SummaryCache, cached_summaries
 from sqlasync.codemods.family import Family
 from sqlasync.codemods.registry import FAMILIES
@@ -96,7 +99,8 @@ def check(files: list[SourceFile], options: Options) -> CheckOutcome:
             results[file.display] = cached
         else:
             pending.append((file.display, content, key))
-    for (display, _, key), result in zip(pending, _map(_analyse_job, [(d, c) for d, c, _ in pending], options)):
+    jobs = [(display, content) for display, content, _ in pending]
+    for (display, _, key), result in zip(pending, _map(_analyse_job, jobs, options, size=lambda job: len(job[1]))):
         results[display] = result
         if options.use_cache:
             cache.put(key, result)
@@ -118,7 +122,7 @@ def migrate_files(files: list[SourceFile], options: Options) -> list[Migration]:
         elif prefilter.may_match(content) or not options.use_prefilter or (
                 options.coloring and options.coloring.interesting(file.display, content)):
             jobs.append((file.display, content))
-    migrations.extend(_map(_migrate_job, jobs, options))
+    migrations.extend(_map(_migrate_job, jobs, options, size=lambda job: len(job[1])))
     return sorted(migrations, key=lambda m: m.path)
 
 
@@ -140,7 +144,8 @@ def with_coloring(files: list[SourceFile], options: Options) -> Options:
     cache = SummaryCache(options.config.root / options.config.cache_dir, "\0".join(
         (__version__, options.config.fingerprint(), options.target, repr(options.selection),
          *(f.name for f in options.active_families)))) if options.use_cache else None
-    summaries = cached_summaries(items, cache, lambda pending: _map(_summary_job, pending, options))
+    summaries = cached_summaries(items, cache,
+                                 lambda pending: _map(_summary_job, pending, options, size=lambda item: len(item[2])))
     if cache is not None and items:
         keep_out_of_version_control(options.config.root / options.config.cache_dir)
     coloring = build_coloring(summaries, [file.display for file in files], options.active_families, options.selection)
@@ -153,7 +158,10 @@ def project_files(files: list[SourceFile], options: Options) -> dict[str, Source
     for root in source_roots(file.path for file in files):
         project.update({file.display: file for file in discover([root], options.config)})
     known = {file.path.absolute() for file in project.values()}
-    for extra in sorted(expand(known, imported_modules, options.config.root) - known):
+    imports = ImportCache(options.config.root / options.config.cache_dir if options.use_cache else None)
+    reached = expand(known, imports.imported_modules, options.config.root)
+    imports.save()
+    for extra in sorted(reached - known):
         project.update({file.display: file for file in discover([extra], options.config)})
     return project
 
@@ -177,13 +185,20 @@ def _summary_job(job: tuple[tuple[str, ModuleLocation, bytes, bool], Options]) -
         return None
 
 
-def _map(function, items: list, options: Options) -> Iterable:
-    payload = [(item, options) for item in items]
+def _map(function, items: list, options: Options, size: Callable[[tuple], int]) -> Iterable:
+    """`function((item, options))` for each item, in order; on every core when there are enough items."""
     if options.workers == 1 or len(items) < PARALLEL_THRESHOLD or options.families is not None:
-        return map(function, payload)
-    pool = ProcessPoolExecutor(max_workers=options.workers, initializer=worker_leaves_stopping_to_parent)
+        return map(function, [(item, options) for item in items])
+    # The options hold the whole coloring (megabytes): each worker receives them once, not with every chunk.
+    # The largest files go first, in small chunks, so that no worker is left with a big file at the end.
+    order = sorted(range(len(items)), key=lambda i: size(items[i]), reverse=True)
+    results: list = [None] * len(items)
+    pool = ProcessPoolExecutor(max_workers=options.workers, initializer=_start_worker, initargs=(options,))
     try:
-        results = list(pool.map(function, payload, chunksize=max(1, len(items) // (options.workers * 8))))
+        done = pool.map(partial(_with_worker_options, function), [items[i] for i in order],
+                        chunksize=max(1, len(items) // (options.workers * 32)))
+        for i, result in zip(order, done):
+            results[i] = result
     except BaseException:
         _stop_workers(pool)
         raise
@@ -209,6 +224,19 @@ def _stop_workers(pool: ProcessPoolExecutor) -> None:
     # interpreter exits, whose hook would otherwise write to the wake-up pipe the thread is closing (EBADF).
     if manager is not None:
         manager.join(timeout=1)
+
+
+_worker_options: Options | None = None
+
+
+def _start_worker(options: Options) -> None:
+    global _worker_options
+    worker_leaves_stopping_to_parent()
+    _worker_options = options
+
+
+def _with_worker_options(function, item):
+    return function((item, _worker_options))
 
 
 def _analyse_job(job: tuple[tuple[str, bytes], Options]) -> FileResult:
