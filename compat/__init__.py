@@ -20,6 +20,9 @@ side by side on ONE configuration and (for async code) ONE pool::
     # legacy Container.resolve("db_session"), now closed at the end of each request
     app.add_middleware(compat.LegacySessionScopeMiddleware)
 
+    # a Click command / Celery task / scheduled job that stays sync, running its async body
+    compat.run_from_sync(purge_async, days=30)
+
 Every legacy entry point reports its caller once (:class:`LegacyDatabaseAccessWarning`
 and, with ``SQLASYNC_RUNTIME_LOG=/path/file.jsonl``, a JSON line; format in
 :mod:`sqlasync.compat.runtime_log`).
@@ -39,6 +42,7 @@ from .legacy_sessions import LegacySessionFactory, SessionLocal, get_db
 from .records import Record
 from .runtime_log import RUNTIME_LOG_ENV
 from .scope import SessionScope, SessionScopeError, legacy_session_scope
+from .sync_entry import SyncEntryOnLoopError, run_from_sync
 from .urls import DatabaseURLError, DriverInfo, detect_driver, to_async_url, to_sync_url
 
 __all__ = [
@@ -59,6 +63,7 @@ __all__ = [
     "SessionLocal",
     "SessionScope",
     "SessionScopeError",
+    "SyncEntryOnLoopError",
     "call_legacy",
     "configure",
     "detect_driver",
@@ -67,6 +72,7 @@ __all__ = [
     "legacy_dao",
     "legacy_session_scope",
     "request_session_scope",
+    "run_from_sync",
     "to_async_url",
     "to_sync_url",
 ]

@@ -11,12 +11,14 @@ from typing import Any, TypeVar
 from greenlet import GreenletExit, getcurrent, greenlet
 from sqlalchemy.util.concurrency import greenlet_spawn
 
+from sqlalchemy.util.concurrency import in_greenlet
+
 try:
     from sqlalchemy.util.concurrency import await_
 except ImportError:  # SQLAlchemy 2.0 spells it await_only
     from sqlalchemy.util.concurrency import await_only as await_
 
-__all__ = ["await_", "greenlet_call", "greenlet_spawn", "finish_despite_cancellation"]
+__all__ = ["await_", "greenlet_call", "greenlet_spawn", "finish_despite_cancellation", "in_greenlet"]
 
 _T = TypeVar("_T")
 
