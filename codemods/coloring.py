@@ -21,7 +21,8 @@ from .coloring_rules import RULES
 from .coloring_scan import CallSite, ModuleScanner, is_main_guard, own_nodes, qualname_of
 from .evidence import dotted_name
 from .coloring_loop_driver import DIRECT_RUNNERS
-from .coloring_solve import ALREADY_ASYNC, BECOMES, CONVERTED, STAYS_SYNC, Coloring, resolve_callee
+from .coloring_solve import (ALREADY_ASYNC, BECOMES, CONVERTED, ENTRY_SUFFIX, NOT_NEEDED, STAYS_SYNC, SYNC_ENTRY,
+                             Coloring, resolve_callee)
 from .family import Family, Recogniser
 from .repo_index import call_key
 
@@ -38,6 +39,27 @@ class MakeAsync:
     accessor: bool = False     # a @property getter: it loses the decorator and becomes a method
     # pytest-asyncio: the event loop the test or fixture must share with the wider fixtures it requests.
     loop_scope: str | None = None
+
+
+@dataclass(frozen=True)
+class SyncEntry:
+    """A function that must keep its sync signature: its body moves into `async def <twin>`, which it runs to the
+    end with compat's `run_from_sync`."""
+
+    function: cst.FunctionDef
+    twin: str
+
+
+@dataclass(frozen=True)
+class AwaitTwin:
+    """`entry(...)` from code that is async after the run: `await entry_async(...)` (the sync entry would wait for
+    its body on the loop that must run it). `module` is where the twin is imported from when the call names an
+    imported function."""
+
+    call: cst.Call
+    twin: str
+    module: str | None
+    parenthesize: bool
 
 
 @dataclass(frozen=True)
@@ -127,7 +149,15 @@ class ColoringRecogniser(Recogniser):
             function = (self.path, qualname_of(node, self.evidence.parents))
             verdict = self.coloring.verdict(function)
             role = self.coloring.roles.get(function)
-            if verdict == BECOMES and self.coloring.becomes_method(function):
+            # (a sync def that awaits already, as another family's rewrite left it, needs async like a seed)
+            if verdict == SYNC_ENTRY or (function in self.coloring.entries and verdict == NOT_NEEDED and _awaits(node)):
+                twin = node.name.value + ENTRY_SUFFIX
+                if twin in self._async_siblings(node):
+                    continue  # split already (the run looks at its own output again)
+                self.report("F112", node.name, f"`{node.name.value}` awaits after migration but must stay sync "
+                            f"({self.coloring.entries[function]}): its body becomes `async def {twin}`, which it "
+                            "runs with compat's run_from_sync", fixable=True, data=SyncEntry(node, twin))
+            elif verdict == BECOMES and self.coloring.becomes_method(function):
                 self.report("F101", node.name, f"property `{node.name.value}` awaits after migration: it becomes "
                             f"an async method, read as `await obj.{node.name.value}()`", fixable=True,
                             data=MakeAsync(node, role, accessor=True))
@@ -139,6 +169,12 @@ class ColoringRecogniser(Recogniser):
                 reason = self.coloring.reason(function) or "it cannot become async"
                 self.report("F107", node.name, f"`{node.name.value}` needs async but stays sync: {reason}",
                             reason=f"{reason}; see `sqlasync explain F107` for the fix by hand")
+
+    def _async_siblings(self, function: cst.FunctionDef) -> set[str]:
+        """The `async def`s defined beside `function` (in its module or class body)."""
+        block = self.evidence.parent(function)
+        return {statement.name.value for statement in getattr(block, "body", ())
+                if isinstance(statement, cst.FunctionDef) and statement.asynchronous is not None}
 
     def _loop_scope(self, function, role: str | None) -> str | None:
         if self.context.config.test_async_marker != "pytest-asyncio" or role not in ("test", "fixture"):
@@ -164,7 +200,7 @@ class ColoringRecogniser(Recogniser):
         """Does this run make `function` async (here, or by another family's rewrite)? The same answer before
         the rewrites (`check`) as after them (`migrate`), where another family's function is async already."""
         verdict = self.coloring.verdict((self.path, qualname_of(function, self.evidence.parents)))
-        return verdict in (BECOMES, CONVERTED) or (function.asynchronous is None and _awaits(function))
+        return verdict in (BECOMES, CONVERTED, SYNC_ENTRY) or (function.asynchronous is None and _awaits(function))
 
     def parenthesize(self, node: cst.Call | cst.Attribute) -> bool:
         """Does `await node` need parentheses where node stands (`(await f()).x`)?"""
@@ -198,7 +234,9 @@ class ColoringRecogniser(Recogniser):
                 self._unresolved(node, site, async_methods)
                 continue
             already = self.coloring.verdict(callee) == ALREADY_ASYNC
-            if self.coloring.newly_async(callee) or (already and site.context == "main"):
+            if self.coloring.verdict(callee) == SYNC_ENTRY and site.context == "body" and self.will_be_async_here(node):
+                self._await_twin(node, callee)
+            elif self.coloring.newly_async(callee) or (already and site.context == "main"):
                 if site.context == "main":
                     main_calls.setdefault(id(self._main_block(node)), []).append(node)
                 else:
@@ -257,6 +295,19 @@ class ColoringRecogniser(Recogniser):
             else:
                 self.report("F102", node, message, fixable=True,
                             data=AwaitRead(node, _needs_parentheses(self, node)))
+
+    def _await_twin(self, node: cst.Call, callee) -> None:
+        name = _callee_text(node)
+        twin = callee[1].rpartition(".")[2] + ENTRY_SUFFIX
+        message = f"`{name}()` keeps a sync signature for its sync callers (F112), which cannot wait on the event loop"
+        module = None
+        if isinstance(node.func, cst.Name) and callee[0] != self.path:
+            module = self.coloring.index.files[callee[0]].location.module
+        elif not isinstance(node.func, (cst.Name, cst.Attribute)):
+            self.report("F102", node, message, reason=f"await its async twin `{twin}()` by hand")
+            return
+        self.report("F102", node, message + f": async code awaits its twin, `await {twin}()`", fixable=True,
+                    data=AwaitTwin(node, twin, module, _needs_parentheses(self, node)))
 
     def _await(self, node: cst.Call, site: CallSite, callee) -> None:
         name = _callee_text(node)

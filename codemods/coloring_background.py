@@ -81,7 +81,7 @@ def _problem(rec, task, parameter_index: int) -> str | None:
     facts = coloring.index.function(task)
     if task[0] not in coloring.migrated:
         return f"the task is defined in {task[0]}, which this run does not migrate"
-    if not coloring.async_after(task):
+    if not coloring.awaited_after(task):
         return "the task stays sync; give it its own session by hand"
     if coloring.callers.get(task):
         return "the task is also called directly; give it its own session by hand"

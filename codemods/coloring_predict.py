@@ -28,6 +28,7 @@ from .repo_index import FileSummary, ModuleLocation, RepoIndex, async_bodies, ca
 COLORING_PREFIX = "F"
 COLORING_RULE = "F101"
 LOOP_DRIVER_RULE = "F110"
+SYNC_ENTRY_RULE = "F112"
 # Sites that are sync session I/O by definition: a legacy query chain, an un-awaited session call.
 LEGACY_IO_RULES = frozenset({"Q101", "S101"})
 
@@ -62,9 +63,10 @@ class PredictionView:
 
 
 def coloring_enabled(families: Sequence[Family], selection) -> bool:
-    """May functions become async in this run (F101 selected, or F110, which makes its users async)?"""
+    """May functions become async in this run (F101 selected, or F110, which makes its users async, or F112, which
+    makes the bodies of sync entry points async)?"""
     return any(f.prefix == COLORING_PREFIX for f in families) and (
-        selection is None or COLORING_RULE in selection or LOOP_DRIVER_RULE in selection)
+        selection is None or any(code in selection for code in (COLORING_RULE, LOOP_DRIVER_RULE, SYNC_ENTRY_RULE)))
 
 
 def coloring_active(families: Sequence[Family], selection) -> bool:

@@ -10,6 +10,7 @@ import libcst as cst
 from libcst.metadata import ScopeProvider
 
 from . import imports
+from .coloring_solve import ENTRY_SUFFIX
 from .family import FileContext
 from .rule import Match
 
@@ -23,7 +24,7 @@ def anyio_backend():
 def rewrite(context: FileContext, matches: list[Match]) -> cst.Module:
     from . import coloring_background, coloring_blocking, coloring_loop_driver, coloring_loops, lazy_loads
     from .coloring import (AnyioBackend, AsyncEntry, AsyncLoop, AwaitCall, AwaitInsteadOfRun, AwaitRead, Bridge,
-                           MakeAsync, RunMain)
+                           AwaitTwin, MakeAsync, RunMain, SyncEntry)
 
     plan = _Plan(context)
     for match in matches:
@@ -34,6 +35,20 @@ def rewrite(context: FileContext, matches: list[Match]) -> cst.Module:
                 plan.loop_scopes[id(data.function)] = data.loop_scope
             if data.accessor:
                 plan.accessors.add(id(data.function))
+        elif isinstance(data, SyncEntry):
+            plan.sync_entries[id(data.function)] = data.twin
+        elif isinstance(data, AwaitTwin):
+            twin = data.twin
+            if data.module is not None:
+                twin = plan.spell(data.module, data.twin, [data.call])
+                # The sync face may now be unused here: `from app.jobs import nightly` goes if nothing else needs it.
+                called = data.call.func.value
+                entry = data.twin.removesuffix(ENTRY_SUFFIX)
+                plan.maybe_unused.append(imports.Import(data.module, entry, called if called != entry else None))
+            plan.replacements[id(data.call)] = lambda updated, twin=twin: updated.with_changes(
+                func=updated.func.with_changes(attr=cst.Name(twin)) if isinstance(updated.func, cst.Attribute)
+                else cst.parse_expression(twin))
+            plan.awaits[id(data.call)] = data.parenthesize
         elif isinstance(data, AwaitRead):
             plan.reads[id(data.attribute)] = data.parenthesize
         elif isinstance(data, AwaitCall):
@@ -75,6 +90,8 @@ class _Plan:
         self.context = context
         self.marker = context.config.test_async_marker
         self.functions: dict[int, str | None] = {}
+        # Sync entries (F112): function -> the name of the async twin its body moves into.
+        self.sync_entries: dict[int, str] = {}
         # pytest-asyncio: tests and fixtures that run on a wider event loop than the per-test one.
         self.loop_scopes: dict[int, str] = {}
         self.awaits: dict[int, bool] = {}
@@ -126,9 +143,14 @@ class _Apply(cst.CSTTransformer):
         super().__init__()
         self.plan = plan
 
-    def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef) -> cst.CSTNode:
+    def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef):
         updated = self._replaced(original, updated)
         key = id(original)
+        if key in self.plan.sync_entries:
+            runner = self.plan.spell("sqlasync.compat", "run_from_sync", [original])
+            method = isinstance(self.plan.context.evidence.parent(self.plan.context.evidence.parent(original)),
+                                cst.ClassDef)
+            return cst.FlattenSentinel(_split_entry(updated, self.plan.sync_entries[key], runner, method))
         if key not in self.plan.functions or updated.asynchronous is not None:
             return updated
         role = self.plan.functions[key]
@@ -247,6 +269,34 @@ class _Apply(cst.CSTTransformer):
     def _replaced(self, original: cst.CSTNode, updated: cst.CSTNode):
         edit = self.plan.replacements.get(id(original))
         return edit(updated) if edit is not None else updated
+
+
+def _split_entry(function: cst.FunctionDef, twin: str, runner: str,
+                 method: bool) -> tuple[cst.FunctionDef, cst.FunctionDef]:
+    """`def f(a, *, b)` with decorators and docstring, whose one statement runs `async def f_async(a, *, b)` (the
+    body) to the end; the docstring stays with `f` (Click and Typer show it as the command's help)."""
+    statements = list(function.body.body) if isinstance(function.body, cst.IndentedBlock) else []
+    docstring = statements[:1] if statements and _is_docstring(statements[0]) else []
+    params = function.params
+    positional = [p.name.value for p in (*params.posonly_params, *params.params)]
+    if method:  # `self.f_async(...)`: the instance (or class) is the receiver, not an argument
+        twin, positional = f"{positional[0]}.{twin}", positional[1:]
+    forwarded = list(positional)
+    if isinstance(params.star_arg, cst.Param):
+        forwarded.append(f"*{params.star_arg.name.value}")
+    forwarded += [f"{p.name.value}={p.name.value}" for p in params.kwonly_params]
+    if params.star_kwarg is not None:
+        forwarded.append(f"**{params.star_kwarg.name.value}")
+    call = cst.parse_statement(f"return {runner}({', '.join([twin, *forwarded])})")
+    entry = function.with_changes(body=function.body.with_changes(body=[*docstring, call]))
+    body = statements[len(docstring):]
+    if body:
+        body[0] = body[0].with_changes(leading_lines=[line for line in body[0].leading_lines if line.comment])
+    async_twin = function.with_changes(
+        name=cst.Name(twin.rpartition(".")[2]), asynchronous=cst.Asynchronous(), decorators=[],
+        leading_lines=[cst.EmptyLine(indent=False)] * (1 if method else 2), lines_after_decorators=[],
+        body=function.body.with_changes(body=body))
+    return entry, async_twin
 
 
 def _without_property(function: cst.FunctionDef) -> cst.FunctionDef:

@@ -254,8 +254,9 @@ STAYS_SYNC = Rule(
         "(a template, pydantic `from_attributes` validation of the object, code outside the project).\n"
         "Fix the rest by hand, by case: a property becomes an explicit async method (`await stats.total()`) once its "
         "readers are typed or rewritten, or its value is loaded up front; a relationship read in a property needs "
-        "eager loading or `await obj.awaitable_attrs.rel` (SQLAlchemy's `AsyncAttrs`); a Celery task keeps a sync "
-        "session or wraps its async code in `asyncio.run()`; async code can still call the sync function through the "
+        "eager loading or `await obj.awaitable_attrs.rel` (SQLAlchemy's `AsyncAttrs`); a Celery task or a Click "
+        "command whose body must await keeps its sync signature and runs that body with `compat.run_from_sync` (F112 "
+        "does it where nothing else forbids it); async code can still call the sync function through the "
         "compat bridge `await call_legacy(db, fn, ...)` (F108). The functions of an Alembic revision (a module "
         "that imports `op` from alembic) always stay sync, with their sessions: Alembic calls upgrade() and "
         "downgrade() without awaiting them, on the sync connection `op.get_bind()` hands them; nothing is to be "
@@ -642,6 +643,67 @@ BLOCKING_CALL = Rule(
     ),
 )
 
+SYNC_ENTRY = Rule(
+    code="F112", name="sync-entry-runs-async-body", family=FAMILY,
+    summary="function that must keep a sync signature (Click, Celery, a scheduler, a decorator) runs its body async",
+    why=(
+        "Some functions are called synchronously whatever their body does: Click and Typer commands, Celery tasks, "
+        "callbacks registered with a scheduler or a plugin registry, routes behind a decorator that only wraps sync "
+        "functions. When the code they call becomes async (their session factory, the services they use), making "
+        "them `async def` would hand their callers a coroutine nobody awaits, and leaving them sync would leave those "
+        "calls un-awaited. A careful engineer keeps the sync function for its callers and moves the body into an "
+        "async twin that the sync function runs to the end. `compat.run_from_sync` runs it on the right event loop: "
+        "back on the application's loop when called from one of its worker threads (Starlette's "
+        "`run_in_threadpool`, a sync FastAPI route), else on one background loop shared by every sync entry of the "
+        "process (a script, a CLI, a Celery worker, a sync test), so that pooled connections never move between "
+        "loops."
+    ),
+    before=(
+        "import click\n"
+        "\n"
+        "\n"
+        "@click.command()\n"
+        "@click.option(\"--days\", default=30)\n"
+        "def purge(days):\n"
+        "    \"\"\"Delete the jobs older than DAYS days.\"\"\"\n"
+        "    deleted = await delete_jobs_older_than(days)\n"
+        "    click.echo(f\"{deleted} jobs deleted\")\n"
+    ),
+    after=(
+        "import click\n"
+        "from sqlasync.compat import run_from_sync\n"
+        "\n"
+        "\n"
+        "@click.command()\n"
+        "@click.option(\"--days\", default=30)\n"
+        "def purge(days):\n"
+        "    \"\"\"Delete the jobs older than DAYS days.\"\"\"\n"
+        "    return run_from_sync(purge_async, days)\n"
+        "\n"
+        "\n"
+        "async def purge_async(days):\n"
+        "    deleted = await delete_jobs_older_than(days)\n"
+        "    click.echo(f\"{deleted} jobs deleted\")\n"
+    ),
+    fixable=True,
+    fix_notes=(
+        "Fixed for a module-level function or a plain method (not overridden, not a static or class method) of the "
+        "migration that is kept sync only by how it is called: a decorator that may not accept coroutine functions "
+        "(Click, Typer, Celery, a rate limiter, `tenacity.retry`), a value handed to code that calls it synchronously "
+        "(`scheduler.register(purge)`, `Alias(func=self.lookup)`), or a call from a lambda or comprehension. The twin "
+        "is named `<name>_async` and placed right after it; the sync function keeps its decorators, signature and "
+        "docstring and forwards every argument (`run_from_sync(self.<name>_async, ...)` for a method). Callers that "
+        "are async after the run await the twin instead (F102: `await purge_async(days)`, importing it where the "
+        "function was imported). Not fixed (F107 with the reason): generators, tests, fixtures and context "
+        "managers; a function whose callers hand it a session (their sync session cannot serve an async body); a "
+        "function called from async code this run does not rewrite; a function whose twin's name is taken; "
+        "SQLAlchemy event listeners, the functions of an Alembic revision, Flask views and special methods, which "
+        "stay sync with their sessions. Not seen: a sync entry handed as a value to code that then calls it on the "
+        "event loop's thread, outside SQLAlchemy's greenlet; `run_from_sync` raises `SyncEntryOnLoopError` there, "
+        "naming the twin to await."
+    ),
+)
+
 RULES = (BECOMES_ASYNC, AWAIT_CALL, ASYNC_ROUTE, ASYNC_TEST, MAIN_ENTRY, BACKGROUND_SESSION, STAYS_SYNC,
          LEGACY_BRIDGE, LAZY_LOAD, ASYNC_ATTRS, EXPIRE_ON_COMMIT, REFRESH_AFTER_ROLLBACK,
-         ENGINE_ACROSS_LOOPS, LOOP_DRIVER, BLOCKING_CALL)
+         ENGINE_ACROSS_LOOPS, LOOP_DRIVER, BLOCKING_CALL, SYNC_ENTRY)

@@ -59,6 +59,8 @@ HARMLESS_DECORATORS = frozenset({"staticmethod", "classmethod", "abc.abstractmet
 FIXTURE_DECORATORS = frozenset({"pytest.fixture", "pytest_asyncio.fixture"})
 CONTEXT_MANAGER_DECORATORS = frozenset({"contextlib.contextmanager", "contextmanager"})
 CELERY_DECORATORS = frozenset({"shared_task", "celery.shared_task", "task", "periodic_task"})
+CELERY_TASK = "a Celery task runs in a sync worker"
+ORM_EVENT_DECORATORS = frozenset({"sqlalchemy.event.listens_for", "sqlalchemy.event.api.listens_for"})
 # Class-based views whose HTTP methods Flask (or Flask-RESTful / Flask-RESTX) calls synchronously.
 FLASK_VIEW_CLASSES = frozenset({"flask_restful.Resource", "flask_restx.Resource", "flask.views.MethodView",
                                 "flask.views.View"})
@@ -140,6 +142,11 @@ class FunctionFacts:
     decorators: tuple[str, ...] = ()
     # Relationships its statements load eagerly (`selectinload(Job.clips)` -> "clips").
     eager_loads: frozenset[str] = frozenset()
+    # Its blocker is a decorator that wraps a sync callable (Click, Celery, a rate limiter): it can keep its sync
+    # signature for the decorator and run its body as an async twin (F112).
+    sync_entry: bool = False
+    # A parameter is a database session: code that calls it hands it one.
+    takes_session: bool = False
 
 
 @dataclass(frozen=True)
@@ -352,10 +359,12 @@ class ModuleScanner:
                        for p in _all_params(node.params))
         returns = self.annotation(node.returns.annotation) if node.returns is not None else self._returned(node)
         value = self._fixture_value(node) if role == "fixture" else None
+        blocker, sync_entry = self._blocker(node, decorators, class_qualname, role)
         return FunctionFacts(
             qualname=qualname, name=node.name.value, line=self.line_of(node),
             is_async=node.asynchronous is not None, is_generator=_yields(node),
-            class_qualname=class_qualname, blocker=self._blocker(node, decorators, class_qualname, role),
+            class_qualname=class_qualname, blocker=blocker, sync_entry=sync_entry,
+            takes_session=any(self.evidence.session(p.name) is not None for p in _all_params(node.params)),
             role=role, params=params, returns=returns, value=value, fixture_name=fixture_name,
             fixture_scope=fixture_scope,
             decorators=decorators, eager_loads=frozenset(loader_targets(node.body)),
@@ -421,7 +430,15 @@ class ModuleScanner:
         return name in ("app", "router", "api") or name.endswith(("_router", "_app"))
 
     def _blocker(self, node: cst.FunctionDef, decorators: tuple[str, ...], class_qualname: str | None,
-                 role: str | None) -> str | None:
+                 role: str | None) -> tuple[str | None, bool]:
+        """Why the function may never become async, if something local says so, and whether that reason is a
+        decorator that wraps a sync callable: then the function can stay a sync entry point whose body runs
+        async (FunctionFacts.sync_entry)."""
+        reason = self._local_blocker(node, decorators, class_qualname, role)
+        return reason, reason is not None and reason.startswith((CELERY_TASK, "decorated by @"))
+
+    def _local_blocker(self, node: cst.FunctionDef, decorators: tuple[str, ...], class_qualname: str | None,
+                       role: str | None) -> str | None:
         name = node.name.value
         if name.startswith("__") and name.endswith("__") and name not in DUNDERS_ALLOWED_ASYNC:
             return f"`{name}` is called implicitly by Python, which never awaits it"
@@ -440,7 +457,10 @@ class ModuleScanner:
                     continue  # it becomes an @asynccontextmanager entered with `async with` (see the solver)
                 return "a @contextmanager generator with other decorators is entered with `with`; convert it by hand"
             if bare in CELERY_DECORATORS or (last == "task" and "." in bare):
-                return "a Celery task runs in a sync worker"
+                return CELERY_TASK
+            if bare in ORM_EVENT_DECORATORS:
+                return ("an SQLAlchemy event listener runs synchronously inside the operation that fires it (a flush, "
+                        "a connect), on that operation's own connection")
             if bare in HARMLESS_DECORATORS or bare in FIXTURE_DECORATORS or bare.startswith("pytest.mark."):
                 continue
             if role in ("route", "handler") and last in ROUTE_METHODS | HANDLER_DECORATORS:

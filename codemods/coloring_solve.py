@@ -13,6 +13,13 @@ stays sync). The second condition flows from callers to callees, the first from 
 Methods that override one another share one color, so a call through the base class stays right.
 A function that needs async but is not allowed *stays sync*, with the reason; async callers reach it
 through the compat bridge (`await call_legacy(db, fn, ...)`), see F108.
+
+A function forbidden only by how it is *called* (a decorator that wraps a sync callable, a consumer
+that calls it synchronously, a lambda) is a *sync entry* instead: it keeps its sync signature for
+those callers and runs its body as an async twin (`compat.run_from_sync`, F112), so it neither blocks
+its callees nor makes its callers async; callers that are async after the run await the twin. When
+such a caller cannot be rewritten (its file is not migrated, or `await` cannot go where it calls),
+the function is blocked as before.
 """
 
 from __future__ import annotations
@@ -20,7 +27,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections import defaultdict, deque
+from collections import Counter, defaultdict, deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -32,6 +39,9 @@ from .coloring_scan import AttributeRead, CallSite, FunctionFacts
 from .repo_index import FunctionId, RepoIndex
 
 ALREADY_ASYNC, BECOMES, CONVERTED, STAYS_SYNC, NOT_NEEDED = "async", "becomes", "converted", "stays-sync", "sync"
+# A sync entry point whose body becomes an async twin (F112): async inside, sync to its callers.
+SYNC_ENTRY = "sync-entry"
+ENTRY_SUFFIX = "_async"
 # Consumers that accept coroutine functions as readily as plain ones.
 ASYNC_FRIENDLY = frozenset({"depends", "background", "route", "fixture-value"})
 
@@ -69,12 +79,18 @@ class Coloring:
     _engine_homes: set[str] | None = field(default=None, repr=False)
     _imported_from: dict[str, frozenset[str]] | None = field(default=None, repr=False)
     _legacy: set[FunctionId] | None = field(default=None, repr=False)
+    # Functions that may become sync entries (F112), with the reason they must keep a sync signature.
+    entries: dict[FunctionId, str] = field(default_factory=dict)
 
     def verdict(self, function: FunctionId) -> str:
         return self.status.get(function, NOT_NEEDED)
 
     def async_after(self, function: FunctionId) -> bool:
-        """Is `function` async once this migration is done?"""
+        """Does `function`'s body run async once this migration is done (a sync entry's body does)?"""
+        return self.verdict(function) in (ALREADY_ASYNC, BECOMES, CONVERTED, SYNC_ENTRY)
+
+    def awaited_after(self, function: FunctionId) -> bool:
+        """Must callers await `function` once this migration is done (a sync entry's callers do not)?"""
         return self.verdict(function) in (ALREADY_ASYNC, BECOMES, CONVERTED)
 
     def newly_async(self, function: FunctionId) -> bool:
@@ -183,7 +199,8 @@ class Coloring:
         return re.compile(rb"\.(?:" + b"|".join(re.escape(n.encode()) for n in names) + rb")\b" if names else rb"(?!)")
 
     def _files_with_sites(self) -> set[str]:
-        files = {function[0] for function, status in self.status.items() if status in (BECOMES, STAYS_SYNC)}
+        files = {function[0] for function, status in self.status.items()
+                 if status in (BECOMES, STAYS_SYNC, SYNC_ENTRY)}
         # Declarative bases that may need AsyncAttrs (F202): the files declaring classes with relationships' bases.
         files |= {path for path, summary in self.index.files.items()
                   if any(facts.relationships for facts in summary.facts.classes.values())
@@ -247,19 +264,21 @@ def solve(index: RepoIndex, migrated: Iterable[str], enabled: bool = True) -> Co
     groups = _override_groups(index, functions)
     entry_blocked: dict[FunctionId, str] = {}
     while True:
-        blocked = {**_blocked(coloring, functions), **entry_blocked}
+        blocked = {**_blocked(coloring, functions, groups, entry_blocked), **entry_blocked}
         allowed = _allowed(coloring, functions, blocked, groups)
         coloring.drivers = coloring_loop_driver.decide(index, coloring.callers, coloring.values, coloring.migrated,
                                                        allowed)
         _color(coloring, functions, allowed, groups)
         coloring._legacy = None  # worked out on the colors of the moment while they were being decided
         crowded = {f: why for f, why in _crowded_entry_points(coloring).items() if f not in entry_blocked}
+        crowded.update({f: why for f, why in _entries_called_from_async(coloring).items() if f not in entry_blocked})
         if not crowded:
             return coloring
         # Start again with those functions kept sync: what they made async may not need to be any more.
         entry_blocked.update(crowded)
         coloring.status.clear()
         coloring.reasons.clear()
+        coloring.entries.clear()
 
 
 def _crowded_entry_points(coloring: Coloring) -> dict[FunctionId, str]:
@@ -269,7 +288,7 @@ def _crowded_entry_points(coloring: Coloring) -> dict[FunctionId, str]:
     for callee, callers in coloring.callers.items():
         for caller in callers:
             if caller.function is None and caller.site.context == "main" and not caller.site.awaited \
-                    and coloring.async_after(callee):
+                    and coloring.awaited_after(callee):
                 by_script[caller.path].append(callee)
     crowded = {}
     for path, callees in by_script.items():
@@ -279,6 +298,23 @@ def _crowded_entry_points(coloring: Coloring) -> dict[FunctionId, str]:
                     crowded[callee] = (f"the `if __name__ == \"__main__\":` block of {path} calls it beside other "
                                        "async functions (each asyncio.run() would start its own event loop)")
     return crowded
+
+
+def _entries_called_from_async(coloring: Coloring) -> dict[FunctionId, str]:
+    """Sync entries called from async code that cannot be rewritten to await the twin: the entry's wait for its
+    own body would block that code's event loop, so the entry cannot be one (it stays sync, for its reason)."""
+    refused = {}
+    for entry, reason in coloring.entries.items():
+        if coloring.verdict(entry) != SYNC_ENTRY:
+            continue
+        for caller in coloring.callers.get(entry, ()):
+            if caller.function is None or not coloring.async_after(caller.function):
+                continue
+            if caller.path not in coloring.migrated or caller.site.context != "body":
+                refused[entry] = (f"{reason}, and `{caller.function[1]}` ({caller.path}:{caller.site.line}) calls it "
+                                  "from async code that this run cannot make await its async twin")
+                break
+    return refused
 
 
 def resolve_callee(index: RepoIndex, site: CallSite, path: str) -> FunctionId | None:
@@ -340,28 +376,82 @@ def _override_groups(index: RepoIndex, functions: dict[FunctionId, FunctionFacts
     return {function: find(function) for function in functions}
 
 
-def _blocked(coloring: Coloring, functions: dict[FunctionId, FunctionFacts]) -> dict[FunctionId, str]:
+def _blocked(coloring: Coloring, functions: dict[FunctionId, FunctionFacts], groups: dict[FunctionId, FunctionId],
+             refused: dict[FunctionId, str]) -> dict[FunctionId, str]:
+    """Functions something local forbids to become async; those only their callers forbid become candidate sync
+    entries (`coloring.entries`) instead, unless an earlier round `refused` them."""
     blocked: dict[FunctionId, str] = {}
+    sizes = Counter(groups.values())
+    overridden = {function for function, group in groups.items() if sizes[group] > 1}
     for function, facts in functions.items():
         if facts.is_async:
             continue
         reason = _local_reason(coloring, function, facts)
-        if reason is not None:
-            blocked[function] = reason
+        entry_reason = _entry_reason(coloring, function, facts) if reason is None or reason[1] else None
+        if entry_reason is not None and function not in refused and function not in overridden \
+                and _may_be_entry(coloring, function, facts):
+            coloring.entries[function] = entry_reason
+        elif reason is not None:
+            blocked[function] = reason[0]
     return blocked
 
 
-def _local_reason(coloring: Coloring, function: FunctionId, facts: FunctionFacts) -> str | None:
-    if not coloring.enabled:
-        return "async coloring (F101) is not selected for this run"
-    if facts.blocker is not None and function not in coloring.accessors.reads:
-        found = coloring.accessors.reasons.get(function)
-        return f"{facts.blocker}, and it cannot become an async method: {found}" if found else facts.blocker
-    if function[0] not in coloring.migrated:
-        return f"{function[0]} is not part of this migration and stays legacy code"
+def _entry_reason(coloring: Coloring, function: FunctionId, facts: FunctionFacts) -> str | None:
+    """Why the function must keep a sync signature although its body could run async, if it must."""
+    if facts.blocker is not None:
+        return facts.blocker
     for path, use in coloring.values.get(function, ()):
         if use.consumer not in ASYNC_FRIENDLY:
             return f"it is {use.detail or 'used as a value'} at {path}:{use.line}, which may call it synchronously"
+    for caller in coloring.callers.get(function, ()):
+        if caller.site.context not in ("body", "main"):
+            return f"it is called {caller.site.context} at {caller.path}:{caller.site.line}, where `await` cannot go"
+    return None
+
+
+def _may_be_entry(coloring: Coloring, function: FunctionId, facts: FunctionFacts) -> bool:
+    """A module-level function or a plain method of the migration, neither a generator nor a test, fixture or
+    context manager, that no other method overrides, and whose twin's name is free."""
+    if facts.is_generator or function[0] not in coloring.migrated or facts.role not in (None, "route"):
+        return False
+    summary = coloring.index.files[function[0]]
+    twin = facts.name + ENTRY_SUFFIX
+    if facts.class_qualname is not None:
+        owner = summary.facts.classes.get(facts.class_qualname)
+        if owner is None or "." in facts.class_qualname or facts.qualname != f"{facts.class_qualname}.{facts.name}" \
+                or not facts.params or twin in owner.methods \
+                or {"staticmethod", "classmethod"} & {d.removesuffix("()") for d in facts.decorators}:
+            return False
+    elif "." in facts.qualname or twin in summary.facts.functions or twin in summary.facts.names:
+        return False
+    # Its sync callers would hand it their sync session, which its async body could not use; a route's session
+    # comes from its dependencies, which FastAPI resolves (and awaits) itself.
+    if (facts.takes_session and facts.role != "route") or any(
+            caller.site.passes_session for caller in coloring.callers.get(function, ())):
+        return False
+    return True
+
+
+def _local_reason(coloring: Coloring, function: FunctionId, facts: FunctionFacts) -> tuple[str, bool] | None:
+    """Why the function may never become async, and whether that reason is only how it is called (a sync entry
+    point may still run an async body)."""
+    if not coloring.enabled:
+        return "async coloring (F101) is not selected for this run", False
+    if facts.blocker is not None and function not in coloring.accessors.reads:
+        found = coloring.accessors.reasons.get(function)
+        if found:
+            return f"{facts.blocker}, and it cannot become an async method: {found}", False
+        return facts.blocker, facts.sync_entry
+    if function[0] not in coloring.migrated:
+        return f"{function[0]} is not part of this migration and stays legacy code", False
+    for path, use in coloring.values.get(function, ()):
+        if use.consumer not in ASYNC_FRIENDLY:
+            return f"it is {use.detail or 'used as a value'} at {path}:{use.line}, which may call it synchronously", True
+    reason = _shape_reason(coloring, function, facts)
+    return (reason, False) if reason is not None else None
+
+
+def _shape_reason(coloring: Coloring, function: FunctionId, facts: FunctionFacts) -> str | None:
     chain = fixture_sessions.chain_reason(coloring, function, facts)
     if chain is not None:
         return chain
@@ -387,8 +477,8 @@ def _allowed(coloring: Coloring, functions: dict[FunctionId, FunctionFacts], blo
     allowed = {f for f, facts in functions.items() if not facts.is_async and f not in blocked}
     queue = deque(blocked)
     for function, facts in functions.items():
-        if facts.is_async or function in blocked:
-            continue
+        if facts.is_async or function in blocked or function in coloring.entries:
+            continue  # an entry's callers call its sync signature: none of them can hold it back
         for caller in coloring.callers.get(function, ()):
             problem = _caller_problem(caller, functions)
             if problem is not None:
@@ -404,7 +494,7 @@ def _allowed(coloring: Coloring, functions: dict[FunctionId, FunctionFacts], blo
                 blocked[sibling] = blocked[stuck]
                 queue.append(sibling)
         for callee in _callees_of(coloring, stuck):
-            if callee in allowed:
+            if callee in allowed and callee not in coloring.entries:
                 allowed.discard(callee)
                 name = stuck[1]
                 blocked[callee] = f"it is called from `{name}` ({stuck[0]}), which stays sync: {blocked[stuck]}"
@@ -471,7 +561,9 @@ def _color(coloring: Coloring, functions: dict[FunctionId, FunctionFacts], allow
 
 
 def _need(coloring: Coloring, function: FunctionId, allowed: set[FunctionId], queue: deque) -> None:
-    if function in allowed:
+    if function in coloring.entries:
+        coloring.status[function] = SYNC_ENTRY  # its callers keep calling a sync function: nothing spreads
+    elif function in allowed:
         coloring.status[function] = BECOMES
         queue.append(function)
     else:
@@ -492,9 +584,7 @@ def _spread(coloring: Coloring, queue: deque, allowed: set[FunctionId], members,
             if owner is None or caller.site.context != "body" or status.get(owner) is not None:
                 continue
             # Only a function another family made async can have a caller that may not follow it.
-            status[owner] = BECOMES if owner in allowed else STAYS_SYNC
-            if owner in allowed:
-                queue.append(owner)
+            _need(coloring, owner, allowed, queue)
 
 
 def _calls_legacy(coloring: Coloring, function: FunctionId) -> bool:
