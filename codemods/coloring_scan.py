@@ -108,6 +108,7 @@ class ValueUse:
     owner: str | None
     consumer: str              # "depends", "background", "route", "fixture-value", or "unknown"
     detail: str = ""
+    keyword: str | None = None  # passed as `keyword=name`: where the consumer may keep it (`Alias(func=f)`)
 
 
 @dataclass(frozen=True)
@@ -790,7 +791,8 @@ class ModuleScanner:
         if target is None or target[0] not in ("name", "def", "attr"):
             return None
         owner, _ = self.placement(node)
-        return ValueUse(target, self.line_of(node), owner, consumer, detail)
+        keyword = parent.keyword.value if isinstance(parent, cst.Arg) and parent.keyword is not None else None
+        return ValueUse(target, self.line_of(node), owner, consumer, detail, keyword)
 
     def _is_load(self, name: cst.Name) -> bool:
         scope = metadata_value(self.scopes, name)

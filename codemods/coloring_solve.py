@@ -304,9 +304,19 @@ def _entries_called_from_async(coloring: Coloring) -> dict[FunctionId, str]:
     """Sync entries called from async code that cannot be rewritten to await the twin: the entry's wait for its
     own body would block that code's event loop, so the entry cannot be one (it stays sync, for its reason)."""
     refused = {}
+    kept_calls = None
     for entry, reason in coloring.entries.items():
         if coloring.verdict(entry) != SYNC_ENTRY:
             continue
+        for path, use in coloring.values.get(entry, ()):
+            if use.consumer != "unknown" or use.keyword is None:
+                continue
+            if kept_calls is None:
+                kept_calls = _methods_called_on_the_loop(coloring)
+            if use.keyword in kept_calls:
+                where = kept_calls[use.keyword]
+                refused[entry] = (f"{reason}, and `.{use.keyword}(...)` is called by sync code on the event loop's "
+                                  f"thread ({where}), where its sync entry could not wait for it")
         for caller in coloring.callers.get(entry, ()):
             if caller.function is None or not coloring.async_after(caller.function):
                 continue
@@ -315,6 +325,31 @@ def _entries_called_from_async(coloring: Coloring) -> dict[FunctionId, str]:
                                   "from async code that this run cannot make await its async twin")
                 break
     return refused
+
+
+def _methods_called_on_the_loop(coloring: Coloring) -> dict[str, str]:
+    """Methods of unknown receivers (`alias.func(x)`) called by functions that stay sync but run on the event loop's
+    thread, called directly by async code (not through the bridge's greenlet): name -> where."""
+    on_loop: set[FunctionId] = set()
+    queue: deque[FunctionId] = deque()
+    for callee, callers in coloring.callers.items():
+        if coloring.async_after(callee) or coloring.legacy(callee):
+            continue
+        if any(caller.function is not None and caller.site.context == "body" and coloring.async_after(caller.function)
+               for caller in callers):
+            on_loop.add(callee)
+            queue.append(callee)
+    while queue:
+        for callee in _callees_of(coloring, queue.popleft()):
+            if callee not in on_loop and not coloring.async_after(callee) and not coloring.legacy(callee):
+                on_loop.add(callee)
+                queue.append(callee)
+    called: dict[str, str] = {}
+    for path, summary in coloring.index.files.items():
+        for site in summary.facts.calls:
+            if site.method is not None and site.owner is not None and (path, site.owner) in on_loop:
+                called.setdefault(site.method, f"`{site.owner}` at {path}:{site.line}")
+    return called
 
 
 def resolve_callee(index: RepoIndex, site: CallSite, path: str) -> FunctionId | None:
@@ -399,7 +434,7 @@ def _blocked(coloring: Coloring, functions: dict[FunctionId, FunctionFacts], gro
 def _entry_reason(coloring: Coloring, function: FunctionId, facts: FunctionFacts) -> str | None:
     """Why the function must keep a sync signature although its body could run async, if it must."""
     if facts.blocker is not None:
-        return facts.blocker
+        return facts.blocker if facts.sync_entry else None  # (a property becomes a method or stays, F101/F107)
     for path, use in coloring.values.get(function, ()):
         if use.consumer not in ASYNC_FRIENDLY:
             return f"it is {use.detail or 'used as a value'} at {path}:{use.line}, which may call it synchronously"

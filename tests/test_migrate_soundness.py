@@ -104,12 +104,20 @@ CALLBACK_USER = """
 
         def lookup(self, name: str):
             return self.repository.get_one(name)
+
+
+    def rewrite(aliases, value):
+        for alias in aliases:
+            value = alias.func(value)
+        return value
 """
 SERVICE = """
+    from app.importer import Importer, rewrite
     from app.repository import TagRepository
 
 
     def tag_count(repository: TagRepository) -> int:
+        rewrite(Importer(repository).aliases, "tag")
         return repository.count()
 """
 
@@ -141,6 +149,8 @@ def test_a_function_kept_sync_by_a_callback_is_named_as_the_cause(tmp_path, monk
     errors = capsys.readouterr().err
     assert "app/repository.py::TagRepository.get_one stays sync" in errors
     assert "passed to `Alias(...)` at app/importer.py:13, which may call it synchronously" in errors
+    # It cannot keep a sync face either (F112): the alias is called by sync code on the event loop's thread.
+    assert "`.func(...)` is called by sync code on the event loop's thread (`rewrite` at app/importer.py:" in errors
     assert "a defect of sqlasync" not in errors
     assert "P001" not in errors
 
