@@ -24,6 +24,7 @@ from .check_command import (
     run_report_command,
 )
 from .config import TARGETS, ConfigError, load_config
+from .counts import VOCABULARY, count
 from .project_sources import with_project_sources
 from .diffs import on_disk_line, unified_diff
 from .discovery import DiscoveryError, discover, leave_out
@@ -64,12 +65,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"sqlasync {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    check_parser = commands.add_parser("check", help="report legacy database access")
+    # The count vocabulary is explained once, the same way under both commands that print counts.
+    counted = {"epilog": VOCABULARY, "formatter_class": argparse.RawDescriptionHelpFormatter}
+    check_parser = commands.add_parser("check", help="report legacy database access", **counted)
     _common(check_parser)
     add_check_arguments(check_parser)
     check_parser.add_argument("--no-prefilter", action="store_true", help="parse every file (slower; finds syntax errors everywhere)")
 
-    migrate_parser = commands.add_parser("migrate", help="rewrite legacy database access")
+    migrate_parser = commands.add_parser("migrate", help="rewrite legacy database access", **counted)
     _common(migrate_parser)
     mode = migrate_parser.add_mutually_exclusive_group()
     mode.add_argument("--diff", action="store_true", help="print a unified diff, write nothing")
@@ -233,11 +236,12 @@ def _migrate_summary(migrations, changed, failed, args, console: Console) -> Non
     for migration in migrations:
         fixed.update(migration.fixed)
     console.print(f"{len(changed)} file(s) {verb}.", markup=False)
-    for code, count in sorted(fixed.items()):
-        console.print(f"  fixed {count:>5} {code} {ALL_RULES[code].summary}", markup=False)
+    for code, times in sorted(fixed.items()):
+        console.print(f"  fixed {times:>5} {code} {ALL_RULES[code].summary}", markup=False)
     left = [(m, f) for m in migrations for f in m.left]
     if left:
-        console.print(f"{len(left)} site(s) left for manual work:", markup=False)
+        counts = count(f for _, f in left)
+        console.print(f"{counts.findings} finding(s) left for manual work ({counts.breakdown()}):", markup=False)
         for migration, finding in sorted(left, key=lambda pair: pair[1].sort_key()):
             line, column = finding.line, finding.column
             if migration.updated is not None and dry_run:

@@ -65,12 +65,40 @@ def render_text(report: Report, *, statistics: bool = False, show_suppressed: bo
 def _statistics_table(findings: list[Finding], width: int | None) -> str:
     rules = {**RULES, **PROBLEMS}
     table = Table(box=None, show_header=True, pad_edge=False)
-    for column in ("count", "code", "fixable", "rule"):
+    for column in ("count", "code", "fixable", "manual", "rule"):
         table.add_column(column, justify="right" if column == "count" else "left")
     counts = Counter(f.code for f in findings)
     fixable = Counter(f.code for f in findings if f.fixable)
     for code, count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
-        table.add_row(str(count), code, str(fixable[code]), rules[code].summary if code in rules else "")
+        table.add_row(str(count), code, str(fixable[code]), str(count - fixable[code]),
+                      rules[code].summary if code in rules else "")
     buffer = io.StringIO()
-    Console(file=buffer, width=width, highlight=False, soft_wrap=True, color_system=None).print(table)
+    console = Console(file=buffer, width=width, highlight=False, soft_wrap=True, color_system=None)
+    console.print(table)
+    for line in manual_reasons(findings, rules):
+        console.print(line, markup=False)
     return buffer.getvalue()
+
+
+def manual_reasons(findings: list[Finding], rules: dict) -> list[str]:
+    """Why the manual findings of rules that `sqlasync rules` lists as fixable were not fixable here:
+    the commonest reasons of each such rule, so a fixable rule with no fixable finding is not a riddle."""
+    reasons: dict[str, Counter[str]] = {}
+    for finding in findings:
+        rule = rules.get(finding.code)
+        if not finding.fixable and rule is not None and rule.fixable:
+            reasons.setdefault(finding.code, Counter())[finding.reason or "no reason recorded"] += 1
+    if not reasons:
+        return []
+    lines = ["Manual findings of rules that are fixable elsewhere, by reason:"]
+    for code in sorted(reasons):
+        common = reasons[code].most_common()
+        lines.extend(f"  {code} {count:>5}  {reason}" for reason, count in common[:MAX_REASONS])
+        if len(common) > MAX_REASONS:
+            others = sum(count for _, count in common[MAX_REASONS:])
+            lines.append(f"  {code} {others:>5}  ({len(common) - MAX_REASONS} other reason(s); the findings list them)")
+    return lines
+
+
+# Reasons shown per rule under --statistics; reasons name functions and variables, so they vary a lot.
+MAX_REASONS = 3
