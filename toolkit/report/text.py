@@ -12,20 +12,26 @@ from sqlasync.codemods.registry import RULES
 
 from ..findings import Finding
 from ..problems import PROBLEMS
+from .colour import Palette
 from .model import Report, Site
+from .snippets import SourceLines, snippet
 from .summary import baseline_line, headline, summary, verdict
 
 
-def text_line(finding: Finding) -> str:
-    return f"{finding.path}:{finding.line}:{finding.column}: {finding.code} {finding.message}"
+def text_line(finding: Finding, palette: Palette = Palette()) -> str:
+    return (f"{palette.location(f'{finding.path}:{finding.line}:{finding.column}:')} "
+            f"{palette.code(finding.code)} {finding.message}")
 
 
-def _site_line(site: Site) -> str:
-    line = text_line(site.finding)
+def _site_lines(site: Site, sources: SourceLines | None, palette: Palette, note: str = "") -> list[str]:
+    """The finding's line; under `full`, its source line with carets under the span and a blank line."""
+    line = text_line(site.finding, palette) + note
     if site.runtime:
         entries = ", ".join(sorted({r.entry for r in site.runtime}))
         line += f" [seen at runtime: {entries}]"
-    return line
+    if sources is None:
+        return [line]
+    return [line, *snippet(site.finding, sources, palette), ""]
 
 
 def summary_lines(report: Report) -> list[str]:
@@ -45,16 +51,19 @@ def summary_lines(report: Report) -> list[str]:
 
 
 def render_text(report: Report, *, statistics: bool = False, show_suppressed: bool = False,
-                width: int | None = 200) -> str:
+                width: int | None = 200, sources: SourceLines | None = None, palette: Palette = Palette()) -> str:
     """Under a baseline only new sites are listed: known ones are counted, not repeated on every run.
-    `statistics` counts every site per rule instead."""
+    `statistics` counts every site per rule instead. With `sources` (`--format full`) each finding is
+    followed by its source line and carets under its span."""
     lines: list[str] = []
     if statistics:
         lines.append(_statistics_table(report.findings, width))
     else:
-        lines.extend(_site_line(site) for site in report.failing)
+        for site in report.failing:
+            lines.extend(_site_lines(site, sources, palette))
         if show_suppressed:
-            lines.extend(f"{text_line(f)} [suppressed]" for f in report.suppressed)
+            for finding in report.suppressed:
+                lines.extend(_site_lines(Site(finding), sources, palette, " [suppressed]"))
     if report.runtime is not None:
         lines.extend(f"{r.path}:{r.line}: {r.code} seen only at runtime ({r.entry} in {r.function})"
                      for r in report.runtime.runtime_only)
