@@ -15,6 +15,7 @@ from .discovery import SourceFile
 from .problems import INTERNAL_ERROR
 from .renames import RenameMapError
 from .report import FORMATS, RenderOptions, render
+from .live_status import current as run_status
 from .report.colour import colour_wanted
 from .report.json_report import ReportFormatError, load_json
 from .report.merge import MergeError, merge_reports
@@ -118,6 +119,7 @@ def text_style(fmt: str, on_terminal: bool) -> str:
 
 
 def _emit(report: Report, args: argparse.Namespace, console: Console, errors: Console, failing: bool) -> int:
+    run_status().stop()
     for warning in dict.fromkeys(report.warnings):
         errors.print(f"warning: {warning}", markup=False)
     width = shutil.get_terminal_size().columns if sys.stdout.isatty() else 200

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import subprocess
 import sys
@@ -34,6 +35,8 @@ from .runner import Options, migrate_files, with_coloring
 from .selection import Selection, SelectionError, parse_selectors
 from .soundness import judge
 from .interrupts import Interrupted, stop_signals_raise
+from .live_status import current as run_status, shown_on
+from .report import TEXT_FORMATS
 from .writing import WriteError, remove_stale_temps, write_all
 
 EXIT_CLEAN, EXIT_PENDING, EXIT_ERROR = 0, 1, 2
@@ -107,7 +110,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     console = Console(highlight=False, soft_wrap=True, width=width)
     errors = Console(stderr=True, highlight=False, soft_wrap=True, width=width)
     try:
-        with stop_signals_raise():
+        with stop_signals_raise(), _status_shown(args):
             return _run(args, console, errors)
     except Interrupted as stop:
         errors.print(f"sqlasync: interrupted ({stop})", markup=False)
@@ -119,6 +122,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - exit 1 means findings to CI; a bug must not read as one
         errors.print(f"sqlasync: {describe_bug(exc)}", markup=False)
         return EXIT_ERROR
+
+
+def _status_shown(args: argparse.Namespace):
+    """The run's phase, files done and elapsed time on stderr, for a person at a terminal: never when stderr
+    is piped or captured, nor beside a report for machines (json, sarif, github, junit, gitlab, markdown)."""
+    if args.command not in ("check", "migrate") or not sys.stderr.isatty():
+        return contextlib.nullcontext()
+    if args.command == "check" and args.format not in TEXT_FORMATS:
+        return contextlib.nullcontext()
+    return shown_on(Console(stderr=True))
 
 
 def _run(args: argparse.Namespace, console: Console, errors: Console) -> int:
@@ -145,6 +158,7 @@ def _prepare(args: argparse.Namespace):
     )
     if args.jobs < 0:
         raise UsageError("--jobs must be 0 (all cores) or more")
+    run_status().phase("discovery")
     files = leave_out(discover(args.paths, config), args.exclude, config.root)
     config = with_project_sources(config, files, selection)
     options = Options(config, selection, config.target, args.jobs, not args.no_cache,
@@ -158,6 +172,7 @@ def _migrate(args, options: Options, files, console: Console) -> int:
         _refuse_dirty([file.path for file in files], args.allow_dirty)
     migrations, verdict = _sound_migrations(files, options, args.with_dependents)
     if not verdict.sound:
+        run_status().stop()
         _refuse(verdict, Console(stderr=True, highlight=False, soft_wrap=True))
         return EXIT_ERROR
     changed = [m for m in migrations if m.updated is not None]
@@ -168,8 +183,10 @@ def _migrate(args, options: Options, files, console: Console) -> int:
         # In every folder of the run: a run killed after its renames left only the originals' links behind.
         remove_stale_temps({folder for file in files
                             for folder in (file.path.parent, Path(os.path.realpath(file.path)).parent)})
+        run_status().phase("writing")
         write_all([(Path(m.path), m.updated) for m in changed])
-    elif args.diff:
+    run_status().stop()
+    if args.diff:
         for migration in changed:
             encoding = cst.parse_module(migration.original).encoding
             sys.stdout.buffer.write(unified_diff(migration.path, migration.original, migration.updated, encoding))
@@ -195,6 +212,7 @@ def _sound_migrations(files, options: Options, with_dependents: bool):
     for _ in range(MAX_DEPENDENT_ROUNDS):
         run_options = with_coloring(files, options)
         migrations = migrate_files(files, run_options)
+        run_status().phase("soundness")
         verdict = judge(files, migrations, run_options)
         if verdict.sound or not with_dependents or not verdict.come_along:
             break
