@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from typing import TypeVar
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 T = TypeVar("T")
 
@@ -41,18 +41,26 @@ class TerminalStatus(RunStatus):
     """One line on the terminal, redrawn in place by rich and removed when the run ends."""
 
     def __init__(self, console: Console) -> None:
-        self._progress = Progress(TextColumn("[bold]{task.description:<10}"), BarColumn(), MofNCompleteColumn(),
-                                  TextColumn("files"), TimeElapsedColumn(), console=console, transient=True,
+        self._progress = Progress(TextColumn("[bold]{task.description:<10}"), BarColumn(),
+                                  TextColumn("{task.fields[files]}"), TimeElapsedColumn(), console=console,
+                                  transient=True,
                                   # The report goes to stdout untouched: never through rich's console.
                                   redirect_stdout=False, redirect_stderr=False)
         # One task for the whole run: its elapsed time is the run's, its description the phase.
-        self._task = self._progress.add_task("starting", total=None)
+        self._task = self._progress.add_task("starting", total=None, files="")
+        self._done, self._total = 0, None
 
     def phase(self, name: str, total: int | None = None) -> None:
-        self._progress.update(self._task, description=name, total=total, completed=0)
+        self._done, self._total = 0, total
+        self._progress.update(self._task, description=name, total=total, completed=0, files=self._files())
 
     def advance(self, count: int = 1) -> None:
-        self._progress.advance(self._task, count)
+        self._done += count
+        self._progress.update(self._task, advance=count, files=self._files())
+
+    def _files(self) -> str:
+        """`12/40 files` in a counted phase; nothing in a phase that counts no files."""
+        return "" if self._total is None else f"{self._done}/{self._total} files"
 
     def stop(self) -> None:
         self._progress.stop()
