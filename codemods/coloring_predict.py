@@ -125,7 +125,11 @@ def _summarise(path: str, source: bytes, location: ModuleLocation, config: Confi
         if any(m.fixable and (selection is None or m.rule.code in selection) for m in matches):
             predicted, fixed = rewrite_module(module, path, config, others, selection, target, view,
                                               observe=observe, reuse=context)
-    if predicted.code == module.code:
+    changed = predicted is not module and predicted.code != module.code
+    # The original tree's metadata (scopes, qualified names, parents: several times the tree's own size) is
+    # used up: let it go before the predicted module gets its own, so a large file holds one set, not two.
+    module = context = matches = None
+    if not changed:
         facts, seeds, converted = original, frozenset(), frozenset()
     else:
         wrapper = cst.MetadataWrapper(predicted, unsafe_skip_copy=True)
@@ -136,7 +140,6 @@ def _summarise(path: str, source: bytes, location: ModuleLocation, config: Confi
         seeds = frozenset(awaiting & was_sync)
         converted = frozenset(asynchronous & was_sync)
     surviving = Counter(call_key(site.owner, site.callee, site.awaited) for site in facts.calls)
-    changed = predicted.code != module.code
     anyio = config.test_async_marker == "anyio"
     return FileSummary(path, location, facts, seeds, converted, dict(surviving), frozenset(legacy_io),
                        {qualname: (handouts[qualname], anyio) for qualname in sorted(handouts)},

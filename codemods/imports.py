@@ -13,7 +13,9 @@ Adding and removing are LibCST's `AddImportsVisitor` / `RemoveImportsVisitor` dr
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import sys
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import libcst as cst
@@ -79,8 +81,26 @@ def add_imports(module: cst.Module, imports: Iterable[Import]) -> cst.Module:
     for item in imports:
         AddImportsVisitor.add_needed_import(context, item.module, item.obj, item.alias)
     # AddImportsVisitor needs no metadata: visiting directly spares `transform_module`'s deep copy of the tree.
-    updated = module.visit(AddImportsVisitor(context))
+    with _room_for_every_statement(module):
+        updated = module.visit(AddImportsVisitor(context))
     return updated.visit(_SortMergedImports(imports))
+
+
+# Stack frames LibCST's sequence matcher takes per top-level statement (measured: about one), with room to spare.
+FRAMES_PER_STATEMENT = 2
+
+
+@contextmanager
+def _room_for_every_statement(module: cst.Module) -> Iterator[None]:
+    """AddImportsVisitor asks whether the module starts with a docstring by matching `Module(body=[docstring,
+    ZeroOrMore()])`, which LibCST matches one recursion level per top-level statement: a module with a docstring
+    and more than about 900 statements ended in a RecursionError (an internal error on 10,000-line files)."""
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(limit + FRAMES_PER_STATEMENT * len(module.body))
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(limit)
 
 
 def remove_unused_imports(module: cst.Module, imports: Iterable[Import], modules: Iterable[str] = ()) -> cst.Module:

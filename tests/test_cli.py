@@ -42,7 +42,7 @@ def test_text_output_lines_and_exit_code(project: Path, capsys: pytest.CaptureFi
     assert out[1] == "app/dao.py:4:17: S102 annotated with sync `Session`"
     assert out[2].startswith("app/dao.py:5:11: Q101 legacy Query API `db.query(...)...first()`")
     assert out[3].startswith("app/dao.py:6:5: S101 `db.commit()`")
-    assert out[-1].startswith("Found 4 legacy site(s) in 1 of 2 file(s)")
+    assert out[-1].startswith("Found 4 finding(s) in 1 of 2 file(s): 3 legacy site(s), 1 follow-on")
 
 
 def test_json_report_shape(project: Path, capsys: pytest.CaptureFixture[str]) -> None:

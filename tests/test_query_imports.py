@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import textwrap
 
 import libcst as cst
@@ -71,3 +72,12 @@ def test_nothing_to_do_returns_the_same_module() -> None:
     module = cst.parse_module("x = 1\n")
     assert add_imports(module, []) is module
     assert remove_unused_imports(module, []) is module
+
+
+def test_imports_are_added_to_a_module_with_a_docstring_and_thousands_of_statements() -> None:
+    # LibCST's import adder matches the module body one recursion level per statement (issue 13's large file).
+    source = '"""A very long module."""\nimport os\n' + "".join(f"value_{i} = {i}\n" for i in range(6000))
+    limit = sys.getrecursionlimit()
+    updated = add_imports(cst.parse_module(source), [Import("sqlalchemy", "select", None)])
+    assert updated.code.startswith('"""A very long module."""\nimport os\nfrom sqlalchemy import select\n')
+    assert sys.getrecursionlimit() == limit

@@ -224,5 +224,5 @@ def test_output_file_gets_the_report_and_the_terminal_a_summary(project: Path, c
     terminal = capsys.readouterr().out.splitlines()
     assert code == direct[0] == 1
     assert (project / "reports" / f"out.{fmt}").read_text() == direct[1]
-    assert terminal[0].startswith("Migration ") and terminal[-2].startswith("Found 4 legacy site(s)")
+    assert terminal[0].startswith("Migration ") and terminal[-2].startswith("Found 4 finding(s)")
     assert terminal[-1] == f"Wrote the {fmt} report to reports/out.{fmt}."

@@ -176,9 +176,11 @@ def migrate(source: bytes, path: str, config: Config, families: Sequence[Family]
     # (What is left is still recognised by every family, not only the ones that had to run again.)
     module, fixed, pending = resume_from_prediction(coloring, path, source, families) or (parsed, Counter(), families)
     module, more = rewrite_module(module, path, config, pending, selection, target, coloring)
-    module = pragmas_kept_on_their_line(parsed, module)
+    updated = pragmas_kept_on_their_line(parsed, module).bytes
     result.fixed.update(fixed + more)
-    updated = module.bytes
+    # Both trees are used up: the analysis of the result below parses it anew, so on a large file at most
+    # one tree and its metadata are alive at a time.
+    parsed = module = None
     if updated != source:
         verify(updated, path)
         result.updated = updated
@@ -202,6 +204,8 @@ def rewrite_module(module: cst.Module, path: str, config: Config, families: Sequ
             continue
         # Metadata and receiver evidence are the expensive part: recompute them only once the module changed.
         if context is None or context.module is not module:
+            # The previous module's metadata goes before the next one's is built: one set alive, not two.
+            context = matches = chosen = reuse = None
             context = FileContext(PurePosixPath(path), config, cst.MetadataWrapper(module, unsafe_skip_copy=True),
                                   target, coloring=coloring)
         matches = recognise(context, [family])

@@ -15,6 +15,8 @@ from .discovery import SourceFile
 from .problems import INTERNAL_ERROR
 from .renames import RenameMapError
 from .report import FORMATS, RenderOptions, render
+from .live_status import current as run_status
+from .report.colour import colour_wanted
 from .report.json_report import ReportFormatError, load_json
 from .report.merge import MergeError, merge_reports
 from .report.model import Report
@@ -31,9 +33,12 @@ class ReportingError(Exception):
 
 
 def add_output_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--format", choices=FORMATS, default="text",
-                        help="text for people (default); json for tools and `report merge`; sarif, github, "
-                             "junit, gitlab for CI annotations; markdown for a job summary (see docs/ci.md)")
+    parser.add_argument("--format", "--output-format", dest="format", choices=FORMATS, default="text",
+                        help="text for people (default): full on a terminal (each finding's source line, carets "
+                             "under its span, colour unless NO_COLOR), concise when piped or written to a file "
+                             "(one line per finding); full or concise to choose; json for tools and `report "
+                             "merge`; sarif, github, junit, gitlab for CI annotations; markdown for a job summary "
+                             "(see docs/ci.md)")
     parser.add_argument("--output", type=Path, metavar="FILE",
                         help="write the report to FILE; the terminal gets a short summary")
     parser.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are failing findings")
@@ -105,13 +110,23 @@ def run_report_command(args: argparse.Namespace, console: Console, errors: Conso
     return _emit(report, args, console, errors, bool(report.failing))
 
 
+def text_style(fmt: str, on_terminal: bool) -> str:
+    """`text` is `full` for a person at a terminal, as ruff does; piped or written to a file it stays the
+    one-line `concise` form that pre-commit logs, editors' problem matchers and scripts read."""
+    if fmt == "text":
+        return "full" if on_terminal else "concise"
+    return fmt
+
+
 def _emit(report: Report, args: argparse.Namespace, console: Console, errors: Console, failing: bool) -> int:
+    run_status().stop()
     for warning in dict.fromkeys(report.warnings):
         errors.print(f"warning: {warning}", markup=False)
     width = shutil.get_terminal_size().columns if sys.stdout.isatty() else 200
+    on_terminal = args.output is None and sys.stdout.isatty()
     options = RenderOptions(statistics=args.statistics, show_suppressed=args.show_suppressed, width=width,
-                            source_root=Path.cwd())
-    text = render(report, args.format, options)
+                            source_root=Path.cwd(), colour=args.output is None and colour_wanted(sys.stdout))
+    text = render(report, text_style(args.format, on_terminal), options)
     if args.output is None:
         sys.stdout.write(text)
         sys.stdout.flush()

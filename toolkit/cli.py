@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import gc
 import os
 import subprocess
 import sys
@@ -24,6 +26,7 @@ from .check_command import (
     run_report_command,
 )
 from .config import TARGETS, ConfigError, load_config
+from .counts import VOCABULARY, count
 from .project_sources import with_project_sources
 from .diffs import on_disk_line, unified_diff
 from .discovery import DiscoveryError, discover, leave_out
@@ -33,6 +36,8 @@ from .runner import Options, migrate_files, with_coloring
 from .selection import Selection, SelectionError, parse_selectors
 from .soundness import judge
 from .interrupts import Interrupted, stop_signals_raise
+from .live_status import current as run_status, shown_on
+from .report import TEXT_FORMATS
 from .writing import WriteError, remove_stale_temps, write_all
 
 EXIT_CLEAN, EXIT_PENDING, EXIT_ERROR = 0, 1, 2
@@ -64,12 +69,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"sqlasync {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    check_parser = commands.add_parser("check", help="report legacy database access")
+    # The count vocabulary is explained once, the same way under both commands that print counts.
+    counted = {"epilog": VOCABULARY, "formatter_class": argparse.RawDescriptionHelpFormatter}
+    check_parser = commands.add_parser("check", help="report legacy database access", **counted)
     _common(check_parser)
     add_check_arguments(check_parser)
     check_parser.add_argument("--no-prefilter", action="store_true", help="parse every file (slower; finds syntax errors everywhere)")
 
-    migrate_parser = commands.add_parser("migrate", help="rewrite legacy database access")
+    migrate_parser = commands.add_parser("migrate", help="rewrite legacy database access", **counted)
     _common(migrate_parser)
     mode = migrate_parser.add_mutually_exclusive_group()
     mode.add_argument("--diff", action="store_true", help="print a unified diff, write nothing")
@@ -99,12 +106,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    _collect_less_often()
     # Tables stay one row per line when piped; a terminal gets its own width.
     width = None if sys.stdout.isatty() else 200
     console = Console(highlight=False, soft_wrap=True, width=width)
     errors = Console(stderr=True, highlight=False, soft_wrap=True, width=width)
     try:
-        with stop_signals_raise():
+        with stop_signals_raise(), _status_shown(args):
             return _run(args, console, errors)
     except Interrupted as stop:
         errors.print(f"sqlasync: interrupted ({stop})", markup=False)
@@ -116,6 +124,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - exit 1 means findings to CI; a bug must not read as one
         errors.print(f"sqlasync: {describe_bug(exc)}", markup=False)
         return EXIT_ERROR
+
+
+def _collect_less_often() -> None:
+    """LibCST allocates millions of small objects that live as long as one file's analysis; at the default
+    thresholds the cyclic collector walks them again and again (a tenth of the CPU of `check` on a
+    4,000-line file, benchmarks/bench_large_file.py). Fewer young collections mean fewer older ones too."""
+    gc.set_threshold(50_000, 20, 100)
+
+
+def _status_shown(args: argparse.Namespace):
+    """The run's phase, files done and elapsed time on stderr, for a person at a terminal: never when stderr
+    is piped or captured, nor beside a report for machines (json, sarif, github, junit, gitlab, markdown)."""
+    if args.command not in ("check", "migrate") or not sys.stderr.isatty():
+        return contextlib.nullcontext()
+    if args.command == "check" and args.format not in TEXT_FORMATS:
+        return contextlib.nullcontext()
+    return shown_on(Console(stderr=True))
 
 
 def _run(args: argparse.Namespace, console: Console, errors: Console) -> int:
@@ -142,6 +167,7 @@ def _prepare(args: argparse.Namespace):
     )
     if args.jobs < 0:
         raise UsageError("--jobs must be 0 (all cores) or more")
+    run_status().phase("discovery")
     files = leave_out(discover(args.paths, config), args.exclude, config.root)
     config = with_project_sources(config, files, selection)
     options = Options(config, selection, config.target, args.jobs, not args.no_cache,
@@ -155,6 +181,7 @@ def _migrate(args, options: Options, files, console: Console) -> int:
         _refuse_dirty([file.path for file in files], args.allow_dirty)
     migrations, verdict = _sound_migrations(files, options, args.with_dependents)
     if not verdict.sound:
+        run_status().stop()
         _refuse(verdict, Console(stderr=True, highlight=False, soft_wrap=True))
         return EXIT_ERROR
     changed = [m for m in migrations if m.updated is not None]
@@ -165,8 +192,10 @@ def _migrate(args, options: Options, files, console: Console) -> int:
         # In every folder of the run: a run killed after its renames left only the originals' links behind.
         remove_stale_temps({folder for file in files
                             for folder in (file.path.parent, Path(os.path.realpath(file.path)).parent)})
+        run_status().phase("writing")
         write_all([(Path(m.path), m.updated) for m in changed])
-    elif args.diff:
+    run_status().stop()
+    if args.diff:
         for migration in changed:
             encoding = cst.parse_module(migration.original).encoding
             sys.stdout.buffer.write(unified_diff(migration.path, migration.original, migration.updated, encoding))
@@ -192,6 +221,7 @@ def _sound_migrations(files, options: Options, with_dependents: bool):
     for _ in range(MAX_DEPENDENT_ROUNDS):
         run_options = with_coloring(files, options)
         migrations = migrate_files(files, run_options)
+        run_status().phase("soundness")
         verdict = judge(files, migrations, run_options)
         if verdict.sound or not with_dependents or not verdict.come_along:
             break
@@ -233,11 +263,12 @@ def _migrate_summary(migrations, changed, failed, args, console: Console) -> Non
     for migration in migrations:
         fixed.update(migration.fixed)
     console.print(f"{len(changed)} file(s) {verb}.", markup=False)
-    for code, count in sorted(fixed.items()):
-        console.print(f"  fixed {count:>5} {code} {ALL_RULES[code].summary}", markup=False)
+    for code, times in sorted(fixed.items()):
+        console.print(f"  fixed {times:>5} {code} {ALL_RULES[code].summary}", markup=False)
     left = [(m, f) for m in migrations for f in m.left]
     if left:
-        console.print(f"{len(left)} site(s) left for manual work:", markup=False)
+        counts = count(f for _, f in left)
+        console.print(f"{counts.findings} finding(s) left for manual work ({counts.breakdown()}):", markup=False)
         for migration, finding in sorted(left, key=lambda pair: pair[1].sort_key()):
             line, column = finding.line, finding.column
             if migration.updated is not None and dry_run:

@@ -26,6 +26,7 @@ from .config import Config
 from .discovery import SourceFile, discover
 from .findings import Finding
 from .interrupts import worker_leaves_stopping_to_parent
+from .live_status import current as run_status
 from .prefilter import Prefilter
 from .problems import INTERNAL_ERROR, UNREADABLE, describe_bug
 from .selection import Selection
@@ -100,6 +101,7 @@ def check(files: list[SourceFile], options: Options) -> CheckOutcome:
         else:
             pending.append((file.display, content, key))
     jobs = [(display, content) for display, content, _ in pending]
+    run_status().phase("analysis", len(jobs))
     for (display, _, key), result in zip(pending, _map(_analyse_job, jobs, options, size=lambda job: len(job[1]))):
         results[display] = result
         if options.use_cache:
@@ -122,6 +124,7 @@ def migrate_files(files: list[SourceFile], options: Options) -> list[Migration]:
         elif prefilter.may_match(content) or not options.use_prefilter or (
                 options.coloring and options.coloring.interesting(file.display, content)):
             jobs.append((file.display, content))
+    run_status().phase("rewrite", len(jobs))
     migrations.extend(_map(_migrate_job, jobs, options, size=lambda job: len(job[1])))
     return sorted(migrations, key=lambda m: m.path)
 
@@ -144,10 +147,10 @@ def with_coloring(files: list[SourceFile], options: Options) -> Options:
     cache = SummaryCache(options.config.root / options.config.cache_dir, "\0".join(
         (__version__, options.config.fingerprint(), options.target, repr(options.selection),
          *(f.name for f in options.active_families)))) if options.use_cache else None
-    summaries = cached_summaries(items, cache,
-                                 lambda pending: _map(_summary_job, pending, options, size=lambda item: len(item[2])))
+    summaries = cached_summaries(items, cache, lambda pending: _summaries(pending, options))
     if cache is not None and items:
         keep_out_of_version_control(options.config.root / options.config.cache_dir)
+    run_status().phase("coloring")
     coloring = build_coloring(summaries, [file.display for file in files], options.active_families, options.selection)
     return replace(options, coloring=coloring)
 
@@ -176,6 +179,11 @@ def read_sources(files: Iterable[SourceFile]) -> dict[str, bytes]:
     return sources
 
 
+def _summaries(pending: list, options: Options) -> Iterable[FileSummary | None]:
+    run_status().phase("index", len(pending))
+    return _map(_summary_job, pending, options, size=lambda item: len(item[2]))
+
+
 def _summary_job(job: tuple[tuple[str, ModuleLocation, bytes, bool], Options]) -> FileSummary | None:
     (display, location, content, predict), options = job
     try:
@@ -188,7 +196,7 @@ def _summary_job(job: tuple[tuple[str, ModuleLocation, bytes, bool], Options]) -
 def _map(function, items: list, options: Options, size: Callable[[tuple], int]) -> Iterable:
     """`function((item, options))` for each item, in order; on every core when there are enough items."""
     if options.workers == 1 or len(items) < PARALLEL_THRESHOLD or options.families is not None:
-        return map(function, [(item, options) for item in items])
+        return run_status().counted(map(function, [(item, options) for item in items]))
     # The options hold the whole coloring (megabytes): each worker receives them once, not with every chunk.
     # The largest files go first, in small chunks, so that no worker is left with a big file at the end.
     order = sorted(range(len(items)), key=lambda i: size(items[i]), reverse=True)
@@ -199,6 +207,7 @@ def _map(function, items: list, options: Options, size: Callable[[tuple], int]) 
                         chunksize=max(1, len(items) // (options.workers * 32)))
         for i, result in zip(order, done):
             results[i] = result
+            run_status().advance()
     except BaseException:
         _stop_workers(pool)
         raise

@@ -699,7 +699,7 @@ def parse_migrate_output(text: str) -> dict:
             out["files_changed"] = int(m.group(1))
         elif m := re.match(r"^\s+fixed\s+(\d+) ([A-Z]\d+) ", line):
             out["fixed"][m.group(2)] = int(m.group(1))
-        elif m := re.match(r"^(\d+) site\(s\) left", line):
+        elif m := re.match(r"^(\d+) (?:site|finding)\(s\) left", line):
             out["sites_left"] = int(m.group(1))
         elif m := re.match(r"^\s+\S+:\d+:\d+: ([A-Z]\d+) ", line):
             left_codes[m.group(1)] += 1

@@ -4,15 +4,21 @@ from __future__ import annotations
 
 from collections import Counter
 
+from ..counts import Counts, count
 from ..progress import progress
 from .model import KNOWN, NEW, Report
 
 
 def summary(report: Report) -> dict:
     findings = report.findings
+    counts = count(findings)
     data = {
-        "total": len(findings),
-        "fixable": sum(f.fixable for f in findings),
+        "total": counts.findings,
+        "fixable": counts.fixable,
+        "manual": counts.manual,
+        "legacy": counts.legacy,
+        "follow_on": counts.follow_on,
+        "problems": counts.problems,
         "by_code": dict(sorted(Counter(f.code for f in findings).items())),
         "files_scanned": report.files_scanned,
         "files_with_findings": report.files_with_findings,
@@ -44,14 +50,18 @@ def headline(numbers: dict) -> str:
     follow_on = sum(row["sites"] for row in done["follow_on"].values())
     return (f"Migration {done['percent']:.1f}% done: {done['migrated']} migrated construct(s), "
             f"{done['legacy']} legacy site(s) left ({done['fixable']} fixable, {done['manual']} manual)"
-            + (f"; {follow_on} follow-on site(s)." if follow_on else "."))
+            + (f"; {follow_on} follow-on finding(s)." if follow_on else "."))
 
 
 def verdict(numbers: dict) -> str:
+    """Every finding of the run in the vocabulary of `sqlasync.counts`."""
     if numbers["total"] == 0:
-        return f"No legacy sites found in {numbers['files_scanned']} file(s)."
-    return (f"Found {numbers['total']} legacy site(s) in {numbers['files_with_findings']} of "
-            f"{numbers['files_scanned']} file(s); {numbers['fixable']} fixable with `sqlasync migrate`.")
+        return f"No findings in {numbers['files_scanned']} file(s)."
+    counts = Counts(numbers["total"], numbers["legacy"], numbers["follow_on"], numbers["problems"],
+                    numbers["fixable"])
+    return (f"Found {counts.findings} finding(s) in {numbers['files_with_findings']} of "
+            f"{numbers['files_scanned']} file(s): {counts.breakdown()}; {counts.fixable} fixable by "
+            f"`sqlasync migrate`, {counts.manual} manual.")
 
 
 def baseline_line(numbers: dict) -> str | None:
