@@ -14,6 +14,7 @@ from libcst.metadata import ParentNodeProvider, PositionProvider
 
 from sqlasync.codemods.coloring_predict import resume_from_prediction, single_file_coloring
 from sqlasync.codemods.family import ColoringView, Family, FileContext
+from sqlasync.codemods.house_style import in_house_style
 from sqlasync.codemods.pragmas import pragmas_kept_on_their_line
 from sqlasync.codemods.progress import MigratedConstructs
 from sqlasync.codemods.registry import RULES
@@ -177,6 +178,7 @@ def migrate(source: bytes, path: str, config: Config, families: Sequence[Family]
     module, fixed, pending = resume_from_prediction(coloring, path, source, families) or (parsed, Counter(), families)
     module, more = rewrite_module(module, path, config, pending, selection, target, coloring)
     module = pragmas_kept_on_their_line(parsed, module)
+    module = in_house_style(parsed, module, config.root)
     result.fixed.update(fixed + more)
     updated = module.bytes
     if updated != source:

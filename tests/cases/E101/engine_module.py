@@ -26,9 +26,9 @@ async def init_db():
 # after
 import os
 
-from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+from sqlalchemy.orm import DeclarativeBase
 
 
 def async_database_url(url: str | URL) -> URL:

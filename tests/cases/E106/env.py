@@ -17,10 +17,11 @@ def run_migrations_online() -> None:
         with context.begin_transaction():
             context.run_migrations()
 # after
-from alembic import context
-from sqlalchemy import pool
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
+
+from alembic import context
+from sqlalchemy import pool
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import async_engine_from_config
 
