@@ -20,12 +20,19 @@ from .signature_alignment import signatures_realigned
 
 
 def in_house_style(original: cst.Module, updated: cst.Module, root: Path) -> cst.Module:
-    if updated.code == original.code:
+    before = original.code
+    if updated.code == before:
         return updated
     style = style_of(root)
     updated = placed_as_isort_would(original, updated, style.isort)
-    updated = signatures_realigned(updated, written_lines(original.code, updated.code))
-    return long_lines_broken(updated, written_lines(original.code, updated.code), style.line_length)
+    written = written_lines(before, updated.code)
+    lines = updated.code.splitlines()
+    # Positions are worth computing only where a written line made a function async.
+    if any(lines[number - 1].lstrip().startswith("async def ") for number in written):
+        updated = signatures_realigned(updated, written)
+        # The continuation lines it moved right are written lines too.
+        written = written_lines(before, updated.code)
+    return long_lines_broken(updated, written, style.line_length)
 
 
 def written_lines(original: str, updated: str) -> set[int]:
