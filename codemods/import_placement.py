@@ -1,8 +1,8 @@
 """Where the imports a migration adds go: the place isort, configured as the project configures it, would give them.
 
 Rewrites add imports through LibCST, which appends them after the module's last import. Once every family has
-run, each import of a module the file did not import before is taken out and put back into its import block
-where isort would put it: in its section (future, standard library, third party, first party, local folder, as
+run, each import line none of whose names the file imported before is taken out and put back into its import
+block where isort would put it: in its section (future, standard library, third party, first party, local folder, as
 isort places the module), in isort's order within the section (plain `import` before `from` unless the project
 sorts them together or puts `from` first), a blank line (or what `lines_between_types` asks) between sections.
 isort itself only decides the section and the sort key; the user's own imports are not reordered, rewrapped or
@@ -50,7 +50,8 @@ def _inserted(body: list[cst.BaseStatement], index: int, statement: cst.SimpleSt
     if not block:
         # The file's first import, where the rewrite put it (after the docstring): set apart from the docstring
         # above and from the code below as isort sets its import block apart.
-        first = statement.with_changes(leading_lines=[cst.EmptyLine()] if index else statement.leading_lines)
+        lines = statement.leading_lines or ([cst.EmptyLine()] if index else [])
+        first = statement.with_changes(leading_lines=lines)
         return [*body[:index], first, *_spaced_from_imports(body[index:], config)], index
     statement = statement.with_changes(leading_lines=[])
     rank = _rank(statement, config)

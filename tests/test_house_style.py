@@ -153,3 +153,10 @@ def test_continuation_lines_aligned_with_the_sync_head_follow_async(tmp_path):
     made_async = "class A:\n    async def fetch(self,\n              user_id):\n        return 1\n"
     assert _styled(tmp_path, method, made_async) == (
         "class A:\n    async def fetch(self,\n                    user_id):\n        return 1\n")
+
+
+def test_a_comment_above_a_replaced_only_import_stays_with_it(tmp_path):
+    before = '"""Doc."""\n\n# the session type\nfrom sqlalchemy.orm import Session\n\n\ndef f(db: Session):\n    pass\n'
+    after = ('"""Doc."""\n\n# the session type\nfrom sqlalchemy.ext.asyncio import AsyncSession\n\n\n'
+             'async def f(db: AsyncSession):\n    pass\n')
+    assert _styled(tmp_path, before, after) == after
