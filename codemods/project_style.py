@@ -18,6 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import isort
+from isort.exceptions import ISortError
 
 try:
     import tomllib
@@ -71,6 +72,14 @@ def _line_length(root: Path, pyproject: dict, ruff: dict) -> int:
 
 
 def _isort_config(root: Path, pyproject: dict, ruff: dict) -> isort.Config:
+    try:
+        return _configured_isort(root, pyproject, ruff)
+    except (ISortError, TypeError, ValueError):
+        # Settings isort itself rejects (an unknown profile, a value of the wrong kind): its defaults.
+        return isort.Config(directory=str(root), quiet=True)
+
+
+def _configured_isort(root: Path, pyproject: dict, ruff: dict) -> isort.Config:
     if _has_isort_settings(root, pyproject):
         return isort.Config(settings_path=str(root), directory=str(root), quiet=True)
     lint = ruff.get("lint", ruff)

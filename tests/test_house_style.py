@@ -160,3 +160,10 @@ def test_a_comment_above_a_replaced_only_import_stays_with_it(tmp_path):
     after = ('"""Doc."""\n\n# the session type\nfrom sqlalchemy.ext.asyncio import AsyncSession\n\n\n'
              'async def f(db: AsyncSession):\n    pass\n')
     assert _styled(tmp_path, before, after) == after
+
+
+def test_settings_isort_rejects_leave_its_defaults(tmp_path):
+    root = _project(tmp_path, {".isort.cfg": "[settings]\nprofile = no-such-profile\n", "app/__init__.py": ""})
+    before = "import os\n\nfrom app import x\n"
+    after = "import os\n\nfrom app import x\nimport asyncio\n"
+    assert _styled(root, before, after) == "import asyncio\nimport os\n\nfrom app import x\n"
