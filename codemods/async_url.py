@@ -1,6 +1,7 @@
 """The URL normaliser that rewritten engine code calls: `async_database_url(url)`.
 
-Generated code carries its own copy of this small function instead of importing
+Generated code carries its own copy of this small function (laid out by black at 88 columns, so
+that it fits any usual line length) instead of importing
 `sqlasync.compat.to_async_url`: a migrated application must not need sqlasync at run time, and
 the function is short enough to read in place. Its conversions agree with `to_async_url`
 (tests/test_sde_async_url.py checks them against each other); a URL literal is converted at
@@ -18,20 +19,36 @@ SOURCE = '''\
 def async_database_url(url: str | URL) -> URL:
     """`url` with the async driver `create_async_engine` needs (written by sqlasync).
 
-    sqlite, postgresql/postgres and mysql/mariadb URLs with a sync driver get aiosqlite, asyncpg and
-    aiomysql, always spelled out: SQLAlchemy 2.1 reads a bare postgresql:// as psycopg 3. URLs that
-    already name an async driver (or one this function does not know) are returned as they are.
+    sqlite, postgresql/postgres and mysql/mariadb URLs with a sync driver get aiosqlite,
+    asyncpg and aiomysql, always spelled out: SQLAlchemy 2.1 reads a bare postgresql://
+    as psycopg 3. URLs that already name an async driver (or one this function does not
+    know) are returned as they are.
     """
     url = make_url(url)
     dialect, _, driver = url.drivername.partition("+")
     dialect = "postgresql" if dialect == "postgres" else dialect
-    async_drivers = {"sqlite": "aiosqlite", "postgresql": "asyncpg", "mysql": "aiomysql", "mariadb": "aiomysql"}
-    sync_drivers = {"", "pysqlite", "psycopg2", "psycopg2cffi", "pg8000", "pymysql", "mysqldb", "mysqlconnector"}
+    async_drivers = {
+        "sqlite": "aiosqlite",
+        "postgresql": "asyncpg",
+        "mysql": "aiomysql",
+        "mariadb": "aiomysql",
+    }
+    sync_drivers = {
+        "",
+        "pysqlite",
+        "psycopg2",
+        "psycopg2cffi",
+        "pg8000",
+        "pymysql",
+        "mysqldb",
+        "mysqlconnector",
+    }
     if dialect not in async_drivers or driver not in sync_drivers:
         return url
     if dialect == "postgresql" and "sslmode" in url.query:
         # asyncpg calls psycopg2's `sslmode` parameter `ssl`.
-        url = url.difference_update_query(["sslmode"]).update_query_dict({"ssl": url.query["sslmode"]})
+        ssl = url.query["sslmode"]
+        url = url.difference_update_query(["sslmode"]).update_query_dict({"ssl": ssl})
     return url.set(drivername=f"{dialect}+{async_drivers[dialect]}")
 '''
 NEEDS = (imports.Import("sqlalchemy.engine", "URL"), imports.Import("sqlalchemy.engine", "make_url"))

@@ -173,10 +173,11 @@ SYNC_ALEMBIC_ENV = Rule(
         "            context.run_migrations()\n"
     ),
     after=(
-        "from alembic import context\n"
-        "from sqlalchemy import pool\n"
         "import asyncio\n"
         "from concurrent.futures import ThreadPoolExecutor\n"
+        "\n"
+        "from alembic import context\n"
+        "from sqlalchemy import pool\n"
         "from sqlalchemy.engine import URL, make_url\n"
         "from sqlalchemy.ext.asyncio import async_engine_from_config\n"
         "\n"

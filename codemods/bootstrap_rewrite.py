@@ -69,10 +69,9 @@ def rewrite(context: FileContext, matches: list[Match]) -> cst.Module:
             spelling = imports.spell(module, scopes, imports.Import(*plan.returns), [plan.function])
             needed += [spelling.needs] if spelling.needs is not None else []
             returns[id(plan.function)] = spelling.text
-    # `import asyncio`: LibCST's import helper reads a missing name as a plain module import.
-    first = [imports.Import("asyncio", None), THREAD_POOL] if envs else []  # type: ignore[arg-type]
+    first = [imports.Import("asyncio", None), THREAD_POOL] if envs else []
     if EngineCallRewrite.needs_asyncio(plans) and not envs:
-        first.append(imports.Import("asyncio", None))  # type: ignore[arg-type]
+        first.append(imports.Import("asyncio", None))
     for plan in envs:
         module = rewrite_env(module, plan, names["async_engine_from_config"], async_url.NAME)
     updated = module.visit(_Apply(plans, names, returns))

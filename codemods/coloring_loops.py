@@ -74,7 +74,8 @@ def listener_source(event: str, pool: str) -> str:
         f"def {LISTENER}(dbapi_connection, connection_record):\n"
         "    # Each TestClient and each async test runs its own event loop, and an asyncpg or aiomysql\n"
         "    # connection cannot leave the loop that opened it: none is pooled for the next one.\n"
-        "    if type(connection_record.driver_connection).__module__.partition(\".\")[0] in (\"asyncpg\", \"aiomysql\"):\n"
+        "    driver = type(connection_record.driver_connection).__module__.partition(\".\")[0]\n"
+        "    if driver in (\"asyncpg\", \"aiomysql\"):\n"
         "        connection_record.invalidate()\n"
     )
 

@@ -3,7 +3,6 @@ test markers, and the edits of background tasks and relationship loading."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 
 import libcst as cst
@@ -128,13 +127,9 @@ class _Plan:
         if self.needs_backend_fixture and not _defines(module, "anyio_backend"):
             module = _insert_before_first_definition(module, cst.parse_module(ANYIO_BACKEND_FIXTURE).body)
             self.module_imports.add("pytest")
-        merged = [item for item in self.from_imports if _imports_from(module, item.module)]
-        module = imports.add_imports(module, merged)
-        new = [f"import {name}" for name in sorted(self.module_imports) if not _imports_module(module, name)]
-        new += [f"from {item.module} import {item.obj}" + (f" as {item.alias}" if item.alias else "")
-                for item in dict.fromkeys(self.from_imports) if item not in merged]
-        for line in new:
-            module = _insert_import(module, cst.parse_statement(line))
+        # Placed where isort would put them once every family has run (house_style).
+        plain = [imports.Import(name, None) for name in sorted(self.module_imports)]
+        module = imports.add_imports(module, [*plain, *self.from_imports])
         return imports.remove_unused_imports(module, self.maybe_unused, self.maybe_unused_modules)
 
 
@@ -346,64 +341,6 @@ def _asyncio_fixture(decorator: cst.Decorator, loop_scope: str | None) -> cst.De
     return decorator.with_changes(decorator=call.with_changes(func=new, args=[*args, scope]))
 
 
-def _import_key(statement: cst.CSTNode) -> str | None:
-    """The module an import statement names (its sort key), or None for any other statement."""
-    if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
-        return None
-    small = statement.body[0]
-    if isinstance(small, cst.Import):
-        return cst.Module([]).code_for_node(small.names[0].name)
-    if isinstance(small, cst.ImportFrom):
-        module = cst.Module([]).code_for_node(small.module) if small.module is not None else ""
-        return "." * len(small.relative) + module
-    return None
-
-
-def _imports_from(module: cst.Module, name: str) -> bool:
-    return any(isinstance(s, cst.SimpleStatementLine) and isinstance(s.body[0], cst.ImportFrom)
-               and _import_key(s) == name for s in module.body)
-
-
-def _imports_module(module: cst.Module, name: str) -> bool:
-    return any(isinstance(s, cst.SimpleStatementLine) and isinstance(s.body[0], cst.Import)
-               and any(cst.Module([]).code_for_node(alias.name) == name and alias.asname is None
-                       for alias in s.body[0].names) for s in module.body)
-
-
-def _insert_import(module: cst.Module, statement: cst.SimpleStatementLine) -> cst.Module:
-    """Put a new import among the module's imports: standard library first, then alphabetical order."""
-    body = list(module.body)
-    key = _import_key(statement)
-    start = 1 if body and _is_docstring(body[0]) else 0
-    keys = [(i, _import_key(s)) for i, s in enumerate(body)]
-    imports = [(i, k) for i, k in keys[start:] if k is not None]
-    if not imports:
-        spaced = [cst.EmptyLine()] if start else []
-        following = body[start].with_changes(leading_lines=[cst.EmptyLine(), cst.EmptyLine()]) if start < len(body) \
-            else None
-        tail = [following, *body[start + 1:]] if following is not None else []
-        return module.with_changes(body=[*body[:start], statement.with_changes(leading_lines=spaced), *tail])
-    # Beside the imports of the same package when there are some (`from fastapi.concurrency` joins `from fastapi`,
-    # whether the file sorts plain imports before from-imports or not), else by order among all of them.
-    siblings = [(i, k) for i, k in imports if k.split(".")[0] == key.split(".")[0]] or imports
-    position = next((i for i, k in siblings if k != "__future__" and _import_order(k) > _import_order(key)), None)
-    if position is None:
-        return module.with_changes(body=[*body[:siblings[-1][0] + 1], statement, *body[siblings[-1][0] + 1:]])
-    # Take over the blank lines and comments above the import it now precedes.
-    statement = statement.with_changes(leading_lines=body[position].leading_lines)
-    body[position] = body[position].with_changes(leading_lines=[])
-    return module.with_changes(body=[*body[:position], statement, *body[position:]])
-
-
-def _import_order(key: str) -> tuple[bool, str]:
-    return key.split(".")[0] not in sys.stdlib_module_names, key.lower()
-
-
-def _is_docstring(statement: cst.CSTNode) -> bool:
-    return isinstance(statement, cst.SimpleStatementLine) and isinstance(statement.body[0], cst.Expr) and isinstance(
-        statement.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
-
-
 def _defines(module: cst.Module, name: str) -> bool:
     return any(isinstance(s, cst.FunctionDef) and s.name.value == name for s in module.body)
 
@@ -417,3 +354,8 @@ def _insert_before_first_definition(module: cst.Module, statements) -> cst.Modul
         body[position] = body[position].with_changes(leading_lines=blank + [
             line for line in body[position].leading_lines if line.comment is not None])
     return module.with_changes(body=[*body[:position], *new, *body[position:]])
+
+
+def _is_docstring(statement: cst.CSTNode) -> bool:
+    return isinstance(statement, cst.SimpleStatementLine) and isinstance(statement.body[0], cst.Expr) and isinstance(
+        statement.body[0].value, (cst.SimpleString, cst.ConcatenatedString))

@@ -349,7 +349,11 @@ LAZY_LOAD = Rule(
         "\n"
         "\n"
         "async def clip_titles(db, job_id):\n"
-        "    job = (await db.scalars(select(Job).options(selectinload(Job.clips)).where(Job.job_id == job_id))).one()\n"
+        "    job = (\n"
+        "        await db.scalars(\n"
+        "            select(Job).options(selectinload(Job.clips)).where(Job.job_id == job_id)\n"
+        "        )\n"
+        "    ).one()\n"
         "    return [clip.title for clip in job.clips]\n"
     ),
     fixable=True,
@@ -512,7 +516,8 @@ ENGINE_ACROSS_LOOPS = Rule(
         "def close_connection_on_checkin(dbapi_connection, connection_record):\n"
         "    # Each TestClient and each async test runs its own event loop, and an asyncpg or aiomysql\n"
         "    # connection cannot leave the loop that opened it: none is pooled for the next one.\n"
-        "    if type(connection_record.driver_connection).__module__.partition(\".\")[0] in (\"asyncpg\", \"aiomysql\"):\n"
+        "    driver = type(connection_record.driver_connection).__module__.partition(\".\")[0]\n"
+        "    if driver in (\"asyncpg\", \"aiomysql\"):\n"
         "        connection_record.invalidate()\n"
         "\n"
         "\n"

@@ -41,8 +41,9 @@ ENGINE_METHODS = Rule(
         "    engine.dispose()\n"
     ),
     after=(
-        "from app.database import engine\n"
         "import asyncio\n"
+        "\n"
+        "from app.database import engine\n"
         "\n"
         "\n"
         "def pytest_sessionfinish(session, exitstatus):\n"
@@ -97,7 +98,9 @@ INSPECT_ENGINE = Rule(
         "\n"
         "async def table_names():\n"
         "    async with engine.connect() as conn:\n"
-        "        return set(await conn.run_sync(lambda sync_conn: inspect(sync_conn).get_table_names()))\n"
+        "        return set(\n"
+        "            await conn.run_sync(lambda sync_conn: inspect(sync_conn).get_table_names())\n"
+        "        )\n"
     ),
     fixable=True,
     fix_notes=(

@@ -30,15 +30,15 @@ from .evidence import dotted_name
 
 @dataclass(frozen=True)
 class Import:
-    """`from module import obj [as alias]`."""
+    """`from module import obj [as alias]`, or `import module` when `obj` is None."""
 
     module: str
-    obj: str
+    obj: str | None
     alias: str | None = None
 
     @property
     def local(self) -> str:
-        return self.alias or self.obj
+        return self.alias or self.obj or self.module
 
 
 @dataclass(frozen=True)
@@ -74,16 +74,35 @@ def spell(module: cst.Module, scopes: Mapping[cst.CSTNode, Scope | None], wanted
 
 
 def add_imports(module: cst.Module, imports: Iterable[Import]) -> cst.Module:
+    """Each of `imports` that `module` lacks, after its imports (house_style moves them where isort would)."""
     imports = list(dict.fromkeys(imports))
-    if not imports:
+    # isort (without combine_as_imports) gives `from m import a as b` a line of its own, where LibCST would merge
+    # it with the other names it imports from `m`.
+    own_lines = [item for item in imports if item.obj is not None and item.alias is not None
+                 and not _imports_exactly(module, item)]
+    merged = [item for item in imports if item not in own_lines]
+    if not merged and not own_lines:
         return module
     context = CodemodContext()
-    for item in imports:
+    for item in merged:
         AddImportsVisitor.add_needed_import(context, item.module, item.obj, item.alias)
     # AddImportsVisitor needs no metadata: visiting directly spares `transform_module`'s deep copy of the tree.
     with _room_for_every_statement(module):
         updated = module.visit(AddImportsVisitor(context))
-    return updated.visit(_SortMergedImports(imports))
+    updated = updated.visit(_SortMergedImports(merged))
+    if own_lines:
+        last = max((i for i, statement in enumerate(updated.body) if _module_level_imports(statement)), default=-1)
+        lines = [cst.parse_statement(f"from {item.module} import {item.obj} as {item.alias}") for item in own_lines]
+        updated = updated.with_changes(body=[*updated.body[:last + 1], *lines, *updated.body[last + 1:]])
+    return updated
+
+
+def _imports_exactly(module: cst.Module, item: Import) -> bool:
+    return any(isinstance(small, cst.ImportFrom) and small.module is not None and not small.relative
+               and dotted_name(small.module) == item.module
+               and any(alias.evaluated_name == item.obj and alias.evaluated_alias == item.alias
+                       for alias in _aliases(small))
+               for statement in module.body for small in _module_level_imports(statement))
 
 
 # Stack frames LibCST's sequence matcher takes per top-level statement (measured: about one), with room to spare.

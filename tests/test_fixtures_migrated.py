@@ -5,7 +5,8 @@ Each fixture is copied and migrated once; then
   tests as the same run migrated them, with "coroutine was never awaited" turned into an error and
   neither that warning nor MissingGreenlet anywhere in the output;
 - `sqlasync check` on the migrated copy reports nothing fixable, and a reason for every site left;
-- a second `sqlasync migrate` would change nothing.
+- a second `sqlasync migrate` would change nothing;
+- ruff, with the fixture's settings, finds no import-order or line-length violation the migration added.
 
 Tests a fixture declares as asserting a legacy defect (`legacy_defects` in its fixture.toml) must fail
 on the migrated copy instead.
@@ -17,6 +18,7 @@ import json
 import shutil
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -109,3 +111,31 @@ def test_full_migration_moves_the_asyncpg_services_onto_the_configured_session_f
     assert "conn." not in processing and "json.loads" not in processing, processing
     assert "from app.data.async_dao import AsyncSessionLocal" in processing
     assert "async with AsyncSessionLocal() as db:" in processing
+
+
+@pytest.mark.parametrize("project", [pytest.param(p, id=p.name, marks=pytest.mark.xdist_group(p.name))
+                                     for p in discover_fixtures()])
+def test_migration_adds_no_import_order_or_line_length_violation(project, migrated):
+    """ruff with the fixture's own settings (its pyproject.toml): every I001 (import block not as isort orders
+    it) and E501 (line past the project's length) of the migrated copy was there before the migration."""
+    copy, run = migrated(project.name)
+    assert run.returncode in (0, 1), describe_run(run)
+    before, after = _style_violations(FIXTURES_ROOT / project.name), _style_violations(copy)
+    added = sorted((after - before).elements())
+    assert added == [], f"{sum(before.values())} violation(s) before the migration, {sum(after.values())} after"
+
+
+def _style_violations(project: Path) -> Counter[tuple[str, str, str]]:
+    """(file, code, the line itself for E501) of each violation, so that lines moving up or down do not count."""
+    result = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", "--select", "I001,E501",
+                             "--output-format", "json", "--exit-zero", "."], cwd=project,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, describe_run(result)
+    violations: Counter[tuple[str, str, str]] = Counter()
+    for violation in json.loads(result.stdout):
+        path = Path(violation["filename"])
+        line = ""
+        if violation["code"] == "E501":
+            line = path.read_text(encoding="utf-8").splitlines()[violation["location"]["row"] - 1]
+        violations[(path.relative_to(project.resolve()).as_posix(), violation["code"], line)] += 1
+    return violations

@@ -253,7 +253,7 @@ def _migrate_and_run(tree: Path, url: str) -> None:
     assert "async def purge_old_jobs_async():" in (tree / "app/scheduler.py").read_text()
     api = (tree / "app/api.py").read_text()
     assert "return run_from_sync(purge_audited_async, days, db)" in api
-    assert "await Publisher().publish_async(days) + await purge_jobs(db, days + 10)" in api
+    assert "await Publisher().publish_async(days)" in api
     assert "return run_from_sync(self.publish_async, days)" in (tree / "app/events.py").read_text()
     (tree / "exercise.py").write_text(textwrap.dedent(EXERCISE).lstrip())
     env = {**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(tree)}

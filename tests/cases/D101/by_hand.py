@@ -44,9 +44,9 @@ async def background(job_id):
     notify()
 # after
 from fastapi import APIRouter, Depends
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.core.database import SessionLocal, engine, get_db
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 router = APIRouter()
 ReportSession = async_sessionmaker(engine, expire_on_commit=False)

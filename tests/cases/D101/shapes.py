@@ -34,9 +34,9 @@ async def two_sessions():
     target.close()
 # after
 from fastapi import APIRouter, Depends
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.database import SessionLocal, engine, get_db
-from sqlalchemy.ext.asyncio import AsyncSession
 
 router = APIRouter()
 

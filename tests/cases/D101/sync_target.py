@@ -28,9 +28,9 @@ def already_closed():
         db.commit()
 # after
 from fastapi import APIRouter, Depends
+from sqlalchemy.orm import Session
 
 from app.core.database import SessionLocal, get_db
-from sqlalchemy.orm import Session
 
 router = APIRouter()
 

@@ -34,10 +34,10 @@ def unrelated():
     return Container.resolve("mailer")
 # after
 from fastapi import APIRouter, Depends
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.database import SessionLocal, get_db
 from app.core.service_registry import Container
-from sqlalchemy.ext.asyncio import AsyncSession
 
 router = APIRouter()
 

@@ -18,11 +18,12 @@ async def main():
     print(db.scalar(count_jobs))
     return 0
 # after
+from contextlib import asynccontextmanager
+
 from fastapi import APIRouter, Depends
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.database import get_db
-from contextlib import asynccontextmanager
-from sqlalchemy.ext.asyncio import AsyncSession
 
 router = APIRouter()
 

@@ -13,8 +13,8 @@ Custom = sessionmaker(bind=engine, class_=AuditedSession)
 Committing = sessionmaker(bind=engine, autocommit=True)
 Configured = sessionmaker(**SESSION_OPTIONS)
 # after
-from sqlalchemy.orm import Session, scoped_session, sessionmaker
 from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
 SessionLocal = async_sessionmaker(
     engine,

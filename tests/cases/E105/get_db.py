@@ -38,8 +38,9 @@ def get_db_names():
 from collections.abc import AsyncIterator
 from typing import AsyncGenerator
 
-from app.core.database import SessionLocal
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.database import SessionLocal
 
 
 async def get_db() -> AsyncGenerator[AsyncSession, None]:

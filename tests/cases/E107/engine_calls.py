@@ -51,10 +51,10 @@ async def purge():
     with engine.begin():
         pass
 # after
+import asyncio
 import atexit
 
 from sqlalchemy import create_engine, text
-import asyncio
 from sqlalchemy.ext.asyncio import create_async_engine
 
 engine = create_async_engine("sqlite+aiosqlite:///app.db")

@@ -57,7 +57,9 @@ async def table_names() -> set[str]:
 async def columns(table: str) -> list[str]:
     # one block per statement
     async with engine.connect() as conn:
-        names = [column["name"] for column in await conn.run_sync(lambda sync_conn: inspect(sync_conn).get_columns(table))]
+        names = [
+            column["name"] for column in await conn.run_sync(lambda sync_conn: inspect(sync_conn).get_columns(table))
+        ]
     return names
 
 

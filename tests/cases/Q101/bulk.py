@@ -28,8 +28,10 @@ async def purge_children(db, job_ids) -> None:
     for child in (Clip, Transcript):
         db.query(child).filter(child.job_id.in_(job_ids)).delete(synchronize_session=False)
 # after
+from sqlalchemy import delete
+from sqlalchemy import update as sa_update
+
 from app.models import Clip, Job, Transcript, utcnow
-from sqlalchemy import delete, update as sa_update
 
 
 async def cancel_queued(db, user_id: str) -> int:

@@ -17,8 +17,9 @@ def archive(db, user_id: str) -> int:
 def purge_failed(db) -> int:
     return db.query(Job).filter(Job.status == "failed").delete(synchronize_session=False)
 # after
-from app.models import Job, utcnow
 from sqlalchemy import delete, update
+
+from app.models import Job, utcnow
 
 
 def cancel_queued(db, user_id: str) -> int:

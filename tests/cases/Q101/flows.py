@@ -33,8 +33,9 @@ async def unreferenced_jobs(db):
     referenced = db.query(ProcessingLog.job_id)
     return db.query(Job).filter(Job.job_id.not_in(referenced)).all()
 # after
-from app.models import Job, ProcessingLog
 from sqlalchemy import func, select
+
+from app.models import Job, ProcessingLog
 
 
 async def list_jobs(db, user_id=None, status=None, active_only=False):

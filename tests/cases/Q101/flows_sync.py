@@ -17,8 +17,9 @@ def job_ids(db, status: str):
     failed = db.query(Job.job_id).filter(Job.status == status)
     return [job_id for (job_id,) in failed.all()]
 # after
-from app.models import Job
 from sqlalchemy import select
+
+from app.models import Job
 
 
 def list_jobs(db, user_id=None, status=None):

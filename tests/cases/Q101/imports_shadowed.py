@@ -6,8 +6,9 @@ from app.models import Job
 async def search(db, select: str):
     return db.query(Job).filter(Job.title.contains(select)).all()
 # after
-from app.models import Job
 from sqlalchemy import select as sa_select
+
+from app.models import Job
 
 
 async def search(db, select: str):

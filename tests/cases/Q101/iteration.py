@@ -23,8 +23,9 @@ async def as_list(db):
 async def by_status(db):
     return dict(db.query(Job.status, Job.progress).filter(Job.progress > 0))
 # after
-from app.models import Job
 from sqlalchemy import select
+
+from app.models import Job
 
 
 async def mark_stale(db, cutoff):

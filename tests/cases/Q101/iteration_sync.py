@@ -24,8 +24,9 @@ def as_list(db):
 def by_status(db):
     return dict(db.query(Job.status, Job.progress).filter(Job.progress > 0))
 # after
-from app.models import Job
 from sqlalchemy import select
+
+from app.models import Job
 
 
 def mark_stale(db, cutoff):

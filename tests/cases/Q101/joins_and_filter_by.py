@@ -29,10 +29,10 @@ async def parent_jobs(db):
 async def clip_ids(db, user_id: str):
     return db.query(Clip.id).filter_by(job_id=user_id or None).all()
 # after
+from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
 from app.models import Clip, Job
-from sqlalchemy import select
 
 
 async def job(db, job_id: str):

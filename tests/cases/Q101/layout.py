@@ -36,8 +36,9 @@ async def job_exists(db, job_id: str) -> bool:
 async def payload(db, user_id: str, status: str):
     return serialize_many(db.query(Job).filter(Job.user_id == user_id, Job.status == status).order_by(Job.id).all())
 # after
-from app.models import Clip, Job
 from sqlalchemy import select
+
+from app.models import Clip, Job
 
 
 async def user_jobs(db, user_id: str, status: str):

@@ -15,8 +15,9 @@ class Report:
     def total(self):
         return self.db.query(Job).count()
 # after
-from app.models import Job
 from sqlalchemy import select
+
+from app.models import Job
 
 
 async def every_job(db):

@@ -42,8 +42,9 @@ async def first_page(db):
 async def second_page(db):
     return db.query(Job).order_by(Job.id)[20:40]
 # after
-from app.models import Job
 from sqlalchemy import func, select
+
+from app.models import Job
 
 
 async def every_job(db):

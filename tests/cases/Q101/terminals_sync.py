@@ -43,8 +43,9 @@ def first_page(db):
 def second_page(db):
     return db.query(Job).order_by(Job.id)[20:40]
 # after
-from app.models import Job
 from sqlalchemy import func, select
+
+from app.models import Job
 
 
 def every_job(db):

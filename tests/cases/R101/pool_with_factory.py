@@ -19,8 +19,8 @@ async def get_content(content_id):
         return row
 # after
 import asyncpg
-from app.db import SessionLocal
 from sqlalchemy import text
+from app.db import SessionLocal
 
 _pool = None
 

@@ -30,8 +30,8 @@ async def seed(pool: asyncpg.Pool):
         await conn.executemany("INSERT INTO tags (item_id, tag) VALUES ($1, $2)", [(1, "a"), (2, "b")])
 # after
 import asyncpg
-from app.db import SessionLocal
 from sqlalchemy import text
+from app.db import SessionLocal
 
 
 async def enqueue(pool: asyncpg.Pool, content_id: int, kinds: list[str]):

@@ -19,8 +19,8 @@ async def owners(pool: asyncpg.Pool):
     return await pool.fetch(ALL_OWNERS)
 # after
 import asyncpg
-from app.db import SessionLocal
 from sqlalchemy import text
+from app.db import SessionLocal
 
 BY_OWNER = "SELECT id FROM items WHERE owner_id = $1"
 ALL_OWNERS = "SELECT id, name FROM owners ORDER BY name"

@@ -53,8 +53,8 @@ async def stats(pool: asyncpg.Pool, owner_id: int) -> dict:
     return {"items": row[0], "bytes": row[1]}
 # after
 import asyncpg
-from app.db import SessionLocal
 from sqlalchemy import RowMapping, bindparam, text
+from app.db import SessionLocal
 
 
 def _item(row: RowMapping) -> dict:

@@ -36,8 +36,8 @@ async def count(pool: asyncpg.Pool) -> int:
 import json
 
 import asyncpg
-from app.db import SessionLocal
 from sqlalchemy import text
+from app.db import SessionLocal
 
 
 def _content(row: asyncpg.Record) -> dict:

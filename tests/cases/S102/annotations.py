@@ -26,9 +26,9 @@ from typing import Annotated, Optional
 
 import sqlalchemy.orm as orm
 from fastapi import Depends
+from sqlalchemy.ext.asyncio import AsyncSession, async_scoped_session
 
 from app.core.database import get_db
-from sqlalchemy.ext.asyncio import AsyncSession, async_scoped_session
 
 SessionDep = Annotated[AsyncSession, Depends(get_db)]
 

@@ -16,10 +16,10 @@ def rename(db_session: Session, participant, name):
     participant.name = name
     db_session.commit()
 # after
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from app.models import Participant
-from sqlalchemy.ext.asyncio import AsyncSession
 
 
 def create_all(*, db_session: Session, participants_in: list) -> list:

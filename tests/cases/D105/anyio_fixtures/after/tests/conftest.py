@@ -1,9 +1,9 @@
 import pytest
 from sqlalchemy import event, text
-
-from app.database import SessionLocal, engine
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.pool import Pool
+
+from app.database import SessionLocal, engine
 
 
 @pytest.fixture(scope="session")
@@ -16,7 +16,8 @@ def anyio_backend():
 def close_connection_on_checkin(dbapi_connection, connection_record):
     # Each TestClient and each async test runs its own event loop, and an asyncpg or aiomysql
     # connection cannot leave the loop that opened it: none is pooled for the next one.
-    if type(connection_record.driver_connection).__module__.partition(".")[0] in ("asyncpg", "aiomysql"):
+    driver = type(connection_record.driver_connection).__module__.partition(".")[0]
+    if driver in ("asyncpg", "aiomysql"):
         connection_record.invalidate()
 
 

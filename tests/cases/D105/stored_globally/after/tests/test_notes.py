@@ -1,5 +1,6 @@
-from app.notes import count_notes
 import pytest
+
+from app.notes import count_notes
 
 
 @pytest.mark.anyio

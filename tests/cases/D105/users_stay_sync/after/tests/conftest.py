@@ -1,15 +1,16 @@
 import pytest
-
-from app.database import SessionLocal
 from sqlalchemy import event
 from sqlalchemy.pool import Pool
+
+from app.database import SessionLocal
 
 
 @event.listens_for(Pool, "checkin")
 def close_connection_on_checkin(dbapi_connection, connection_record):
     # Each TestClient and each async test runs its own event loop, and an asyncpg or aiomysql
     # connection cannot leave the loop that opened it: none is pooled for the next one.
-    if type(connection_record.driver_connection).__module__.partition(".")[0] in ("asyncpg", "aiomysql"):
+    driver = type(connection_record.driver_connection).__module__.partition(".")[0]
+    if driver in ("asyncpg", "aiomysql"):
         connection_record.invalidate()
 
 

@@ -9,4 +9,8 @@ router = APIRouter()
 @router.get("/stats")
 async def show(user_id: str, db: Session = Depends()):
     stats = JobStats(db, user_id)
-    return {"label": stats.label, "total": await stats.total(), "per_user": await stats.per_user()}
+    return {
+        "label": stats.label,
+        "total": await stats.total(),
+        "per_user": await stats.per_user(),
+    }

@@ -1,5 +1,6 @@
-from app.users import add_user
 import pytest
+
+from app.users import add_user
 
 
 @pytest.mark.anyio

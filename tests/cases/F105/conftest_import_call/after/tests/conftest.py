@@ -1,11 +1,12 @@
 import asyncio
-from pytest import fixture
+
 import pytest
+from pytest import fixture
+from sqlalchemy import event
+from sqlalchemy.pool import Pool
 
 from app.db import SessionLocal
 from app.init_db import main
-from sqlalchemy import event
-from sqlalchemy.pool import Pool
 
 
 @pytest.fixture(scope="session")
@@ -18,7 +19,8 @@ def anyio_backend():
 def close_connection_on_checkin(dbapi_connection, connection_record):
     # Each TestClient and each async test runs its own event loop, and an asyncpg or aiomysql
     # connection cannot leave the loop that opened it: none is pooled for the next one.
-    if type(connection_record.driver_connection).__module__.partition(".")[0] in ("asyncpg", "aiomysql"):
+    driver = type(connection_record.driver_connection).__module__.partition(".")[0]
+    if driver in ("asyncpg", "aiomysql"):
         connection_record.invalidate()
 
 

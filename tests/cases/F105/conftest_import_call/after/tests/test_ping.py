@@ -1,5 +1,6 @@
-from app.services import ping
 import pytest
+
+from app.services import ping
 
 
 @pytest.mark.anyio

@@ -1,5 +1,6 @@
-from app.jobs import add_job, job_title
 import pytest
+
+from app.jobs import add_job, job_title
 
 
 async def add(title):

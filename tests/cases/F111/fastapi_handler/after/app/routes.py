@@ -15,7 +15,11 @@ router = APIRouter()
 
 @router.post("/users")
 async def register(name: str, email: str, password: str, db=Depends(get_db)):
-    user = User(name=name, email=email, password_hash=await run_in_threadpool(pwd_context.hash, password))
+    user = User(
+        name=name,
+        email=email,
+        password_hash=await run_in_threadpool(pwd_context.hash, password),
+    )
     db.add(user)
     await db.commit()
     avatar = (await run_in_threadpool(
@@ -31,7 +35,9 @@ async def register(name: str, email: str, password: str, db=Depends(get_db)):
 @router.post("/login")
 async def login(user_id: int, password: str, db=Depends(get_db)):
     user = await db.get(User, user_id)
-    if user is None or not await run_in_threadpool(pwd_context.verify, password, user.password_hash):
+    if user is None or not await run_in_threadpool(
+        pwd_context.verify, password, user.password_hash
+    ):
         await asyncio.sleep(1)  # slow down password guessing
         raise HTTPException(status_code=401)
     return {"id": user.id}

@@ -21,4 +21,9 @@ async def get_db():
 @router.post("/purge")
 async def purge(days: int, db=Depends(get_db)):
     deleted = await purge_jobs(db, days)
-    return {"deleted": deleted + await Publisher().publish_async(days) + await nightly_async(days) + await events.nightly_async(days)}
+    return {
+        "deleted": deleted
+        + await Publisher().publish_async(days)
+        + await nightly_async(days)
+        + await events.nightly_async(days)
+    }

@@ -1,7 +1,7 @@
 from sqlalchemy import delete
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import Job
-from sqlalchemy.ext.asyncio import AsyncSession
 
 
 async def purge_jobs(db: AsyncSession, days: int) -> int:

@@ -1,8 +1,8 @@
 import click
+from sqlasync.compat import run_from_sync
 
 from app.database import SessionLocal
 from app.services import purge_jobs
-from sqlasync.compat import run_from_sync
 
 
 @click.group()

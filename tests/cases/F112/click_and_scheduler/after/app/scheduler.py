@@ -1,7 +1,8 @@
+from sqlasync.compat import run_from_sync
+
 from app.database import SessionLocal
 from app.registry import register_daily
 from app.services import purge_jobs
-from sqlasync.compat import run_from_sync
 
 
 def purge_old_jobs():

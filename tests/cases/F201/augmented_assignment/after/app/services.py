@@ -1,5 +1,6 @@
-from app.models import Food
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.models import Food
 
 
 async def merge_foods(db: AsyncSession, into_id: int, other_id: int) -> Food:

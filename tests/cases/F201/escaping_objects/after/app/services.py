@@ -34,11 +34,24 @@ async def find(order_id: int) -> Order:
 
 async def recent() -> list[Order]:
     async with SessionLocal() as db:
-        return (await db.scalars(select(Order).options(selectinload(Order.lines), selectinload(Order.notes)).order_by(Order.id.desc()).limit(5))).all()
+        return (
+            await db.scalars(
+                select(Order)
+                .options(selectinload(Order.lines), selectinload(Order.notes))
+                .order_by(Order.id.desc())
+                .limit(5)
+            )
+        ).all()
 
 
 async def for_user(db: AsyncSession, user_id: int) -> list[Order]:
-    return (await db.scalars(select(Order).options(selectinload(Order.lines)).where(Order.user_id == user_id))).all()
+    return (
+        await db.scalars(
+            select(Order)
+            .options(selectinload(Order.lines))
+            .where(Order.user_id == user_id)
+        )
+    ).all()
 
 
 async def count(db: AsyncSession) -> int:

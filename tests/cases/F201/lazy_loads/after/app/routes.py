@@ -9,7 +9,10 @@ router = APIRouter()
 @router.get("/jobs/{job_id}/clips")
 async def clips(job_id: int, db=Depends(get_db)):
     job = await get_job(db, job_id)
-    return {"owner": job.owner.id, "clips": [clip.id for clip in await job.awaitable_attrs.clips]}
+    return {
+        "owner": job.owner.id,
+        "clips": [clip.id for clip in await job.awaitable_attrs.clips],
+    }
 
 
 @router.get("/jobs/{job_id}/loaded")

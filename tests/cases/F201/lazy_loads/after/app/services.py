@@ -1,11 +1,15 @@
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.models import Clip, Job
-from sqlalchemy import select
 
 
 async def clip_count(db, job_id: int) -> int:
-    job = (await db.scalars(select(Job).options(selectinload(Job.clips)).where(Job.id == job_id))).one()
+    job = (
+        await db.scalars(
+            select(Job).options(selectinload(Job.clips)).where(Job.id == job_id)
+        )
+    ).one()
     return len(job.clips)
 
 

@@ -1,11 +1,13 @@
+from sqlalchemy import Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from app.models import Job
-from sqlalchemy import Select, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 
-async def paginate(db: AsyncSession, query: Select, page: int, size: int) -> tuple[list, int]:
+async def paginate(
+    db: AsyncSession, query: Select, page: int, size: int
+) -> tuple[list, int]:
     total = await db.scalar(select(func.count()).select_from(query.subquery()))
     if page > 1:
         query = query.offset((page - 1) * size)

@@ -1,7 +1,7 @@
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.models import Job
-from sqlalchemy import func, select
 
 
 class Report:

@@ -1,9 +1,9 @@
 from fastapi import APIRouter, Depends
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core.database import get_db
 from app.models import Item
 from app.services.items import rename_item
-from app.core.database import get_db
-from sqlalchemy.ext.asyncio import AsyncSession
 
 router = APIRouter()
 

@@ -1,5 +1,5 @@
-from app.models import Item
 from app.core.database import SessionLocal
+from app.models import Item
 
 
 async def rename_item(item_id, name):

@@ -1,6 +1,6 @@
 from app.core.container import Container
-from app.models import Item
 from app.core.database import SessionLocal
+from app.models import Item
 
 
 async def rename_item(item_id, name):

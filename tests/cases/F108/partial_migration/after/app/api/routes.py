@@ -1,8 +1,8 @@
 from fastapi import APIRouter, Depends
+from sqlasync.compat import call_legacy
 
 from app.db import get_db
 from app.legacy import dao
-from sqlasync.compat import call_legacy
 
 router = APIRouter()
 
