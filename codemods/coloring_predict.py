@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path, PurePosixPath
@@ -90,6 +91,8 @@ def summarise(path: str, source: bytes, location: ModuleLocation, config: Config
 
 _SUMMARIES: dict[tuple, FileSummary | None] = {}
 MEMORY_SIZE = 4096
+# `Model.query`: converted under `--target sync` once the repository index shows the model (query.py).
+MODEL_QUERY = re.compile(rb"\b[A-Z]\w*\.query\b")
 
 
 def _summarise(path: str, source: bytes, location: ModuleLocation, config: Config, families: Sequence[Family],
@@ -180,6 +183,8 @@ def resume_from_prediction(coloring, path: str, source: bytes, families: Sequenc
         return None  # the prediction could not hand queries to functions: only the whole repository allows it
     if any(name not in summary.facts.names and name.encode() in source for name in coloring.imported_from(path)):
         return None  # the prediction dropped an import that other files import from this one
+    if summary.target == "sync" and MODEL_QUERY.search(source):
+        return None  # only the index tells Flask-SQLAlchemy models and their `db` apart (flask_models.py)
     module = cst.parse_module(summary.predicted if summary.predicted is not None else source)
     rest = [family for family in families if family.prefix == COLORING_PREFIX]
     return module, Counter(summary.predicted_fixed), rest

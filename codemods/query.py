@@ -11,7 +11,8 @@ from .await_sites import await_problem
 from .coloring_scan import ModuleScanner, qualname_of
 from .evidence import FLASK_SQLALCHEMY_SESSION
 from .family import Family, Recogniser
-from .query_chain import RETURNED, Unsupported, Use, descendants, passed_to
+from .flask_models import FlaskDb, FlaskModels, sqlalchemy_problem, terminal_problem
+from .query_chain import RETURNED, Origin, Unsupported, Use, descendants, passed_to, read_chain
 from .query_flow import FlowAnalysis
 from .query_plan import Planner
 from .query_rewrite import rewrite
@@ -133,16 +134,86 @@ class QueryRecogniser(Recogniser):
         self._custom_query: str | None = None
         self._scanner: ModuleScanner | None = None
         self._helpers: query_returns.QueryHelpers | None = None
+        self._flask: FlaskModels | None = None
+        self._model_dbs: dict[int, FlaskDb | str] = {}
 
     @property
     def flows(self) -> FlowAnalysis:
         if self._flows is None:
             evidence = self.evidence
-            planner = Planner(partial(query_params.bound_value, evidence), _code)
+            planner = Planner(partial(query_params.bound_value, evidence), _code, self._flask_problem)
             self._flows = FlowAnalysis(evidence.parents, evidence.scopes, evidence.session, planner,
                                        self.context.target, _code, partial(await_problem, self.context),
-                                       self._passes, self._returns)
+                                       self._passes, self._returns, self._origin_of)
         return self._flows
+
+    # -- Flask-SQLAlchemy (flask_models.py) ----------------------------------------------------------
+    @property
+    def flask(self) -> FlaskModels:
+        if self._flask is None:
+            index = getattr(self.context.coloring, "index", None)
+            self._flask = FlaskModels(self.evidence, str(self.context.path), index, self._module_scanner)
+        return self._flask
+
+    def _model_db(self, model: cst.BaseExpression) -> FlaskDb | str:
+        """The extension of the Flask-SQLAlchemy model `model` as this module reaches it, or why there is none."""
+        key = id(model)
+        if key not in self._model_dbs:
+            found = self.flask.model_db(model)
+            if isinstance(found, FlaskDb) and not self._reaches(found, model):
+                found = (f"`{found.name}` does not mean the Flask-SQLAlchemy extension everywhere in this module, so "
+                         f"`{found.name}.session` cannot be written here")
+            self._model_dbs[key] = found
+        return self._model_dbs[key]
+
+    def _reaches(self, db: FlaskDb, site: cst.CSTNode) -> bool:
+        """Does `db.name` mean the module-level binding at `site` (or, when it is to be imported, nothing yet)?"""
+        scope = self.evidence.scopes.get(site)
+        if scope is None:
+            return False
+        assignments = list(scope[db.name]) if db.name in scope else []
+        if db.home is not None:
+            return not assignments and not any(isinstance(n, cst.Name) and n.value == db.name
+                                               for n in descendants(self.context.module, cst.Name))
+        return bool(assignments) and all(a.scope is scope.globals for a in assignments)
+
+    def _origin_of(self, head: cst.BaseExpression) -> Origin | None:
+        """`Model.query` of a Flask-SQLAlchemy model (converted under `--target sync` only) and
+        `db.session.query(...)` start Flask-SQLAlchemy's own Query; anything else: read_chain's default."""
+        if isinstance(head, cst.Attribute) and head.attr.value == "query":
+            if self.context.target != "sync" or not _looks_like_model(head.value):
+                return None
+            db = self._model_db(head.value)
+            if isinstance(db, str):
+                return None
+            session = cst.Attribute(cst.Name(db.name), cst.Name("session"))
+            return Origin(session, (cst.Arg(head.value),), db)
+        if isinstance(head, cst.Call) and isinstance(head.func, cst.Attribute) and head.func.attr.value == "query":
+            session = head.func.value
+            evidence = self.evidence.session(session)
+            if evidence is not None and evidence.stays_sync == FLASK_SQLALCHEMY_SESSION \
+                    and isinstance(session, cst.Attribute) and isinstance(session.value, cst.Name):
+                return Origin(session, tuple(head.args), FlaskDb(session.value.value))
+        return None
+
+    def _fixed(self, code: str, node: cst.CSTNode, described: str, conversion) -> None:
+        """Report a conversion, unless the project's SQLAlchemy cannot run what `--target sync` writes."""
+        problem = sqlalchemy_problem(self.context.config.root) if self.context.target == "sync" else None
+        if problem:
+            self.report(code, node, described, reason=problem)
+        else:
+            self.report(code, node, described, fixable=True, data=conversion)
+
+    def _flask_problem(self, terminal: str) -> str | None:
+        return terminal_problem(self.context.config.root, terminal)
+
+    def _module_scanner(self) -> ModuleScanner:
+        if self._scanner is None:
+            path = str(self.context.path)
+            location = self.context.coloring.index.files[path].location
+            self._scanner = ModuleScanner(path, location.module, location.package, self.evidence)
+            self._scanner.prepare()
+        return self._scanner
 
     @property
     def helpers(self) -> query_returns.QueryHelpers:
@@ -182,7 +253,7 @@ class QueryRecogniser(Recogniser):
         if isinstance(conversion, Unsupported):
             self.report("Q101", outer, described, reason=conversion.reason)
         else:
-            self.report("Q101", outer, described, fixable=True, data=conversion)
+            self._fixed("Q101", outer, described, conversion)
 
     # -- queries handed to functions (query_params.py) ----------------------------------------------
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
@@ -202,7 +273,7 @@ class QueryRecogniser(Recogniser):
         if isinstance(conversion, Unsupported):
             self.report("Q101", param, described, reason=conversion.reason)
         else:
-            self.report("Q101", param, described, fixable=True, data=conversion)
+            self._fixed("Q101", param, described, conversion)
 
     def _approval_problem(self, function) -> str | None:
         """Why the repository does not let `function` receive the session with its query (None: it does)."""
@@ -227,11 +298,7 @@ class QueryRecogniser(Recogniser):
         summary = coloring.index.files.get(path)
         if summary is None:
             return passed_to(use.call)
-        if self._scanner is None:
-            location = summary.location
-            self._scanner = ModuleScanner(path, location.module, location.package, self.evidence)
-            self._scanner.prepare()
-        callee = coloring.resolve_call(self._scanner.call_site(use.call), path)
+        callee = coloring.resolve_call(self._module_scanner().call_site(use.call), path)
         if callee not in queries.approved or self._approval_problem(callee):
             return passed_to(use.call)
         param, position = queries.approved[callee]
@@ -257,7 +324,7 @@ class QueryRecogniser(Recogniser):
         if isinstance(conversion, Unsupported):
             self.report("Q101", outer, described, reason=conversion.reason)
         else:
-            self.report("Q101", outer, described, fixable=True, data=conversion)
+            self._fixed("Q101", outer, described, conversion)
 
     def _custom_query_class(self) -> str | None:
         """A Query subclass defined or installed (`query_cls=`) in this file may change what any chain does."""
@@ -275,7 +342,7 @@ class QueryRecogniser(Recogniser):
                     break
         return self._custom_query or None
 
-    def _outer(self, query_call: cst.Call) -> cst.BaseExpression:
+    def _outer(self, query_call: cst.BaseExpression) -> cst.BaseExpression:
         """The outermost node of the method chain that starts at `query_call`."""
         current: cst.BaseExpression = query_call
         while True:
@@ -289,16 +356,30 @@ class QueryRecogniser(Recogniser):
         if node.attr.value != "query" or not _looks_like_model(node.value):
             return
         parent = self.evidence.parent(node)
-        if not (isinstance(parent, cst.Attribute) and parent.value is node and parent.attr.value in QUERY_METHODS):
-            return
+        chained = isinstance(parent, cst.Attribute) and parent.value is node and parent.attr.value in QUERY_METHODS
         model = cst.Module([]).code_for_node(node.value)
+        if self.context.target == "async":
+            if chained and not self._declares_query_column(model):
+                self.report("Q102", node, f"`{model}.query` uses the Flask-SQLAlchemy query property",
+                            reason=FLASK_SQLALCHEMY_SESSION)
+            return
         if self._declares_query_column(model):
             return
-        self.report(
-            "Q102", node,
-            f"`{model}.query` uses the Flask-SQLAlchemy query property",
-            reason=FLASK_SQLALCHEMY_SESSION if self.context.target == "async" else MODEL_QUERY_SYNC,
-        )
+        db = self._model_db(node.value)
+        if isinstance(db, str):
+            if chained:
+                self.report("Q102", node, f"`{model}.query` uses the Flask-SQLAlchemy query property", reason=db)
+            return
+        if isinstance(read_chain(node, self.evidence.parents), Unsupported) and not chained:
+            return  # `Model.query` is not used as a query here (compared, printed): nothing to convert
+        outer = self._outer(node)
+        described = f"`{model}.query` uses the Flask-SQLAlchemy query property (runs on `{db.name}.session`)"
+        custom = self._custom_query_class()
+        conversion = Unsupported(custom) if custom else self.flows.convert(node)
+        if isinstance(conversion, Unsupported):
+            self.report("Q102", outer, described, reason=conversion.reason)
+        else:
+            self._fixed("Q102", outer, described, conversion)
 
     def _declares_query_column(self, model: str) -> bool:
         """A model defined in this file with a class attribute named `query` (a column, not the property)."""
