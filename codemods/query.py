@@ -173,8 +173,8 @@ class QueryRecogniser(Recogniser):
             return False
         assignments = list(scope[db.name]) if db.name in scope else []
         if db.home is not None:
-            return not assignments and not any(isinstance(n, cst.Name) and n.value == db.name
-                                               for n in descendants(self.context.module, cst.Name))
+            # The import goes at module level: nothing there nor around the site may bind the name already.
+            return not assignments and db.name not in scope.globals
         return bool(assignments) and all(a.scope is scope.globals for a in assignments)
 
     def _origin_of(self, head: cst.BaseExpression) -> Origin | None:
