@@ -90,6 +90,8 @@ SESSION_QUERY = Rule(
         "func.count()).select_from(self._jobs().subquery()))`). Only when the index shows every call: all are "
         "`self.<method>()` in its module ending in a terminal converted here, the method takes no other parameters, "
         "is not used as a value nor overridden, and every calling function can become async.\n"
+        "On Flask-SQLAlchemy's `db.session` under `--target sync`, the extension's terminals (`get_or_404()`, "
+        "`first_or_404()`, `one_or_404()`, `paginate()`) convert too, as Q102 describes.\n"
         "Left alone, with the reason: other queries returned from functions or passed to other functions, "
         "`from_self()`, "
         "`yield_per()`, set operations, methods of "
@@ -107,15 +109,70 @@ MODEL_QUERY = Rule(
     why=(
         "`Model.query` hides which session runs the statement: Flask-SQLAlchemy's thread-local scoped "
         "`db.session`, which has no AsyncSession. Under the async target the site stays (the app first needs an "
-        "async framework and an `AsyncSession` passed explicitly); under `--target sync` it is rewritten by hand "
-        "to `db.session.scalars(db.select(Model)...)`. sqlasync reports these sites and never rewrites them yet."
+        "async framework and an `AsyncSession` passed explicitly). Under `--target sync` the app has an obvious "
+        "target, its own `db.session`: the chain becomes the 2.0-style `select()` Flask-SQLAlchemy 3 documents, "
+        "with the same semantics guarantees as Q101."
     ),
-    before="user = User.query.filter_by(name=name).first()\n",
-    after="user = (await db.scalars(select(User).where(User.name == name).limit(1))).first()\n",
+    before=(
+        "from flask_sqlalchemy import SQLAlchemy\n"
+        "\n"
+        "db = SQLAlchemy()\n"
+        "\n"
+        "\n"
+        "class User(db.Model):\n"
+        "    id = db.Column(db.Integer, primary_key=True)\n"
+        "    name = db.Column(db.String(50))\n"
+        "\n"
+        "\n"
+        "def find(name):\n"
+        "    return User.query.filter_by(name=name).first()\n"
+    ),
+    after=(
+        "from flask_sqlalchemy import SQLAlchemy\n"
+        "\n"
+        "db = SQLAlchemy()\n"
+        "\n"
+        "\n"
+        "class User(db.Model):\n"
+        "    id = db.Column(db.Integer, primary_key=True)\n"
+        "    name = db.Column(db.String(50))\n"
+        "\n"
+        "\n"
+        "def find(name):\n"
+        "    return db.session.scalars(db.select(User).where(User.name == name).limit(1)).first()\n"
+    ),
+    fixable=True,
+    example_target="sync",
+    fix_notes=(
+        "`--target sync` only. A model is a class whose bases (through the repository's classes) include "
+        "`<db>.Model`, where `<db>` is bound to `flask_sqlalchemy.SQLAlchemy(...)` or to an instance of a subclass "
+        "of it, in this module or in another one the repository index (family F) follows through imports and "
+        "re-exports. `Model.query` is then one more start of a Q101 query, run by `db.session`: every terminal, "
+        "step and flow of Q101 applies (`Model.query` kept in a variable and extended across branches, `count()` "
+        "through a subquery, `get(pk)` -> `db.session.get(Model, pk)`). `select` and `func` are spelled as the "
+        "module already imports them, else `db.select` / `db.func`; a module that names no `db` (views importing "
+        "only the models) gets `from <module of db> import db`.\n"
+        "Flask-SQLAlchemy's own terminals, on `Model.query` and on `db.session.query(...)` (Q101) alike:\n"
+        "  get_or_404(pk)      db.get_or_404(Model, pk)\n"
+        "  first_or_404()      db.first_or_404(stmt.limit(1))\n"
+        "  one_or_404()        db.one_or_404(stmt)\n"
+        "  paginate(page=...)  db.paginate(stmt, page=...)  (2.x positional arguments become keywords)\n"
+        "only when the query selects one mapped class (the extension's methods return the first column of each "
+        "row); first_or_404/one_or_404 also only when no join can repeat an entity (they do not de-duplicate).\n"
+        "Versions come from the project's pins (requirements*.txt, requirements/*.txt, pyproject.toml, setup.cfg, "
+        "setup.py; exact versions from poetry.lock / uv.lock): what counts is the newest version they allow. "
+        "Those four methods need Flask-SQLAlchemy 3.0: under a pin below it the site stays, with the reason. "
+        "Every `--target sync` query (Q101 too) needs SQLAlchemy 1.4.24 (`Session.scalars`): below it the site "
+        "stays. With no pin the newest versions are assumed (Flask-SQLAlchemy 3.x, SQLAlchemy 2.x).\n"
+        "Left alone, with the reason: a class that is not a model on a Flask-SQLAlchemy `db.Model` the index shows "
+        "(another library's `query` property), a model whose `db` this module cannot name (the name is taken), "
+        "and every site under the async target. Without the index (`--select Q` alone) only a model defined in the "
+        "file on its own `db.Model`, or a capitalised name imported beside an imported `db`, counts. Known gap: a "
+        "custom `query_class` given to `SQLAlchemy(...)` in another module is not seen (its own methods are left, "
+        "but an override of a standard method would be bypassed)."
+    ),
 )
 
-MODEL_QUERY_SYNC = ("`Model.query` runs on Flask-SQLAlchemy's scoped `db.session`; rewrite it by hand as "
-                    "`db.session.scalars(db.select(Model)...)` (not yet automatic)")
 QUERY_CLASSES = frozenset({"sqlalchemy.orm.Query", "sqlalchemy.orm.query.Query"})
 QUERY_METHODS = frozenset(
     {"filter", "filter_by", "get", "get_or_404", "first", "first_or_404", "all", "one", "one_or_none",
