@@ -235,10 +235,13 @@ class QueryRecogniser(Recogniser):
         return bool(assignments) and all(a.scope is scope.globals for a in assignments)
 
     def _origin_of(self, head: cst.BaseExpression) -> Origin | None:
-        """`Model.query` of a Flask-SQLAlchemy model (converted under `--target sync` only) and
-        `db.session.query(...)` start Flask-SQLAlchemy's own Query; anything else: read_chain's default."""
+        """Under `--target sync`, `Model.query` of a Flask-SQLAlchemy model and `db.session.query(...)` start
+        Flask-SQLAlchemy's own Query; anything else (and the async target, which leaves both): read_chain's
+        default."""
+        if self.context.target != "sync":
+            return None
         if isinstance(head, cst.Attribute) and head.attr.value == "query":
-            if self.context.target != "sync" or not _looks_like_model(head.value):
+            if not _looks_like_model(head.value):
                 return None
             db = self._model_db(head.value)
             if isinstance(db, str):
