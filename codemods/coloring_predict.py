@@ -27,6 +27,7 @@ from .fixture_sessions import FixtureHandout
 from .repo_index import FileSummary, ModuleLocation, RepoIndex, async_bodies, call_key, locate_module, scan_module
 
 COLORING_PREFIX = "F"
+QUERY_PREFIX = "Q"
 COLORING_RULE = "F101"
 LOOP_DRIVER_RULE = "F110"
 # Sites that are sync session I/O by definition: a legacy query chain, an un-awaited session call.
@@ -68,10 +69,14 @@ def coloring_enabled(families: Sequence[Family], selection) -> bool:
         selection is None or COLORING_RULE in selection or LOOP_DRIVER_RULE in selection)
 
 
-def coloring_active(families: Sequence[Family], selection) -> bool:
-    """Does this run need the repository index at all (any F rule selected)?"""
-    family = next((f for f in families if f.prefix == COLORING_PREFIX), None)
-    return family is not None and (selection is None or any(rule.code in selection for rule in family.rules))
+def coloring_active(families: Sequence[Family], selection, target: str = "async") -> bool:
+    """Does this run need the repository index at all: any F rule selected, or, under `--target sync`, the Q
+    rules (Flask-SQLAlchemy's `Model.query` converts only once the index shows the model and its `db`)?"""
+    def selected(prefix: str) -> bool:
+        family = next((f for f in families if f.prefix == prefix), None)
+        return family is not None and (selection is None or any(rule.code in selection for rule in family.rules))
+
+    return selected(COLORING_PREFIX) or (target == "sync" and selected(QUERY_PREFIX))
 
 
 def summarise(path: str, source: bytes, location: ModuleLocation, config: Config, families: Sequence[Family],
@@ -199,7 +204,7 @@ def build_coloring(summaries: Iterable[FileSummary | None], migrated: Iterable[s
 def single_file_coloring(source: bytes, path: str, config: Config, families: Sequence[Family], selection,
                          target: str) -> Coloring | None:
     """The coloring of a run that sees one file only (tests, editors): the file is its own repository."""
-    if not coloring_active(families, selection):
+    if not coloring_active(families, selection, target):
         return None
     location = locate_module(Path(path)) if os.path.isfile(path) else ModuleLocation(
         PurePosixPath(path).stem, "", Path(path).absolute().parent.as_posix())

@@ -148,6 +148,10 @@ class FlaskModels:
                 return FlaskDb(local)
             if binding[0] == "name" and self.db_home(binding, self.path) == home:
                 return FlaskDb(local)
+        # The index may predate this module's text (`migrate` re-reads what it wrote): the import itself counts.
+        scope = self.evidence.scopes.get(self.evidence.module)
+        if scope is not None and {q.name for q in scope.get_qualified_names_for(name)} == {f"{module}.{name}"}:
+            return FlaskDb(name)
         return FlaskDb(name, module)
 
     # -- this file alone --------------------------------------------------------------------------
