@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path, PurePosixPath
@@ -26,6 +27,7 @@ from .fixture_sessions import FixtureHandout
 from .repo_index import FileSummary, ModuleLocation, RepoIndex, async_bodies, call_key, locate_module, scan_module
 
 COLORING_PREFIX = "F"
+QUERY_PREFIX = "Q"
 COLORING_RULE = "F101"
 LOOP_DRIVER_RULE = "F110"
 SYNC_ENTRY_RULE = "F112"
@@ -69,10 +71,14 @@ def coloring_enabled(families: Sequence[Family], selection) -> bool:
         selection is None or any(code in selection for code in (COLORING_RULE, LOOP_DRIVER_RULE, SYNC_ENTRY_RULE)))
 
 
-def coloring_active(families: Sequence[Family], selection) -> bool:
-    """Does this run need the repository index at all (any F rule selected)?"""
-    family = next((f for f in families if f.prefix == COLORING_PREFIX), None)
-    return family is not None and (selection is None or any(rule.code in selection for rule in family.rules))
+def coloring_active(families: Sequence[Family], selection, target: str = "async") -> bool:
+    """Does this run need the repository index at all: any F rule selected, or, under `--target sync`, the Q
+    rules (Flask-SQLAlchemy's `Model.query` converts only once the index shows the model and its `db`)?"""
+    def selected(prefix: str) -> bool:
+        family = next((f for f in families if f.prefix == prefix), None)
+        return family is not None and (selection is None or any(rule.code in selection for rule in family.rules))
+
+    return selected(COLORING_PREFIX) or (target == "sync" and selected(QUERY_PREFIX))
 
 
 def summarise(path: str, source: bytes, location: ModuleLocation, config: Config, families: Sequence[Family],
@@ -92,6 +98,8 @@ def summarise(path: str, source: bytes, location: ModuleLocation, config: Config
 
 _SUMMARIES: dict[tuple, FileSummary | None] = {}
 MEMORY_SIZE = 4096
+# `Model.query`: converted under `--target sync` once the repository index shows the model (query.py).
+MODEL_QUERY = re.compile(rb"\b[A-Z]\w*\.query\b")
 
 
 def _summarise(path: str, source: bytes, location: ModuleLocation, config: Config, families: Sequence[Family],
@@ -185,6 +193,8 @@ def resume_from_prediction(coloring, path: str, source: bytes, families: Sequenc
         return None  # the prediction could not hand queries to functions: only the whole repository allows it
     if any(name not in summary.facts.names and name.encode() in source for name in coloring.imported_from(path)):
         return None  # the prediction dropped an import that other files import from this one
+    if summary.target == "sync" and MODEL_QUERY.search(source):
+        return None  # only the index tells Flask-SQLAlchemy models and their `db` apart (flask_models.py)
     module = cst.parse_module(summary.predicted if summary.predicted is not None else source)
     rest = [family for family in families if family.prefix == COLORING_PREFIX]
     return module, Counter(summary.predicted_fixed), rest
@@ -199,7 +209,7 @@ def build_coloring(summaries: Iterable[FileSummary | None], migrated: Iterable[s
 def single_file_coloring(source: bytes, path: str, config: Config, families: Sequence[Family], selection,
                          target: str) -> Coloring | None:
     """The coloring of a run that sees one file only (tests, editors): the file is its own repository."""
-    if not coloring_active(families, selection):
+    if not coloring_active(families, selection, target):
         return None
     location = locate_module(Path(path)) if os.path.isfile(path) else ModuleLocation(
         PurePosixPath(path).stem, "", Path(path).absolute().parent.as_posix())

@@ -11,7 +11,8 @@ from .await_sites import await_problem
 from .coloring_scan import ModuleScanner, qualname_of
 from .evidence import FLASK_SQLALCHEMY_SESSION
 from .family import Family, Recogniser
-from .query_chain import RETURNED, Unsupported, Use, descendants, passed_to
+from .flask_models import FlaskDb, FlaskModels, sqlalchemy_problem, terminal_problem
+from .query_chain import RETURNED, Origin, Unsupported, Use, descendants, passed_to, read_chain
 from .query_flow import FlowAnalysis
 from .query_plan import Planner
 from .query_rewrite import rewrite
@@ -89,6 +90,8 @@ SESSION_QUERY = Rule(
         "func.count()).select_from(self._jobs().subquery()))`). Only when the index shows every call: all are "
         "`self.<method>()` in its module ending in a terminal converted here, the method takes no other parameters, "
         "is not used as a value nor overridden, and every calling function can become async.\n"
+        "On Flask-SQLAlchemy's `db.session` under `--target sync`, the extension's terminals (`get_or_404()`, "
+        "`first_or_404()`, `one_or_404()`, `paginate()`) convert too, as Q102 describes.\n"
         "Left alone, with the reason: other queries returned from functions or passed to other functions, "
         "`from_self()`, "
         "`yield_per()`, set operations, methods of "
@@ -106,15 +109,70 @@ MODEL_QUERY = Rule(
     why=(
         "`Model.query` hides which session runs the statement: Flask-SQLAlchemy's thread-local scoped "
         "`db.session`, which has no AsyncSession. Under the async target the site stays (the app first needs an "
-        "async framework and an `AsyncSession` passed explicitly); under `--target sync` it is rewritten by hand "
-        "to `db.session.scalars(db.select(Model)...)`. sqlasync reports these sites and never rewrites them yet."
+        "async framework and an `AsyncSession` passed explicitly). Under `--target sync` the app has an obvious "
+        "target, its own `db.session`: the chain becomes the 2.0-style `select()` Flask-SQLAlchemy 3 documents, "
+        "with the same semantics guarantees as Q101."
     ),
-    before="user = User.query.filter_by(name=name).first()\n",
-    after="user = (await db.scalars(select(User).where(User.name == name).limit(1))).first()\n",
+    before=(
+        "from flask_sqlalchemy import SQLAlchemy\n"
+        "\n"
+        "db = SQLAlchemy()\n"
+        "\n"
+        "\n"
+        "class User(db.Model):\n"
+        "    id = db.Column(db.Integer, primary_key=True)\n"
+        "    name = db.Column(db.String(50))\n"
+        "\n"
+        "\n"
+        "def find(name):\n"
+        "    return User.query.filter_by(name=name).first()\n"
+    ),
+    after=(
+        "from flask_sqlalchemy import SQLAlchemy\n"
+        "\n"
+        "db = SQLAlchemy()\n"
+        "\n"
+        "\n"
+        "class User(db.Model):\n"
+        "    id = db.Column(db.Integer, primary_key=True)\n"
+        "    name = db.Column(db.String(50))\n"
+        "\n"
+        "\n"
+        "def find(name):\n"
+        "    return db.session.scalars(db.select(User).where(User.name == name).limit(1)).first()\n"
+    ),
+    fixable=True,
+    example_target="sync",
+    fix_notes=(
+        "`--target sync` only. A model is a class whose bases (through the repository's classes) include "
+        "`<db>.Model`, where `<db>` is bound to `flask_sqlalchemy.SQLAlchemy(...)` or to an instance of a subclass "
+        "of it, in this module or in another one the repository index (family F) follows through imports and "
+        "re-exports. `Model.query` is then one more start of a Q101 query, run by `db.session`: every terminal, "
+        "step and flow of Q101 applies (`Model.query` kept in a variable and extended across branches, `count()` "
+        "through a subquery, `get(pk)` -> `db.session.get(Model, pk)`). `select` and `func` are spelled as the "
+        "module already imports them, else `db.select` / `db.func`; a module that names no `db` (views importing "
+        "only the models) gets `from <module of db> import db`.\n"
+        "Flask-SQLAlchemy's own terminals, on `Model.query` and on `db.session.query(...)` (Q101) alike:\n"
+        "  get_or_404(pk)      db.get_or_404(Model, pk)\n"
+        "  first_or_404()      db.first_or_404(stmt.limit(1))\n"
+        "  one_or_404()        db.one_or_404(stmt)\n"
+        "  paginate(page=...)  db.paginate(stmt, page=...)  (2.x positional arguments become keywords)\n"
+        "only when the query selects one mapped class (the extension's methods return the first column of each "
+        "row); first_or_404/one_or_404 also only when no join can repeat an entity (they do not de-duplicate).\n"
+        "Versions come from the project's pins (requirements*.txt, requirements/*.txt, pyproject.toml, setup.cfg, "
+        "setup.py; exact versions from poetry.lock / uv.lock): what counts is the newest version they allow. "
+        "Those four methods need Flask-SQLAlchemy 3.0: under a pin below it the site stays, with the reason. "
+        "Every `--target sync` query (Q101 too) needs SQLAlchemy 1.4.24 (`Session.scalars`): below it the site "
+        "stays. With no pin the newest versions are assumed (Flask-SQLAlchemy 3.x, SQLAlchemy 2.x).\n"
+        "Left alone, with the reason: a class that is not a model on a Flask-SQLAlchemy `db.Model` the index shows "
+        "(another library's `query` property), a model whose `db` this module cannot name (the name is taken), "
+        "and every site under the async target. Without the index (`--select Q` alone) only a model defined in the "
+        "file on its own `db.Model`, or a capitalised name imported beside an imported `db`, counts. Known gap: a "
+        "custom `query_class` given to `SQLAlchemy(...)` in another module is not seen (its own methods are left, "
+        "but an override of a standard method would be bypassed)."
+    ),
 )
 
-MODEL_QUERY_SYNC = ("`Model.query` runs on Flask-SQLAlchemy's scoped `db.session`; rewrite it by hand as "
-                    "`db.session.scalars(db.select(Model)...)` (not yet automatic)")
 QUERY_CLASSES = frozenset({"sqlalchemy.orm.Query", "sqlalchemy.orm.query.Query"})
 QUERY_METHODS = frozenset(
     {"filter", "filter_by", "get", "get_or_404", "first", "first_or_404", "all", "one", "one_or_none",
@@ -133,16 +191,89 @@ class QueryRecogniser(Recogniser):
         self._custom_query: str | None = None
         self._scanner: ModuleScanner | None = None
         self._helpers: query_returns.QueryHelpers | None = None
+        self._flask: FlaskModels | None = None
+        self._model_dbs: dict[int, FlaskDb | str] = {}
 
     @property
     def flows(self) -> FlowAnalysis:
         if self._flows is None:
             evidence = self.evidence
-            planner = Planner(partial(query_params.bound_value, evidence), _code)
+            planner = Planner(partial(query_params.bound_value, evidence), _code, self._flask_problem)
             self._flows = FlowAnalysis(evidence.parents, evidence.scopes, evidence.session, planner,
                                        self.context.target, _code, partial(await_problem, self.context),
-                                       self._passes, self._returns)
+                                       self._passes, self._returns, self._origin_of)
         return self._flows
+
+    # -- Flask-SQLAlchemy (flask_models.py) ----------------------------------------------------------
+    @property
+    def flask(self) -> FlaskModels:
+        if self._flask is None:
+            index = getattr(self.context.coloring, "index", None)
+            self._flask = FlaskModels(self.evidence, str(self.context.path), index, self._module_scanner)
+        return self._flask
+
+    def _model_db(self, model: cst.BaseExpression) -> FlaskDb | str:
+        """The extension of the Flask-SQLAlchemy model `model` as this module reaches it, or why there is none."""
+        key = id(model)
+        if key not in self._model_dbs:
+            found = self.flask.model_db(model)
+            if isinstance(found, FlaskDb) and not self._reaches(found, model):
+                found = (f"`{found.name}` does not mean the Flask-SQLAlchemy extension everywhere in this module, so "
+                         f"`{found.name}.session` cannot be written here")
+            self._model_dbs[key] = found
+        return self._model_dbs[key]
+
+    def _reaches(self, db: FlaskDb, site: cst.CSTNode) -> bool:
+        """Does `db.name` mean the module-level binding at `site` (or, when it is to be imported, nothing yet)?"""
+        scope = self.evidence.scopes.get(site)
+        if scope is None:
+            return False
+        assignments = list(scope[db.name]) if db.name in scope else []
+        if db.home is not None:
+            # The import goes at module level: nothing there nor around the site may bind the name already.
+            return not assignments and db.name not in scope.globals
+        return bool(assignments) and all(a.scope is scope.globals for a in assignments)
+
+    def _origin_of(self, head: cst.BaseExpression) -> Origin | None:
+        """Under `--target sync`, `Model.query` of a Flask-SQLAlchemy model and `db.session.query(...)` start
+        Flask-SQLAlchemy's own Query; anything else (and the async target, which leaves both): read_chain's
+        default."""
+        if self.context.target != "sync":
+            return None
+        if isinstance(head, cst.Attribute) and head.attr.value == "query":
+            if not _looks_like_model(head.value):
+                return None
+            db = self._model_db(head.value)
+            if isinstance(db, str):
+                return None
+            session = cst.Attribute(cst.Name(db.name), cst.Name("session"))
+            return Origin(session, (cst.Arg(head.value),), db)
+        if isinstance(head, cst.Call) and isinstance(head.func, cst.Attribute) and head.func.attr.value == "query":
+            session = head.func.value
+            evidence = self.evidence.session(session)
+            if evidence is not None and evidence.stays_sync == FLASK_SQLALCHEMY_SESSION \
+                    and isinstance(session, cst.Attribute) and isinstance(session.value, cst.Name):
+                return Origin(session, tuple(head.args), FlaskDb(session.value.value))
+        return None
+
+    def _fixed(self, code: str, node: cst.CSTNode, described: str, conversion) -> None:
+        """Report a conversion, unless the project's SQLAlchemy cannot run what `--target sync` writes."""
+        problem = sqlalchemy_problem(self.context.config.root) if self.context.target == "sync" else None
+        if problem:
+            self.report(code, node, described, reason=problem)
+        else:
+            self.report(code, node, described, fixable=True, data=conversion)
+
+    def _flask_problem(self, terminal: str) -> str | None:
+        return terminal_problem(self.context.config.root, terminal)
+
+    def _module_scanner(self) -> ModuleScanner:
+        if self._scanner is None:
+            path = str(self.context.path)
+            location = self.context.coloring.index.files[path].location
+            self._scanner = ModuleScanner(path, location.module, location.package, self.evidence)
+            self._scanner.prepare()
+        return self._scanner
 
     @property
     def helpers(self) -> query_returns.QueryHelpers:
@@ -182,7 +313,7 @@ class QueryRecogniser(Recogniser):
         if isinstance(conversion, Unsupported):
             self.report("Q101", outer, described, reason=conversion.reason)
         else:
-            self.report("Q101", outer, described, fixable=True, data=conversion)
+            self._fixed("Q101", outer, described, conversion)
 
     # -- queries handed to functions (query_params.py) ----------------------------------------------
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
@@ -202,7 +333,7 @@ class QueryRecogniser(Recogniser):
         if isinstance(conversion, Unsupported):
             self.report("Q101", param, described, reason=conversion.reason)
         else:
-            self.report("Q101", param, described, fixable=True, data=conversion)
+            self._fixed("Q101", param, described, conversion)
 
     def _approval_problem(self, function) -> str | None:
         """Why the repository does not let `function` receive the session with its query (None: it does)."""
@@ -227,11 +358,7 @@ class QueryRecogniser(Recogniser):
         summary = coloring.index.files.get(path)
         if summary is None:
             return passed_to(use.call)
-        if self._scanner is None:
-            location = summary.location
-            self._scanner = ModuleScanner(path, location.module, location.package, self.evidence)
-            self._scanner.prepare()
-        callee = coloring.resolve_call(self._scanner.call_site(use.call), path)
+        callee = coloring.resolve_call(self._module_scanner().call_site(use.call), path)
         if callee not in queries.approved or self._approval_problem(callee):
             return passed_to(use.call)
         param, position = queries.approved[callee]
@@ -257,7 +384,7 @@ class QueryRecogniser(Recogniser):
         if isinstance(conversion, Unsupported):
             self.report("Q101", outer, described, reason=conversion.reason)
         else:
-            self.report("Q101", outer, described, fixable=True, data=conversion)
+            self._fixed("Q101", outer, described, conversion)
 
     def _custom_query_class(self) -> str | None:
         """A Query subclass defined or installed (`query_cls=`) in this file may change what any chain does."""
@@ -275,7 +402,7 @@ class QueryRecogniser(Recogniser):
                     break
         return self._custom_query or None
 
-    def _outer(self, query_call: cst.Call) -> cst.BaseExpression:
+    def _outer(self, query_call: cst.BaseExpression) -> cst.BaseExpression:
         """The outermost node of the method chain that starts at `query_call`."""
         current: cst.BaseExpression = query_call
         while True:
@@ -289,16 +416,30 @@ class QueryRecogniser(Recogniser):
         if node.attr.value != "query" or not _looks_like_model(node.value):
             return
         parent = self.evidence.parent(node)
-        if not (isinstance(parent, cst.Attribute) and parent.value is node and parent.attr.value in QUERY_METHODS):
-            return
+        chained = isinstance(parent, cst.Attribute) and parent.value is node and parent.attr.value in QUERY_METHODS
         model = cst.Module([]).code_for_node(node.value)
+        if self.context.target == "async":
+            if chained and not self._declares_query_column(model):
+                self.report("Q102", node, f"`{model}.query` uses the Flask-SQLAlchemy query property",
+                            reason=FLASK_SQLALCHEMY_SESSION)
+            return
         if self._declares_query_column(model):
             return
-        self.report(
-            "Q102", node,
-            f"`{model}.query` uses the Flask-SQLAlchemy query property",
-            reason=FLASK_SQLALCHEMY_SESSION if self.context.target == "async" else MODEL_QUERY_SYNC,
-        )
+        db = self._model_db(node.value)
+        if isinstance(db, str):
+            if chained:
+                self.report("Q102", node, f"`{model}.query` uses the Flask-SQLAlchemy query property", reason=db)
+            return
+        if isinstance(read_chain(node, self.evidence.parents), Unsupported) and not chained:
+            return  # `Model.query` is not used as a query here (compared, printed): nothing to convert
+        outer = self._outer(node)
+        described = f"`{model}.query` uses the Flask-SQLAlchemy query property (runs on `{db.name}.session`)"
+        custom = self._custom_query_class()
+        conversion = Unsupported(custom) if custom else self.flows.convert(node)
+        if isinstance(conversion, Unsupported):
+            self.report("Q102", outer, described, reason=conversion.reason)
+        else:
+            self._fixed("Q102", outer, described, conversion)
 
     def _declares_query_column(self, model: str) -> bool:
         """A model defined in this file with a class attribute named `query` (a column, not the property)."""

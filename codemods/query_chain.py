@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
+from .flask_models import FlaskDb
 # Query methods that become the same (or a renamed) method of the `select()` statement.
 STEP_METHODS = frozenset(
     {"filter", "where", "filter_by", "order_by", "limit", "offset", "slice", "join", "outerjoin", "options",
@@ -22,6 +23,8 @@ JOINS = frozenset({"join", "outerjoin"})
 # Methods that execute the query (need the session) and methods that turn it into an SQL construct.
 EXECUTING = frozenset({"all", "first", "one", "one_or_none", "scalar", "count", "get", "update", "delete"})
 CONSTRUCTS = frozenset({"exists", "subquery", "cte", "scalar_subquery", "as_scalar", "label"})
+# Terminals of Flask-SQLAlchemy's Query class: they convert to the extension's methods of the same name.
+FLASK_TERMINALS = frozenset({"get_or_404", "first_or_404", "one_or_404", "paginate"})
 UNSUPPORTED = {
     "from_self": "`from_self()` wraps the query in a subquery with implicit aliasing that `select()` has no "
                  "equivalent for; rewrite it with an explicit `subquery()` and `aliased()`",
@@ -102,32 +105,55 @@ class Use:
 
 
 @dataclass(frozen=True)
+class Origin:
+    """Where a query starts: the session that runs it and the entities it selects. `flask` is the
+    Flask-SQLAlchemy extension (`db`) when the query is that extension's own Query class (`Model.query`,
+    `db.session.query(...)`), whose terminals (`get_or_404()`, `paginate()`, ...) convert too."""
+
+    session: cst.BaseExpression
+    entities: tuple[cst.Arg, ...]
+    flask: FlaskDb | None = None
+
+
+@dataclass(frozen=True)
 class Chain:
-    """`head` is the `session.query(...)` call (an origin) or a `Name` holding a query."""
+    """`head` is where the query starts (`session.query(...)`, `Model.query`) or a `Name` holding a query;
+    `origin` says what a head that starts one means."""
 
     head: cst.BaseExpression
     steps: tuple[Step, ...]
     use: Use
     spine: tuple[cst.BaseExpression, ...]
+    origin: Origin | None = None
 
     @property
     def is_origin(self) -> bool:
-        """Does the chain start at `session.query(...)` (not at a variable or a method returning a query)?"""
-        return isinstance(self.head, cst.Call) and isinstance(self.head.func, cst.Attribute) \
-            and self.head.func.attr.value == "query"
+        """Does the chain start a query (not at a variable or a method returning a query)?"""
+        return self.origin is not None
 
     @property
     def session(self) -> cst.BaseExpression:
-        assert isinstance(self.head, cst.Call) and isinstance(self.head.func, cst.Attribute)
-        return self.head.func.value
+        assert self.origin is not None
+        return self.origin.session
 
     @property
     def entities(self) -> tuple[cst.Arg, ...]:
-        assert isinstance(self.head, cst.Call)
-        return tuple(self.head.args)
+        assert self.origin is not None
+        return self.origin.entities
+
+    @property
+    def flask(self) -> bool:
+        return self.origin is not None and self.origin.flask is not None
 
 
-def read_chain(head: cst.BaseExpression, parents: Mapping[cst.CSTNode, cst.CSTNode]) -> Chain | Unsupported:
+def read_chain(head: cst.BaseExpression, parents: Mapping[cst.CSTNode, cst.CSTNode], origin: Origin | None = None,
+               flask: bool = False) -> Chain | Unsupported:
+    """`origin`: what `head` starts (by default a `session.query(...)` call starts a query on that session);
+    `flask`: the query is Flask-SQLAlchemy's own Query class (also true when `origin.flask` is)."""
+    if origin is None and isinstance(head, cst.Call) and isinstance(head.func, cst.Attribute) \
+            and head.func.attr.value == "query":
+        origin = Origin(head.func.value, tuple(head.args))
+    flask = flask or (origin is not None and origin.flask is not None)
     steps: list[Step] = []
     spine: list[cst.BaseExpression] = [head]
     current: cst.BaseExpression = head
@@ -142,13 +168,14 @@ def read_chain(head: cst.BaseExpression, parents: Mapping[cst.CSTNode, cst.CSTNo
                 spine += [parent, call]
                 current = call
                 continue
-            if call is not None and (name in EXECUTING or name in CONSTRUCTS):
+            if call is not None and (name in EXECUTING or name in CONSTRUCTS or (flask and name in FLASK_TERMINALS)):
                 spine += [parent, call]
                 discarded = isinstance(parents.get(call), cst.Expr)
-                return Chain(head, tuple(steps), Use(name, call, call=call, discarded=discarded), tuple(spine))
+                use = Use(name, call, call=call, discarded=discarded)
+                return Chain(head, tuple(steps), use, tuple(spine), origin)
             if call is None and name == "statement":
                 spine.append(parent)
-                return Chain(head, tuple(steps), Use("statement", parent), tuple(spine))
+                return Chain(head, tuple(steps), Use("statement", parent), tuple(spine), origin)
             if name in UNSUPPORTED:
                 return Unsupported(UNSUPPORTED[name])
             shown = f".{name}()" if call is not None else f".{name}"
@@ -156,7 +183,7 @@ def read_chain(head: cst.BaseExpression, parents: Mapping[cst.CSTNode, cst.CSTNo
         use = _use_in_context(current, parent, parents)
         if isinstance(use, Unsupported):
             return use
-        return Chain(head, tuple(steps), use, tuple(spine))
+        return Chain(head, tuple(steps), use, tuple(spine), origin)
 
 
 def _use_in_context(node: cst.BaseExpression, parent: cst.CSTNode | None,

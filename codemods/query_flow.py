@@ -17,7 +17,7 @@ import libcst as cst
 from libcst.metadata import Assignment, FunctionScope, Scope
 
 from .evidence import Evidence, Kind, metadata_value
-from .query_chain import JOINS, RETURNED, Chain, Unsupported, Use, passed_to, read_chain
+from .query_chain import JOINS, RETURNED, Chain, Origin, Unsupported, Use, passed_to, read_chain
 from .query_params import CALLERS_ENTITY, Candidate, entity_problem
 from .query_plan import History, Plan, Planner
 
@@ -54,7 +54,8 @@ class FlowAnalysis:
                  Callable[[cst.BaseExpression], Evidence | None], planner: Planner, target: str,
                  code: Callable[[cst.CSTNode], str], await_problem: Callable[[cst.CSTNode], str | None],
                  passes: Callable[[Use], str | None] = lambda use: passed_to(use.call),
-                 returns: Callable[[Use], str | None] = lambda use: RETURNED) -> None:
+                 returns: Callable[[Use], str | None] = lambda use: RETURNED,
+                 origin_of: Callable[[cst.BaseExpression], Origin | None] = lambda head: None) -> None:
         self.parents = parents
         self.scopes = scopes
         self.session_evidence = session_evidence
@@ -67,10 +68,13 @@ class FlowAnalysis:
         self.passes = passes
         # Why a query may not be returned (None: query_returns.py converts the callers with it).
         self.returns = returns
+        # What a head starts when it is not a plain `session.query(...)` (Flask-SQLAlchemy's `Model.query` and
+        # `db.session.query(...)`); None: read_chain's default.
+        self.origin_of = origin_of
         self._flows: dict[tuple[int, str], Conversion | Unsupported] = {}
 
-    def convert(self, origin: cst.Call) -> Conversion | Unsupported:
-        chain = read_chain(origin, self.parents)
+    def convert(self, origin: cst.BaseExpression) -> Conversion | Unsupported:
+        chain = read_chain(origin, self.parents, self.origin_of(origin))
         if isinstance(chain, Unsupported):
             return chain
         if chain.use.kind == "assign":
@@ -83,7 +87,7 @@ class FlowAnalysis:
             problem = self.passes(chain.use) if chain.use.kind == "pass" else self.returns(chain.use)
             if problem:
                 return Unsupported(problem)
-        plan = self.planner.plan(chain, History(chain.session, chain.entities))
+        plan = self.planner.plan(chain, History(chain.session, chain.entities, flask=chain.origin.flask))
         if isinstance(plan, Unsupported):
             return plan
         arguments = ((chain.use.call, chain.session),) if chain.use.kind == "pass" else ()
@@ -106,7 +110,8 @@ class FlowAnalysis:
             if isinstance(chain, Unsupported):
                 return chain
             definitions.append(chain)
-        uses = self._reads(assignments, variable, self._function_of(first.use.node))
+        flask = any(chain.flask for chain in definitions)
+        uses = self._reads(assignments, variable, self._function_of(first.use.node), flask)
         if isinstance(uses, Unsupported):
             return uses
         for chain in uses:
@@ -126,7 +131,8 @@ class FlowAnalysis:
             own = {id(step) for step in chain.steps}
             earlier = tuple(step for step in all_steps if id(step) not in own)
             joined = join_target if any(s.name in JOINS for s in earlier) else None
-            plan = self.planner.plan(chain, History(origin.session, origin.entities, earlier, joined))
+            plan = self.planner.plan(chain, History(origin.session, origin.entities, earlier, joined,
+                                                    origin.origin.flask))
             if isinstance(plan, Unsupported):
                 return Unsupported(f"`{variable}`: {plan.reason}")
             sites.append(Site(chain.use.node, plan))
@@ -139,14 +145,15 @@ class FlowAnalysis:
         problem = self.target_problem(conversion, [chain.session for chain in origins])
         return Unsupported(problem) if problem else conversion
 
-    def _reads(self, assignments, variable: str, function) -> list[Chain] | Unsupported:
-        """The chains that start at each read of `variable` in `function` (its re-assignments excepted)."""
+    def _reads(self, assignments, variable: str, function, flask: bool = False) -> list[Chain] | Unsupported:
+        """The chains that start at each read of `variable` in `function` (its re-assignments excepted); `flask`:
+        the variable holds Flask-SQLAlchemy's Query."""
         reads: list[Chain] = []
         for assignment in assignments:
             for access in assignment.references:
                 if self._function_of(access.node) is not function:
                     return Unsupported(f"`{variable}` is read by a nested function; convert by hand")
-                chain = read_chain(access.node, self.parents)
+                chain = read_chain(access.node, self.parents, flask=flask)
                 if isinstance(chain, Unsupported):
                     return Unsupported(f"`{variable}`: {chain.reason}")
                 if chain.use.kind == "assign":
@@ -204,7 +211,7 @@ class FlowAnalysis:
         head = self._head(statement.value, variable)
         if head is None:
             return Unsupported(f"`{variable}` is also assigned something that is not a query")
-        chain = read_chain(head, self.parents)
+        chain = read_chain(head, self.parents, None if isinstance(head, cst.Name) else self.origin_of(head))
         if isinstance(chain, Unsupported):
             return Unsupported(f"`{variable}`: {chain.reason}")
         if chain.use.node is not statement.value or chain.use.kind != "assign":
@@ -219,6 +226,8 @@ class FlowAnalysis:
                     return node
                 node = node.func.value
             elif isinstance(node, cst.Attribute):
+                if node.attr.value == "query" and self.origin_of(node) is not None:
+                    return node
                 node = node.value
             elif isinstance(node, cst.Name) and node.value == variable:
                 return node

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field, replace
 
 import libcst as cst
 
-from .query_chain import JOINS, Chain, Step, Unsupported, comments_in
+from .flask_models import FlaskDb
+from .query_chain import FLASK_TERMINALS, JOINS, Chain, Step, Unsupported, comments_in
 from .query_shape import Kind, Resolver, Selection, class_like, classify, last_name, may_repeat_entities, model_like
 
 
@@ -65,6 +66,8 @@ class Finish:
     call: cst.Call | None = None
     around: cst.BaseExpression | None = None
     discarded: bool = False
+    # Keyword arguments a Flask-SQLAlchemy terminal hands on (`description=`, `page=`, ...).
+    keywords: tuple[tuple[str, cst.BaseExpression], ...] = ()
 
     @property
     def executes(self) -> bool:
@@ -76,6 +79,9 @@ class Plan:
     statement: Statement
     finish: Finish
     needs: frozenset[str] = field(default=frozenset())
+    # The Flask-SQLAlchemy extension the query belongs to: `select`/`func` may be spelled `db.select`, and
+    # its terminals become the extension's methods.
+    flask: FlaskDb | None = None
 
 
 @dataclass(frozen=True)
@@ -87,6 +93,7 @@ class History:
     earlier_steps: tuple[Step, ...] = ()
     # The class `filter_by()` binds to after the joins of earlier statements (None: they made none).
     join_target: cst.BaseExpression | Unsupported | None = None
+    flask: FlaskDb | None = None
 
 
 ROW_LIMITING = frozenset({"limit", "offset", "slice"})
@@ -97,22 +104,41 @@ CRITERIA_STEPS = frozenset({"filter", "where", "filter_by"})
 LOOSE = (cst.BooleanOperation, cst.Comparison, cst.IfExp, cst.Lambda, cst.NamedExpr)
 
 
+# Legacy positional order of Flask-SQLAlchemy 2.x `Query.paginate()` (3.x takes keywords only).
+PAGINATE_ARGUMENTS = ("page", "per_page", "error_out", "max_per_page")
+FLASK_KEYWORDS = {"get_or_404": ("description",), "first_or_404": ("description",),
+                  "one_or_404": ("description",), "paginate": (*PAGINATE_ARGUMENTS, "count")}
+
+
 class Planner:
-    def __init__(self, resolve: Resolver, code: Callable[[cst.CSTNode], str]) -> None:
+    def __init__(self, resolve: Resolver, code: Callable[[cst.CSTNode], str],
+                 flask_problem: Callable[[str], str | None] = lambda terminal: None) -> None:
         self.resolve = resolve
         self.code = code
+        # Why the project's Flask-SQLAlchemy cannot run the extension's method for a terminal (None: it can).
+        self.flask_problem = flask_problem
 
     def plan(self, chain: Chain, history: History) -> Plan | Unsupported:
+        plan = self._plan(chain, history)
+        return replace(plan, flask=history.flask) if isinstance(plan, Plan) and history.flask is not None else plan
+
+    def _plan(self, chain: Chain, history: History) -> Plan | Unsupported:
+        if chain.use.kind in FLASK_TERMINALS:
+            problem = self.flask_problem(chain.use.kind)
+            if problem:
+                return Unsupported(problem)
         if chain.use.kind in ("update", "delete"):
             return self._bulk(chain, history)
-        if chain.use.kind == "get":
+        if chain.use.kind in ("get", "get_or_404"):
             return self._get(chain, history)
         links = self._links(chain.steps, history)
         if isinstance(links, Unsupported):
             return links
         head: Link | tuple[Piece, ...]
         if chain.is_origin:
-            head = Link(Spelled("select"), Verbatim(chain.head))
+            # `select(Model)` for `Model.query`, else the entities as `query(...)` listed them.
+            head = Link(Spelled("select"), Verbatim(chain.head) if isinstance(chain.head, cst.Call) else tuple(
+                arg.value for arg in chain.entities))
             folded = _foldable_with_entities(chain.steps)
             if folded is not None:
                 head = Link(Spelled("select"), Verbatim(chain.steps[folded].call))
@@ -270,6 +296,8 @@ class Planner:
         if isinstance(selection, Unsupported):
             return selection
         unique = may_repeat_entities([selection], steps)
+        if kind in FLASK_TERMINALS:
+            return self._flask_finish(chain, history, selection, unique)
         if kind == "count":
             simple = self._simple_count(chain, history, selection)
             return Finish("count" if simple is None else "simple_count", history.session,
@@ -281,6 +309,22 @@ class Planner:
             relative = any(s.name in ROW_LIMITING for s in steps)
             return Finish(kind, history.session, selection.single_entity, unique, relative, bounds)
         return Finish(kind, history.session, selection.single_entity, unique, call=use.call, around=use.around)
+
+    def _flask_finish(self, chain: Chain, history: History, selection: Selection, unique: bool) -> Finish | Unsupported:
+        """`first_or_404()`, `one_or_404()`, `paginate()`: the extension's methods take the first column of each
+        row (`Result.scalar()`, `scalars()`), so the query must select one mapped class; they do not de-duplicate
+        joined rows the way the legacy Query did (but `paginate()`, which calls `unique()`)."""
+        kind = chain.use.kind
+        if not selection.single_entity:
+            return Unsupported(f"`db.{kind}()` returns one mapped object per row; this query selects columns or "
+                               "several entities")
+        if unique and kind != "paginate":
+            return Unsupported(f"`db.{kind}()` does not de-duplicate rows the way the legacy Query did, and this "
+                               "query may repeat an entity (joins or joined eager loads)")
+        keywords = self._flask_keywords(chain, chain.use.call.args)
+        if isinstance(keywords, Unsupported):
+            return keywords
+        return Finish(kind, history.session, True, unique, call=chain.use.call, keywords=keywords)
 
     def _simple_count(self, chain: Chain, history: History, selection: Selection) -> cst.BaseExpression | None:
         """`select(func.count()).select_from(Model).where(...)` counts exactly what the legacy subquery counts
@@ -318,16 +362,42 @@ class Planner:
     # -- get / bulk ---------------------------------------------------------------------------
     def _get(self, chain: Chain, history: History) -> Plan | Unsupported:
         call = chain.use.call
+        kind = chain.use.kind
         if not chain.is_origin or len(history.origin_args) != 1 or history.origin_args[0].star:
-            return Unsupported("`get()` needs a query of exactly one mapped class")
-        if len(call.args) != 1 or call.args[0].keyword is not None or call.args[0].star:
-            return Unsupported("`get()` with keyword or several arguments")
+            return Unsupported(f"`{kind}()` needs a query of exactly one mapped class")
+        args = list(call.args)
+        keywords: tuple = ()
+        if kind == "get_or_404":
+            found = self._flask_keywords(chain, args[1:])
+            if isinstance(found, Unsupported):
+                return found
+            args, keywords = args[:1], found
+        if len(args) != 1 or args[0].keyword is not None or args[0].star:
+            return Unsupported(f"`{kind}()` with keyword or several arguments")
         options = [s for s in chain.steps if s.name == "options"]
         if len(options) != len(chain.steps) or len(options) > 1:
-            return Unsupported("`get()` after steps other than one `options()` (legacy `get()` ignores criteria)")
+            return Unsupported(f"`{kind}()` after steps other than one `options()` (legacy `get()` ignores criteria)")
+        if options and kind == "get_or_404":
+            return Unsupported("`get_or_404()` after `options()`: `db.get_or_404()` takes no loader options")
         head: tuple[Piece, ...] = (history.origin_args[0].value,)
-        nodes = (call.args[0].value, options[0].call if options else None)
-        return Plan(Statement(head), Finish("get", history.session, nodes=nodes))
+        nodes = (args[0].value, options[0].call if options else None)
+        return Plan(Statement(head), Finish(kind, history.session, nodes=nodes, keywords=keywords))
+
+    def _flask_keywords(self, chain: Chain, args) -> tuple[tuple[str, cst.BaseExpression], ...] | Unsupported:
+        """The arguments of a Flask-SQLAlchemy terminal as the keywords the extension's method takes."""
+        kind = chain.use.kind
+        names = FLASK_KEYWORDS[kind]
+        positional = PAGINATE_ARGUMENTS if kind == "paginate" else names
+        found: list[tuple[str, cst.BaseExpression]] = []
+        for index, arg in enumerate(args):
+            if arg.star:
+                return Unsupported(f"`{kind}()` with `*` arguments")
+            name = arg.keyword.value if arg.keyword is not None else (
+                positional[index] if index < len(positional) else None)
+            if name not in names:
+                return Unsupported(f"`{kind}()` with an argument the extension's method does not take")
+            found.append((name, arg.value))
+        return tuple(found)
 
     def _bulk(self, chain: Chain, history: History) -> Plan | Unsupported:
         kind = chain.use.kind

@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping
 import libcst as cst
 
 from . import query_layout as doc
-from .query_chain import descendants
+from .query_chain import FLASK_TERMINALS, descendants
 from .query_plan import Link, Piece, Plan, Spelled, Statement, Verbatim
 
 ROW_SHAPES = {True: "scalars", False: "execute"}
@@ -79,6 +79,8 @@ class Renderer:
             return self.statement(statement.extended(Link("." + kind, Verbatim(finish.call))))
         if kind == "as_scalar":
             return self.statement(statement.extended(Link(".scalar_subquery", ())))
+        if kind in FLASK_TERMINALS:
+            return self._flask(plan)
         session = self.text(finish.session)
         if kind == "get":
             return self._get(session, statement, finish.nodes)
@@ -117,6 +119,21 @@ class Renderer:
         if kind == "slice":
             return self._result(session, method, statement.extended(*self._slice(finish)), unique + ".all()")
         raise AssertionError(f"unplanned terminal {kind}")
+
+    def _flask(self, plan: Plan) -> doc.Doc:
+        """`db.get_or_404(Model, pk)`, `db.first_or_404(stmt.limit(1))`, `db.one_or_404(stmt)`, `db.paginate(stmt)`
+        (Flask-SQLAlchemy 3.x; the sync target only, as the extension has no async twin)."""
+        finish = plan.finish
+        keywords = [doc.Text(f"{name}={self.text(value)}") for name, value in finish.keywords]
+        statement = plan.statement
+        if finish.kind == "get_or_404":
+            pk, _ = finish.nodes
+            args = [self.statement(statement), doc.Text(self.text(pk)), *keywords]
+        else:
+            if finish.kind == "first_or_404":
+                statement = statement.extended(_limit_one())
+            args = [self.statement(statement), *keywords]
+        return doc.Call(f"{plan.flask.name}.{finish.kind}", tuple(args))
 
     def _around(self, around: cst.BaseExpression | None, result: doc.Doc) -> doc.Doc:
         """The comprehension or `dict(...)` call the query is iterated by, with `result` as its iterable."""

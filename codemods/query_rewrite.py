@@ -42,10 +42,12 @@ def rewrite(context: FileContext, matches: list[Match]) -> cst.Module:
     module = context.wrapper.module
     scopes = context.wrapper.resolve(ScopeProvider)
     spellings = {
-        name: imports.spell(module, scopes, imports.Import("sqlalchemy", name),
-                            [s.node for s in sites.values() if name in _needs(s)], SQLALCHEMY_NAMES[name])
+        name: _spelling(module, scopes, name, [site for site in sites.values() if name in _needs(site)])
         for name in sorted({name for site in sites.values() for name in _needs(site)})
     }
+    # The Flask-SQLAlchemy `db` a module did not name yet (its views only imported the models).
+    extensions = [imports.Import(site.plan.flask.home, site.plan.flask.name) for site in sites.values()
+                  if site.plan.flask is not None and site.plan.flask.home is not None]
     if parameters:
         # The function's parameters: the session it now receives, and the statement instead of the Query.
         at = [candidate.param for candidate in parameters]
@@ -56,8 +58,20 @@ def rewrite(context: FileContext, matches: list[Match]) -> cst.Module:
     applier = _Apply(context, sites, {name: spelling.text for name, spelling in spellings.items()}, sessions,
                      {id(candidate.function.params): candidate for candidate in parameters})
     updated = module.visit(applier)
-    updated = imports.add_imports(updated, [s.needs for s in spellings.values() if s.needs is not None])
+    updated = imports.add_imports(updated, [s.needs for s in spellings.values() if s.needs is not None] + extensions)
     return imports.remove_unused_imports(updated, applier.dropped_imports())
+
+
+def _spelling(module: cst.Module, scopes, name: str, sites: list[Site]) -> imports.Spelling:
+    """How to write `select` (`func`, ...) at `sites`: as the module already imports it; else, when every site is
+    a Flask-SQLAlchemy query of one extension, as that extension's attribute (`db.select`, which Flask-SQLAlchemy
+    documents), since that needs no import; else imported from sqlalchemy."""
+    spelling = imports.spell(module, scopes, imports.Import("sqlalchemy", name), [s.node for s in sites],
+                             SQLALCHEMY_NAMES[name])
+    extensions = {site.plan.flask.name if site.plan.flask is not None else None for site in sites}
+    if spelling.needs is None or len(extensions) != 1 or None in extensions:
+        return spelling
+    return imports.Spelling(f"{extensions.pop()}.{name}")
 
 
 def _needs(site: Site) -> frozenset[str]:

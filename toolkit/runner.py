@@ -133,7 +133,7 @@ def with_coloring(files: list[SourceFile], options: Options) -> Options:
     """Options carrying the run's async coloring, solved over the project around `files`, not `files` alone."""
     if options.coloring is not None:
         return options
-    if not coloring_active(options.active_families, options.selection):
+    if not coloring_active(options.active_families, options.selection, options.target):
         return replace(options, coloring=build_coloring([], [], options.active_families, options.selection))
     project = project_files(files, options)
     # Files no other family can touch need no prediction: nothing in them will await.

@@ -1,0 +1,8 @@
+from app import models
+
+
+def rename(author_id, name):
+    author = models.Author.query.get(author_id)
+    author.name = name
+    models.db.session.commit()
+    return models.Book.query.filter_by(author_id=author_id).paginate(page=1, per_page=20)
