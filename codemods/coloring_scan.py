@@ -59,7 +59,6 @@ HARMLESS_DECORATORS = frozenset({"staticmethod", "classmethod", "abc.abstractmet
 FIXTURE_DECORATORS = frozenset({"pytest.fixture", "pytest_asyncio.fixture"})
 CONTEXT_MANAGER_DECORATORS = frozenset({"contextlib.contextmanager", "contextmanager"})
 CELERY_DECORATORS = frozenset({"shared_task", "celery.shared_task", "task", "periodic_task"})
-CELERY_TASK = "a Celery task runs in a sync worker"
 ORM_EVENT_DECORATORS = frozenset({"sqlalchemy.event.listens_for", "sqlalchemy.event.api.listens_for"})
 # Class-based views whose HTTP methods Flask (or Flask-RESTful / Flask-RESTX) calls synchronously.
 FLASK_VIEW_CLASSES = frozenset({"flask_restful.Resource", "flask_restx.Resource", "flask.views.MethodView",
@@ -435,46 +434,43 @@ class ModuleScanner:
         """Why the function may never become async, if something local says so, and whether that reason is a
         decorator that wraps a sync callable: then the function can stay a sync entry point whose body runs
         async (FunctionFacts.sync_entry)."""
-        reason = self._local_blocker(node, decorators, class_qualname, role)
-        return reason, reason is not None and reason.startswith((CELERY_TASK, "decorated by @"))
-
-    def _local_blocker(self, node: cst.FunctionDef, decorators: tuple[str, ...], class_qualname: str | None,
-                       role: str | None) -> str | None:
         name = node.name.value
         if name.startswith("__") and name.endswith("__") and name not in DUNDERS_ALLOWED_ASYNC:
-            return f"`{name}` is called implicitly by Python, which never awaits it"
+            return f"`{name}` is called implicitly by Python, which never awaits it", False
         if class_qualname is None and is_alembic_revision(self.module):
             return ("an Alembic revision runs synchronously on the connection `op.get_bind()` hands it (the async "
-                    "env runs migrations through `run_sync`): Alembic never awaits upgrade()/downgrade()")
+                    "env runs migrations through `run_sync`): Alembic never awaits upgrade()/downgrade()"), False
         for decorator in decorators:
             bare = decorator.removesuffix("()")
             last = bare.rsplit(".", 1)[-1]
             if bare in PROPERTY_DECORATORS or last in ("setter", "getter", "deleter", "cached_property"):
-                return "a @property is read as an attribute, which cannot be awaited"
+                return "a @property is read as an attribute, which cannot be awaited", False
             if bare in CACHE_DECORATORS:
-                return f"@{bare} would cache the coroutine object, not its result"
+                return f"@{bare} would cache the coroutine object, not its result", False
             if bare in CONTEXT_MANAGER_DECORATORS:
                 if role == "contextmanager":
                     continue  # it becomes an @asynccontextmanager entered with `async with` (see the solver)
-                return "a @contextmanager generator with other decorators is entered with `with`; convert it by hand"
+                return ("a @contextmanager generator with other decorators is entered with `with`; convert it by "
+                        "hand"), False
             if bare in CELERY_DECORATORS or (last == "task" and "." in bare):
-                return CELERY_TASK
+                return "a Celery task runs in a sync worker", True
             if bare in ORM_EVENT_DECORATORS:
                 return ("an SQLAlchemy event listener runs synchronously inside the operation that fires it (a flush, "
-                        "a connect), on that operation's own connection")
+                        "a connect), on that operation's own connection"), False
             if bare in HARMLESS_DECORATORS or bare in FIXTURE_DECORATORS or bare.startswith("pytest.mark."):
                 continue
             if role in ("route", "handler") and last in ROUTE_METHODS | HANDLER_DECORATORS:
                 continue
             if last in ROUTE_METHODS and self._flask_module():
                 return ("Flask calls its views synchronously (an `async def` view runs on a new event loop per "
-                        "request, which an async engine's pool cannot share)")
-            return f"decorated by @{bare}, which may not accept a coroutine function"
+                        "request, which an async engine's pool cannot share)"), False
+            return f"decorated by @{bare}, which may not accept a coroutine function", True
         if class_qualname is not None and name in HTTP_METHODS:
             view_class = self._flask_view_base(node)
             if view_class is not None:
-                return f"{view_class} calls `{name}()` synchronously (a Flask view method cannot be a coroutine)"
-        return None
+                return (f"{view_class} calls `{name}()` synchronously (a Flask view method cannot be a "
+                        "coroutine)"), False
+        return None, False
 
     def _flask_module(self) -> bool:
         """A module that imports Flask and neither FastAPI nor Starlette: its `@x.route`s are Flask views."""

@@ -262,9 +262,11 @@ def solve(index: RepoIndex, migrated: Iterable[str], enabled: bool = True) -> Co
     coloring.queries = query_params.approve(index, coloring.callers, coloring.values, coloring.migrated)
     coloring.returned = query_returns.approve(index, coloring.callers, coloring.values, coloring.migrated)
     groups = _override_groups(index, functions)
+    sizes = Counter(groups.values())
+    overridden = {function for function, group in groups.items() if sizes[group] > 1}
     entry_blocked: dict[FunctionId, str] = {}
     while True:
-        blocked = {**_blocked(coloring, functions, groups, entry_blocked), **entry_blocked}
+        blocked = {**_blocked(coloring, functions, overridden, entry_blocked), **entry_blocked}
         allowed = _allowed(coloring, functions, blocked, groups)
         coloring.drivers = coloring_loop_driver.decide(index, coloring.callers, coloring.values, coloring.migrated,
                                                        allowed)
@@ -411,18 +413,16 @@ def _override_groups(index: RepoIndex, functions: dict[FunctionId, FunctionFacts
     return {function: find(function) for function in functions}
 
 
-def _blocked(coloring: Coloring, functions: dict[FunctionId, FunctionFacts], groups: dict[FunctionId, FunctionId],
+def _blocked(coloring: Coloring, functions: dict[FunctionId, FunctionFacts], overridden: set[FunctionId],
              refused: dict[FunctionId, str]) -> dict[FunctionId, str]:
     """Functions something local forbids to become async; those only their callers forbid become candidate sync
-    entries (`coloring.entries`) instead, unless an earlier round `refused` them."""
+    entries (`coloring.entries`) instead, unless an earlier round `refused` them (or a method overrides them)."""
     blocked: dict[FunctionId, str] = {}
-    sizes = Counter(groups.values())
-    overridden = {function for function, group in groups.items() if sizes[group] > 1}
     for function, facts in functions.items():
         if facts.is_async:
             continue
         reason = _local_reason(coloring, function, facts)
-        entry_reason = _entry_reason(coloring, function, facts) if reason is None or reason[1] else None
+        entry_reason = _entry_reason(coloring, function, facts, reason)
         if entry_reason is not None and function not in refused and function not in overridden \
                 and _may_be_entry(coloring, function, facts):
             coloring.entries[function] = entry_reason
@@ -431,17 +431,16 @@ def _blocked(coloring: Coloring, functions: dict[FunctionId, FunctionFacts], gro
     return blocked
 
 
-def _entry_reason(coloring: Coloring, function: FunctionId, facts: FunctionFacts) -> str | None:
-    """Why the function must keep a sync signature although its body could run async, if it must."""
-    if facts.blocker is not None:
-        return facts.blocker if facts.sync_entry else None  # (a property becomes a method or stays, F101/F107)
-    for path, use in coloring.values.get(function, ()):
-        if use.consumer not in ASYNC_FRIENDLY:
-            return f"it is {use.detail or 'used as a value'} at {path}:{use.line}, which may call it synchronously"
-    for caller in coloring.callers.get(function, ()):
-        if caller.site.context not in ("body", "main"):
-            return f"it is called {caller.site.context} at {caller.path}:{caller.site.line}, where `await` cannot go"
-    return None
+def _entry_reason(coloring: Coloring, function: FunctionId, facts: FunctionFacts,
+                  local: tuple[str, bool] | None) -> str | None:
+    """Why the function must keep a sync signature although its body could run async (its `local` reason, when
+    that is only how it is called, or a caller where `await` cannot go), if it must."""
+    if facts.blocker is not None and not facts.sync_entry:
+        return None  # (a property becomes a method or stays, F101/F107)
+    if local is not None:
+        return local[0] if local[1] else None
+    return next((problem for caller in coloring.callers.get(function, ())
+                 if (problem := _caller_problem(caller)) is not None), None)
 
 
 def _may_be_entry(coloring: Coloring, function: FunctionId, facts: FunctionFacts) -> bool:
@@ -481,7 +480,8 @@ def _local_reason(coloring: Coloring, function: FunctionId, facts: FunctionFacts
         return f"{function[0]} is not part of this migration and stays legacy code", False
     for path, use in coloring.values.get(function, ()):
         if use.consumer not in ASYNC_FRIENDLY:
-            return f"it is {use.detail or 'used as a value'} at {path}:{use.line}, which may call it synchronously", True
+            return (f"it is {use.detail or 'used as a value'} at {path}:{use.line}, which may call it "
+                    "synchronously"), True
     reason = _shape_reason(coloring, function, facts)
     return (reason, False) if reason is not None else None
 
@@ -515,7 +515,7 @@ def _allowed(coloring: Coloring, functions: dict[FunctionId, FunctionFacts], blo
         if facts.is_async or function in blocked or function in coloring.entries:
             continue  # an entry's callers call its sync signature: none of them can hold it back
         for caller in coloring.callers.get(function, ()):
-            problem = _caller_problem(caller, functions)
+            problem = _caller_problem(caller)
             if problem is not None:
                 blocked[function] = problem
                 allowed.discard(function)
@@ -538,7 +538,7 @@ def _allowed(coloring: Coloring, functions: dict[FunctionId, FunctionFacts], blo
     return allowed
 
 
-def _caller_problem(caller: Caller, functions: dict[FunctionId, FunctionFacts]) -> str | None:
+def _caller_problem(caller: Caller) -> str | None:
     if caller.site.context in ("body", "main"):
         return None
     return f"it is called {caller.site.context} at {caller.path}:{caller.site.line}, where `await` cannot go"
