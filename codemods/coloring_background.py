@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from .coloring_scan import qualname_of
+from .docstrings import docstring_and_rest
 from .imports import Import
 from .session_sources import session_factory_source
 
@@ -173,9 +174,7 @@ def _own_session(function: cst.FunctionDef, data: OpenOwnSession) -> cst.Functio
     kept = [p for p in params.params if p.name.value != data.parameter]
     if kept and params.params and params.params[-1].name.value == data.parameter:
         kept[-1] = kept[-1].with_changes(comma=params.params[-1].comma)
-    body = list(function.body.body)
-    docstring = body[:1] if body and _is_docstring(body[0]) else []
-    inner = body[len(docstring):]
+    docstring, inner = docstring_and_rest(function)
     block = cst.With(
         items=[cst.WithItem(cst.parse_expression(f"{data.factory}()"),
                             asname=cst.AsName(cst.Name(data.parameter)))],
@@ -184,8 +183,3 @@ def _own_session(function: cst.FunctionDef, data: OpenOwnSession) -> cst.Functio
     )
     return function.with_changes(params=params.with_changes(params=kept),
                                  body=function.body.with_changes(body=[*docstring, block]))
-
-
-def _is_docstring(statement: cst.CSTNode) -> bool:
-    return isinstance(statement, cst.SimpleStatementLine) and isinstance(statement.body[0], cst.Expr) and isinstance(
-        statement.body[0].value, (cst.SimpleString, cst.ConcatenatedString))

@@ -10,6 +10,7 @@ from libcst.metadata import ScopeProvider
 
 from . import imports
 from .coloring_solve import ENTRY_SUFFIX
+from .docstrings import docstring_and_rest
 from .family import FileContext
 from .rule import Match
 
@@ -270,8 +271,7 @@ def _split_entry(function: cst.FunctionDef, twin: str, runner: str,
                  method: bool) -> tuple[cst.FunctionDef, cst.FunctionDef]:
     """`def f(a, *, b)` with decorators and docstring, whose one statement runs `async def f_async(a, *, b)` (the
     body) to the end; the docstring stays with `f` (Click and Typer show it as the command's help)."""
-    statements = list(function.body.body) if isinstance(function.body, cst.IndentedBlock) else []
-    docstring = statements[:1] if statements and _is_docstring(statements[0]) else []
+    docstring, body = docstring_and_rest(function)
     params = function.params
     positional = [p.name.value for p in (*params.posonly_params, *params.params)]
     if method:  # `self.f_async(...)`: the instance (or class) is the receiver, not an argument
@@ -284,7 +284,6 @@ def _split_entry(function: cst.FunctionDef, twin: str, runner: str,
         forwarded.append(f"**{params.star_kwarg.name.value}")
     call = cst.parse_statement(f"return {runner}({', '.join([twin, *forwarded])})")
     entry = function.with_changes(body=function.body.with_changes(body=[*docstring, call]))
-    body = statements[len(docstring):]
     if body:
         body[0] = body[0].with_changes(leading_lines=[line for line in body[0].leading_lines if line.comment])
     async_twin = function.with_changes(
@@ -354,8 +353,3 @@ def _insert_before_first_definition(module: cst.Module, statements) -> cst.Modul
         body[position] = body[position].with_changes(leading_lines=blank + [
             line for line in body[position].leading_lines if line.comment is not None])
     return module.with_changes(body=[*body[:position], *new, *body[position:]])
-
-
-def _is_docstring(statement: cst.CSTNode) -> bool:
-    return isinstance(statement, cst.SimpleStatementLine) and isinstance(statement.body[0], cst.Expr) and isinstance(
-        statement.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
