@@ -229,6 +229,10 @@ class ColoringRecogniser(Recogniser):
             seen[key] += 1
             if seen[key] > self.summary.surviving_calls.get(key, 0):
                 continue  # another family's rewrite removes this call
+            if isinstance(node.func, cst.Name) and site.owner is not None \
+                    and node.func.value in self.coloring.callables.awaited.get((self.path, site.owner), ()):
+                self._await_parameter(node, site)
+                continue
             callee = resolve_callee(self.coloring.index, site, self.path)
             if callee is None:
                 self._unresolved(node, site, async_methods)
@@ -342,6 +346,14 @@ class ColoringRecogniser(Recogniser):
                                                           "awaited; convert this use by hand")
             return
         self.report("F102", node, message, fixable=True, data=AwaitCall(node, _needs_parentheses(self, node)))
+
+    def _await_parameter(self, node: cst.Call, site: CallSite) -> None:
+        name = _callee_text(node)
+        message = f"`{name}` is handed only functions that become async: `{name}()` must be awaited"
+        if site.context != "body" or not self.will_be_async_here(node):
+            self.report("F102", node, message, reason="the calling function stays sync")
+        else:
+            self.report("F102", node, message, fixable=True, data=AwaitCall(node, _needs_parentheses(self, node)))
 
     def _bridge(self, node: cst.Call, site: CallSite, callee) -> None:
         name = _callee_text(node)

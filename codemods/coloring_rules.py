@@ -70,7 +70,12 @@ AWAIT_CALL = Rule(
         "an async generator is iterated with `async for` instead. Calls through a receiver whose class cannot be "
         "inferred but that pass a session to a method of the same name as one that becomes async are reported, "
         "not changed, because sqlasync cannot prove what they call. `asyncio.run(coro())` in a function that "
-        "becomes async (it would start an event loop inside the running one) becomes `await coro()`."
+        "becomes async (it would start an event loop inside the running one) becomes `await coro()`. A function "
+        "that only calls a callable parameter (or hands it on to another such function) awaits the call when "
+        "every function handed to it, by every caller, becomes async (`publish_all(self.publish, items)`, a "
+        "closure a factory returns into a local); when one of them stays sync or the flow cannot be followed "
+        "(the callable is stored, returned or passed to unknown code), the functions that would become async "
+        "stay sync instead (F107), with the reason."
     ),
 )
 ASYNC_ROUTE = Rule(

@@ -96,6 +96,8 @@ class CallSite:
     query_args: tuple[tuple[str, str], ...] = ()
     # `self.<method>()...<terminal>` finishes the legacy query a method of this class returns (query_returns.py).
     finishes: bool = False
+    # The result is bound to one local name (`publisher = make_publisher(bus)`), nothing else.
+    bound: bool = False
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,9 @@ class ValueUse:
     consumer: str              # "depends", "background", "route", "fixture-value", or "unknown"
     detail: str = ""
     keyword: str | None = None  # passed as `keyword=name`: where the consumer may keep it (`Alias(func=f)`)
+    # Passed to a call: its callee, and the keyword or the position it is passed at (coloring_callables.py).
+    callee: Expr | None = None
+    slot: str | None = None
 
 
 @dataclass(frozen=True)
@@ -193,6 +198,8 @@ class ModuleFacts:
     # F110 (coloring_loop_driver.py): fixtures that drive an event loop, and the callables functions receive.
     loop_drivers: dict[str, str] = field(default_factory=dict)
     callable_params: dict[str, dict[str, tuple | None]] = field(default_factory=dict)
+    # Parameters a function only calls or hands on (coloring_callables.py): qualname -> CallableParams.
+    callable_slots: dict[str, tuple] = field(default_factory=dict)
 
 
 @dataclass
@@ -619,8 +626,14 @@ class ModuleScanner:
             callee=self.expr(node.func), line=self.line_of(node), owner=owner, context=context,
             awaited=isinstance(parent, cst.Await), iterated=self._iterated(node), entered=self._entered(node),
             session_first=session_first, passes_session=passes_session, method=method, used=self._used(node, parent),
-            query_args=self._query_args(node), finishes=self._finishes(node),
+            query_args=self._query_args(node), finishes=self._finishes(node), bound=self._bound(node, parent),
         )
+
+    def _bound(self, node: cst.Call, parent: cst.CSTNode | None) -> bool:
+        if not isinstance(parent, cst.Assign) or len(parent.targets) != 1:
+            return False
+        target = parent.targets[0].target
+        return isinstance(target, cst.Name) and isinstance(metadata_value(self.scopes, target), FunctionScope)
 
     # -- legacy queries handed to functions (query_params.py) --------------------------------------
     @property
@@ -784,10 +797,16 @@ class ModuleScanner:
         if consumer is None:
             return None
         target = self.expr(node)
-        if target is None or target[0] not in ("name", "def", "attr"):
+        # A local holding what a call returns may hold a function a factory made (coloring_callables.py).
+        kinds = ("name", "def", "attr", "call") if isinstance(node, cst.Name) else ("name", "def", "attr")
+        if target is None or target[0] not in kinds:
             return None
         owner, _ = self.placement(node)
         keyword = parent.keyword.value if isinstance(parent, cst.Arg) and parent.keyword is not None else None
+        call = self.parents.get(parent) if isinstance(parent, cst.Arg) else None
+        if isinstance(call, cst.Call):
+            return ValueUse(target, self.line_of(node), owner, consumer, detail, keyword, self.expr(call.func),
+                            argument_slot(call, parent))
         return ValueUse(target, self.line_of(node), owner, consumer, detail, keyword)
 
     def _is_load(self, name: cst.Name) -> bool:
@@ -1110,6 +1129,20 @@ def _other_blocks(statement: cst.CSTNode):
             yield statement.orelse.body.body
         if statement.finalbody is not None:
             yield statement.finalbody.body.body
+
+
+def argument_slot(call: cst.Call, arg: cst.Arg) -> str | None:
+    """The keyword `arg` is passed by, or its position among the positional arguments (None after a `*`)."""
+    if arg.keyword is not None:
+        return arg.keyword.value
+    position = 0
+    for other in call.args:
+        if other is arg:
+            return str(position)
+        if other.star or other.keyword is not None:
+            return None
+        position += 1
+    return None
 
 
 def _all_params(params: cst.Parameters) -> list[cst.Param]:

@@ -32,7 +32,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
-from . import coloring_loop_driver, coloring_loops, fixture_sessions
+from . import coloring_callables, coloring_loop_driver, coloring_loops, fixture_sessions
 from . import coloring_properties, query_params, query_returns
 from .coloring_properties import Accessors
 from .coloring_scan import AttributeRead, CallSite, FunctionFacts
@@ -81,6 +81,7 @@ class Coloring:
     _legacy: set[FunctionId] | None = field(default=None, repr=False)
     # Functions that may become sync entries (F112), with the reason they must keep a sync signature.
     entries: dict[FunctionId, str] = field(default_factory=dict)
+    callables: coloring_callables.Callables = field(default_factory=coloring_callables.Callables)
 
     def verdict(self, function: FunctionId) -> str:
         return self.status.get(function, NOT_NEEDED)
@@ -92,6 +93,10 @@ class Coloring:
     def awaited_after(self, function: FunctionId) -> bool:
         """Must callers await `function` once this migration is done (a sync entry's callers do not)?"""
         return self.verdict(function) in (ALREADY_ASYNC, BECOMES, CONVERTED)
+
+    def entry_after(self, function: FunctionId) -> bool:
+        """Does `function` keep a sync face for its body's async twin (F112)?"""
+        return self.verdict(function) == SYNC_ENTRY
 
     def newly_async(self, function: FunctionId) -> bool:
         return self.verdict(function) in (BECOMES, CONVERTED)
@@ -261,6 +266,7 @@ def solve(index: RepoIndex, migrated: Iterable[str], enabled: bool = True) -> Co
     _collect_edges(coloring, functions)
     coloring.queries = query_params.approve(index, coloring.callers, coloring.values, coloring.migrated)
     coloring.returned = query_returns.approve(index, coloring.callers, coloring.values, coloring.migrated)
+    coloring.callables = coloring_callables.analyse(index, coloring.callers, coloring.values)
     groups = _override_groups(index, functions)
     sizes = Counter(groups.values())
     overridden = {function for function, group in groups.items() if sizes[group] > 1}
@@ -274,7 +280,10 @@ def solve(index: RepoIndex, migrated: Iterable[str], enabled: bool = True) -> Co
         coloring._legacy = None  # worked out on the colors of the moment while they were being decided
         crowded = {f: why for f, why in _crowded_entry_points(coloring).items() if f not in entry_blocked}
         crowded.update({f: why for f, why in _entries_called_from_async(coloring).items() if f not in entry_blocked})
+        crowded.update({f: why for f, why in coloring_callables.conflicts(coloring, _sync_on_the_loop).items()
+                        if f not in entry_blocked})
         if not crowded:
+            coloring.callables.awaited = coloring_callables.awaited(coloring)
             return coloring
         # Start again with those functions kept sync: what they made async may not need to be any more.
         entry_blocked.update(crowded)
@@ -331,7 +340,19 @@ def _entries_called_from_async(coloring: Coloring) -> dict[FunctionId, str]:
 
 def _methods_called_on_the_loop(coloring: Coloring) -> dict[str, str]:
     """Methods of unknown receivers (`alias.func(x)`) called by functions that stay sync but run on the event loop's
-    thread, called directly by async code (not through the bridge's greenlet): name -> where."""
+    thread: name -> where."""
+    on_loop = _sync_on_the_loop(coloring)
+    called: dict[str, str] = {}
+    for path, summary in coloring.index.files.items():
+        for site in summary.facts.calls:
+            if site.method is not None and site.owner is not None and (path, site.owner) in on_loop:
+                called.setdefault(site.method, f"`{site.owner}` at {path}:{site.line}")
+    return called
+
+
+def _sync_on_the_loop(coloring: Coloring) -> set[FunctionId]:
+    """Functions that stay sync but run on the event loop's thread: called directly by async code (not through
+    the bridge's greenlet), or by such functions."""
     on_loop: set[FunctionId] = set()
     queue: deque[FunctionId] = deque()
     for callee, callers in coloring.callers.items():
@@ -346,12 +367,7 @@ def _methods_called_on_the_loop(coloring: Coloring) -> dict[str, str]:
             if callee not in on_loop and not coloring.async_after(callee) and not coloring.legacy(callee):
                 on_loop.add(callee)
                 queue.append(callee)
-    called: dict[str, str] = {}
-    for path, summary in coloring.index.files.items():
-        for site in summary.facts.calls:
-            if site.method is not None and site.owner is not None and (path, site.owner) in on_loop:
-                called.setdefault(site.method, f"`{site.owner}` at {path}:{site.line}")
-    return called
+    return on_loop
 
 
 def resolve_callee(index: RepoIndex, site: CallSite, path: str) -> FunctionId | None:
@@ -479,6 +495,9 @@ def _local_reason(coloring: Coloring, function: FunctionId, facts: FunctionFacts
     if function[0] not in coloring.migrated:
         return f"{function[0]} is not part of this migration and stays legacy code", False
     for path, use in coloring.values.get(function, ()):
+        if (path, use) in coloring.callables.harmless or coloring_callables.factory_returns_harmless(
+                coloring.index, coloring.callers, coloring.values, function, use):
+            continue  # handed to a function that calls it, which awaits it when it becomes async
         if use.consumer not in ASYNC_FRIENDLY:
             return (f"it is {use.detail or 'used as a value'} at {path}:{use.line}, which may call it "
                     "synchronously"), True
@@ -620,6 +639,10 @@ def _spread(coloring: Coloring, queue: deque, allowed: set[FunctionId], members,
                 continue
             # Only a function another family made async can have a caller that may not follow it.
             _need(coloring, owner, allowed, queue)
+        # A function that calls a parameter `current` is handed to awaits it (coloring_callables.py).
+        for holder in coloring.callables.holders(current):
+            if status.get(holder) is None:
+                _need(coloring, holder, allowed, queue)
 
 
 def _calls_legacy(coloring: Coloring, function: FunctionId) -> bool:

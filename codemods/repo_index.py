@@ -31,7 +31,7 @@ from .coloring_scan import (
     own_nodes,
     qualname_of,
 )
-from . import coloring_loop_driver
+from . import coloring_callables, coloring_loop_driver
 from .evidence import ReceiverEvidence
 
 FunctionId = tuple[str, str]  # (file, qualname)
@@ -97,8 +97,10 @@ def scan_module(wrapper: cst.MetadataWrapper, path: str, location: ModuleLocatio
         where = positions.get(node)
         return where.start.line if where is not None else 0
 
-    facts = ModuleScanner(path, location.module, location.package, evidence).scan(line_of)
+    scanner = ModuleScanner(path, location.module, location.package, evidence)
+    facts = scanner.scan(line_of)
     coloring_loop_driver.scan(facts, evidence.parents, evidence)
+    coloring_callables.scan(facts, evidence.parents, scanner)
     return facts
 
 

@@ -16,13 +16,14 @@ import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from .coloring_callables import CallableParam
 from .coloring_scan import AttributeRead, CallSite, ClassFacts, FunctionFacts, ModuleFacts, Relationship, ValueUse
 from .repo_index import FileSummary, ModuleLocation
 
 # Bumped whenever a summary dataclass changes shape, so that old entries are never misread.
-SUMMARY_FORMAT = 12
-_TYPES = {cls.__name__: cls for cls in (AttributeRead, CallSite, ClassFacts, FunctionFacts, ModuleFacts, Relationship,
-                                        ValueUse, FileSummary, ModuleLocation)}
+SUMMARY_FORMAT = 13
+_TYPES = {cls.__name__: cls for cls in (AttributeRead, CallableParam, CallSite, ClassFacts, FunctionFacts, ModuleFacts,
+                                        Relationship, ValueUse, FileSummary, ModuleLocation)}
 
 
 class SummaryCache:

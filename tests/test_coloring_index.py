@@ -126,6 +126,44 @@ def test_blocking_flows_down_to_callees_and_across_overrides(tmp_path: Path, mon
     assert coloring.verdict(("m.py", "already")) == ALREADY_ASYNC
 
 
+CALLBACKS = SAVE + (
+    "\n\nclass Saver:\n    def __init__(self, db):\n        self.db = db\n\n    def save(self, job):\n"
+    "        return save(self.db, job)\n\n\n"
+    "def each(callback, jobs):\n    return [callback(job) for job in jobs]\n\n\n"
+    "def relay(callback, jobs):\n    return each(callback, jobs)\n\n\n"
+    "def handler(db, jobs):\n    return relay(Saver(db).save, jobs)\n"
+)
+
+
+def test_a_called_parameter_handed_only_functions_that_become_async_is_awaited(tmp_path: Path, monkeypatch) -> None:
+    _project(tmp_path, {"m.py": CALLBACKS})
+    coloring = _coloring(tmp_path, monkeypatch)
+    # The bound method reaches `each` through `relay`, which only hands it on: all three follow it.
+    for function in ("Saver.save", "each", "relay", "handler"):
+        assert coloring.verdict(("m.py", function)) == BECOMES, function
+    assert coloring.callables.awaited == {("m.py", "each"): {"callback"}}
+
+
+def test_a_called_parameter_that_also_receives_a_sync_function_keeps_both_sync(tmp_path: Path, monkeypatch) -> None:
+    _project(tmp_path, {"m.py": CALLBACKS + "\n\ndef log(job):\n    return job\n\n\n"
+                                            "def report(jobs):\n    return each(log, jobs)\n"})
+    coloring = _coloring(tmp_path, monkeypatch)
+    assert coloring.verdict(("m.py", "Saver.save")) == STAYS_SYNC
+    assert "also receives `log`" in coloring.reason(("m.py", "Saver.save"))
+    assert coloring.verdict(("m.py", "each")) == NOT_NEEDED
+    assert coloring.callables.awaited == {}
+
+
+def test_a_callable_that_escapes_is_not_followed(tmp_path: Path, monkeypatch) -> None:
+    _project(tmp_path, {"m.py": CALLBACKS.replace("return [callback(job) for job in jobs]",
+                                                  "HOOKS.append(callback)\n    return [callback(job) for job in jobs]")
+                        + "\n\nHOOKS = []\n"})
+    coloring = _coloring(tmp_path, monkeypatch)
+    assert coloring.verdict(("m.py", "each")) == NOT_NEEDED
+    assert coloring.callables.sources == {}
+    assert coloring.verdict(("m.py", "Saver.save")) != BECOMES
+
+
 def test_fixture_values_and_dependencies(tmp_path: Path, monkeypatch) -> None:
     _project(tmp_path, {
         "app/__init__.py": "",
