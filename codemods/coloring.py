@@ -20,12 +20,14 @@ from .coloring_rewrite import rewrite
 from .coloring_rules import RULES
 from .coloring_scan import CallSite, ModuleScanner, is_main_guard, own_nodes, qualname_of
 from .evidence import dotted_name
-from .coloring_loop_driver import DIRECT_RUNNERS
+from .coloring_loop_driver import DIRECT_RUNNERS, LOOP_FACTORIES
 from .coloring_solve import (ALREADY_ASYNC, BECOMES, CONVERTED, ENTRY_SUFFIX, NOT_NEEDED, STAYS_SYNC, SYNC_ENTRY,
                              Coloring, resolve_callee)
 from .family import Family, Recogniser
 from .repo_index import call_key
 
+# Where a sync function gets the loop it runs a coroutine on (`loop.run_until_complete(coro)`).
+LOOP_SOURCES = LOOP_FACTORIES | {"asyncio.get_event_loop"}
 # Functions that take a coroutine object, not its result.
 CONSUMERS = frozenset({"run", "create_task", "gather", "ensure_future", "wait_for", "shield", "run_until_complete",
                        "run_coroutine_threadsafe", "start_soon"})
@@ -261,9 +263,10 @@ class ColoringRecogniser(Recogniser):
                                        "one `async def main()` run by a single asyncio.run()")
 
     def _nested_run(self, node: cst.Call) -> bool:
-        """`asyncio.run(coro())` inside a sync function that becomes async would start a second event loop in
-        the running one (RuntimeError); awaiting the coroutine runs it to the end the same way."""
-        if not self.evidence.callee_is(node, DIRECT_RUNNERS, ()) or len(node.args) != 1 or node.args[0].keyword \
+        """`asyncio.run(coro())` or `loop.run_until_complete(coro())` on the thread's loop inside a sync function
+        that becomes async would start an event loop in the running one (RuntimeError); awaiting the coroutine
+        runs it to the end the same way."""
+        if not self._runs_to_the_end(node) or len(node.args) != 1 or node.args[0].keyword \
                 or node.args[0].star or not isinstance(node.args[0].value, cst.Call):
             return False
         function = self.evidence.enclosing(node, cst.FunctionDef)
@@ -277,6 +280,19 @@ class ColoringRecogniser(Recogniser):
             self.report("F102", node, message + ": the coroutine is awaited", fixable=True,
                         data=AwaitInsteadOfRun(node, _needs_parentheses(self, node)))
         return True
+
+    def _runs_to_the_end(self, node: cst.Call) -> bool:
+        """`asyncio.run(...)`, or `loop.run_until_complete(...)` of a local `loop` the function gets from
+        asyncio (`get_event_loop()`, `new_event_loop()`)."""
+        if self.evidence.callee_is(node, DIRECT_RUNNERS, ()):
+            return True
+        func = node.func
+        if not isinstance(func, cst.Attribute) or func.attr.value != "run_until_complete" \
+                or not isinstance(func.value, cst.Name):
+            return False
+        values = self.scanner.bound_values(func.value)
+        return bool(values) and all(isinstance(value, cst.Call) and self.evidence.callee_is(value, LOOP_SOURCES, ())
+                                    for value in values)
 
     def _reads(self) -> None:
         names = self.coloring.accessors.names
