@@ -23,6 +23,7 @@ import libcst as cst
 from libcst.metadata import PositionProvider
 
 from .coloring_scan import (
+    PROPERTY_DECORATORS,
     ClassFacts,
     Expr,
     FunctionFacts,
@@ -306,7 +307,12 @@ class RepoIndex:
                 facts = self.cls(path, qualname)
                 if name in facts.methods:
                     receiver = (entity[1], entity[2]) if kind == "instance" else None
-                    return ("function", path, facts.methods[name], receiver)
+                    method = ("function", path, facts.methods[name], receiver)
+                    getter = self.function((path, facts.methods[name]))
+                    if receiver is not None and getter is not None and set(getter.decorators) & PROPERTY_DECORATORS:
+                        # Read on an instance, a property gives what its getter returns (`repos.users.get_one()`).
+                        return self.called(method, depth + 1)
+                    return method
                 if name in facts.relationships:
                     relationship = facts.relationships[name]
                     target = self.resolve(relationship.target, path, depth + 1)

@@ -242,10 +242,11 @@ class Inference:
         for base in self.mro(cls, depth):
             for statement in base.node.body:
                 if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)) and statement.name == attribute:
+                    function = FunctionRef(base.module, f"{base.qualname}.{attribute}", statement, base.node)
                     if any(_decorator_name(d) in ("property", "cached_property") for d in statement.decorator_list):
-                        return None
-                    return Kind(Tag.FUNCTION, FunctionRef(base.module, f"{base.qualname}.{attribute}", statement,
-                                                          base.node))
+                        # Read, a sync getter gives what it returns (`repos.users.get_one(...)`).
+                        return None if isinstance(statement, ast.AsyncFunctionDef) else self.returns(function, depth)
+                    return Kind(Tag.FUNCTION, function)
         return None
 
     def instance_attribute(self, cls: ClassRef, attribute: str, depth: int) -> Kind | None:
