@@ -15,12 +15,14 @@ per CPU-second, beside plain `ast.parse` of the same files in the same run. --js
 figures as one JSON object. To compare implementations on the same files in the same conditions,
 give each older one as --variant NAME=PYTHONPATH (PYTHONPATH being what `compare_findings.py package
 --sqlasync-rev REV --output DIR` prints): every round runs each of them in turn, so that a machine
-busy with other work weighs on all alike. For example, Netflix/dispatch at dd2837e8:
+busy with other work weighs on all alike. --keep-reports DIR keeps each cold run's JSON report, from which
+`compare_findings.py record PATH --report REPORT` records the findings of that implementation: the
+before/after differential on the real repository at no extra run. For example, Netflix/dispatch at dd2837e8:
 
     git -C dispatch.git archive dd2837e82a0bf5565b1b4b4b91ea30b7262d4061 | tar -x -C /tmp/dispatch
     python benchmarks/compare_findings.py package --sqlasync-rev main --output /tmp/main-pkg
     python benchmarks/bench_check.py --repo /tmp/dispatch --jobs 2 --rounds 3 \
-        --variant main=/tmp/main-pkg/packages [--json]
+        --variant main=/tmp/main-pkg/packages --keep-reports /tmp/reports [--json]
 
 --chain checks, for each N, one file whose query variable is rebound from itself N times
 (`query = query.filter(...)` under N `if`s, as search endpoints build their filters): the time must
@@ -164,7 +166,7 @@ class Best:
 
 
 def run_repository(source: Path, jobs: list[int], rounds: int, variants: dict[str, str | None],
-                   as_json: bool) -> None:
+                   as_json: bool, reports: Path | None) -> None:
     with tempfile.TemporaryDirectory(prefix="sqlasync-repo-") as folder:
         root = Path(folder) / source.name
         shutil.copytree(source, root, symlinks=True, ignore=shutil.ignore_patterns(".git", ".sqlasync_cache"))
@@ -196,11 +198,14 @@ def run_repository(source: Path, jobs: list[int], rounds: int, variants: dict[st
         for count in jobs:
             runs = {(name, kind): Best() for name in variants for kind in ("cold", "warm", "one file edited")}
             # Interleaved: every round runs each variant once, so that a busy machine weighs on all alike.
-            for _ in range(rounds):
+            for round_number in range(rounds):
                 for name, pythonpath in variants.items():
                     env = dict(os.environ, PYTHONPATH=pythonpath) if pythonpath else None
                     shutil.rmtree(root / config.cache_dir, ignore_errors=True)
-                    runs[name, "cold"].add(*timed_with_cpu([*check, "-j", str(count)], root, env=env))
+                    # The cold run's report, kept, is the findings differential's input (compare_findings --report).
+                    keep = [] if reports is None else [
+                        "--output", str(reports / f"{name.replace(' ', '-')}-j{count}-round{round_number + 1}.json")]
+                    runs[name, "cold"].add(*timed_with_cpu([*check, "-j", str(count), *keep], root, env=env))
                     runs[name, "warm"].add(*timed_with_cpu([*check, "-j", str(count)], root, env=env))
                     edited.write_bytes(original + b"\n# edited by bench_check.py\n")
                     try:
@@ -250,6 +255,8 @@ def main() -> None:
     parser.add_argument("--variant", action="append", default=[], metavar="NAME=PYTHONPATH",
                         help="--repo: also time the sqlasync found on PYTHONPATH (repeatable), interleaved")
     parser.add_argument("--json", action="store_true", help="--repo: print the figures as JSON")
+    parser.add_argument("--keep-reports", type=Path, metavar="DIR",
+                        help="--repo: write each cold run's JSON report into DIR (for compare_findings.py --report)")
     args = parser.parse_args()
     if args.chain:
         run_chains(args.chain, args.timeout)
@@ -259,7 +266,10 @@ def main() -> None:
         for variant in args.variant:
             name, _, pythonpath = variant.partition("=")
             variants[name] = str(Path(pythonpath).resolve())
-        run_repository(args.repo.resolve(), args.jobs, args.rounds, variants, args.json)
+        if args.keep_reports is not None:
+            args.keep_reports.mkdir(parents=True, exist_ok=True)
+        run_repository(args.repo.resolve(), args.jobs, args.rounds, variants, args.json,
+                       args.keep_reports.resolve() if args.keep_reports is not None else None)
         return
 
     root = args.keep or Path(tempfile.mkdtemp(prefix="sqlasync-bench-"))
