@@ -33,9 +33,11 @@ from sqlasync.codemods.family import FileContext
 from sqlasync.codemods.repo_index import locate_module, scan_module
 from sqlasync.codemods.repo_scope import source_roots
 
+from . import __version__
 from .analysis import to_findings
 from .config import Config
 from .discovery import SourceFile, discover
+from .keyed_cache import KeyedCache
 from .selection import Selection
 from .source import read_source
 from .suppressions import parse_suppressions
@@ -45,9 +47,11 @@ _FUNCTION = rb"^(?:async\s+)?def\s+(%s)\s*\("
 _RESOLVE = rb"\.resolve\s*\(\s*[\"'](%s)[\"']"
 
 
-def with_project_sources(config: Config, files: Iterable[SourceFile], selection: Selection | None = None) -> Config:
+def with_project_sources(config: Config, files: Iterable[SourceFile], selection: Selection | None = None,
+                         use_cache: bool = False) -> Config:
     """`config` with `session-factory` and `get-db` filled in from the project when they are unset, and the
-    service-locator keys whose registration must stay."""
+    service-locator keys whose registration must stay (D102's decisions kept in the cache folder with
+    `use_cache`: they cost LibCST and its metadata on every file that resolves a session key)."""
     # realpath, not resolve(): a symlink loop among the files is reported unreadable, not raised here.
     project = {Path(os.path.realpath(file.path)): file for file in files}
     run = set(project)
@@ -60,7 +64,12 @@ def with_project_sources(config: Config, files: Iterable[SourceFile], selection:
         except OSError:
             continue
     config = _sources(config, contents)
-    return replace(config, held_container_keys=_held_keys(config, contents, selection, run))
+    # Keyed by everything D102's decision reads: the settings just derived, whether D102 is selected, the version.
+    kept = KeyedCache(config.root / config.cache_dir if use_cache else None, "kept_resolves.json", "\0".join(
+        (__version__, config.fingerprint(), str(selection is None or "D102" in selection))))
+    held = _held_keys(config, contents, selection, run, kept)
+    kept.save()
+    return replace(config, held_container_keys=held)
 
 
 def _sources(config: Config, contents: dict[Path, bytes]) -> Config:
@@ -93,7 +102,7 @@ def _sources(config: Config, contents: dict[Path, bytes]) -> Config:
 
 
 def _held_keys(config: Config, contents: dict[Path, bytes], selection: Selection | None,
-               run: set[Path]) -> tuple[str, ...]:
+               run: set[Path], kept: KeyedCache) -> tuple[str, ...]:
     """Keys whose registration must stay: resolved in a file outside the run, or by a resolve D102 leaves."""
     pattern = re.compile(_RESOLVE % _alternatives(config.container_session_keys))
     held: set[str] = set()
@@ -101,7 +110,9 @@ def _held_keys(config: Config, contents: dict[Path, bytes], selection: Selection
         if path not in run:
             held |= {key.decode() for key in pattern.findall(content)}
         elif pattern.search(content):
-            held |= _kept_resolves(config, path, content, selection)
+            # The file's own path is part of the key: FileContext judges it (a test file?) by that path.
+            held |= set(kept.value(path.as_posix(), content,
+                                   lambda: sorted(_kept_resolves(config, path, content, selection))))
     return tuple(sorted(held))
 
 
