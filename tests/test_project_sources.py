@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sqlasync import project_sources
 from sqlasync.config import Config
 from sqlasync.discovery import discover
-from sqlasync import project_sources
 from sqlasync.project_sources import with_project_sources
 from sqlasync.selection import Selection
 

@@ -22,6 +22,7 @@ import os
 import re
 from collections.abc import Iterable
 from dataclasses import replace
+from functools import partial
 from pathlib import Path, PurePosixPath
 
 import libcst as cst
@@ -112,16 +113,16 @@ def _held_keys(config: Config, contents: dict[Path, bytes], selection: Selection
         elif pattern.search(content):
             # The file's own path is part of the key: FileContext judges it (a test file?) by that path.
             held |= set(kept.value(path.as_posix(), content,
-                                   lambda: sorted(_kept_resolves(config, path, content, selection))))
+                                   partial(_kept_resolves, config, path, content, selection)))
     return tuple(sorted(held))
 
 
-def _kept_resolves(config: Config, path: Path, content: bytes, selection: Selection | None) -> set[str]:
-    """The keys of the resolves in this file that D102 leaves as they are."""
+def _kept_resolves(config: Config, path: Path, content: bytes, selection: Selection | None) -> list[str]:
+    """The keys of the resolves in this file that D102 leaves as they are, sorted (as the cache keeps them)."""
     try:
         module = cst.parse_module(content)
     except cst.ParserSyntaxError:
-        return set(config.container_session_keys)
+        return sorted(config.container_session_keys)
     display = path.as_posix()
     wrapper = cst.MetadataWrapper(module, unsafe_skip_copy=True)
     context = FileContext(PurePosixPath(display), config, wrapper, config.target)
@@ -137,7 +138,7 @@ def _kept_resolves(config: Config, path: Path, content: bytes, selection: Select
         _, suppressed = suppressions.split(to_findings(context, [match]))
         if not (match.fixable and selected) or suppressed:
             kept.add(string_value(match.node.args[0].value) or "")
-    return kept
+    return sorted(kept)
 
 def _alternatives(names: Iterable[str]) -> bytes:
     return b"|".join(re.escape(name.encode()) for name in names)
