@@ -10,9 +10,19 @@ On a generated tree, prints files/s and lines/s for cold (no cache) and warm (ca
 
 --repo checks a copy of a real repository (a public one at a fixed commit, say): cold (no cache
 folder), warm (nothing changed) and with one file edited (a comment appended to its largest file),
-best of --rounds, wall and CPU seconds (the check and its workers), lines/s and lines per CPU-second,
-beside plain `ast.parse` of the same files in the same run. To measure another commit in the same
-conditions, run it with PYTHONPATH set to what `compare_findings.py package --sqlasync-rev REV` prints.
+best of --rounds, wall and CPU seconds (the check and its workers, user + system), lines/s and lines
+per CPU-second, beside plain `ast.parse` of the same files in the same run. --json prints the same
+figures as one JSON object. To compare implementations on the same files in the same conditions,
+give each older one as --variant NAME=PYTHONPATH (PYTHONPATH being what `compare_findings.py package
+--sqlasync-rev REV --output DIR` prints): every round runs each of them in turn, so that a machine
+busy with other work weighs on all alike. --keep-reports DIR keeps each cold run's JSON report, from which
+`compare_findings.py record PATH --report REPORT` records the findings of that implementation: the
+before/after differential on the real repository at no extra run. For example, Netflix/dispatch at dd2837e8:
+
+    git -C dispatch.git archive dd2837e82a0bf5565b1b4b4b91ea30b7262d4061 | tar -x -C /tmp/dispatch
+    python benchmarks/compare_findings.py package --sqlasync-rev main --output /tmp/main-pkg
+    python benchmarks/bench_check.py --repo /tmp/dispatch --jobs 2 --rounds 3 \
+        --variant main=/tmp/main-pkg/packages --keep-reports /tmp/reports [--json]
 
 --chain checks, for each N, one file whose query variable is rebound from itself N times
 (`query = query.filter(...)` under N `if`s, as search endpoints build their filters): the time must
@@ -23,6 +33,8 @@ from __future__ import annotations
 
 import argparse
 import ast
+import json
+import os
 import random
 import resource
 import shutil
@@ -125,13 +137,14 @@ def run_chains(steps: list[int], timeout: float) -> None:
             print(f"{count:>6}{wall:>10.2f}{cpu:>10.2f}")
 
 
-def timed_with_cpu(command: list[str], cwd: Path, timeout: float | None = None) -> tuple[float | None, float]:
+def timed_with_cpu(command: list[str], cwd: Path, timeout: float | None = None,
+                   env: dict[str, str] | None = None) -> tuple[float | None, float]:
     """Wall seconds (None past `timeout`) and CPU seconds (user + system, the process and its children)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     try:
         result = subprocess.run(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                                timeout=timeout)
+                                timeout=timeout, env=env)
     except subprocess.TimeoutExpired:
         return None, 0.0
     elapsed = time.perf_counter() - start
@@ -152,7 +165,8 @@ class Best:
         self.wall, self.cpu = min(self.wall, wall), min(self.cpu, cpu)
 
 
-def run_repository(source: Path, jobs: list[int], rounds: int) -> None:
+def run_repository(source: Path, jobs: list[int], rounds: int, variants: dict[str, str | None],
+                   as_json: bool, reports: Path | None) -> None:
     with tempfile.TemporaryDirectory(prefix="sqlasync-repo-") as folder:
         root = Path(folder) / source.name
         shutil.copytree(source, root, symlinks=True, ignore=shutil.ignore_patterns(".git", ".sqlasync_cache"))
@@ -164,7 +178,9 @@ def run_repository(source: Path, jobs: list[int], rounds: int) -> None:
         sources = [path.read_bytes() for path in files]
         lines = sum(text.count(b"\n") for text in sources)
         edited = max(files, key=lambda path: path.stat().st_size)
-        print(f"{source}: {len(files)} files, {lines:,} lines; the edited file is {edited.relative_to(root)}")
+        if not as_json:
+            print(f"{source}: {len(files)} files, {lines:,} lines; the edited file is {edited.relative_to(root)}")
+            print(f"{'run':<34}{'wall s':>9}{'CPU s':>9}{'lines/s':>11}{'lines/CPU-s':>13}")
         parse = Best()
         for _ in range(rounds):
             wall, cpu = time.perf_counter(), time.process_time()
@@ -174,28 +190,45 @@ def run_repository(source: Path, jobs: list[int], rounds: int) -> None:
                 except (SyntaxError, ValueError):
                     pass
             parse.add(time.perf_counter() - wall, time.process_time() - cpu)
-        print(f"{'run':<26}{'wall s':>9}{'CPU s':>9}{'lines/s':>11}{'lines/CPU-s':>13}")
-        _row("ast.parse, same files", parse, lines)
+        rows = {"ast.parse, same files": parse}
+        if not as_json:
+            _row("ast.parse, same files", parse, lines)
         check = [sys.executable, "-m", "sqlasync", "check", ".", "--format", "json", "--exit-zero"]
         original = edited.read_bytes()
         for count in jobs:
-            cold, warm, one_edit = Best(), Best(), Best()
-            for _ in range(rounds):
-                shutil.rmtree(root / config.cache_dir, ignore_errors=True)
-                cold.add(*timed_with_cpu([*check, "-j", str(count)], root))
-                warm.add(*timed_with_cpu([*check, "-j", str(count)], root))
-                edited.write_bytes(original + b"\n# edited by bench_check.py\n")
-                try:
-                    one_edit.add(*timed_with_cpu([*check, "-j", str(count)], root))
-                finally:
-                    edited.write_bytes(original)
-            _row(f"cold, -j {count}", cold, lines)
-            _row(f"warm, -j {count}", warm, lines)
-            _row(f"one file edited, -j {count}", one_edit, lines)
+            runs = {(name, kind): Best() for name in variants for kind in ("cold", "warm", "one file edited")}
+            # Interleaved: every round runs each variant once, so that a busy machine weighs on all alike.
+            for round_number in range(rounds):
+                for name, pythonpath in variants.items():
+                    env = dict(os.environ, PYTHONPATH=pythonpath) if pythonpath else None
+                    shutil.rmtree(root / config.cache_dir, ignore_errors=True)
+                    # The cold run's report, kept, is the findings differential's input (compare_findings --report).
+                    keep = [] if reports is None else [
+                        "--output", str(reports / f"{name.replace(' ', '-')}-j{count}-round{round_number + 1}.json")]
+                    runs[name, "cold"].add(*timed_with_cpu([*check, "-j", str(count), *keep], root, env=env))
+                    runs[name, "warm"].add(*timed_with_cpu([*check, "-j", str(count)], root, env=env))
+                    edited.write_bytes(original + b"\n# edited by bench_check.py\n")
+                    try:
+                        runs[name, "one file edited"].add(*timed_with_cpu([*check, "-j", str(count)], root, env=env))
+                    finally:
+                        edited.write_bytes(original)
+            for (name, kind), best in runs.items():
+                label = f"{kind}, -j {count}" + (f" ({name})" if len(variants) > 1 else "")
+                rows[label] = best
+                if not as_json:
+                    _row(label, best, lines)
+        shutil.rmtree(root / config.cache_dir, ignore_errors=True)
+    if as_json:
+        print(json.dumps({"repository": str(source), "files": len(files), "lines": lines, "rounds": rounds,
+                          "edited": str(edited.relative_to(root)),
+                          "runs": {label: {"wall_s": round(best.wall, 3), "cpu_s": round(best.cpu, 3),
+                                           "lines_per_s": round(lines / best.wall),
+                                           "lines_per_cpu_s": round(lines / best.cpu)}
+                                   for label, best in rows.items()}}, indent=2))
 
 
 def _row(label: str, best: Best, lines: int) -> None:
-    print(f"{label:<26}{best.wall:>9.2f}{best.cpu:>9.2f}{lines / best.wall:>11,.0f}{lines / best.cpu:>13,.0f}",
+    print(f"{label:<34}{best.wall:>9.2f}{best.cpu:>9.2f}{lines / best.wall:>11,.0f}{lines / best.cpu:>13,.0f}",
           flush=True)
 
 
@@ -219,12 +252,24 @@ def main() -> None:
     parser.add_argument("--repo", type=Path, help="instead: cold, warm and one-file-edited runs on a copy of REPO")
     parser.add_argument("--jobs", type=int, nargs="+", default=[2], help="--repo: -j values to run with")
     parser.add_argument("--rounds", type=int, default=1, help="--repo: best of this many rounds")
+    parser.add_argument("--variant", action="append", default=[], metavar="NAME=PYTHONPATH",
+                        help="--repo: also time the sqlasync found on PYTHONPATH (repeatable), interleaved")
+    parser.add_argument("--json", action="store_true", help="--repo: print the figures as JSON")
+    parser.add_argument("--keep-reports", type=Path, metavar="DIR",
+                        help="--repo: write each cold run's JSON report into DIR (for compare_findings.py --report)")
     args = parser.parse_args()
     if args.chain:
         run_chains(args.chain, args.timeout)
         return
     if args.repo:
-        run_repository(args.repo.resolve(), args.jobs, args.rounds)
+        variants: dict[str, str | None] = {"this tree": None}
+        for variant in args.variant:
+            name, _, pythonpath = variant.partition("=")
+            variants[name] = str(Path(pythonpath).resolve())
+        if args.keep_reports is not None:
+            args.keep_reports.mkdir(parents=True, exist_ok=True)
+        run_repository(args.repo.resolve(), args.jobs, args.rounds, variants, args.json,
+                       args.keep_reports.resolve() if args.keep_reports is not None else None)
         return
 
     root = args.keep or Path(tempfile.mkdtemp(prefix="sqlasync-bench-"))

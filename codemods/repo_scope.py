@@ -11,14 +11,12 @@ tool's own sources) cannot reach it, so reading it would only cost time.
 from __future__ import annotations
 
 import ast
-import hashlib
-import json
 import os
 import sys
-import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from sqlasync.keyed_cache import KeyedCache
 from sqlasync.source import read_source
 
 from .repo_index import locate_module
@@ -150,19 +148,11 @@ class ImportCache:
     """What each file imports, kept on disk (one JSON file) by content and package: a run over unchanged
     files parses none of them to find the import closure. Without a folder, nothing is kept."""
 
-    FORMAT = 1
+    FORMAT = 2
 
     def __init__(self, folder: Path | None) -> None:
-        self.file = folder / "imports.json" if folder is not None else None
-        self._stored = self._load()
-        self._used: dict[str, list[str]] = {}
-
-    def _load(self) -> dict[str, list[str]]:
-        try:
-            data = json.loads(self.file.read_text(encoding="utf-8")) if self.file is not None else {}
-        except (OSError, ValueError):
-            return {}
-        return data.get("files", {}) if isinstance(data, dict) and data.get("format") == self.FORMAT else {}
+        # The Python version too: a file this one cannot parse (no imports found) may parse on the next.
+        self._cache = KeyedCache(folder, "imports.json", f"{self.FORMAT}\0{sys.version_info[:2]}")
 
     def imported_modules(self, path: Path) -> set[str]:
         try:
@@ -170,23 +160,7 @@ class ImportCache:
         except OSError:
             return set()
         package = locate_module(Path(path)).package
-        # The Python version too: a file this one cannot parse (no imports found) may parse on the next.
-        key = hashlib.sha256(f"{sys.version_info[:2]}\0{package}\0".encode() + source).hexdigest()
-        names = self._stored.get(key)
-        if names is None:
-            names = sorted(modules_imported_by(source, package))
-        self._used[key] = names
-        return set(names)
+        return set(self._cache.value(package, source, lambda: sorted(modules_imported_by(source, package))))
 
     def save(self) -> None:
-        """Keep what this run looked up (the entries of files changed or gone since are dropped)."""
-        if self.file is None or self._used == self._stored:
-            return
-        try:
-            self.file.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.file.parent, suffix=".tmp")
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump({"format": self.FORMAT, "files": self._used}, handle)
-            os.replace(tmp, self.file)
-        except OSError:
-            pass  # a cache that cannot be written only costs speed
+        self._cache.save()

@@ -8,6 +8,7 @@ from pathlib import Path, PurePosixPath
 import libcst as cst
 import pytest
 
+from sqlasync.codemods.coloring_scan import ModuleScanner
 from sqlasync.codemods.coloring_solve import ALREADY_ASYNC, BECOMES, NOT_NEEDED, STAYS_SYNC
 from sqlasync.codemods.family import FileContext
 from sqlasync.codemods.repo_index import ModuleLocation, locate_module, scan_module
@@ -224,6 +225,29 @@ def test_a_long_chain_of_rebindings_resolves_like_a_short_one(tmp_path: Path, mo
     coloring = _coloring(tmp_path, monkeypatch)
     assert coloring.verdict(("m.py", "Finder.save")) == BECOMES
     assert coloring.verdict(("m.py", "run")) == BECOMES  # `found.save(db)` resolved through the chain
+
+
+def test_a_chain_of_thirty_rebindings_is_worked_out_in_linear_steps(monkeypatch) -> None:
+    # Counted, not timed: each binding of `q` is worked out three times (alone, on the chain's start, on the
+    # others), where following every order of the steps would take 30! evaluations.
+    evaluations = []
+    work_out = ModuleScanner._binding
+    monkeypatch.setattr(ModuleScanner, "_binding", lambda self, a: evaluations.append(a) or work_out(self, a))
+
+    def chain(steps: int) -> tuple:
+        rebindings = "".join(f"    if flag == {i}:\n        q = q.where({i})\n" for i in range(steps))
+        source = f"def make():\n    return 1\n\n\ndef run(flag):\n    q = make()\n{rebindings}    return q.done()\n"
+        evaluations.clear()
+        return _callees(source)[(7 + 2 * steps, "done")]
+
+    two_steps = chain(2)
+    start = ("call", ("name", "m.make"))
+    once = ("call", ("attr", start, "where"))
+    # Two steps, where the old per-node guard and the per-name value agree (pinned in the test above).
+    assert two_steps == ("attr", ("either", start, ("call", ("attr", ("either", start, once), "where"))), "done")
+    assert len(evaluations) == 3 * 3
+    assert chain(30) == two_steps  # more steps of the same method say nothing more about the callee
+    assert len(evaluations) == 3 * 31
 
 
 def test_scope_is_the_source_roots_plus_what_they_import(tmp_path: Path) -> None:

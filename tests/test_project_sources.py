@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sqlasync import project_sources
 from sqlasync.config import Config
 from sqlasync.discovery import discover
 from sqlasync.project_sources import with_project_sources
@@ -92,3 +93,27 @@ def test_resolves_this_run_leaves_alone_hold_the_registration(tmp_path):
     suppressed = CONVERTIBLE.replace('resolve("db_session")', 'resolve("db_session")  # sqlasync: ignore[D102]')
     (root / "app/services/items.py").write_text(suppressed, encoding="utf-8")
     assert _derived(root).held_container_keys == ("db_session",)
+
+
+def test_what_d102_leaves_is_kept_in_the_cache_until_the_file_or_the_selection_changes(tmp_path, monkeypatch):
+    root = _project(tmp_path, {"app/core/database.py": FACTORY, "app/services/items.py": CONVERTIBLE,
+                               "app/services/reports.py": STORED})
+    judged = []
+    judge = project_sources._kept_resolves
+    monkeypatch.setattr(project_sources, "_kept_resolves", lambda *args: judged.append(args[1].name) or judge(*args))
+
+    def derived(selection: Selection | None = None) -> tuple[str, ...]:
+        config = Config(root=root)
+        return with_project_sources(config, discover([root], config), selection, use_cache=True).held_container_keys
+
+    assert derived() == ("db_session",)
+    assert sorted(judged) == ["items.py", "reports.py"]
+    judged.clear()
+    assert derived() == ("db_session",)
+    assert judged == []  # nothing changed: both decisions read back
+    (root / "app/services/reports.py").write_text(CONVERTIBLE, encoding="utf-8")
+    assert derived() == ()
+    assert judged == ["reports.py"]  # only the changed file judged again
+    judged.clear()
+    assert derived(Selection(select=("D104",))) == ("db_session",)  # D102 not selected: another decision
+    assert sorted(judged) == ["items.py", "reports.py"]

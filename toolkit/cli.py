@@ -169,7 +169,7 @@ def _prepare(args: argparse.Namespace):
         raise UsageError("--jobs must be 0 (all cores) or more")
     run_status().phase("discovery")
     files = leave_out(discover(args.paths, config), args.exclude, config.root)
-    config = with_project_sources(config, files, selection)
+    config = with_project_sources(config, files, selection, use_cache=not args.no_cache)
     options = Options(config, selection, config.target, args.jobs, not args.no_cache,
                       not getattr(args, "no_prefilter", False))
     return options, files

@@ -47,11 +47,11 @@ def _is_virtualenv(folder: Path) -> bool:
         return False  # a folder that cannot be looked into is walked, and reported unreadable there
 
 
-def _display(path: Path) -> str:
+def _display(path: Path, cwd: Path) -> str:
     # abspath, not resolve(): a symlink is shown (and reported) under its own name.
     absolute = Path(os.path.abspath(path))
     try:
-        return absolute.relative_to(Path(os.path.abspath(Path.cwd()))).as_posix()
+        return absolute.relative_to(cwd).as_posix()
     except ValueError:
         return absolute.as_posix()
 
@@ -64,6 +64,7 @@ def discover(paths: list[Path], config: Config) -> list[SourceFile]:
     """
     root = config.root.resolve()
     include = _spec(config.include)
+    cwd = Path(os.path.abspath(Path.cwd()))
     found: dict[Path, SourceFile] = {}
     for given in paths or [Path.cwd()]:
         try:
@@ -71,19 +72,22 @@ def discover(paths: list[Path], config: Config) -> list[SourceFile]:
         except (FileNotFoundError, NotADirectoryError) as exc:
             raise DiscoveryError(f"{given}: no such file or directory") from exc
         except OSError as exc:  # a folder on the way that may not be searched: reported, not fatal
-            found.setdefault(given.absolute(), SourceFile(given, _display(given), f"cannot read: {exc.strerror}"))
+            found.setdefault(given.absolute(), SourceFile(given, _display(given, cwd), f"cannot read: {exc.strerror}"))
             continue
         excludes = _excludes_below(given, config, root)
-        if os.path.isdir(given):
-            candidates = _walk(given, root, excludes)
-        else:
-            candidates = iter([(given, None)])
-        for candidate, unreadable in candidates:
-            resolved = candidate.resolve() if os.path.exists(candidate) else candidate.absolute()
-            if unreadable is None and candidate != given \
-                    and not include.match_file(_relative(candidate, root) or candidate.name):
+        if not os.path.isdir(given):
+            resolved = given.resolve() if os.path.exists(given) else given.absolute()
+            found.setdefault(resolved, SourceFile(given, _display(given, cwd)))
+            continue
+        for candidate, real, unreadable in _walk(given, root, excludes):
+            if real is None:  # a symbolic link or a folder that cannot be listed: resolved the slow way, as named
+                resolved = candidate.resolve() if os.path.exists(candidate) else candidate.absolute()
+                relative = _relative(candidate, root)
+            else:
+                resolved, relative = Path(real), _inside(real, str(root))
+            if unreadable is None and not include.match_file(relative or candidate.name):
                 continue
-            found.setdefault(resolved, SourceFile(candidate, _display(candidate), unreadable))
+            found.setdefault(resolved, SourceFile(candidate, _display(candidate, cwd), unreadable))
     return sorted(found.values(), key=lambda f: f.display)
 
 
@@ -96,33 +100,43 @@ def _excludes_below(given: Path, config: Config, root: Path) -> pathspec.PathSpe
     return _spec(kept)
 
 
-def _walk(top: Path, root: Path, excludes: pathspec.PathSpec) -> Iterator[tuple[Path, str | None]]:
-    """Files under `top`, each with None, and folders that cannot be listed, each with the OS's reason."""
-    ignores: list[tuple[Path, pathspec.PathSpec]] = _gitignores_above(top)
+def _walk(top: Path, root: Path, excludes: pathspec.PathSpec) -> Iterator[tuple[Path, str | None, str | None]]:
+    """The files under `top` that no exclude or .gitignore leaves out, each with its resolved path (None for a
+    symbolic link) and None; and the folders that cannot be listed, each with None and the OS's reason.
+    os.walk does not enter linked folders, so below `top`'s own resolved path every folder it walks is where
+    it says it is: no file needs resolving (a realpath, one lstat per component) one at a time."""
+    ignores = [(str(base), spec) for base, spec in _gitignores_above(top)]
+    real_folders = {str(top): str(top.resolve())}
     refused: list[OSError] = []
     for folder, dirnames, filenames in os.walk(top, onerror=refused.append):
         while refused:
             yield from _refused_folder(refused.pop())
-        here = Path(folder)
+        here, real_here = Path(folder), real_folders[folder]
         gitignore = _read_gitignore(here / ".gitignore")
         if gitignore is not None:
-            ignores.append((here, gitignore))
-        dirnames[:] = sorted(
-            d for d in dirnames
-            if d not in SKIPPED_DIRS and not _is_virtualenv(here / d)
-            and not _ignored(here / d, ignores, excludes, root, is_dir=True)
-        )
+            ignores.append((real_here, gitignore))
+        kept = []
+        for name in sorted(dirnames):
+            path = here / name
+            if name in SKIPPED_DIRS or _is_virtualenv(path):
+                continue
+            real = None if os.path.islink(path) else os.path.join(real_here, name)
+            if not _ignored(path, real, ignores, excludes, root, is_dir=True):
+                kept.append(name)
+                real_folders[os.path.join(folder, name)] = real
+        dirnames[:] = kept
         for name in sorted(filenames):
             path = here / name
-            if not _ignored(path, ignores, excludes, root, is_dir=False):
-                yield path, None
+            real = None if os.path.islink(path) else os.path.join(real_here, name)
+            if not _ignored(path, real, ignores, excludes, root, is_dir=False):
+                yield path, real, None
     while refused:
         yield from _refused_folder(refused.pop())
 
 
-def _refused_folder(error: OSError) -> Iterator[tuple[Path, str]]:
+def _refused_folder(error: OSError) -> Iterator[tuple[Path, None, str]]:
     if error.filename is not None:
-        yield Path(error.filename), f"cannot list the folder: {error.strerror or error}"
+        yield Path(error.filename), None, f"cannot list the folder: {error.strerror or error}"
 
 
 def _read_gitignore(path: Path) -> pathspec.GitIgnoreSpec | None:
@@ -149,16 +163,38 @@ def _gitignores_above(top: Path) -> list[tuple[Path, pathspec.PathSpec]]:
     return specs
 
 
-def _ignored(path: Path, ignores, excludes: pathspec.PathSpec, root: Path, *, is_dir: bool) -> bool:
+def _ignored(path: Path, real: str | None, ignores, excludes: pathspec.PathSpec, root: Path, *,
+             is_dir: bool) -> bool:
+    """Whether an exclude or a .gitignore leaves `path` out; `real` is its resolved path, None to resolve it here."""
     suffix = "/" if is_dir else ""
-    relative = _relative(path, root)
+    if real is None:
+        resolved = _resolved(path)
+        if resolved is None:  # a symlink loop: nothing to match, kept to be reported where it is read
+            return False
+        real = resolved
+    relative = _inside(real, str(root))
     if relative is not None and excludes.match_file(relative + suffix):
         return True
     for base, spec in ignores:
-        inner = _relative(path, base.resolve())
+        inner = _inside(real, base)
         if inner is not None and spec.match_file(inner + suffix):
             return True
     return False
+
+
+def _resolved(path: Path) -> str | None:
+    try:
+        return str(path.resolve())
+    except (OSError, RuntimeError):  # a symlink loop (RuntimeError before 3.13)
+        return None
+
+
+def _inside(real: str, base: str) -> str | None:
+    """`real` relative to `base` (both resolved), as `_relative` gives it; None outside `base`."""
+    if real == base:
+        return "."
+    prefix = base if base.endswith(os.sep) else base + os.sep
+    return real[len(prefix):].replace(os.sep, "/") if real.startswith(prefix) else None
 
 
 def leave_out(files: list[SourceFile], patterns: list[str], root: Path) -> list[SourceFile]:

@@ -22,6 +22,7 @@ import os
 import re
 from collections.abc import Iterable
 from dataclasses import replace
+from functools import partial
 from pathlib import Path, PurePosixPath
 
 import libcst as cst
@@ -33,9 +34,11 @@ from sqlasync.codemods.family import FileContext
 from sqlasync.codemods.repo_index import locate_module, scan_module
 from sqlasync.codemods.repo_scope import source_roots
 
+from . import __version__
 from .analysis import to_findings
 from .config import Config
 from .discovery import SourceFile, discover
+from .keyed_cache import KeyedCache
 from .selection import Selection
 from .source import read_source
 from .suppressions import parse_suppressions
@@ -45,9 +48,11 @@ _FUNCTION = rb"^(?:async\s+)?def\s+(%s)\s*\("
 _RESOLVE = rb"\.resolve\s*\(\s*[\"'](%s)[\"']"
 
 
-def with_project_sources(config: Config, files: Iterable[SourceFile], selection: Selection | None = None) -> Config:
+def with_project_sources(config: Config, files: Iterable[SourceFile], selection: Selection | None = None,
+                         use_cache: bool = False) -> Config:
     """`config` with `session-factory` and `get-db` filled in from the project when they are unset, and the
-    service-locator keys whose registration must stay."""
+    service-locator keys whose registration must stay (D102's decisions kept in the cache folder with
+    `use_cache`: they cost LibCST and its metadata on every file that resolves a session key)."""
     # realpath, not resolve(): a symlink loop among the files is reported unreadable, not raised here.
     project = {Path(os.path.realpath(file.path)): file for file in files}
     run = set(project)
@@ -60,7 +65,12 @@ def with_project_sources(config: Config, files: Iterable[SourceFile], selection:
         except OSError:
             continue
     config = _sources(config, contents)
-    return replace(config, held_container_keys=_held_keys(config, contents, selection, run))
+    # Keyed by everything D102's decision reads: the settings just derived, whether D102 is selected, the version.
+    kept = KeyedCache(config.root / config.cache_dir if use_cache else None, "kept_resolves.json", "\0".join(
+        (__version__, config.fingerprint(), str(selection is None or "D102" in selection))))
+    held = _held_keys(config, contents, selection, run, kept)
+    kept.save()
+    return replace(config, held_container_keys=held)
 
 
 def _sources(config: Config, contents: dict[Path, bytes]) -> Config:
@@ -93,7 +103,7 @@ def _sources(config: Config, contents: dict[Path, bytes]) -> Config:
 
 
 def _held_keys(config: Config, contents: dict[Path, bytes], selection: Selection | None,
-               run: set[Path]) -> tuple[str, ...]:
+               run: set[Path], kept: KeyedCache) -> tuple[str, ...]:
     """Keys whose registration must stay: resolved in a file outside the run, or by a resolve D102 leaves."""
     pattern = re.compile(_RESOLVE % _alternatives(config.container_session_keys))
     held: set[str] = set()
@@ -101,16 +111,18 @@ def _held_keys(config: Config, contents: dict[Path, bytes], selection: Selection
         if path not in run:
             held |= {key.decode() for key in pattern.findall(content)}
         elif pattern.search(content):
-            held |= _kept_resolves(config, path, content, selection)
+            # The file's own path is part of the key: FileContext judges it (a test file?) by that path.
+            held |= set(kept.value(path.as_posix(), content,
+                                   partial(_kept_resolves, config, path, content, selection)))
     return tuple(sorted(held))
 
 
-def _kept_resolves(config: Config, path: Path, content: bytes, selection: Selection | None) -> set[str]:
-    """The keys of the resolves in this file that D102 leaves as they are."""
+def _kept_resolves(config: Config, path: Path, content: bytes, selection: Selection | None) -> list[str]:
+    """The keys of the resolves in this file that D102 leaves as they are, sorted (as the cache keeps them)."""
     try:
         module = cst.parse_module(content)
     except cst.ParserSyntaxError:
-        return set(config.container_session_keys)
+        return sorted(config.container_session_keys)
     display = path.as_posix()
     wrapper = cst.MetadataWrapper(module, unsafe_skip_copy=True)
     context = FileContext(PurePosixPath(display), config, wrapper, config.target)
@@ -126,7 +138,7 @@ def _kept_resolves(config: Config, path: Path, content: bytes, selection: Select
         _, suppressed = suppressions.split(to_findings(context, [match]))
         if not (match.fixable and selected) or suppressed:
             kept.add(string_value(match.node.args[0].value) or "")
-    return kept
+    return sorted(kept)
 
 def _alternatives(names: Iterable[str]) -> bytes:
     return b"|".join(re.escape(name.encode()) for name in names)
