@@ -26,23 +26,21 @@ from .check_command import (
     run_report_command,
 )
 from .config import TARGETS, ConfigError, load_config
+from .closure import sound_migrations
 from .counts import VOCABULARY, count
 from .project_sources import with_project_sources
 from .diffs import on_disk_line, unified_diff
 from .discovery import DiscoveryError, discover, leave_out
 from .problems import PROBLEMS, describe_bug
 from .report.rule_help import rule_markdown, rules_reference
-from .runner import Options, migrate_files, with_coloring
+from .runner import Options
 from .selection import Selection, SelectionError, parse_selectors
-from .soundness import judge
 from .interrupts import Interrupted, stop_signals_raise
 from .live_status import current as run_status, shown_on
 from .report import TEXT_FORMATS
 from .writing import WriteError, remove_stale_temps, write_all
 
 EXIT_CLEAN, EXIT_PENDING, EXIT_ERROR = 0, 1, 2
-# --with-dependents widens the run this many times at most (each round adds every file still missing).
-MAX_DEPENDENT_ROUNDS = 8
 # A refused run shows this many broken uses per file (the count says how many more there are).
 REFUSAL_EXAMPLES = 3
 ALL_RULES = {**RULES, **PROBLEMS}
@@ -179,7 +177,7 @@ def _migrate(args, options: Options, files, console: Console) -> int:
     writes = not (args.diff or args.check)
     if writes:
         _refuse_dirty([file.path for file in files], args.allow_dirty)
-    migrations, verdict = _sound_migrations(files, options, args.with_dependents)
+    migrations, verdict = sound_migrations(files, options, args.with_dependents)
     if not verdict.sound:
         run_status().stop()
         _refuse(verdict, Console(stderr=True, highlight=False, soft_wrap=True))
@@ -213,21 +211,6 @@ def _refuse_dirty(paths: list[Path], allowed: bool) -> None:
     if dirty:
         raise UsageError("refusing to rewrite files with uncommitted changes (commit them or pass --allow-dirty): "
                          + ", ".join(dirty))
-
-
-def _sound_migrations(files, options: Options, with_dependents: bool):
-    """Migrations of `files` that leave the whole program working (or the verdict that they do not);
-    with `with_dependents`, the files that must come along are added until none is missing."""
-    for _ in range(MAX_DEPENDENT_ROUNDS):
-        run_options = with_coloring(files, options)
-        migrations = migrate_files(files, run_options)
-        run_status().phase("soundness")
-        verdict = judge(files, migrations, run_options)
-        if verdict.sound or not with_dependents or not verdict.come_along:
-            break
-        files = sorted({*files, *discover([Path(p) for p in verdict.come_along], options.config)},
-                       key=lambda f: f.display)
-    return migrations, verdict
 
 
 def _refuse(verdict, errors: Console) -> None:
