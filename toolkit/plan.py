@@ -42,20 +42,16 @@ class Batch:
     """One reviewable step: the units that make it, and the rewrite of every file it changes."""
 
     units: tuple[Unit, ...]
-    migrations: tuple[Migration, ...]        # each file of the cut that it rewrites or leaves sites in
+    migrations: tuple[Migration, ...]        # each file it rewrites
     run_files: frozenset[str]                # every file of its cut, also those left unchanged
 
     @property
-    def changed(self) -> list[Migration]:
-        return [m for m in self.migrations if m.updated is not None]
-
-    @property
     def files(self) -> list[str]:
-        return [m.path for m in self.changed]
+        return [m.path for m in self.migrations]
 
     @property
     def diff_lines(self) -> int:
-        return sum(changed_lines(m.original, m.updated) for m in self.changed)
+        return sum(changed_lines(m.original, m.updated) for m in self.migrations)
 
     @property
     def fixed(self) -> Counter[str]:
@@ -72,7 +68,7 @@ class Batch:
     def bridges(self) -> Counter[str]:
         """The compat bridges the batch writes, by kind."""
         written: Counter[str] = Counter()
-        for migration in self.changed:
+        for migration in self.migrations:
             for bridge in BRIDGES:
                 added = migration.updated.count(f"{bridge}(".encode()) - migration.original.count(f"{bridge}(".encode())
                 if added > 0:
@@ -124,6 +120,8 @@ def next_batch(files: list[SourceFile], options: Options, by: str, max_lines: in
         grown, why = _attempt([*batch.units, unit], by_display, options, held)
         if why is not None or grown.diff_lines > max_lines:
             break
+        if set(grown.files) == set(batch.files) and grown.diff_lines == batch.diff_lines:
+            continue  # nothing more to rewrite with it yet: it waits for a later batch
         batch = grown
     return batch, blocked
 
@@ -143,12 +141,12 @@ def _attempt(units: list[Unit], by_display: dict[str, SourceFile], options: Opti
         return None, next(m.error for m in migrations if m.error)
     if not any(m.updated is not None for m in migrations):
         return None, "nothing to rewrite on its own"
-    touched = tuple(m for m in migrations if m.updated is not None or m.left)
+    touched = tuple(m for m in migrations if m.updated is not None)
     return Batch(tuple(units), touched, verdict.run_files), None
 
 
 def apply(batch: Batch) -> None:
-    write_all([(Path(m.path), m.updated) for m in batch.changed])
+    write_all([(Path(m.path), m.updated) for m in batch.migrations])
 
 
 def make_plan(prepare: Prepare, by: str, max_lines: int, batches: int | None = None) -> Plan:

@@ -16,7 +16,15 @@ from .analysis import Migration
 from .closure import sound_migrations
 from .config import load_config
 from .live_status import current as run_status
-from .plan import DEFAULT_MAX_LINES, Batch, Plan, Prepare, make_plan, next_batch, scratch_copy
+from .plan import (
+    DEFAULT_MAX_LINES,
+    Batch,
+    Plan,
+    Prepare,
+    make_plan,
+    next_batch,
+    scratch_copy,
+)
 from .plan_order import UNIT_KINDS
 from .soundness import Verdict
 

@@ -67,11 +67,20 @@ def ordered(units: list[Unit], dependencies: Mapping[str, set[str]]) -> list[Uni
         rank = (0 if needs[name] else 2) if test else 1
         return (rank, len(needs[name] - done), name)
 
+    def alone(name: str) -> bool:
+        return priority(name)[0] == 2
+
     while len(placed) < len(units):
         remaining = [name for name in by_name if name not in done]
-        ready = [name for name in remaining if needs[name] <= done]
-        # In an import cycle nothing is ready: the unit with the fewest unplaced imports breaks it.
-        chosen = min(ready, key=priority) if ready else min(remaining, key=lambda n: (len(needs[n] - done), n))
+        ready = [name for name in remaining if needs[name] <= done and not alone(name)]
+        waiting = [name for name in remaining if not alone(name)]
+        if ready:
+            chosen = min(ready, key=priority)
+        elif waiting:
+            # An import cycle: nothing in it is ready; the unit with the fewest unplaced imports breaks it.
+            chosen = min(waiting, key=lambda n: (len(needs[n] - done), n))
+        else:
+            chosen = min(remaining)
         placed.append(by_name[chosen])
         done.add(chosen)
     return placed

@@ -127,10 +127,10 @@ class Verification:
                 commit_batch(kept, self.command)
 
     def _verify(self, number: int, batch: Batch, files: list[SourceFile]) -> KeptBatch | None:
-        originals = [(Path(m.path), m.original) for m in batch.changed]
+        originals = [(Path(m.path), m.original) for m in batch.migrations]
         try:
             run_status().phase(f"batch {number}: {self.command}")
-            write_all([(Path(m.path), m.updated) for m in batch.changed])
+            write_all([(Path(m.path), m.updated) for m in batch.migrations])
             outcome = run_command(self.command)
             if outcome.passed:
                 self.say(f"batch {number}: {len(batch.files)} file(s) migrated, `{self.command}` passes "
