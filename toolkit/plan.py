@@ -123,6 +123,11 @@ def next_batch(files: list[SourceFile], options: Options, by: str, max_lines: in
         if set(grown.files) == set(batch.files) and grown.diff_lines == batch.diff_lines:
             continue  # nothing more to rewrite with it yet: it waits for a later batch
         batch = grown
+    if batch is None and len(units) > 1:
+        # No unit changes anything on its own (each one's functions wait for callers in another): together they may.
+        batch, why = _attempt(units, by_display, options, held)
+        if why is None:
+            blocked = []
     return batch, blocked
 
 
