@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from support.fixture_harness import FIXTURES_ROOT, describe_run, discover_fixtures, run_fixture_suite
 
-from sqlasync.verify import run_command
+from sqlasync.verify import fewest_to_hold_back, run_command
 
 _IGNORED = shutil.ignore_patterns("__pycache__", ".pytest_cache", ".sqlasync_cache", "*.db")
 INTERRUPTED = 128 + signal.SIGINT
@@ -77,6 +77,30 @@ def test_failing_tests_are_read_from_pytest_output(tmp_path):
     assert not outcome.passed
     assert outcome.failing_tests == ("tests/test_a.py::test_b", "tests/test_c.py::test_d")
     assert run_command("true").passed
+
+
+def _bisected(files: list[str], breaking: set[str]) -> tuple[list[str], int]:
+    """What the bisection holds back when CMD fails while any file of `breaking` is migrated, and how many
+    runs of CMD that took."""
+    runs = []
+
+    def passes(held: frozenset[str]) -> bool:
+        runs.append(held)
+        return breaking <= held
+
+    return fewest_to_hold_back(files, passes), len(set(runs))
+
+
+@pytest.mark.parametrize("breaking", [{"f05"}, {"f00"}, {"f15"}, {"f02", "f11"}, {"f03", "f04"}])
+def test_bisection_holds_back_exactly_the_files_that_break_cmd(breaking):
+    files = [f"f{i:02}" for i in range(16)]
+    held, runs = _bisected(files, breaking)
+    assert sorted(held) == sorted(breaking)
+    assert runs <= 2 * len(breaking) * 4 + 2  # about 2·log2(16) per culprit, not one run per file
+
+
+def test_bisection_of_a_single_file_needs_no_run_beyond_the_failure():
+    assert _bisected(["only.py"], {"only.py"}) == (["only.py"], 1)
 
 
 @pytest.mark.slow

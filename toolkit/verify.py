@@ -164,28 +164,12 @@ class Verification:
             trial = trials[held]
             return trial is not None and trial[1].passed
 
-        def smallest(candidates: list[str], base: frozenset[str]) -> list[str]:
-            """The fewest of `candidates` to hold back, besides `base`, for CMD to pass (it passes with all)."""
-            if passes(base):
-                return []
-            if len(candidates) == 1:
-                return candidates
-            half = len(candidates) // 2
-            first, second = candidates[:half], candidates[half:]
-            if passes(base | set(first)):
-                return smallest(first, base)
-            if passes(base | set(second)):
-                return smallest(second, base)
-            from_first = smallest(first, base | set(second))
-            return from_first + smallest(second, base | set(from_first))
-
-        culprits = smallest(batch.files, frozenset())
-        chosen = frozenset(culprits)
-        trial = trials[chosen]
+        culprits = fewest_to_hold_back(batch.files, passes)
+        if not passes(frozenset(culprits)):
+            # Holding files back is not monotonic (a cut may be sound only with a file): hold the whole batch.
+            culprits = batch.files
+        migrations, outcome = trials.get(frozenset(culprits)) or ([], failure)
         put_back(originals)
-        if trial is None:
-            raise VerifyError(f"batch {number}: no part of it keeps `{self.command}` passing")
-        migrations, outcome = trial
         write_all([(Path(m.path), m.updated) for m in migrations if m.updated is not None])
         failing = trials[frozenset()][1].failing_tests
         left = [LeftFile(path, failing) for path in culprits]
@@ -211,7 +195,29 @@ class Verification:
         if judge(rest, kept, options).sound:
             return kept
         migrations, verdict = sound_migrations(rest, options, with_dependents=False, held=held | held_before)
-        return migrations if verdict.sound else None
+        return [m for m in migrations if m.updated is not None] if verdict.sound else None
+
+
+def fewest_to_hold_back(candidates: Sequence[str], passes: Callable[[frozenset[str]], bool]) -> list[str]:
+    """A smallest set of `candidates` whose holding back makes `passes` true, given that holding all of
+    them back does and holding none does not (halving, as delta debugging does: a single culprit among n
+    files costs about 2·log2(n) calls)."""
+
+    def smallest(among: list[str], base: frozenset[str]) -> list[str]:
+        if passes(base):
+            return []
+        if len(among) == 1:
+            return among
+        half = len(among) // 2
+        first, second = among[:half], among[half:]
+        if passes(base | set(first)):
+            return smallest(first, base)
+        if passes(base | set(second)):
+            return smallest(second, base)
+        from_first = smallest(first, base | set(second))
+        return from_first + smallest(second, base | set(from_first))
+
+    return smallest(list(candidates), frozenset())
 
 
 def _tests_named(tests: Sequence[str]) -> str:
