@@ -127,7 +127,7 @@ def test_a_stop_signal_while_cmd_runs_leaves_the_last_kept_batch_committed(tmp_p
     process.send_signal(signal.SIGINT)
     stdout, stderr = process.communicate(timeout=120)
     assert process.returncode == INTERRUPTED, stdout + stderr
-    assert "batch 1: 1 file(s) migrated" in stdout, stdout + stderr
+    assert "batch 1: 1 file(s) migrated (alembic/env.py)" in stdout, stdout + stderr
 
     # Batch 1 is kept and committed, batch 2 is put back: nothing uncommitted, nothing but batch 1 changed.
     assert _git(project, "status", "--porcelain") == ""
@@ -136,4 +136,46 @@ def test_a_stop_signal_while_cmd_runs_leaves_the_last_kept_batch_committed(tmp_p
     assert "E106 x1" in log, log
     after = _tree(project)
     assert sorted(path for path in after if after[path] != legacy[path]) == ["alembic/env.py"]
+    _suite_passes(project, tmp_path)
+
+
+ENV_CONTRACT = '''"""Pins the legacy Alembic environment (a deployment runs it with a sync driver): only the code before
+migration passes it."""
+
+from pathlib import Path
+
+
+def test_alembic_env_runs_on_a_sync_engine():
+    source = (Path(__file__).resolve().parent.parent / "alembic" / "env.py").read_text()
+    assert "async_engine_from_config" not in source
+'''
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("verify-culprit")
+def test_the_file_whose_rewrite_breaks_cmd_is_left_legacy_and_the_rest_migrated(tmp_path):
+    project = _copy("personas_alembic", tmp_path)
+    (project / "tests" / "test_env_contract.py").write_text(ENV_CONTRACT)
+    _committed_repository(project)
+    legacy = _tree(project)
+    command = _pytest_command("tests/test_env_contract.py", "tests/test_migrations.py", "tests/test_data_users.py")
+    run = subprocess.run([sys.executable, "-m", "sqlasync", "migrate", "--verify", command, "--commit"],
+                         cwd=project, capture_output=True, text=True, timeout=1800, env=_environment())
+    assert run.returncode == 1, describe_run(run)
+    assert (f"left: alembic/env.py breaks `{command}` "
+            "(tests/test_env_contract.py::test_alembic_env_runs_on_a_sync_engine)") in run.stdout, describe_run(run)
+    assert "1 left because they break" in run.stdout, describe_run(run)
+
+    after = _tree(project)
+    assert after["alembic/env.py"] == legacy["alembic/env.py"]
+    # Every other file a full migration rewrites is migrated, and committed.
+    assert _git(project, "status", "--porcelain") == ""
+    legacy_commit = _git(project, "rev-list", "--max-parents=0", "HEAD").strip()
+    committed = set(_git(project, "diff", "--name-only", legacy_commit, "HEAD").split())
+    full = _copy("personas_alembic", tmp_path / "full")
+    subprocess.run([sys.executable, "-m", "sqlasync", "migrate", "--allow-dirty", "--exclude", "alembic/env.py"],
+                   cwd=full, capture_output=True, text=True, timeout=900, check=False)
+    expected = {path for path, content in _tree(full).items() if content != legacy[path]}
+    assert expected and committed == expected
+    assert {path for path in after if after[path] != legacy[path]} == expected
     _suite_passes(project, tmp_path)

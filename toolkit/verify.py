@@ -110,10 +110,11 @@ class Verification:
         start = run_command(self.command)
         if not start.passed:
             raise VerifyError(f"`{self.command}` fails before anything is migrated"
-                              + _tests_named(start.failing_tests) + "; it must pass first")
+                              + _named(start.failing_tests) + "; it must pass first")
         self.say(f"`{self.command}` passes as the tree is ({start.seconds:.1f} s)")
+        number = 0
         while True:
-            number = len(self.kept) + 1
+            number += 1
             run_status().phase(f"batch {number}: planning")
             options, files = self.prepare()
             batch, _ = next_batch(files, options, self.by, self.max_lines, {f.path for f in self.left})
@@ -133,10 +134,10 @@ class Verification:
             write_all([(Path(m.path), m.updated) for m in batch.migrations])
             outcome = run_command(self.command)
             if outcome.passed:
-                self.say(f"batch {number}: {len(batch.files)} file(s) migrated, `{self.command}` passes "
-                         f"({outcome.seconds:.1f} s)")
+                self.say(f"batch {number}: {len(batch.files)} file(s) migrated{_named(batch.files)}, "
+                         f"`{self.command}` passes ({outcome.seconds:.1f} s)")
                 return KeptBatch(number, list(batch.migrations), seconds=outcome.seconds)
-            self.say(f"batch {number}: `{self.command}` fails{_tests_named(outcome.failing_tests)}; "
+            self.say(f"batch {number}: `{self.command}` fails{_named(outcome.failing_tests)}; "
                      f"bisecting its {len(batch.files)} file(s)")
             return self._bisect(number, batch, files, originals, outcome)
         except BaseException:
@@ -175,12 +176,12 @@ class Verification:
         left = [LeftFile(path, failing) for path in culprits]
         self.left.extend(left)
         for item in left:
-            self.say(f"  left: {item.path} breaks `{self.command}`{_tests_named(item.failing_tests)}")
+            self.say(f"  left: {item.path} breaks `{self.command}`{_named(item.failing_tests)}")
         if not any(m.updated is not None for m in migrations):
             return None
         kept = KeptBatch(number, migrations, left, outcome.seconds)
-        self.say(f"batch {number}: {len(kept.files)} file(s) migrated, `{self.command}` passes "
-                 f"({outcome.seconds:.1f} s)")
+        self.say(f"batch {number}: {len(kept.files)} file(s) migrated{_named(kept.files)}, `{self.command}` "
+                 f"passes ({outcome.seconds:.1f} s)")
         return kept
 
     def _without(self, batch: Batch, held: frozenset[str], held_before: set[str],
@@ -220,10 +221,11 @@ def fewest_to_hold_back(candidates: Sequence[str], passes: Callable[[frozenset[s
     return smallest(list(candidates), frozenset())
 
 
-def _tests_named(tests: Sequence[str]) -> str:
-    if not tests:
+def _named(items: Sequence[str]) -> str:
+    """` (a, b, c and 4 more)`, or nothing for no items."""
+    if not items:
         return ""
-    shown = ", ".join(tests[:5]) + (f" and {len(tests) - 5} more" if len(tests) > 5 else "")
+    shown = ", ".join(items[:5]) + (f" and {len(items) - 5} more" if len(items) > 5 else "")
     return f" ({shown})"
 
 
@@ -239,7 +241,7 @@ def commit_message(kept: KeptBatch, command: str) -> str:
     lines += [f"  {f.path}:{f.line}:{f.column}: {f.code} {f.reason}" for f in sites_left]
     if kept.left:
         lines += ["", f"Left: breaks `{command}`:"]
-        lines += [f"  {item.path}{_tests_named(item.failing_tests)}" for item in kept.left]
+        lines += [f"  {item.path}{_named(item.failing_tests)}" for item in kept.left]
     return "\n".join(lines) + "\n"
 
 
@@ -258,5 +260,5 @@ def print_verification(verification: Verification, console: Console) -> None:
     console.print(f"{len(verification.kept)} batch(es) kept, {len(files)} file(s) migrated; "
                   f"{len(verification.left)} left because they break `{verification.command}`.", markup=False)
     for item in verification.left:
-        console.print(f"  left: {item.path} breaks `{verification.command}`{_tests_named(item.failing_tests)}",
+        console.print(f"  left: {item.path} breaks `{verification.command}`{_named(item.failing_tests)}",
                       markup=False)
