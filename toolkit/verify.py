@@ -33,6 +33,8 @@ from .writing import put_back, write_all
 
 # pytest's short summary: `FAILED tests/test_x.py::test_y - AssertionError` (and ERROR for a broken fixture).
 _PYTEST_FAILED = re.compile(r"^(?:FAILED|ERROR) (\S+::\S+)", re.MULTILINE)
+# A commit message lists this many sites left for manual work (and counts the rest).
+SITES_IN_MESSAGE = 20
 # How long CMD has to end after the stop signal is passed on to it, before it is killed.
 STOP_GRACE_SECONDS = 5.0
 
@@ -238,7 +240,9 @@ def commit_message(kept: KeptBatch, command: str) -> str:
              "Rules applied:"]
     lines += [f"  {code} x{times}" for code, times in sorted(fixed.items())] or ["  (none)"]
     lines += ["", f"Sites left for manual work: {len(sites_left)}"]
-    lines += [f"  {f.path}:{f.line}:{f.column}: {f.code} {f.reason}" for f in sites_left]
+    lines += [f"  {f.path}:{f.line}:{f.column}: {f.code} {f.reason}" for f in sites_left[:SITES_IN_MESSAGE]]
+    if len(sites_left) > SITES_IN_MESSAGE:
+        lines.append(f"  ... and {len(sites_left) - SITES_IN_MESSAGE} more (`sqlasync check` lists them)")
     if kept.left:
         lines += ["", f"Left: breaks `{command}`:"]
         lines += [f"  {item.path}{_named(item.failing_tests)}" for item in kept.left]
