@@ -2,7 +2,8 @@
 
 A batch starts with the first unit (plan_order.py) whose cut, with the files that must come along
 (toolkit/closure.py), is sound, and takes the next units in order while the diff stays within the
-review limit. Its figures are those of the real rewrite, computed in memory. The plan of a tree is
+review limit (as many at once as the figures of the whole migration suggest, fewer when the real
+rewrite is larger). Its figures are those of the real rewrite, computed in memory. The plan of a tree is
 defined one batch at a time: batch 1 of the tree, then the plan of the tree with batch 1 applied. So a
 plan computed again after batch 1 is the old plan from batch 2 on, and `migrate --batch 1` after
 `migrate --batch 1` walks the plan. Later batches are worked out on a scratch copy of the project.
@@ -97,38 +98,55 @@ def next_batch(files: list[SourceFile], options: Options, by: str, max_lines: in
     Also the units tried before it that could not start a batch."""
     held = frozenset(held)
     files = [file for file in files if file.display not in held]
-    pending = [m.path for m in migrate_files(files, with_coloring(files, options))
-               if m.updated is not None and m.path not in held]
-    if not pending:
+    whole = [m for m in migrate_files(files, with_coloring(files, options))
+             if m.updated is not None and m.path not in held]
+    if not whole:
         return None, []
+    # What each file's rewrite costs in the migration of everything: the guide for how many units to try.
+    estimate = {m.path: changed_lines(m.original, m.updated) for m in whole}
     by_display = {file.display: file for file in files}
-    paths = {display: by_display[display].path for display in pending}
-    sources = read_sources(by_display[display] for display in pending)
-    units = ordered(units_of(pending, by), file_dependencies(paths, sources, options.config.root))
-    batch: Batch | None = None
+    paths = {m.path: by_display[m.path].path for m in whole}
+    sources = read_sources(by_display[m.path] for m in whole)
+    units = ordered(units_of(list(paths), by), file_dependencies(paths, sources, options.config.root))
     blocked: list[Blocked] = []
-    for unit in units:
-        if batch is None:
-            batch, why = _attempt([unit], by_display, options, held)
-            if why is not None:
-                blocked.append(Blocked(unit.name, why))
-            continue
-        if set(unit.files) <= batch.run_files:
-            continue  # the cut already took it along
-        if batch.diff_lines >= max_lines:
-            break
-        grown, why = _attempt([*batch.units, unit], by_display, options, held)
-        if why is not None or grown.diff_lines > max_lines:
-            break
-        if set(grown.files) == set(batch.files) and grown.diff_lines == batch.diff_lines:
-            continue  # nothing more to rewrite with it yet: it waits for a later batch
-        batch = grown
-    if batch is None and len(units) > 1:
+    for index, unit in enumerate(units):
+        batch, why = _attempt([unit], by_display, options, held)
+        if why is None:
+            return _grown(batch, units[index + 1:], estimate, max_lines, by_display, options, held), blocked
+        blocked.append(Blocked(unit.name, why))
+    if len(units) > 1:
         # No unit changes anything on its own (each one's functions wait for callers in another): together they may.
         batch, why = _attempt(units, by_display, options, held)
         if why is None:
-            blocked = []
-    return batch, blocked
+            return batch, []
+    return None, blocked
+
+
+def _grown(batch: Batch, rest: list[Unit], estimate: dict[str, int], max_lines: int,
+           by_display: dict[str, SourceFile], options: Options, held: frozenset[str]) -> Batch:
+    """`batch` with the next units in order while its real diff stays within `max_lines`. As many as the
+    figures of the whole migration let fit are tried at once, half as many when the real diff is larger
+    (or the cut unsound); no unit jumps the queue."""
+    while True:
+        waiting = [unit for unit in rest if not set(unit.files) <= batch.run_files]
+        room = max_lines - batch.diff_lines
+        take: list[Unit] = []
+        for unit in waiting:
+            cost = sum(estimate.get(file, 0) for file in unit.files)
+            if cost > room:
+                break
+            take.append(unit)
+            room -= cost
+        grown = None
+        while take:
+            grown, why = _attempt([*batch.units, *take], by_display, options, held)
+            if why is None and grown.diff_lines <= max_lines:
+                break
+            take = take[:len(take) // 2]
+        if not take or grown is None or (set(grown.files) == set(batch.files)
+                                         and grown.diff_lines == batch.diff_lines):
+            return batch
+        batch, rest = grown, waiting[len(take):]
 
 
 def _attempt(units: list[Unit], by_display: dict[str, SourceFile], options: Options,
