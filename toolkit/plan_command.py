@@ -78,7 +78,7 @@ def batch_migrations(args: argparse.Namespace, prepare: Prepare) -> tuple[list[M
         options, files = prepare()
         batch, _ = next_batch(files, options, args.by, args.max_lines)
         if batch is None:
-            raise NoSuchBatch("the plan is empty: nothing is left to migrate")
+            return [], Verdict((), frozenset())  # the campaign is over: nothing changes, exit 0
         return list(batch.migrations), Verdict((), batch.run_files)
     with _on_scratch_copy(args):
         plan = make_plan(prepare, args.by, args.max_lines, batches=args.batch)
