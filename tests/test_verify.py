@@ -179,3 +179,15 @@ def test_the_file_whose_rewrite_breaks_cmd_is_left_legacy_and_the_rest_migrated(
     assert expected and committed == expected
     assert {path for path in after if after[path] != legacy[path]} == expected
     _suite_passes(project, tmp_path)
+
+
+@pytest.mark.parametrize("arguments", [["--commit"], ["--verify", "true", "--diff"], ["--verify", "true", "--batch", "1"],
+                                       ["--batch", "1", "--max-lines", "0"]])
+def test_options_that_do_not_go_together_are_refused_before_anything_runs(arguments, tmp_path, monkeypatch, capsys):
+    from sqlasync.cli import main
+
+    (tmp_path / "app.py").write_text("def f(db):\n    return db.query(User).first()\n")
+    monkeypatch.chdir(tmp_path)
+    assert main(["migrate", "--allow-dirty", *arguments, "app.py"]) == 2
+    assert "error:" in capsys.readouterr().err
+    assert (tmp_path / "app.py").read_text() == "def f(db):\n    return db.query(User).first()\n"
