@@ -119,6 +119,9 @@ class Verification:
             number += 1
             run_status().phase(f"batch {number}: planning")
             options, files = self.prepare()
+            if number > 2 * len(files) + 1:
+                # Each batch rewrites or holds back at least one file: more batches than that go round in circles.
+                raise VerifyError(f"stopped after {number - 1} batches: the plan does not come to an end")
             batch, _ = next_batch(files, options, self.by, self.max_lines, {f.path for f in self.left})
             if batch is None:
                 return
