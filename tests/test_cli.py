@@ -228,7 +228,7 @@ def test_migrate_keeps_its_cache_out_of_git_and_names_why_a_file_was_not_checked
 def test_a_dirty_tree_is_refused_before_anything_is_analysed(project: Path, capsys, monkeypatch) -> None:
     import subprocess
 
-    import sqlasync.cli as cli
+    import sqlasync.closure as closure
 
     for args in (["init", "-q"], ["add", "-A"], ["-c", "user.email=t@example.invalid", "-c", "user.name=t",
                                                   "commit", "-qm", "base"]):
@@ -238,7 +238,7 @@ def test_a_dirty_tree_is_refused_before_anything_is_analysed(project: Path, caps
     def analysis(*_args, **_kwargs):
         raise AssertionError("analysed a tree it then refused")
 
-    monkeypatch.setattr(cli, "migrate_files", analysis)
+    monkeypatch.setattr(closure, "migrate_files", analysis)
     assert main(["migrate", "app"]) == 2
     err = capsys.readouterr().err
     assert "uncommitted changes" in err and "app/dao.py" in err

@@ -92,3 +92,22 @@ def test_temp_files_of_a_killed_run_are_removed_and_a_live_run_s_are_not(tmp_pat
     remove_stale_temps([tmp_path])
     assert not dead.exists() and not older_format.exists()
     assert live.exists() and unrelated.exists()
+
+
+def test_put_back_writes_every_file_while_a_stop_signal_waits_and_write_all_does_not(tmp_path: Path) -> None:
+    """`migrate --verify` puts a batch back after Ctrl-C: a second signal then must not leave it half undone."""
+    import signal
+
+    from sqlasync.interrupts import Interrupted, stop_signals_held, stop_signals_raise
+    from sqlasync.writing import put_back
+
+    files = [tmp_path / name for name in ("a.py", "b.py")]
+    for file in files:
+        file.write_text("migrated\n")
+    for write, expected in ((write_all, "migrated\n"), (put_back, "legacy\n")):
+        with stop_signals_raise(), pytest.raises(Interrupted):
+            with stop_signals_held():
+                os.kill(os.getpid(), signal.SIGINT)  # waits until the block ends
+                write([(file, b"legacy\n") for file in files])
+        assert [file.read_text() for file in files] == [expected, expected], write.__name__
+    assert _temps(tmp_path) == []

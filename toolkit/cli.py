@@ -26,23 +26,23 @@ from .check_command import (
     run_report_command,
 )
 from .config import TARGETS, ConfigError, load_config
+from .closure import sound_migrations
 from .counts import VOCABULARY, count
 from .project_sources import with_project_sources
 from .diffs import on_disk_line, unified_diff
+from .plan_command import NoSuchBatch, add_batch_arguments, add_plan_command, batch_migrations, run_plan_command
 from .discovery import DiscoveryError, discover, leave_out
 from .problems import PROBLEMS, describe_bug
 from .report.rule_help import rule_markdown, rules_reference
-from .runner import Options, migrate_files, with_coloring
+from .runner import Options
 from .selection import Selection, SelectionError, parse_selectors
-from .soundness import judge
 from .interrupts import Interrupted, stop_signals_raise
 from .live_status import current as run_status, shown_on
 from .report import TEXT_FORMATS
+from .verify import Verification, VerifyError, print_verification
 from .writing import WriteError, remove_stale_temps, write_all
 
 EXIT_CLEAN, EXIT_PENDING, EXIT_ERROR = 0, 1, 2
-# --with-dependents widens the run this many times at most (each round adds every file still missing).
-MAX_DEPENDENT_ROUNDS = 8
 # A refused run shows this many broken uses per file (the count says how many more there are).
 REFUSAL_EXAMPLES = 3
 ALL_RULES = {**RULES, **PROBLEMS}
@@ -86,6 +86,20 @@ def build_parser() -> argparse.ArgumentParser:
                                 help="when the paths would leave code outside them broken (a sync user of what "
                                      "becomes async, an async user of what stays sync), migrate those files too "
                                      "instead of refusing the run")
+    migrate_parser.add_argument("--batch", type=int, metavar="K",
+                                help="migrate batch K of `sqlasync plan` over the same paths (the plan of the "
+                                     "tree as it is now: after batch 1 is applied, the next is batch 1 again)")
+    migrate_parser.add_argument("--verify", metavar="CMD",
+                                help="apply the plan batch by batch, running CMD (your test command, through the "
+                                     "shell) after each; when it fails, the batch's files are bisected to the "
+                                     "fewest whose rewrite breaks CMD, those are put back as they were and left "
+                                     "legacy, and the run goes on; Ctrl-C leaves the tree at the last kept batch")
+    migrate_parser.add_argument("--commit", action="store_true",
+                                help="with --verify: one git commit per kept batch, listing the rules applied and "
+                                     "the sites left")
+    add_batch_arguments(migrate_parser)
+    plan_parser = add_plan_command(commands)
+    _common(plan_parser)
 
     rules_parser = commands.add_parser("rules", help="list every rule")
     rules_parser.add_argument("--format", choices=("text", "json", "markdown"), default="text",
@@ -118,7 +132,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         errors.print(f"sqlasync: interrupted ({stop})", markup=False)
         return stop.exit_code
     except (ConfigError, DiscoveryError, SelectionError, UsageError, ReportingError, scaffold.ScaffoldError,
-            WriteError) as exc:
+            WriteError, NoSuchBatch, VerifyError) as exc:
         errors.print(f"sqlasync: error: {exc}", markup=False)
         return EXIT_ERROR
     except Exception as exc:  # noqa: BLE001 - exit 1 means findings to CI; a bug must not read as one
@@ -136,7 +150,7 @@ def _collect_less_often() -> None:
 def _status_shown(args: argparse.Namespace):
     """The run's phase, files done and elapsed time on stderr, for a person at a terminal: never when stderr
     is piped or captured, nor beside a report for machines (json, sarif, github, junit, gitlab, markdown)."""
-    if args.command not in ("check", "migrate") or not sys.stderr.isatty():
+    if args.command not in ("check", "migrate", "plan") or not sys.stderr.isatty():
         return contextlib.nullcontext()
     if args.command == "check" and args.format not in TEXT_FORMATS:
         return contextlib.nullcontext()
@@ -152,6 +166,8 @@ def _run(args: argparse.Namespace, console: Console, errors: Console) -> int:
         return run_report_command(args, console, errors)
     if args.command == "init":
         return _init(args.path, console)
+    if args.command == "plan":
+        return run_plan_command(args, lambda: _prepare(args), console)
     options, files = _prepare(args)
     if args.command == "check":
         return run_check_command(args, options, files, console, errors)
@@ -179,7 +195,14 @@ def _migrate(args, options: Options, files, console: Console) -> int:
     writes = not (args.diff or args.check)
     if writes:
         _refuse_dirty([file.path for file in files], args.allow_dirty)
-    migrations, verdict = _sound_migrations(files, options, args.with_dependents)
+    if args.verify is not None:
+        return _verify(args, console)
+    if args.commit:
+        raise UsageError("--commit goes with --verify (one commit per batch that passes CMD)")
+    if args.batch is not None:
+        migrations, verdict = batch_migrations(args, lambda: _prepare(args))
+    else:
+        migrations, verdict = sound_migrations(files, options, args.with_dependents)
     if not verdict.sound:
         run_status().stop()
         _refuse(verdict, Console(stderr=True, highlight=False, soft_wrap=True))
@@ -208,26 +231,23 @@ def _migrate(args, options: Options, files, console: Console) -> int:
     return EXIT_PENDING if pending else EXIT_CLEAN
 
 
+def _verify(args, console: Console) -> int:
+    if args.diff or args.check or args.batch is not None:
+        raise UsageError("--verify applies every batch in turn: it goes with neither --diff, --check nor --batch")
+    verification = Verification(args.verify, lambda: _prepare(args), args.by, args.max_lines, args.commit,
+                                lambda line: console.print(line, markup=False))
+    verification.run()
+    run_status().stop()
+    print_verification(verification, console)
+    sites_left = any(m.left for kept in verification.kept for m in kept.migrations)
+    return EXIT_PENDING if verification.left or sites_left else EXIT_CLEAN
+
+
 def _refuse_dirty(paths: list[Path], allowed: bool) -> None:
     dirty = [] if allowed else _dirty(paths)
     if dirty:
         raise UsageError("refusing to rewrite files with uncommitted changes (commit them or pass --allow-dirty): "
                          + ", ".join(dirty))
-
-
-def _sound_migrations(files, options: Options, with_dependents: bool):
-    """Migrations of `files` that leave the whole program working (or the verdict that they do not);
-    with `with_dependents`, the files that must come along are added until none is missing."""
-    for _ in range(MAX_DEPENDENT_ROUNDS):
-        run_options = with_coloring(files, options)
-        migrations = migrate_files(files, run_options)
-        run_status().phase("soundness")
-        verdict = judge(files, migrations, run_options)
-        if verdict.sound or not with_dependents or not verdict.come_along:
-            break
-        files = sorted({*files, *discover([Path(p) for p in verdict.come_along], options.config)},
-                       key=lambda f: f.display)
-    return migrations, verdict
 
 
 def _refuse(verdict, errors: Console) -> None:

@@ -40,3 +40,11 @@ def on_disk_line(before: bytes, after: bytes, line: int, column: int) -> tuple[i
             width = len(old[target]) + 1 if target < len(old) else 1
             return target + 1, min(column, width)
     return line, column
+
+
+def changed_lines(before: bytes, after: bytes) -> int:
+    """Lines a reviewer reads in the diff from `before` to `after`: those removed plus those added."""
+    old = before.decode("utf-8", "surrogateescape").splitlines()
+    new = after.decode("utf-8", "surrogateescape").splitlines()
+    return sum(1 for line in difflib.unified_diff(old, new, lineterm="", n=0)
+               if line.startswith(("+", "-")) and not line.startswith(("+++", "---")))

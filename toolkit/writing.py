@@ -60,6 +60,20 @@ def write_all(changes: Sequence[tuple[Path, bytes]]) -> None:
         _commit(staged)
 
 
+def put_back(changes: Sequence[tuple[Path, bytes]]) -> None:
+    """Like `write_all`, but a stop signal that arrives meanwhile waits until every file is written: this
+    is what puts the tree back after one (`migrate --verify` undoing the batch it was stopped in)."""
+    with stop_signals_held():
+        staged: list[_Staged] = []
+        try:
+            for path, content in changes:
+                _stage(path, path.resolve(strict=True), content, staged)
+        except OSError as exc:
+            _discard(staged)
+            raise WriteError(f"cannot put back {path}: {_reason(exc)}") from exc
+        _commit(staged)
+
+
 def remove_stale_temps(folders: Iterable[Path]) -> None:
     """Remove the temp files a killed run left in `folders` (those of a run still going stay)."""
     for folder in set(folders):

@@ -1,0 +1,77 @@
+"""`sqlasync plan` and `migrate --batch 1` on a fixture: each batch, applied in order, leaves a program whose own
+suite passes; the plan computed again after a batch is the old plan without it; the diff lines it announces
+are those the batch writes; when every batch is applied, nothing is left to plan.
+
+One fixture, the smallest with several batches, on SQLite and PostgreSQL: every step costs a plan (several
+in-memory migrations of the project) and a run of the fixture's suite.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from support.fixture_harness import FIXTURES_ROOT, describe_run, discover_fixtures, run_fixture_suite
+
+from sqlasync.diffs import changed_lines
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("plan-personas_alembic")]
+
+FIXTURE = "personas_alembic"
+_IGNORED = shutil.ignore_patterns("__pycache__", ".pytest_cache", ".sqlasync_cache", "*.db")
+
+
+def _sqlasync(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "sqlasync", *args], cwd=project, capture_output=True, text=True,
+                          timeout=900)
+
+
+def _plan(project: Path) -> dict:
+    run = _sqlasync(project, "plan", "--format", "json")
+    assert run.returncode in (0, 1), describe_run(run)
+    return json.loads(run.stdout)
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*.py"))
+            if "__pycache__" not in p.parts}
+
+
+def _without_number(batches: list[dict]) -> list[dict]:
+    return [{key: value for key, value in batch.items() if key != "batch"} for batch in batches]
+
+
+@pytest.mark.postgres
+def test_batches_applied_in_order_keep_the_suite_green(tmp_path, request, monkeypatch):
+    project = next(p for p in discover_fixtures() if p.name == FIXTURE)
+    copy = tmp_path / "copy" / FIXTURE
+    shutil.copytree(FIXTURES_ROOT / FIXTURE, copy, ignore=_IGNORED)
+    monkeypatch.setenv("PYTHONWARNINGS", "error::RuntimeWarning")
+    deselected = [argument for test in project.legacy_defects for argument in ("--deselect", test)]
+    plan = _plan(copy)
+    assert len(plan["batches"]) >= 2, plan
+
+    for step, batch in enumerate(plan["batches"]):
+        if step == 1:
+            # The plan of the tree with batch 1 applied is the rest of the first plan, batch for batch.
+            assert _without_number(_plan(copy)["batches"]) == _without_number(plan["batches"][1:])
+        before = _tree(copy)
+        run = _sqlasync(copy, "migrate", "--batch", "1", "--allow-dirty")
+        assert run.returncode in (0, 1), describe_run(run)
+        after = _tree(copy)
+        changed = sorted(path for path in after if after[path] != before.get(path))
+        assert changed == batch["files"], describe_run(run)
+        assert sum(changed_lines(before[path], after[path]) for path in changed) == batch["diff_lines"]
+        for database in project.databases:
+            server_url = request.getfixturevalue("postgres_server_url") if database == "postgresql" else None
+            suite = run_fixture_suite(copy, database, tmp_path / f"suite-{step}-{database}",
+                                      postgres_server_url=server_url, pytest_args=deselected)
+            output = suite.stdout + suite.stderr
+            assert "was never awaited" not in output, describe_run(suite)
+            assert suite.returncode == 0, f"batch {step + 1} on {database}\n{describe_run(run)}\n{describe_run(suite)}"
+
+    assert _plan(copy)["batches"] == []
