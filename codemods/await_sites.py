@@ -4,13 +4,15 @@ The S, D and E rewrites never turn a `def` into `async def` themselves: the asyn
 does that for every function that ends up holding an `await`, and awaits its callers in turn. Which
 functions it makes async is `FileContext.will_be_async`; why one stays sync, `async_blocker`. On top
 of that, some places inside a function have no coroutine to suspend: lambdas, generator expressions
-(an await would turn them into async generators), class bodies and module level.
+(an await would turn them into async generators) other than those drained on the spot
+(drained_generators.py), class bodies and module level.
 """
 
 from __future__ import annotations
 
 import libcst as cst
 
+from .drained_generators import drained_at_once
 from .evidence import dotted_name
 from .family import FileContext
 
@@ -25,7 +27,8 @@ def await_problem(context: FileContext, node: cst.CSTNode) -> str | None:
         if isinstance(parent, cst.Lambda):
             return "inside a lambda, which cannot await; move the code into a function"
         # Only the first iterable of a generator expression is evaluated by the enclosing function.
-        if isinstance(parent, cst.GeneratorExp) and not (child is parent.for_in and below is parent.for_in.iter):
+        if isinstance(parent, cst.GeneratorExp) and not (child is parent.for_in and below is parent.for_in.iter) \
+                and not drained_at_once(parent, evidence.parent):
             return "inside a generator expression, where `await` would make it an async generator; use a list"
         if isinstance(parent, cst.FunctionDef) and child is parent.body:
             return context.async_blocker(parent)

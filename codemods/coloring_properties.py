@@ -25,6 +25,9 @@ from dataclasses import dataclass, field
 from .coloring_scan import AttributeRead, CallSite, Expr
 from .repo_index import FunctionId, RepoIndex
 
+# How far `_from_outside` follows an expression back (attribute chains are short; cycles end here).
+MAX_STEPS = 20
+
 READ_KINDS = {"store": "assigned", "delete": "deleted", "by-name": "looked up by name"}
 
 
@@ -112,10 +115,8 @@ def read_target(index: RepoIndex, accessors: Accessors, read: AttributeRead, pat
 def _classify(index: RepoIndex, owner: FunctionId, receiver: Expr | None, path: str) -> str:
     """"mine": an instance of `owner` or a subclass; "class": the class itself; "other": something else for sure;
     "unknown": anything sqlasync cannot resolve, and instances of `owner`'s bases (they may be an `owner`)."""
-    if receiver is not None and receiver[0] == "name" and not receiver[1].startswith("builtins.") \
-            and index.module_path(receiver[1].split(".")[0], path) is None \
-            and not any(module.startswith(receiver[1].split(".")[0] + ".") for module in index.modules):
-        return "other"  # an attribute of a module outside the repository
+    if receiver is not None and _from_outside(index, receiver, path):
+        return "other"  # made by a module outside the repository (`re.compile(...).match(s).group()`)
     entity = index.resolve(receiver, path) if receiver is not None else None
     if entity is None or entity[0] in ("super", "cls"):
         return "unknown"
@@ -126,6 +127,38 @@ def _classify(index: RepoIndex, owner: FunctionId, receiver: Expr | None, path: 
         if (entity[1], entity[2]) in index.mro(*owner):
             return "unknown"
     return "other"
+
+
+def _from_outside(index: RepoIndex, expr: Expr, path: str) -> bool:
+    """Is `expr` a name of a module outside the repository, or what calling, indexing or reading attributes of one
+    gives, also through a class attribute of the repository that holds one (`cls.pattern = re.compile(...)`)?"""
+    for _ in range(MAX_STEPS):
+        if expr is None:
+            return False
+        if expr[0] == "name":
+            top = expr[1].split(".")[0]
+            return not expr[1].startswith("builtins.") and index.module_path(top, path) is None \
+                and not any(module.startswith(top + ".") for module in index.modules)
+        if expr[0] == "attr":
+            held = _class_attribute(index, index.resolve(expr[1], path), expr[2])
+            if held is not None:
+                expr, path = held
+                continue
+        if expr[0] not in ("call", "elem", "attr", "list", "enter"):
+            return False
+        expr = expr[1]
+    return False
+
+
+def _class_attribute(index: RepoIndex, owner, name: str) -> tuple[Expr, str] | None:
+    """The expression a repository class binds `name` to in its body, and the file it is in."""
+    if owner is None or owner[0] not in ("class", "instance", "cls", "self"):
+        return None
+    for path, qualname in index.mro(owner[1], owner[2]):
+        facts = index.cls(path, qualname)
+        if name in facts.attributes:
+            return facts.attributes[name], path
+    return None
 
 
 def override_problem(index: RepoIndex, owner: FunctionId, name: str, below) -> str | None:

@@ -27,6 +27,7 @@ from libcst.metadata import (
 
 from . import query_params, query_returns
 from .query_returns import own_nodes as _own_nodes
+from .drained_generators import drained_at_once
 from .evidence import ReceiverEvidence, dotted_name, is_alembic_revision, metadata_value, string_value
 from .orm_statements import REFINING, is_select, loaded_by, loader_targets
 
@@ -703,7 +704,7 @@ class ModuleScanner:
         """Which function's body runs `node`, and whether `await` could go there once it is async."""
         scope = metadata_value(self.scopes, node)
         while isinstance(scope, ComprehensionScope):
-            if isinstance(scope.node, cst.GeneratorExp):
+            if isinstance(scope.node, cst.GeneratorExp) and not drained_at_once(scope.node, self.parents.get):
                 return self._function_owner(scope), "inside a generator expression"
             scope = scope.parent
         if isinstance(scope, FunctionScope):

@@ -14,6 +14,7 @@ from libcst.metadata import ParentNodeProvider, PositionProvider
 
 from sqlasync.codemods.coloring_predict import resume_from_prediction, single_file_coloring
 from sqlasync.codemods.family import ColoringView, Family, FileContext
+from sqlasync.codemods.drained_generators import awaiting_generators_as_lists
 from sqlasync.codemods.house_style import in_house_style
 from sqlasync.codemods.pragmas import pragmas_kept_on_their_line
 from sqlasync.codemods.progress import MigratedConstructs
@@ -177,7 +178,7 @@ def migrate(source: bytes, path: str, config: Config, families: Sequence[Family]
     # (What is left is still recognised by every family, not only the ones that had to run again.)
     module, fixed, pending = resume_from_prediction(coloring, path, source, families) or (parsed, Counter(), families)
     module, more = rewrite_module(module, path, config, pending, selection, target, coloring)
-    module = pragmas_kept_on_their_line(parsed, module)
+    module = pragmas_kept_on_their_line(parsed, awaiting_generators_as_lists(module))
     updated = in_house_style(parsed, module, config.root).bytes
     result.fixed.update(fixed + more)
     # Both trees are used up: the analysis of the result below parses it anew, so on a large file at most

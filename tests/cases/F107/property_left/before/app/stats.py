@@ -56,7 +56,7 @@ def typed(report: Report, name: str):
 
 
 def totals(reports: list[Report]):
-    return sum(r.in_generator for r in reports), Report.on_class
+    return any(r.in_generator for r in reports), Report.on_class
 
 
 async def show(report: Report):

@@ -1,0 +1,22 @@
+import re
+
+from app.repos import get_repos
+
+
+class Controller:
+    def __init__(self, session):
+        self.session = session
+
+    async def group(self):
+        return await get_repos(self.session).jobs.get_one(1)
+
+    async def show(self):
+        return await self.group()
+
+
+class Search:
+    quoted = re.compile(r'"(.*?)"')
+
+    @classmethod
+    def words(cls, text):
+        return [match.group() for match in cls.quoted.finditer(text)] + [re.match("a", text).group(0)]
