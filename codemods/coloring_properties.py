@@ -136,6 +136,10 @@ def _from_outside(index: RepoIndex, expr: Expr, path: str) -> bool:
         if expr is None:
             return False
         if expr[0] == "name":
+            held = _module_global(index, expr[1], path)
+            if held is not None:
+                expr, path = held
+                continue
             top = expr[1].split(".")[0]
             return not expr[1].startswith("builtins.") and index.module_path(top, path) is None \
                 and not any(module.startswith(top + ".") for module in index.modules)
@@ -148,6 +152,21 @@ def _from_outside(index: RepoIndex, expr: Expr, path: str) -> bool:
             return False
         expr = expr[1]
     return False
+
+
+def _module_global(index: RepoIndex, fqn: str, origin: str) -> tuple[Expr, str] | None:
+    """What a module of the repository binds the global in `fqn` to (`app.text.PATTERN.match` -> the
+    expression `PATTERN = ...` holds, when it is not an import), and the file it is in."""
+    parts = fqn.split(".")
+    for cut in range(len(parts) - 1, 0, -1):
+        path = index.module_path(".".join(parts[:cut]), origin)
+        if path is None:
+            continue
+        bound = index.files[path].facts.names.get(parts[cut])
+        if bound is None or bound[0] == "name":
+            return None  # an import (followed as a name already) or a name bound more than once
+        return bound, path
+    return None
 
 
 def _class_attribute(index: RepoIndex, owner, name: str) -> tuple[Expr, str] | None:

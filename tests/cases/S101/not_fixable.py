@@ -23,7 +23,7 @@ def later(db):
 
 
 async def lazily(db, ids):
-    return sum(db.scalar(count_for(i)) for i in ids)
+    return any(db.scalar(count_for(i)) for i in ids)
 
 
 @shared_task

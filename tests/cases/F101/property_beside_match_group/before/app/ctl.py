@@ -21,3 +21,11 @@ class Search:
     @classmethod
     def words(cls, text):
         return [match.group() for match in cls.quoted.finditer(text)] + [re.match("a", text).group(0)]
+
+
+PATTERN = re.compile("a+")
+
+
+def first(text):
+    found = PATTERN.match(text)
+    return found.group(0) if found else ""
