@@ -9,7 +9,7 @@ import libcst as cst
 from . import query_params, query_returns
 from .await_sites import await_problem
 from .coloring_scan import ModuleScanner, qualname_of
-from .evidence import FLASK_SQLALCHEMY_SESSION
+from .evidence import FLASK_SQLALCHEMY_SESSION, dotted_name
 from .family import Family, Recogniser
 from .flask_models import FlaskDb, FlaskModels, sqlalchemy_problem, terminal_problem
 from .query_chain import RETURNED, Origin, Unsupported, Use, descendants, passed_to, read_chain
@@ -252,8 +252,9 @@ class QueryRecogniser(Recogniser):
             session = head.func.value
             evidence = self.evidence.session(session)
             if evidence is not None and evidence.stays_sync == FLASK_SQLALCHEMY_SESSION \
-                    and isinstance(session, cst.Attribute) and isinstance(session.value, cst.Name):
-                return Origin(session, tuple(head.args), FlaskDb(session.value.value))
+                    and isinstance(session, cst.Attribute) and dotted_name(session.value) is not None:
+                # `db.session`, `database.session` (an alias) or `models.db.session`: the extension as spelled here
+                return Origin(session, tuple(head.args), FlaskDb(dotted_name(session.value)))
         return None
 
     def _fixed(self, code: str, node: cst.CSTNode, described: str, conversion) -> None:
