@@ -16,6 +16,7 @@ from .query_chain import RETURNED, Origin, Unsupported, Use, descendants, passed
 from .query_flow import FlowAnalysis
 from .query_plan import Planner
 from .query_rewrite import rewrite
+from .related_classes import RelatedClasses
 from .rule import Rule
 
 SESSION_QUERY = Rule(
@@ -69,7 +70,10 @@ SESSION_QUERY = Rule(
         ".execution_options(synchronize_session=s))).rowcount; delete() likewise\n"
         "Steps keep their names except filter -> where, filter_by(k=v) -> where(Entity.k == v) bound to the "
         "entity the legacy call meant (the last join target, else the queried class; SQLAlchemy 2.1's "
-        "`filter_by` searches every FROM entity), with_entities -> with_only_columns, populate_existing() -> "
+        "`filter_by` searches every FROM entity); under `--target sync` a join along a relationship "
+        "(`join(Book.author)`) binds to the class the repository's models say it leads to (`relationship(\"Author\")`, "
+        "`relationship(Author)`, `Mapped[\"Author\"]`, `Mapped[list[\"Book\"]]`, `backref=\"...\"` on the other "
+        "class), written as the module names it, with_entities -> with_only_columns, populate_existing() -> "
         "execution_options(populate_existing=True). `.unique()` goes before the terminal wherever the legacy "
         "Query de-duplicated ORM entities and duplicates are possible (joins, joined eager loads, columns of "
         "other classes in the criteria).\n"
@@ -95,7 +99,8 @@ SESSION_QUERY = Rule(
         "Left alone, with the reason: other queries returned from functions or passed to other functions, "
         "`from_self()`, "
         "`yield_per()`, set operations, methods of "
-        "Query subclasses, 1.x `join()` forms, `filter_by()` whose entity is not named in the source.\n"
+        "Query subclasses, 1.x `join()` forms, `filter_by()` whose entity is not named in the source (after a "
+        "join along a relationship: whose class the index does not show, or this module has no name for).\n"
         "Known differences: a slice whose bounds are variables that turn out negative or reversed at run time "
         "(the legacy Query raised IndexError or returned []); `.unique()` on rows holding unhashable values "
         "(JSON) raises where the legacy Query fell back to identity."
@@ -198,7 +203,8 @@ class QueryRecogniser(Recogniser):
     def flows(self) -> FlowAnalysis:
         if self._flows is None:
             evidence = self.evidence
-            planner = Planner(partial(query_params.bound_value, evidence), _code, self._flask_problem)
+            planner = Planner(partial(query_params.bound_value, evidence), _code, self._flask_problem,
+                              self._joined_class)
             self._flows = FlowAnalysis(evidence.parents, evidence.scopes, evidence.session, planner,
                                        self.context.target, _code, partial(await_problem, self.context),
                                        self._passes, self._returns, self._origin_of)
@@ -211,6 +217,13 @@ class QueryRecogniser(Recogniser):
             index = getattr(self.context.coloring, "index", None)
             self._flask = FlaskModels(self.evidence, str(self.context.path), index, self._module_scanner)
         return self._flask
+
+    def _joined_class(self, target: cst.BaseExpression) -> cst.BaseExpression | str | None:
+        """The class a join along a relationship reaches, through the repository index (related_classes.py).
+        Under `--target sync` only: the async target's coloring is seeded by each file's prediction, which runs
+        before the index exists, so a query converted only with the index would never get its `async def`."""
+        index = getattr(self.context.coloring, "index", None) if self.context.target == "sync" else None
+        return RelatedClasses(index, str(self.context.path), self._module_scanner, self.evidence).joined_class(target)
 
     def _model_db(self, model: cst.BaseExpression) -> FlaskDb | str:
         """The extension of the Flask-SQLAlchemy model `model` as this module reaches it, or why there is none."""
