@@ -171,6 +171,8 @@ MODEL_QUERY = Rule(
         "stays. With no pin the newest versions are assumed (Flask-SQLAlchemy 3.x, SQLAlchemy 2.x).\n"
         "Left alone, with the reason: a class that is not a model on a Flask-SQLAlchemy `db.Model` the index shows "
         "(another library's `query` property), a model whose `db` this module cannot name (the name is taken), "
+        "a query returned for its callers to finish (the reason names where they call it: `db.select(...)` "
+        "returned and run on `db.session` there is the change to make by hand), "
         "and every site under the async target. Without the index (`--select Q` alone) only a model defined in the "
         "file on its own `db.Model`, or a capitalised name imported beside an imported `db`, counts. Known gap: a "
         "custom `query_class` given to `SQLAlchemy(...)` in another module is not seen (its own methods are left, "
@@ -300,7 +302,49 @@ class QueryRecogniser(Recogniser):
         function = self.evidence.enclosing(use.node, cst.FunctionDef)
         if function is None:
             return RETURNED
-        return self._helper_problem((str(self.context.path), qualname_of(function, self.evidence.parents)))
+        helper = (str(self.context.path), qualname_of(function, self.evidence.parents))
+        problem = self._helper_problem(helper)
+        if problem != RETURNED:
+            return problem
+        if self.context.target != "sync" and self._flask_query(use.node):
+            return FLASK_SQLALCHEMY_SESSION  # what the async target says of every Flask-SQLAlchemy query
+        return f"{RETURNED} ({self._returned_detail(use, function, helper)})"
+
+    def _returned_detail(self, use: Use, function: cst.FunctionDef, helper) -> str:
+        """Why a returned query that query_returns.py does not take up stays: where its callers are, and the
+        rule they would have to meet (or that a Flask-SQLAlchemy `Model.query` is not taken up at all yet)."""
+        name = function.name.value
+        callers = getattr(self.context.coloring, "callers", None)
+        if callers is None:
+            where = "the repository index (family F) is not part of this run, so its callers are unknown"
+        else:
+            sites = sorted({f"{c.path}:{c.site.line}" for c in callers.get(helper, ())})
+            where = (f"`{name}()` is called at {', '.join(sites[:3])}" + (f" and {len(sites) - 3} more place(s)"
+                     if len(sites) > 3 else "") if sites else f"nothing in the repository calls `{name}()`")
+        if self._flask_query(use.node):
+            return (f"{where}; a returned Flask-SQLAlchemy query is not converted with its callers yet: return "
+                    f"`db.select(...)` from `{name}()` and run it on `db.session` where it is called")
+        return (f"{where}; only a method without parameters besides `self`, whose calls are all `self.{name}()` in "
+                "its own class and run the query, returns a converted statement")
+
+    def _flask_query(self, node: cst.BaseExpression, depth: int = 0) -> bool:
+        """Does `node` hold a query Flask-SQLAlchemy starts (`Model.query...`, `db.session.query(...)...`), written
+        there or in the variable it names?"""
+        if isinstance(node, cst.Name) and depth < 2:
+            scope = self.evidence.scopes.get(node)
+            assignments = self.evidence.bindings(scope, node.value) if scope is not None and node.value in scope \
+                else []
+            values = [self.evidence.bound_value(a.node) for a in assignments]
+            return any(v is not None and self._flask_query(v, depth + 1) for v in values)
+        while isinstance(node, (cst.Call, cst.Attribute, cst.Subscript)):
+            origin = self._origin_of(node) if isinstance(node, (cst.Attribute, cst.Call)) else None
+            if origin is not None:
+                return origin.flask is not None
+            if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "query":
+                evidence = self.evidence.session(node.func.value)  # the async target's `db.session.query(...)`
+                return evidence is not None and evidence.stays_sync == FLASK_SQLALCHEMY_SESSION
+            node = node.func if isinstance(node, cst.Call) else node.value
+        return False
 
     def _helper_problem(self, helper) -> str | None:
         """Why the repository does not let `helper` return its query for its callers to run (None: it does)."""
