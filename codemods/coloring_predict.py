@@ -98,8 +98,9 @@ def summarise(path: str, source: bytes, location: ModuleLocation, config: Config
 
 _SUMMARIES: dict[tuple, FileSummary | None] = {}
 MEMORY_SIZE = 4096
-# `Model.query`: converted under `--target sync` once the repository index shows the model (query.py).
-MODEL_QUERY = re.compile(rb"\b[A-Z]\w*\.query\b")
+# `Model.query` (`cls.query` in a classmethod): converted under `--target sync` once the repository index shows
+# the model (query.py).
+MODEL_QUERY = re.compile(rb"\b(?:[A-Z]\w*|cls)\.query\b")
 # `filter_by()` after `join(Model.relationship)`: converted under `--target sync` once the index shows the
 # relationship's class (related_classes.py).
 JOIN_THEN_FILTER_BY = re.compile(rb"join\s*\([^)]*\.\w+\s*\)[\s\S]*?\.filter_by\s*\(")

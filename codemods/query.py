@@ -152,7 +152,8 @@ MODEL_QUERY = Rule(
         "`--target sync` only. A model is a class whose bases (through the repository's classes) include "
         "`<db>.Model`, where `<db>` is bound to `flask_sqlalchemy.SQLAlchemy(...)` or to an instance of a subclass "
         "of it, in this module or in another one the repository index (family F) follows through imports and "
-        "re-exports. `Model.query` is then one more start of a Q101 query, run by `db.session`: every terminal, "
+        "re-exports (`cls` in a classmethod of such a model counts too: `cls.query` -> `db.select(cls)`). "
+        "`Model.query` is then one more start of a Q101 query, run by `db.session`: every terminal, "
         "step and flow of Q101 applies (`Model.query` kept in a variable and extended across branches, `count()` "
         "through a subquery, `get(pk)` -> `db.session.get(Model, pk)`). `select` and `func` are spelled as the "
         "module already imports them, else `db.select` / `db.func`; a module that names no `db` (views importing "
@@ -256,7 +257,7 @@ class QueryRecogniser(Recogniser):
         if self.context.target != "sync":
             return None
         if isinstance(head, cst.Attribute) and head.attr.value == "query":
-            if not _looks_like_model(head.value):
+            if not self._model_like(head.value):
                 return None
             db = self._model_db(head.value)
             if isinstance(db, str):
@@ -471,7 +472,7 @@ class QueryRecogniser(Recogniser):
             current = grandparent if isinstance(grandparent, cst.Call) and grandparent.func is parent else parent
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
-        if node.attr.value != "query" or not _looks_like_model(node.value):
+        if node.attr.value != "query" or not self._model_like(node.value):
             return
         parent = self.evidence.parent(node)
         chained = isinstance(parent, cst.Attribute) and parent.value is node and parent.attr.value in QUERY_METHODS
@@ -485,7 +486,8 @@ class QueryRecogniser(Recogniser):
             return
         db = self._model_db(node.value)
         if isinstance(db, str):
-            if chained:
+            # `cls` counts only as a model the index shows: any class method may read a `query` of its own.
+            if chained and _looks_like_model(node.value):
                 self.report("Q102", node, f"`{model}.query` uses the Flask-SQLAlchemy query property", reason=db)
             return
         if isinstance(read_chain(node, self.evidence.parents), Unsupported) and not chained:
@@ -498,6 +500,12 @@ class QueryRecogniser(Recogniser):
             self.report("Q102", outer, described, reason=conversion.reason)
         else:
             self._fixed("Q102", outer, described, conversion)
+
+    def _model_like(self, node: cst.BaseExpression) -> bool:
+        """A capitalised class name (`Author`, `models.Author`), or, under `--target sync`, where the repository
+        index tells whether the class is a Flask-SQLAlchemy model, `cls` in a classmethod (`cls.query...`)."""
+        return _looks_like_model(node) or (self.context.target == "sync" and isinstance(node, cst.Name)
+                                           and node.value == "cls")
 
     def _declares_query_column(self, model: str) -> bool:
         """A model defined in this file with a class attribute named `query` (a column, not the property)."""
