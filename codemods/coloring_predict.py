@@ -98,8 +98,12 @@ def summarise(path: str, source: bytes, location: ModuleLocation, config: Config
 
 _SUMMARIES: dict[tuple, FileSummary | None] = {}
 MEMORY_SIZE = 4096
-# `Model.query`: converted under `--target sync` once the repository index shows the model (query.py).
-MODEL_QUERY = re.compile(rb"\b[A-Z]\w*\.query\b")
+# `Model.query` (`cls.query` in a classmethod): converted under `--target sync` once the repository index shows
+# the model (query.py).
+MODEL_QUERY = re.compile(rb"\b(?:[A-Z]\w*|cls)\.query\b")
+# `filter_by()` after `join(Model.relationship)`: converted under `--target sync` once the index shows the
+# relationship's class (related_classes.py).
+JOIN_THEN_FILTER_BY = re.compile(rb"join\s*\([^)]*\.\w+\s*\)[\s\S]*?\.filter_by\s*\(")
 
 
 def _summarise(path: str, source: bytes, location: ModuleLocation, config: Config, families: Sequence[Family],
@@ -195,6 +199,8 @@ def resume_from_prediction(coloring, path: str, source: bytes, families: Sequenc
         return None  # the prediction dropped an import that other files import from this one
     if summary.target == "sync" and MODEL_QUERY.search(source):
         return None  # only the index tells Flask-SQLAlchemy models and their `db` apart (flask_models.py)
+    if summary.target == "sync" and JOIN_THEN_FILTER_BY.search(source):
+        return None  # only the index tells which class a relationship joins to (related_classes.py)
     module = cst.parse_module(summary.predicted if summary.predicted is not None else source)
     rest = [family for family in families if family.prefix == COLORING_PREFIX]
     return module, Counter(summary.predicted_fixed), rest

@@ -160,6 +160,8 @@ class Relationship:
     target: Expr | None        # the related class
     collection: bool
     eager: bool                # loaded with its parent (lazy="selectin"/"joined"/...), never lazily
+    # `backref="author"`: the attribute the relationship adds to the related class, leading back here.
+    backref: str | None = None
 
 
 @dataclass(frozen=True)
@@ -586,7 +588,10 @@ class ModuleScanner:
         if not isinstance(value, cst.Call):
             return None
         callee = self._qualified(value.func) or dotted_name(value.func) or ""
-        if callee.rsplit(".", 1)[-1] != "relationship" or not (callee.startswith("sqlalchemy") or callee == "relationship"):
+        if callee.rsplit(".", 1)[-1] != "relationship":
+            return None
+        flask = isinstance(value.func, cst.Attribute) and self.evidence.is_flask_extension(value.func.value)
+        if not (callee.startswith("sqlalchemy") or callee == "relationship" or flask):
             return None
         target: Expr | None = None
         if value.args and value.args[0].keyword is None:
@@ -595,10 +600,13 @@ class ModuleScanner:
             target = self._string_type(text) if text is not None else self.expr(first)
         collection = True
         eager = False
+        backref = None
         for arg in value.args:
             if arg.keyword is None:
                 continue
-            if arg.keyword.value == "uselist":
+            if arg.keyword.value == "backref":
+                backref = _backref_name(arg.value)
+            elif arg.keyword.value == "uselist":
                 collection = not (isinstance(arg.value, cst.Name) and arg.value.value == "False")
             elif arg.keyword.value == "lazy":
                 strategy = string_value(arg.value)
@@ -612,7 +620,7 @@ class ModuleScanner:
                     target = typed[1] if typed[0] == "list" else typed
         if target is not None and target[0] == "inst":
             target = target[1]
-        return Relationship(target, collection, eager)
+        return Relationship(target, collection, eager, backref)
 
     # -- call sites and value uses ----------------------------------------------------------------
     def call_site(self, node: cst.Call) -> CallSite:
@@ -1173,6 +1181,14 @@ def _yields(function: cst.FunctionDef) -> bool:
 
 def own_nodes(function: cst.FunctionDef):
     return _own_nodes(function)
+
+
+def _backref_name(value: cst.BaseExpression) -> str | None:
+    """`backref="posts"`, `backref=backref("posts", ...)` (also `orm.backref`, `db.backref`) → "posts"."""
+    if isinstance(value, cst.Call) and (dotted_name(value.func) or "").rsplit(".", 1)[-1] == "backref" \
+            and value.args and value.args[0].keyword is None:
+        value = value.args[0].value
+    return string_value(value)
 
 
 def _class_binding(small: cst.BaseSmallStatement):

@@ -21,6 +21,7 @@ from libcst.metadata import (
     ParentNodeProvider,
     PositionProvider,
     QualifiedNameProvider,
+    QualifiedNameSource,
     ScopeProvider,
 )
 from libcst.metadata.base_provider import LazyValue
@@ -266,17 +267,29 @@ class ReceiverEvidence:
                     return Evidence(verdict.kind, f"self.{attr.attr.value} = {verdict.detail}", verdict.name_only)
                 if verdict is NEGATIVE:
                     return NEGATIVE
-        if not asyncpg and attr.attr.value == "session" and isinstance(attr.value, cst.Name):
-            owner = self._name_evidence_raw_binding(attr.value)
-            if owner == "flask":
-                return Evidence(Kind.SYNC_SESSION, f"Flask-SQLAlchemy `{attr.value.value}.session`",
-                                stays_sync=FLASK_SQLALCHEMY_SESSION)
+        if not asyncpg and attr.attr.value == "session" and self.is_flask_extension(attr.value):
+            return Evidence(Kind.SYNC_SESSION, f"Flask-SQLAlchemy `{dotted_name(attr.value)}.session`",
+                            stays_sync=FLASK_SQLALCHEMY_SESSION)
         return self._by_name(attr.attr.value, asyncpg)
 
-    def _name_evidence_raw_binding(self, name: cst.Name) -> str | None:
+    def is_flask_extension(self, expr: cst.BaseExpression) -> bool:
+        """Is `expr` Flask-SQLAlchemy's extension instance as this file shows it: a name bound here to
+        `SQLAlchemy(...)`, or an import whose imported name is `db` however it is reached (`db`,
+        `from app import db as database`, `models.db` after `from app import models`, `m.db` after
+        `import app.models as m`); the import is the weaker evidence, confirmed by the repository index where
+        the Query rules need it (flask_models.py)."""
+        if isinstance(expr, cst.Name) and self._bound_to_extension(expr):
+            return True
+        if not isinstance(expr, (cst.Name, cst.Attribute)) or expr not in self.qualified_names:
+            return False
+        names = metadata_value(self.qualified_names, expr, ())
+        return bool(names) and all(
+            q.source is QualifiedNameSource.IMPORT and q.name.rpartition(".")[2] == "db" for q in names)
+
+    def _bound_to_extension(self, name: cst.Name) -> bool:
         scope = metadata_value(self.scopes, name)
         if scope is None or name.value not in scope:
-            return None
+            return False
         for assignment in scope[name.value]:
             if not isinstance(assignment, Assignment):
                 continue
@@ -284,10 +297,10 @@ class ReceiverEvidence:
             if isinstance(value, cst.Call) and self.qualified(value.func) & {
                 "flask_sqlalchemy.SQLAlchemy", "flask_sqlalchemy.extension.SQLAlchemy"
             }:
-                return "flask"
+                return True
             if isinstance(assignment.node, (cst.Import, cst.ImportFrom)) and name.value == "db":
-                return "flask"
-        return None
+                return True
+        return False
 
     def _assignment_evidence(self, assignment: Assignment, asyncpg: bool) -> Evidence | _Negative | None:
         node = assignment.node

@@ -127,8 +127,8 @@ class FlaskModels:
 
     def _is_extension(self, binding, origin: str) -> bool:
         """`SQLAlchemy(...)`, or a call of a repository class deriving from it (redash's `RedashSQLAlchemy`)."""
-        if binding[0] != "call" or binding[1] is None:
-            return False
+        if binding is None or binding[0] != "call" or binding[1] is None:
+            return False  # None: a name bound more than once at module level
         callee = binding[1]
         if callee[0] == "name" and callee[1] in EXTENSION_CLASSES:
             return True
@@ -146,7 +146,7 @@ class FlaskModels:
         for local, binding in facts.names.items():
             if self._is_extension(binding, self.path) and (facts.module, local) == home:
                 return FlaskDb(local)
-            if binding[0] == "name" and self.db_home(binding, self.path) == home:
+            if binding is not None and binding[0] == "name" and self.db_home(binding, self.path) == home:
                 return FlaskDb(local)
         # The index may predate this module's text (`migrate` re-reads what it wrote): the import itself counts.
         scope = self.evidence.scopes.get(self.evidence.module)

@@ -9,13 +9,14 @@ import libcst as cst
 from . import query_params, query_returns
 from .await_sites import await_problem
 from .coloring_scan import ModuleScanner, qualname_of
-from .evidence import FLASK_SQLALCHEMY_SESSION
+from .evidence import FLASK_SQLALCHEMY_SESSION, dotted_name
 from .family import Family, Recogniser
 from .flask_models import FlaskDb, FlaskModels, sqlalchemy_problem, terminal_problem
 from .query_chain import RETURNED, Origin, Unsupported, Use, descendants, passed_to, read_chain
 from .query_flow import FlowAnalysis
 from .query_plan import Planner
 from .query_rewrite import rewrite
+from .related_classes import RelatedClasses
 from .rule import Rule
 
 SESSION_QUERY = Rule(
@@ -69,7 +70,10 @@ SESSION_QUERY = Rule(
         ".execution_options(synchronize_session=s))).rowcount; delete() likewise\n"
         "Steps keep their names except filter -> where, filter_by(k=v) -> where(Entity.k == v) bound to the "
         "entity the legacy call meant (the last join target, else the queried class; SQLAlchemy 2.1's "
-        "`filter_by` searches every FROM entity), with_entities -> with_only_columns, populate_existing() -> "
+        "`filter_by` searches every FROM entity); under `--target sync` a join along a relationship "
+        "(`join(Book.author)`) binds to the class the repository's models say it leads to (`relationship(\"Author\")`, "
+        "`relationship(Author)`, `Mapped[\"Author\"]`, `Mapped[list[\"Book\"]]`, `backref=\"...\"` on the other "
+        "class), written as the module names it, with_entities -> with_only_columns, populate_existing() -> "
         "execution_options(populate_existing=True). `.unique()` goes before the terminal wherever the legacy "
         "Query de-duplicated ORM entities and duplicates are possible (joins, joined eager loads, columns of "
         "other classes in the criteria).\n"
@@ -95,7 +99,8 @@ SESSION_QUERY = Rule(
         "Left alone, with the reason: other queries returned from functions or passed to other functions, "
         "`from_self()`, "
         "`yield_per()`, set operations, methods of "
-        "Query subclasses, 1.x `join()` forms, `filter_by()` whose entity is not named in the source.\n"
+        "Query subclasses, 1.x `join()` forms, `filter_by()` whose entity is not named in the source (after a "
+        "join along a relationship: whose class the index does not show, or this module has no name for).\n"
         "Known differences: a slice whose bounds are variables that turn out negative or reversed at run time "
         "(the legacy Query raised IndexError or returned []); `.unique()` on rows holding unhashable values "
         "(JSON) raises where the legacy Query fell back to identity."
@@ -147,7 +152,8 @@ MODEL_QUERY = Rule(
         "`--target sync` only. A model is a class whose bases (through the repository's classes) include "
         "`<db>.Model`, where `<db>` is bound to `flask_sqlalchemy.SQLAlchemy(...)` or to an instance of a subclass "
         "of it, in this module or in another one the repository index (family F) follows through imports and "
-        "re-exports. `Model.query` is then one more start of a Q101 query, run by `db.session`: every terminal, "
+        "re-exports (`cls` in a classmethod of such a model counts too: `cls.query` -> `db.select(cls)`). "
+        "`Model.query` is then one more start of a Q101 query, run by `db.session`: every terminal, "
         "step and flow of Q101 applies (`Model.query` kept in a variable and extended across branches, `count()` "
         "through a subquery, `get(pk)` -> `db.session.get(Model, pk)`). `select` and `func` are spelled as the "
         "module already imports them, else `db.select` / `db.func`; a module that names no `db` (views importing "
@@ -166,6 +172,8 @@ MODEL_QUERY = Rule(
         "stays. With no pin the newest versions are assumed (Flask-SQLAlchemy 3.x, SQLAlchemy 2.x).\n"
         "Left alone, with the reason: a class that is not a model on a Flask-SQLAlchemy `db.Model` the index shows "
         "(another library's `query` property), a model whose `db` this module cannot name (the name is taken), "
+        "a query returned for its callers to finish (the reason names where they call it: `db.select(...)` "
+        "returned and run on `db.session` there is the change to make by hand), "
         "and every site under the async target. Without the index (`--select Q` alone) only a model defined in the "
         "file on its own `db.Model`, or a capitalised name imported beside an imported `db`, counts. Known gap: a "
         "custom `query_class` given to `SQLAlchemy(...)` in another module is not seen (its own methods are left, "
@@ -198,7 +206,8 @@ class QueryRecogniser(Recogniser):
     def flows(self) -> FlowAnalysis:
         if self._flows is None:
             evidence = self.evidence
-            planner = Planner(partial(query_params.bound_value, evidence), _code, self._flask_problem)
+            planner = Planner(partial(query_params.bound_value, evidence), _code, self._flask_problem,
+                              self._joined_class)
             self._flows = FlowAnalysis(evidence.parents, evidence.scopes, evidence.session, planner,
                                        self.context.target, _code, partial(await_problem, self.context),
                                        self._passes, self._returns, self._origin_of)
@@ -211,6 +220,13 @@ class QueryRecogniser(Recogniser):
             index = getattr(self.context.coloring, "index", None)
             self._flask = FlaskModels(self.evidence, str(self.context.path), index, self._module_scanner)
         return self._flask
+
+    def _joined_class(self, target: cst.BaseExpression) -> cst.BaseExpression | str | None:
+        """The class a join along a relationship reaches, through the repository index (related_classes.py).
+        Under `--target sync` only: the async target's coloring is seeded by each file's prediction, which runs
+        before the index exists, so a query converted only with the index would never get its `async def`."""
+        index = getattr(self.context.coloring, "index", None) if self.context.target == "sync" else None
+        return RelatedClasses(index, str(self.context.path), self._module_scanner, self.evidence).joined_class(target)
 
     def _model_db(self, model: cst.BaseExpression) -> FlaskDb | str:
         """The extension of the Flask-SQLAlchemy model `model` as this module reaches it, or why there is none."""
@@ -241,7 +257,7 @@ class QueryRecogniser(Recogniser):
         if self.context.target != "sync":
             return None
         if isinstance(head, cst.Attribute) and head.attr.value == "query":
-            if not _looks_like_model(head.value):
+            if not self._model_like(head.value):
                 return None
             db = self._model_db(head.value)
             if isinstance(db, str):
@@ -252,8 +268,9 @@ class QueryRecogniser(Recogniser):
             session = head.func.value
             evidence = self.evidence.session(session)
             if evidence is not None and evidence.stays_sync == FLASK_SQLALCHEMY_SESSION \
-                    and isinstance(session, cst.Attribute) and isinstance(session.value, cst.Name):
-                return Origin(session, tuple(head.args), FlaskDb(session.value.value))
+                    and isinstance(session, cst.Attribute) and dotted_name(session.value) is not None:
+                # `db.session`, `database.session` (an alias) or `models.db.session`: the extension as spelled here
+                return Origin(session, tuple(head.args), FlaskDb(dotted_name(session.value)))
         return None
 
     def _fixed(self, code: str, node: cst.CSTNode, described: str, conversion) -> None:
@@ -286,7 +303,49 @@ class QueryRecogniser(Recogniser):
         function = self.evidence.enclosing(use.node, cst.FunctionDef)
         if function is None:
             return RETURNED
-        return self._helper_problem((str(self.context.path), qualname_of(function, self.evidence.parents)))
+        helper = (str(self.context.path), qualname_of(function, self.evidence.parents))
+        problem = self._helper_problem(helper)
+        if problem != RETURNED:
+            return problem
+        if self.context.target != "sync" and self._flask_query(use.node):
+            return FLASK_SQLALCHEMY_SESSION  # what the async target says of every Flask-SQLAlchemy query
+        return f"{RETURNED} ({self._returned_detail(use, function, helper)})"
+
+    def _returned_detail(self, use: Use, function: cst.FunctionDef, helper) -> str:
+        """Why a returned query that query_returns.py does not take up stays: where its callers are, and the
+        rule they would have to meet (or that a Flask-SQLAlchemy `Model.query` is not taken up at all yet)."""
+        name = function.name.value
+        callers = getattr(self.context.coloring, "callers", None)
+        if callers is None:
+            where = "the repository index (family F) is not part of this run, so its callers are unknown"
+        else:
+            sites = sorted({f"{c.path}:{c.site.line}" for c in callers.get(helper, ())})
+            where = (f"`{name}()` is called at {', '.join(sites[:3])}" + (f" and {len(sites) - 3} more place(s)"
+                     if len(sites) > 3 else "") if sites else f"nothing in the repository calls `{name}()`")
+        if self._flask_query(use.node):
+            return (f"{where}; a returned Flask-SQLAlchemy query is not converted with its callers yet: return "
+                    f"`db.select(...)` from `{name}()` and run it on `db.session` where it is called")
+        return (f"{where}; only a method without parameters besides `self`, whose calls are all `self.{name}()` in "
+                "its own class and run the query, returns a converted statement")
+
+    def _flask_query(self, node: cst.BaseExpression, depth: int = 0) -> bool:
+        """Does `node` hold a query Flask-SQLAlchemy starts (`Model.query...`, `db.session.query(...)...`), written
+        there or in the variable it names?"""
+        if isinstance(node, cst.Name) and depth < 2:
+            scope = self.evidence.scopes.get(node)
+            assignments = self.evidence.bindings(scope, node.value) if scope is not None and node.value in scope \
+                else []
+            values = [self.evidence.bound_value(a.node) for a in assignments]
+            return any(v is not None and self._flask_query(v, depth + 1) for v in values)
+        while isinstance(node, (cst.Call, cst.Attribute, cst.Subscript)):
+            origin = self._origin_of(node) if isinstance(node, (cst.Attribute, cst.Call)) else None
+            if origin is not None:
+                return origin.flask is not None
+            if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "query":
+                evidence = self.evidence.session(node.func.value)  # the async target's `db.session.query(...)`
+                return evidence is not None and evidence.stays_sync == FLASK_SQLALCHEMY_SESSION
+            node = node.func if isinstance(node, cst.Call) else node.value
+        return False
 
     def _helper_problem(self, helper) -> str | None:
         """Why the repository does not let `helper` return its query for its callers to run (None: it does)."""
@@ -413,7 +472,7 @@ class QueryRecogniser(Recogniser):
             current = grandparent if isinstance(grandparent, cst.Call) and grandparent.func is parent else parent
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
-        if node.attr.value != "query" or not _looks_like_model(node.value):
+        if node.attr.value != "query" or not self._model_like(node.value):
             return
         parent = self.evidence.parent(node)
         chained = isinstance(parent, cst.Attribute) and parent.value is node and parent.attr.value in QUERY_METHODS
@@ -427,7 +486,8 @@ class QueryRecogniser(Recogniser):
             return
         db = self._model_db(node.value)
         if isinstance(db, str):
-            if chained:
+            # `cls` counts only as a model the index shows: any class method may read a `query` of its own.
+            if chained and _looks_like_model(node.value):
                 self.report("Q102", node, f"`{model}.query` uses the Flask-SQLAlchemy query property", reason=db)
             return
         if isinstance(read_chain(node, self.evidence.parents), Unsupported) and not chained:
@@ -440,6 +500,12 @@ class QueryRecogniser(Recogniser):
             self.report("Q102", outer, described, reason=conversion.reason)
         else:
             self._fixed("Q102", outer, described, conversion)
+
+    def _model_like(self, node: cst.BaseExpression) -> bool:
+        """A capitalised class name (`Author`, `models.Author`), or, under `--target sync`, where the repository
+        index tells whether the class is a Flask-SQLAlchemy model, `cls` in a classmethod (`cls.query...`)."""
+        return _looks_like_model(node) or (self.context.target == "sync" and isinstance(node, cst.Name)
+                                           and node.value == "cls")
 
     def _declares_query_column(self, model: str) -> bool:
         """A model defined in this file with a class attribute named `query` (a column, not the property)."""

@@ -112,11 +112,16 @@ FLASK_KEYWORDS = {"get_or_404": ("description",), "first_or_404": ("description"
 
 class Planner:
     def __init__(self, resolve: Resolver, code: Callable[[cst.CSTNode], str],
-                 flask_problem: Callable[[str], str | None] = lambda terminal: None) -> None:
+                 flask_problem: Callable[[str], str | None] = lambda terminal: None,
+                 joined_class: Callable[[cst.BaseExpression], cst.BaseExpression | str | None] = lambda target: None,
+                 ) -> None:
         self.resolve = resolve
         self.code = code
         # Why the project's Flask-SQLAlchemy cannot run the extension's method for a terminal (None: it can).
         self.flask_problem = flask_problem
+        # The class a relationship (`Post.author`) joins to, as the module writes it, or why it cannot
+        # (related_classes.py; None: not a relationship the repository index shows).
+        self.joined_class = joined_class
 
     def plan(self, chain: Chain, history: History) -> Plan | Unsupported:
         plan = self._plan(chain, history)
@@ -258,6 +263,11 @@ class Planner:
         target = step.call.args[0].value
         if isinstance(target, (cst.Name, cst.Attribute)) and _names_entity(target, self.resolve):
             return target
+        related = self.joined_class(target)
+        if isinstance(related, cst.BaseExpression):
+            return related
+        if isinstance(related, str):
+            return Unsupported(f"`filter_by()` after `{step.name}({self.code(target)})`: {related}")
         return Unsupported(f"`filter_by()` after `{step.name}({self.code(target)})`: the joined class is not "
                            "named in the source")
 

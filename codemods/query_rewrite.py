@@ -23,6 +23,7 @@ SQLALCHEMY_NAMES = {
 SESSION_TYPES = {"async": imports.Import("sqlalchemy.ext.asyncio", "AsyncSession"),
                  "sync": imports.Import("sqlalchemy.orm", "Session")}
 LINE_LIMITS = (88, 120)
+UNLIMITED = 1 << 30
 BRACKETS = (cst.Arg, cst.List, cst.Set, cst.Dict, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp,
             cst.SubscriptElement)
 
@@ -186,12 +187,21 @@ class _Apply(cst.CSTTransformer):
         start = self.positions[node.lpar[0] if node.lpar else node].start
         end = self.positions[node.rpar[-1] if node.rpar else node].end
         block = self._block_indent(node)
-        layout = Layout(self.limit, block)
+        # Inside an f-string's replacement field a line break is a syntax error before Python 3.12: one line.
+        layout = Layout(UNLIMITED if self._inside_fstring(node) else self.limit, block)
         trailing = len(self.lines[end.line - 1]) - end.column
         text = layout.render(document, start.column, self._line_indent(start.line) - block, trailing)
         newline = self.module.default_newline
         return cst.parse_expression(text.replace("\n", newline) if newline != "\n" else text,
                                     config=self.module.config_for_parsing)
+
+    def _inside_fstring(self, node: cst.CSTNode) -> bool:
+        current = self.parents.get(node)
+        while current is not None and not isinstance(current, (cst.BaseStatement, cst.BaseSmallStatement)):
+            if isinstance(current, cst.FormattedStringExpression):
+                return True
+            current = self.parents.get(current)
+        return False
 
     def _inside_brackets(self, node: cst.CSTNode) -> bool:
         current = self.parents.get(node)

@@ -113,6 +113,18 @@ def test_full_migration_moves_the_asyncpg_services_onto_the_configured_session_f
     assert "async with AsyncSessionLocal() as db:" in processing
 
 
+@pytest.mark.xdist_group("flask_library")
+def test_full_migration_leaves_the_flask_app_as_flask_runs_it(migrated):
+    """Flask-SQLAlchemy has no AsyncSession and Flask calls views and commands synchronously: the async target
+    writes no `await` and no `async def` into the Flask app, and says why for each site it leaves."""
+    copy, run = migrated("flask_library")
+    assert run.returncode == 1, describe_run(run)
+    assert "0 file(s) changed." in run.stdout, describe_run(run)
+    for path in sorted((copy / "library").glob("*.py")):
+        assert (path.read_bytes() == (FIXTURES_ROOT / "flask_library" / "library" / path.name).read_bytes()), path
+    assert "--target sync" in run.stdout
+
+
 @pytest.mark.parametrize("project", [pytest.param(p, id=p.name, marks=pytest.mark.xdist_group(p.name))
                                      for p in discover_fixtures()])
 def test_migration_adds_no_import_order_or_line_length_violation(project, migrated):

@@ -50,6 +50,27 @@ APP = {
                 db.session.commit()
                 return {"ok": True}
     """,
+    # The extension reached as a module attribute and through an import alias (redash writes `models.db`).
+    "app/admin_views.py": """
+        import app.models as m
+        from app import app, models
+        from app import db as database
+
+
+        @app.route("/admin/users/<int:user_id>", methods=["DELETE"])
+        def delete_user(user_id):
+            models.db.session.delete(models.User.query.get(user_id))
+            models.db.session.commit()
+            return "", 204
+
+
+        @app.route("/admin/users", methods=["POST"])
+        def add_user():
+            database.session.add(m.User(name="new"))
+            database.session.commit()
+            m.db.session.flush()
+            return "", 201
+    """,
     # A plain SQLAlchemy factory used from a view and from a resource: the I/O would need async, which
     # neither Flask nor Flask-RESTful can await.
     "app/reporting.py": """
@@ -110,6 +131,14 @@ def test_flask_sqlalchemy_session_is_never_awaited_and_says_to_use_the_sync_targ
         assert "--target sync" in finding["reason"]
 
 
+def test_module_attribute_and_aliased_extension_sessions_are_flask_sqlalchemy_too(flask_app, capsys):
+    sessions = [f for f in _findings(capsys, "app/admin_views.py") if f["code"] == "S101"]
+    assert len(sessions) == 4
+    for finding in sessions:
+        assert not finding["fixable"]
+        assert "--target sync" in finding["reason"]
+
+
 def test_views_and_resource_methods_stay_sync_with_the_framework_as_reason(flask_app, capsys):
     kept = {f["message"].split("`")[1]: f["message"] for f in _findings(capsys, "app/report_views.py")
             if f["code"] == "F107"}
@@ -120,5 +149,6 @@ def test_views_and_resource_methods_stay_sync_with_the_framework_as_reason(flask
 
 def test_migrate_writes_no_await_and_no_async_def_into_the_flask_app(flask_app, capsys):
     before = {p: (flask_app / p).read_bytes() for p in APP}
-    main(["migrate", "--no-cache", "--allow-dirty", "app/views.py", "app/models.py", "app/__init__.py"])
+    main(["migrate", "--no-cache", "--allow-dirty", "app/views.py", "app/admin_views.py", "app/models.py",
+          "app/__init__.py"])
     assert {p: (flask_app / p).read_bytes() for p in APP} == before

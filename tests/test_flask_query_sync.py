@@ -22,7 +22,8 @@ CALLS = [
     ("author_or_404", (99,)), ("first_or_404", ("twin",)), ("first_or_404", ("nobody",)), ("one_or_404", ("ada",)),
     ("one_or_404", ("twin",)), ("one_or_404", ("nobody",)), ("page", (1,)), ("page", (2,)), ("page", (3,)),
     ("titles", (1, True)), ("titles", (1, False)), ("titles", (99, True)), ("session_query", ("ada",)),
-    ("session_query", ("nobody",)),
+    ("session_query", ("nobody",)), ("books_by", ("ada",)), ("books_by", ("nobody",)),
+    ("authors_with_books_of", (1,)), ("authors_with_books_of", (99,)), ("books_joined_count", ("twin",)),
 ]
 
 

@@ -1,4 +1,4 @@
-# expect: Q101 Q102 Q102 Q102 Q102 Q102 Q102 Q102 Q102 Q102 Q102 Q102
+# expect: Q101 Q102 Q102 Q102 Q102 Q102 Q102 Q102 Q102 Q102 Q102 Q102 Q102 Q102 Q102
 # target: sync
 # before
 from flask_sqlalchemy import SQLAlchemy
@@ -15,6 +15,7 @@ class Book(db.Model):
     id = db.Column(db.Integer, primary_key=True)
     title = db.Column(db.String(50))
     author_id = db.Column(db.ForeignKey("author.id"))
+    author = db.relationship("Author", backref="books")
 
 
 def by_name(name):
@@ -66,6 +67,18 @@ def titles(author_id, newest):
 
 def session_query(name):
     return db.session.query(Author).filter_by(name=name).first_or_404()
+
+
+def books_by(name):
+    return Book.query.join(Book.author).filter_by(name=name).order_by(Book.id).all()
+
+
+def authors_with_books_of(author_id):
+    return Author.query.join(Author.books).filter_by(author_id=author_id).all()
+
+
+def books_joined_count(name):
+    return Book.query.join(Book.author).filter_by(name=name).count()
 # after
 from flask_sqlalchemy import SQLAlchemy
 
@@ -81,6 +94,7 @@ class Book(db.Model):
     id = db.Column(db.Integer, primary_key=True)
     title = db.Column(db.String(50))
     author_id = db.Column(db.ForeignKey("author.id"))
+    author = db.relationship("Author", backref="books")
 
 
 def by_name(name):
@@ -139,3 +153,24 @@ def titles(author_id, newest):
 
 def session_query(name):
     return db.first_or_404(db.select(Author).where(Author.name == name).limit(1))
+
+
+def books_by(name):
+    return db.session.scalars(
+        db.select(Book).join(Book.author).where(Author.name == name).order_by(Book.id)
+    ).unique().all()
+
+
+def authors_with_books_of(author_id):
+    return db.session.scalars(
+        db.select(Author).join(Author.books).where(Book.author_id == author_id)
+    ).unique().all()
+
+
+def books_joined_count(name):
+    return db.session.scalar(
+        db.select(db.func.count())
+        .select_from(
+            db.select(Book).join(Book.author).where(Author.name == name).subquery()
+        )
+    )
