@@ -201,6 +201,8 @@ class ModuleFacts:
     # F110 (coloring_loop_driver.py): fixtures that drive an event loop, and the callables functions receive.
     loop_drivers: dict[str, str] = field(default_factory=dict)
     callable_params: dict[str, dict[str, tuple | None]] = field(default_factory=dict)
+    # Modules whose public names this one re-exports with `from module import *`.
+    star_imports: list[str] = field(default_factory=list)
     # Parameters a function only calls or hands on (coloring_callables.py): qualname -> CallableParams.
     callable_slots: dict[str, tuple] = field(default_factory=dict)
 
@@ -341,13 +343,16 @@ class ModuleScanner:
                 else:
                     head = full.split(".")[0]
                     names[head] = ("name", head)
-        elif isinstance(small, cst.ImportFrom) and not isinstance(small.names, cst.ImportStar):
+        elif isinstance(small, cst.ImportFrom):
             try:
                 base = get_absolute_module_for_import(self.module_name if self.package != self.module_name
                                                       else f"{self.module_name}.__init__", small)
             except Exception:  # noqa: BLE001 - a relative import beyond the top package: leave it unknown
                 base = None
             if base is None:
+                return
+            if isinstance(small.names, cst.ImportStar):
+                self.facts.star_imports.append(base)  # (`from .views import *` in a package's __init__.py)
                 return
             for alias in small.names:
                 imported = dotted_name(alias.name) or ""

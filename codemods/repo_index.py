@@ -300,8 +300,11 @@ class RepoIndex:
             binding = summary.facts.names.get(name)
             if binding is not None:
                 return self.resolve(binding, entity[1], depth + 1)
-            return self.lookup(f"{summary.location.module}.{name}", entity[1], depth + 1) if (
-                f"{summary.location.module}.{name}" in self.modules) else None
+            if f"{summary.location.module}.{name}" in self.modules:
+                return self.lookup(f"{summary.location.module}.{name}", entity[1], depth + 1)
+            # `from .base_controllers import *`: the name may come from any module it re-exports.
+            return next((found for star in summary.facts.star_imports
+                         if (found := self.lookup(f"{star}.{name}", entity[1], depth + 1)) is not None), None)
         if kind in ("class", "instance", "super"):
             for path, qualname in self.mro(entity[1], entity[2], skip_self=kind == "super"):
                 facts = self.cls(path, qualname)
