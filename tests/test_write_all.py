@@ -97,6 +97,7 @@ def test_temp_files_of_a_killed_run_are_removed_and_a_live_run_s_are_not(tmp_pat
 def test_put_back_writes_every_file_while_a_stop_signal_waits_and_write_all_does_not(tmp_path: Path) -> None:
     """`migrate --verify` puts a batch back after Ctrl-C: a second signal then must not leave it half undone."""
     import signal
+    import threading
 
     from sqlasync.interrupts import Interrupted, stop_signals_held, stop_signals_raise
     from sqlasync.writing import put_back
@@ -107,7 +108,9 @@ def test_put_back_writes_every_file_while_a_stop_signal_waits_and_write_all_does
     for write, expected in ((write_all, "migrated\n"), (put_back, "legacy\n")):
         with stop_signals_raise(), pytest.raises(Interrupted):
             with stop_signals_held():
-                os.kill(os.getpid(), signal.SIGINT)  # waits until the block ends
+                # To the main thread itself: sent to the process, a signal may land on another thread (xdist's
+                # own), whose mask does not hold it, and Python then runs the handler in the main thread at once.
+                signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)  # waits until the block ends
                 write([(file, b"legacy\n") for file in files])
         assert [file.read_text() for file in files] == [expected, expected], write.__name__
     assert _temps(tmp_path) == []
