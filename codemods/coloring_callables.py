@@ -135,6 +135,8 @@ class Callables:
 
 
 def analyse(index, callers, values) -> Callables:
+    """The flows into every parameter slot of the repository, before any color is known: which slots are closed
+    (every call passes a function the flow can name), which functions reach each called one."""
     slots = _slots(index)
     if not slots:
         return Callables()
