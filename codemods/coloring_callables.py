@@ -24,11 +24,11 @@ flow over the repository once per solve; `conflicts` and `awaited` read it again
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import libcst as cst
 
+from .coloring_loop_driver import nodes_under
 from .coloring_scan import argument_slot, qualname_of
 
 # A parameter slot: (function, parameter name).
@@ -60,7 +60,7 @@ def _callable_params(function: cst.FunctionDef, parents, scanner) -> tuple[Calla
     positional = [p.name.value for p in (*function.params.posonly_params, *function.params.params)]
     keyword_only = [p.name.value for p in function.params.kwonly_params]
     uses: dict[str, list] = {name: [] for name in (*positional, *keyword_only)}
-    for node in _descendants(function.body):
+    for node in nodes_under(function.body):
         if isinstance(node, cst.Name) and node.value in uses and uses[node.value] is not None \
                 and _is_read(node, parents):
             use = _use(node, function, parents, scanner)
@@ -105,14 +105,6 @@ def _use(name: cst.Name, function: cst.FunctionDef, parents, scanner):
         if slot is not None:
             return scanner.expr(call.func), slot
     return None
-
-
-def _descendants(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        yield current
-        stack.extend(current.children)
 
 
 # -- whole repository ---------------------------------------------------------------------------------

@@ -80,7 +80,7 @@ def _callable_params(function: cst.FunctionDef, parents) -> dict[str, tuple | No
     # Dropping a keyword-only or positional-only parameter may leave a bare `*` or `/`: those stay.
     uses: dict[str, tuple | None] = {p.name.value: None for p in (*function.params.posonly_params,
                                                                    *function.params.kwonly_params)}
-    for node in _descendants(function.body):
+    for node in nodes_under(function.body):
         if not isinstance(node, cst.Name) or node.value not in params:
             continue
         name = node.value
@@ -117,7 +117,8 @@ def _single_argument(call: cst.Call) -> bool:
     return len(call.args) == 1 and call.args[0].keyword is None and not call.args[0].star
 
 
-def _descendants(node: cst.CSTNode):
+def nodes_under(node: cst.CSTNode):
+    """`node` and every node below it, in no particular order."""
     stack = [node]
     while stack:
         current = stack.pop()
@@ -240,7 +241,7 @@ def _user(rec, function: cst.FunctionDef, key, param_name: str, drivers) -> None
     param = next(p for p in function.params.params if p.name.value == param_name)
     calls, handed = [], []
     helpers = {qualname: name for (path, qualname), name in drivers.users.items() if path == rec.path}
-    for node in _descendants(function.body):
+    for node in nodes_under(function.body):
         if not isinstance(node, cst.Name) or node.value != param_name:
             continue
         parent = rec.evidence.parent(node)
@@ -281,7 +282,7 @@ def _without_unused_asyncio(module: cst.Module) -> cst.Module:
                      and s.body[0].names[0].asname is None
                      and cst.Module([]).code_for_node(s.body[0].names[0].name) == "asyncio"), None)
     if position is None or any(isinstance(n, cst.Name) and n.value == "asyncio"
-                               for i, s in enumerate(body) if i != position for n in _descendants(s)):
+                               for i, s in enumerate(body) if i != position for n in nodes_under(s)):
         return module
     removed = body.pop(position)
     if position < len(body):
