@@ -39,6 +39,7 @@ class MakeAsync:
     function: cst.FunctionDef
     role: str | None
     accessor: bool = False     # a @property getter: it loses the decorator and becomes a method
+    cached: bool = False       # ... a cached_property's, whose decorator becomes compat's cached_per_instance
     # pytest-asyncio: the event loop the test or fixture must share with the wider fixtures it requests.
     loop_scope: str | None = None
 
@@ -160,9 +161,11 @@ class ColoringRecogniser(Recogniser):
                             f"({self.coloring.entries[function]}): its body becomes `async def {twin}`, which it "
                             "runs with compat's run_from_sync", fixable=True, data=SyncEntry(node, twin))
             elif verdict == BECOMES and self.coloring.becomes_method(function):
+                cached = function in self.coloring.accessors.cached
+                kept = ", its result still kept per instance (compat's cached_per_instance)" if cached else ""
                 self.report("F101", node.name, f"property `{node.name.value}` awaits after migration: it becomes "
-                            f"an async method, read as `await obj.{node.name.value}()`", fixable=True,
-                            data=MakeAsync(node, role, accessor=True))
+                            f"an async method, read as `await obj.{node.name.value}()`{kept}", fixable=True,
+                            data=MakeAsync(node, role, accessor=True, cached=cached))
             elif verdict == BECOMES or (verdict != CONVERTED and _awaits(node)):
                 code = ROLE_CODES.get(role, "F101")
                 self.report(code, node.name, self._becomes_message(node, role), fixable=True,

@@ -4,8 +4,10 @@ Python reads a property as an attribute and never awaits it, so a getter that ru
 (F107). It can instead become `async def name(self)`, every read `obj.name` becoming
 `await obj.name()`, when the whole repository proves that nothing else depends on it being a property:
 
-- it is a plain `@property` (no setter or deleter, not cached), neither overriding a base class member
-  nor overridden in a subclass;
+- it is a plain `@property` (no setter or deleter) or a `functools.cached_property`, neither overriding a
+  base class member nor overridden in a subclass; a cached one keeps its one result per instance through
+  compat's `cached_per_instance` (reassigning or deleting it, which resets a cached property, is a write and
+  leaves it);
 - the repository reads it at least once (a property nothing reads is read by something sqlasync cannot
   see: a serialiser, a template);
 - every read of an attribute of that name resolves to an instance of its class (or of a subclass):
@@ -25,6 +27,8 @@ from dataclasses import dataclass, field
 from .coloring_scan import AttributeRead, CallSite, Expr
 from .repo_index import FunctionId, RepoIndex
 
+CACHED_PROPERTY_DECORATORS = (("functools.cached_property",), ("cached_property",))
+
 # How far `_from_outside` follows an expression back (attribute chains are short; cycles end here).
 MAX_STEPS = 20
 
@@ -39,6 +43,7 @@ class Accessors:
     reads: dict[FunctionId, list[tuple[str, AttributeRead]]] = field(default_factory=dict)
     reasons: dict[FunctionId, str] = field(default_factory=dict)
     names: dict[str, list[FunctionId]] = field(default_factory=dict)
+    cached: set[FunctionId] = field(default_factory=set)  # the `cached_property` getters among `reads`
 
     def read_site(self, read: AttributeRead) -> CallSite:
         """A read as the call it becomes, for the coloring's call graph."""
@@ -57,7 +62,8 @@ def analyse(index: RepoIndex) -> Accessors:
         if accessor is not None:
             # The getter, setter and deleter share one qualname: what the index holds is the last of them.
             accessors.reasons[function] = f"it has a {accessor}, which cannot be awaited"
-        elif facts.decorators == ("property",) and not facts.is_generator:
+        elif (facts.decorators == ("property",) or facts.decorators in CACHED_PROPERTY_DECORATORS) \
+                and not facts.is_generator:
             candidates[function] = facts
     if not candidates:
         return accessors
@@ -98,6 +104,8 @@ def analyse(index: RepoIndex) -> Accessors:
         if reason is None:
             accessors.reads[function] = mine
             accessors.names.setdefault(facts.name, []).append(function)
+            if facts.decorators in CACHED_PROPERTY_DECORATORS:
+                accessors.cached.add(function)
         else:
             accessors.reasons[function] = reason
     return accessors

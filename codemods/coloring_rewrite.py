@@ -34,7 +34,7 @@ def rewrite(context: FileContext, matches: list[Match]) -> cst.Module:
             if data.loop_scope is not None:
                 plan.loop_scopes[id(data.function)] = data.loop_scope
             if data.accessor:
-                plan.accessors.add(id(data.function))
+                plan.accessors[id(data.function)] = data.cached
         elif isinstance(data, SyncEntry):
             plan.sync_entries[id(data.function)] = data.twin
         elif isinstance(data, AwaitTwin):
@@ -95,7 +95,7 @@ class _Plan:
         # pytest-asyncio: tests and fixtures that run on a wider event loop than the per-test one.
         self.loop_scopes: dict[int, str] = {}
         self.awaits: dict[int, bool] = {}
-        self.accessors: set[int] = set()
+        self.accessors: dict[int, bool] = {}  # property getters that become methods -> is it a cached_property?
         self.reads: dict[int, bool] = {}
         self.loops: set[int] = set()
         self.runs: set[int] = set()
@@ -152,7 +152,7 @@ class _Apply(cst.CSTTransformer):
         role = self.plan.functions[key]
         updated = updated.with_changes(asynchronous=cst.Asynchronous())
         if key in self.plan.accessors:
-            updated = _without_property(updated)
+            updated = self._cached(original, updated) if self.plan.accessors[key] else _without_property(updated)
         loop_scope = self.plan.loop_scopes.get(key)
         if role == "test":
             updated = self._mark_test(updated, loop_scope)
@@ -161,6 +161,16 @@ class _Apply(cst.CSTTransformer):
         elif role == "contextmanager":
             updated = self._async_context_manager(original, updated)
         return updated
+
+    def _cached(self, original: cst.FunctionDef, function: cst.FunctionDef) -> cst.FunctionDef:
+        """`@cached_property` -> compat's `@cached_per_instance`: the async method keeps one result per instance."""
+        name = self.plan.spell("sqlasync.compat", "cached_per_instance", [original])
+        decorator = function.decorators[0]
+        if isinstance(decorator.decorator, cst.Attribute):
+            self.plan.maybe_unused_modules.add("functools")
+        else:
+            self.plan.maybe_unused.append(imports.Import("functools", "cached_property"))
+        return function.with_changes(decorators=[decorator.with_changes(decorator=cst.parse_expression(name))])
 
     def _async_context_manager(self, original: cst.FunctionDef, function: cst.FunctionDef) -> cst.FunctionDef:
         """`@contextmanager` / `@contextlib.contextmanager` -> the async twin, spelled as the module spells it."""

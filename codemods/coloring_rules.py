@@ -251,7 +251,9 @@ STAYS_SYNC = Rule(
     ),
     fix_notes=(
         "A plain `@property` getter becomes `async def name(self)` and every read `obj.name` becomes "
-        "`await obj.name()` (F101, F102) when: it has no setter or deleter and is not cached; it neither overrides "
+        "`await obj.name()` (F101, F102), and a `functools.cached_property` getter likewise, decorated with "
+        "`@compat.cached_per_instance` so that it still runs once per instance, when: it has no setter or deleter "
+        "and is not reassigned or deleted (which resets a cached property); it neither overrides "
         "nor is overridden by a member of that name in the class hierarchy; the repository reads it at least once; "
         "and every `.name` anywhere in the repository (reads, calls, `getattr(obj, \"name\")`) is on a receiver "
         "whose class sqlasync knows (`self`, an annotation, a constructor in scope) and, if that class is this one or "

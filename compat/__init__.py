@@ -23,6 +23,10 @@ side by side on ONE configuration and (for async code) ONE pool::
     # a Click command / Celery task / scheduled job that stays sync, running its async body
     compat.run_from_sync(purge_async, days=30)
 
+    # a functools.cached_property whose getter now awaits: an async method, still run once per instance
+    @compat.cached_per_instance
+    async def service(self): ...
+
 Every legacy entry point reports its caller once (:class:`LegacyDatabaseAccessWarning`
 and, with ``SQLASYNC_RUNTIME_LOG=/path/file.jsonl``, a JSON line; format in
 :mod:`sqlasync.compat.runtime_log`).
@@ -35,6 +39,7 @@ from .asgi import LegacySessionScopeMiddleware, request_session_scope
 from .asyncpg_statements import FacadeInterfaceError
 from .asyncpg_pool import LegacyAsyncpgPool
 from .bridge import LegacyDaoModule, call_legacy, legacy_dao
+from .cached import cached_per_instance
 from .container import Container, LegacyContainer
 from .database import Database, NotConfiguredError, configure, get_database
 from .deprecation import LegacyDatabaseAccessWarning
@@ -64,6 +69,7 @@ __all__ = [
     "SessionScope",
     "SessionScopeError",
     "SyncEntryOnLoopError",
+    "cached_per_instance",
     "call_legacy",
     "configure",
     "detect_driver",

@@ -1,3 +1,5 @@
+from functools import cached_property
+
 from sqlalchemy.orm import Session
 
 
@@ -40,6 +42,15 @@ class Report:
     @property
     def unread(self) -> int:
         return self.db.scalar("SELECT 9")
+
+    # Deleting a cached_property's value resets its cache; an async method has no value to delete.
+    @cached_property
+    def reset(self) -> int:
+        return self.db.scalar("SELECT 10")
+
+    def refresh(self) -> int:
+        del self.reset
+        return self.reset
 
 
 class CachedReport(Report):

@@ -1,0 +1,13 @@
+from sqlalchemy.orm import Session
+
+from app.models import Group
+
+
+class Owners:
+    def __init__(self, db: Session, group_id: int):
+        self.db = db
+        self.group_id = group_id
+
+    @property
+    def group(self) -> Group:
+        return self.db.get(Group, self.group_id)
