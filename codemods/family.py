@@ -39,6 +39,26 @@ class FileContext:
     _evidence: ReceiverEvidence | None = field(default=None, repr=False)
     # The repository-wide async coloring of this run; None when no function becomes async.
     coloring: ColoringView | None = None
+    # The recognisers visiting this file together, in registry order (set by the runner). `migrate` runs
+    # each family's rewrite before the next family looks, so what an earlier one fixes is gone by then.
+    recognisers: list[Recogniser] = field(default_factory=list, repr=False)
+    _fixed_earlier: dict[type, set[int]] = field(default_factory=dict, repr=False)
+
+    def fixed_earlier(self, node: cst.CSTNode, asking: Recogniser) -> bool:
+        """Is `node` inside a site a family before `asking`'s rewrites first, in `migrate`? A recogniser asks
+        in `leave_Module` (the earlier ones have finished then), so that `check` judges what `migrate` will see.
+        (Every family recognises whatever `--select` says; a selection that leaves out the earlier family's rule
+        makes `migrate` leave that site, and `check` still counts it as fixed there.)"""
+        for recogniser in self.recognisers:
+            if recogniser is asking:
+                return False
+            covered = self._fixed_earlier.get(type(recogniser))
+            if covered is None:
+                covered = self._fixed_earlier[type(recogniser)] = {
+                    id(inner) for match in recogniser.matches if match.fixable for inner in _subtree(match.node)}
+            if id(node) in covered:
+                return True
+        return False
 
     def will_be_async(self, function: cst.FunctionDef) -> bool:
         """Is `function` `async def` once this migration is done (already, or made async by family F)?
@@ -101,6 +121,15 @@ class Recogniser(cst.BatchableCSTVisitor):
 
 
 Rewrite = Callable[[FileContext, list[Match]], cst.Module]
+
+
+def _subtree(node: cst.CSTNode) -> list[cst.CSTNode]:
+    nodes, stack = [], [node]
+    while stack:
+        current = stack.pop()
+        nodes.append(current)
+        stack.extend(current.children)
+    return nodes
 
 
 @dataclass(frozen=True)

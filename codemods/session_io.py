@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import libcst as cst
@@ -237,6 +238,7 @@ class SessionIORecogniser(Recogniser):
             stuck.setdefault(id(function), f"`{function.name.value}` keeps sync session I/O ({reason}), so the "
                                            "session it uses stays a sync `Session`")
 
+        self._fixed_with_get_db()
         for match in self.matches:
             if match.rule.code in ("S101", "S103") and not match.fixable:
                 function = self.evidence.enclosing(match.node, cst.FunctionDef)
@@ -249,7 +251,7 @@ class SessionIORecogniser(Recogniser):
             if function is None:
                 continue
             annotated = self.evidence.parent(self.evidence.parent(match.node))
-            sync_only = _sync_only_use(function, annotated)
+            sync_only = _sync_only_use(function, annotated, lambda node: self.context.fixed_earlier(node, self))
             if sync_only is not None:
                 stuck.pop(id(function), None)  # the first cause, not what follows from it
                 keeps_io(function, f"`{sync_only}`, which AsyncSession does not have, is left by the rules that "
@@ -260,6 +262,17 @@ class SessionIORecogniser(Recogniser):
                                                "to stays sync with it, so the session stays a sync `Session`")
             if id(function) in stuck:
                 self.matches[position] = replace(match, fixable=False, data=None, reason=stuck[id(function)])
+
+    def _fixed_with_get_db(self) -> None:
+        """Session I/O inside a sync `get_db` that E105 converts (its finding is on the function's name) is part
+        of E105's site: that rewrite runs first and replaces it, so it is neither fixed by S nor left."""
+        def absorbed(match: Match) -> bool:
+            function = self.evidence.enclosing(match.node, cst.FunctionDef)
+            return (match.rule.code in ("S101", "S103") and not match.fixable and function is not None
+                    and self._in_sync_get_db(match.node) is not None
+                    and self.context.fixed_earlier(function.name, self))
+
+        self.matches = [match for match in self.matches if not absorbed(match)]
 
     def _keep_sync_io_on(self, function: cst.FunctionDef, parameter: str, sync_only: str) -> None:
         """The session a parameter stays (`Session`, for `param.query(...)` left behind) is used synchronously
@@ -305,13 +318,15 @@ class SessionIORecogniser(Recogniser):
                     return
 
 
-def _sync_only_use(function: cst.FunctionDef, annotated: cst.CSTNode | None) -> str | None:
-    """`param.query` (or another method only the sync Session has) on the parameter the annotation types."""
+def _sync_only_use(function: cst.FunctionDef, annotated: cst.CSTNode | None,
+                   fixed_earlier: Callable[[cst.CSTNode], bool]) -> str | None:
+    """`param.query` (or another method only the sync Session has) on the parameter the annotation types, unless
+    a family that rewrites before this one converts it (a Q101 query becomes `select()`)."""
     if not isinstance(annotated, cst.Param):
         return None
     name = annotated.name.value
     for attribute in m.findall(function.body, m.Attribute(value=m.Name(name))):
-        if attribute.attr.value in SYNC_ONLY_SESSION_METHODS:
+        if attribute.attr.value in SYNC_ONLY_SESSION_METHODS and not fixed_earlier(attribute):
             return f"{name}.{attribute.attr.value}"
     return None
 

@@ -81,8 +81,6 @@ def test_migrate_leaves_only_what_check_calls_manual(check_report: dict, capsys,
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="check judges S101/S102 on the code as it is: in a function that keeps "
-                   "`db.query` they are manual, though migrate converts the query first and then fixes them too")
 def test_check_manual_count_is_what_migrate_leaves(check_report: dict, capsys, monkeypatch) -> None:
     left, _ = _migrate_left(capsys, monkeypatch)
     assert check_report["summary"]["manual"] == len(left)

@@ -1,4 +1,4 @@
-# expect: E101 E102 E103 E104 E105 S101
+# expect: E101 E102 E103 E104 E105
 # before
 import os
 

@@ -1,4 +1,4 @@
-# expect: E105 E105 S101 S101 S101
+# expect: E105 E105
 # before
 from collections.abc import Iterator
 from typing import Generator
