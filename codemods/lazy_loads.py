@@ -6,7 +6,8 @@ reads in code that is async after migration, on objects whose class the reposito
 and fixes each by eager loading on the statement that loaded the object (same function) or by an
 explicit `await obj.awaitable_attrs.rel` (objects returned to readers elsewhere: lazy_escapes.py); F202
 gives the declarative base the `AsyncAttrs` mixin those need; F203 keeps committed objects readable (`expire_on_commit=False`); F204 refreshes the objects a
-`rollback()` expired before the code after it reads them.
+`rollback()` expired before the code after it reads them; F205 validates ORM objects with pydantic inside
+`run_sync` (lazy_validation.py).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 import libcst as cst
 from libcst.metadata import Assignment, ComprehensionScope, FunctionScope
 
-from . import lazy_escapes
+from . import lazy_escapes, lazy_validation
 from .evidence import ASYNC_FACTORIES, dotted_name, metadata_value
 from .orm_statements import Loaded, loaded_by, loader_targets
 
@@ -80,6 +81,7 @@ def recognise(rec) -> None:
         elif isinstance(node, cst.Call):
             _session_factory(rec, node)
             _rollback(rec, node)
+            lazy_validation.recognise(rec, node, sources, _needs_parentheses, names)
     lazy_escapes.recognise(rec)
 
 
@@ -441,7 +443,7 @@ def _refresh_call(statement: cst.CSTNode) -> str | None:
 # -- rewrite ---------------------------------------------------------------------------------------
 def owns(data: object) -> bool:
     return isinstance(data, (EagerLoad, AwaitAttribute, LoadBeforeAugmentedAssignment, AddAsyncAttrs, KeepAfterCommit, RefreshAfterRollback,
-                             lazy_escapes.LoadBeforeClose))
+                             lazy_escapes.LoadBeforeClose, lazy_validation.ValidateInGreenlet))
 
 
 def plan(data: object, edits) -> None:
@@ -463,6 +465,8 @@ def plan(data: object, edits) -> None:
             cst.parse_statement(f"await {data.session}.refresh({name})") for name in data.names)])
     elif isinstance(data, lazy_escapes.LoadBeforeClose):
         lazy_escapes.plan(data, edits)
+    elif isinstance(data, lazy_validation.ValidateInGreenlet):
+        lazy_validation.plan(data, edits)
 
 
 def _plan_eager(data: EagerLoad, edits) -> None:

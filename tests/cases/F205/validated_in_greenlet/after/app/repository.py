@@ -1,0 +1,74 @@
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.models import Group
+from app.schemas import GroupOut
+
+
+class Repository:
+    """Generic: the model and the schema are chosen by whoever builds it."""
+
+    def __init__(self, session: AsyncSession, model: type, schema: type):
+        self.session = session
+        self.model = model
+        self.schema = schema
+
+    async def create(self, data: dict):
+        item = self.model(**data)
+        self.session.add(item)
+        await self.session.commit()
+        await self.session.refresh(item)
+        return await self.session.run_sync(lambda _: self.schema.model_validate(item))
+
+    async def many(self, ids: list[int]):
+        rows = (
+            (
+                await self.session.execute(
+                    select(self.model).where(self.model.id.in_(ids))
+                )
+            )
+            .scalars()
+            .all()
+        )
+        return [
+            await self.session.run_sync(lambda _: self.schema.model_validate(row))
+            for row in rows
+        ]
+
+    async def names(self, ids: list[int]):
+        rows = (
+            (
+                await self.session.execute(
+                    select(self.model).where(self.model.id.in_(ids))
+                )
+            )
+            .scalars()
+            .all()
+        )
+        return {
+            (
+                await self.session.run_sync(lambda _: self.schema.model_validate(row))
+            ).name
+            for row in rows
+            if row is not None
+        }
+
+    def from_request(self, body: dict):
+        # A dict is no ORM object: nothing to load, nothing to change.
+        return self.schema.model_validate(body)
+
+
+async def group_out(session: AsyncSession, group_id: int) -> GroupOut:
+    group = await session.get(Group, group_id)
+    return await session.run_sync(lambda _: GroupOut.model_validate(group))
+
+
+async def lazy_count(session: AsyncSession, group_id: int) -> int:
+    group = await session.get(Group, group_id)
+    return sum(
+        [
+            1
+            for user in await group.awaitable_attrs.users
+            if GroupOut.model_validate(await user.awaitable_attrs.group).id
+        ]
+    )
