@@ -42,7 +42,12 @@ class FileContext:
     # The recognisers visiting this file together, in registry order (set by the runner). `migrate` runs
     # each family's rewrite before the next family looks, so what an earlier one fixes is gone by then.
     recognisers: list[Recogniser] = field(default_factory=list, repr=False)
-    _fixed_earlier: dict[type, set[int]] = field(default_factory=dict, repr=False)
+    _fixed_earlier: dict[int, set[int]] = field(default_factory=dict, repr=False)
+
+    def visited_by(self, recognisers: list[Recogniser]) -> None:
+        """The recognisers of the next visit of this file (a context may serve several passes)."""
+        self.recognisers = recognisers
+        self._fixed_earlier = {}
 
     def fixed_earlier(self, node: cst.CSTNode, asking: Recogniser) -> bool:
         """Is `node` inside a site a family before `asking`'s rewrites first, in `migrate`? A recogniser asks
@@ -52,9 +57,9 @@ class FileContext:
         for recogniser in self.recognisers:
             if recogniser is asking:
                 return False
-            covered = self._fixed_earlier.get(type(recogniser))
+            covered = self._fixed_earlier.get(id(recogniser))
             if covered is None:
-                covered = self._fixed_earlier[type(recogniser)] = {
+                covered = self._fixed_earlier[id(recogniser)] = {
                     id(inner) for match in recogniser.matches if match.fixable for inner in _subtree(match.node)}
             if id(node) in covered:
                 return True

@@ -94,7 +94,7 @@ def problem(code: str, path: str, message: str, line: int, column: int) -> Findi
 def recognise(context: FileContext, families: Sequence[Family],
               observers: Sequence[cst.BatchableCSTVisitor] = ()) -> list[Match]:
     recognisers = [family.recogniser(context) for family in families]
-    context.recognisers = recognisers
+    context.visited_by(recognisers)
     context.wrapper.visit_batched([*recognisers, *observers])
     return [match for recogniser in recognisers for match in recogniser.matches]
 
