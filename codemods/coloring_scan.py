@@ -72,6 +72,7 @@ ROUTE_CLASSES = frozenset({"starlette.routing.Route", "starlette.routing.WebSock
 COLLECTION_TYPES = frozenset({"list", "List", "Sequence", "Iterable", "Iterator", "set", "Set", "frozenset",
                               "Collection", "tuple", "Tuple", "Generator", "AsyncIterator", "AsyncGenerator"})
 TYPE_WRAPPERS = frozenset({"Optional", "Annotated", "Union", "Mapped", "Final", "ClassVar"})
+STANDARD_GENERICS = ("builtins.", "typing.", "typing_extensions.", "collections.", "types.")
 # A name bound more often than this is not worth typing.
 MAX_ALTERNATIVES = 4
 
@@ -1074,6 +1075,11 @@ class ModuleScanner:
             if head == "type" and elements:
                 inner = self.annotation(elements[0])
                 return inner[1] if inner is not None and inner[0] == "inst" else None
+            # A generic class of the project's own, parametrised (`GroupRepository[Schema, Model]`): an instance
+            # of that class. The standard library's and typing's generics say nothing about a class.
+            generic = self.expr(node.value) if isinstance(node.value, (cst.Name, cst.Attribute)) else None
+            if generic is not None and generic[0] == "name" and not generic[1].startswith(STANDARD_GENERICS):
+                return ("inst", generic)
             return None
         if isinstance(node, (cst.Name, cst.Attribute)):
             if isinstance(node, cst.Name) and node.value == "None":

@@ -254,6 +254,33 @@ BROKEN = {
             with session_context() as session:
                 session.commit()
         """, [("app/user.py", 5, "with-on-async"), ("app/user.py", 6, "unawaited")]),
+    "an async method reached through a property annotated with a parametrised generic class": (
+        """
+        from functools import cached_property
+        from typing import Generic, TypeVar
+
+        T = TypeVar("T")
+
+
+        class Repository(Generic[T]):
+            async def create(self, data):
+                return data
+
+
+        class AllRepositories:
+            @cached_property
+            def preferences(self) -> Repository[dict]:
+                return make()
+
+
+        def make():
+            return None
+        """, """
+        from app.database import AllRepositories
+
+        def create(data):
+            AllRepositories().preferences.create(data)
+        """, [("app/user.py", 5, "unawaited")]),
 }
 
 

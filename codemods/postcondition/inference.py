@@ -426,7 +426,9 @@ class Inference:
                 return self.annotation(elements[0], scope, depth + 1)
             if head in ("AsyncIterator", "AsyncGenerator", "Iterator", "Generator") and elements:
                 return self.annotation(elements[0], scope, depth + 1)
-            return None
+            # A parametrised generic class of the project (`GroupRepository[Schema, Model]`): an instance of it.
+            generic = self.expr(node.value, scope, depth + 1)
+            return Kind(Tag.INSTANCE, generic.ref) if generic is not None and generic.tag is Tag.CLASS else None
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
             kinds = [self.annotation(side, scope, depth + 1) for side in (node.left, node.right)]
             kinds = [k for k in kinds if k is not None]
