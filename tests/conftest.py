@@ -82,3 +82,13 @@ def cases_folder_report(tmp_path_factory: pytest.TempPathFactory) -> dict:
     and test_findings_reference.py both read this report (in xdist group CASES_FOLDER_CHECK) instead of
     each running it."""
     return check_cases_folder(tmp_path_factory.mktemp("cases-folder-check") / "report.json")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Slow tests first (a stable sort: the rest keep their order).
+
+    Under `-n auto --dist loadgroup`, xdist hands out its xdist groups (most tests first), then single tests
+    in collection order, one at a time as a worker runs dry. A minutes-long fixture run collected late
+    (test_plan.py sorts after most of the suite) started when the other worker had little left, and then ran
+    alone at the end; started early, it runs while the other worker gets through the many quick tests."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
