@@ -14,7 +14,7 @@ from libcst.metadata import ParentNodeProvider, QualifiedNameProvider, ScopeProv
 
 from sqlasync.config import Config
 
-from .batched_visitor import ClassBatchableVisitor
+from .batched_visitor import OwnMethodsBatchableVisitor
 from .coloring_scan import qualname_of
 from .evidence import ReceiverEvidence
 from .rule import Match, Rule
@@ -82,7 +82,7 @@ class FileContext:
         return self._evidence
 
 
-class Recogniser(ClassBatchableVisitor):
+class Recogniser(OwnMethodsBatchableVisitor):
     """Base of every family's recogniser: collects `Match`es while visiting one file."""
 
     # Positions are resolved later, only for files that have matches.
