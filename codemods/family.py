@@ -14,6 +14,7 @@ from libcst.metadata import ParentNodeProvider, QualifiedNameProvider, ScopeProv
 
 from sqlasync.config import Config
 
+from .batched_visitor import OwnMethodsBatchableVisitor
 from .coloring_scan import qualname_of
 from .evidence import ReceiverEvidence
 from .rule import Match, Rule
@@ -106,7 +107,7 @@ class FileContext:
         return self._evidence
 
 
-class Recogniser(cst.BatchableCSTVisitor):
+class Recogniser(OwnMethodsBatchableVisitor):
     """Base of every family's recogniser: collects `Match`es while visiting one file."""
 
     # Positions are resolved later, only for files that have matches.

@@ -15,6 +15,7 @@ from libcst.metadata import ParentNodeProvider, PositionProvider, QualifiedNameP
 
 from sqlasync.config import Config
 
+from .batched_visitor import OwnMethodsBatchableVisitor
 from .bootstrap import _yields
 from .evidence import ASYNC_FACTORIES, ASYNC_SESSION_TYPES, Evidence, Kind, dotted_name
 from .family import FileContext, words
@@ -65,7 +66,7 @@ def triggers(config: Config) -> tuple[tuple[bytes, ...], ...]:
     )
 
 
-class MigratedConstructs(cst.BatchableCSTVisitor):
+class MigratedConstructs(OwnMethodsBatchableVisitor):
     """Counts migrated constructs in one file; runs in the same batch as the family recognisers."""
 
     METADATA_DEPENDENCIES = (ScopeProvider, QualifiedNameProvider, ParentNodeProvider, PositionProvider)

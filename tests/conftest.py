@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from support.cases import check_cases_folder
 from support.databases import fresh_postgres_database, psycopg2_connect
 
 POSTGRES_URL_ENV = "SQLASYNC_TEST_POSTGRES_URL"
@@ -73,3 +74,21 @@ def database_url(request: pytest.FixtureRequest) -> str:
     if request.param == "sqlite":
         return request.getfixturevalue("sqlite_url")
     return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture(scope="session")
+def cases_folder_report(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """`check tests/cases --no-cache` as JSON. A check of every golden case is minutes of work: test_golden.py
+    and test_findings_reference.py both read this report (in xdist group CASES_FOLDER_CHECK) instead of
+    each running it."""
+    return check_cases_folder(tmp_path_factory.mktemp("cases-folder-check") / "report.json")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Slow tests first (a stable sort: the rest keep their order).
+
+    Under `-n auto --dist loadgroup`, xdist hands out its xdist groups (most tests first), then single tests
+    in collection order, one at a time as a worker runs dry. A minutes-long fixture run collected late
+    (test_plan.py sorts after most of the suite) started when the other worker had little left, and then ran
+    alone at the end; started early, it runs while the other worker gets through the many quick tests."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)

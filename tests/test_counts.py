@@ -32,6 +32,10 @@ def test_every_finding_has_one_kind_and_is_fixable_or_manual() -> None:
     assert counts.breakdown() == "2 legacy site(s), 1 follow-on, 1 problem(s)"
 
 
+# The tests on the fixture share one worker, so that its check and its migrate run once (module fixtures).
+ON_THE_FIXTURE = pytest.mark.xdist_group("counts-raw_asyncpg")
+
+
 @pytest.fixture(scope="module")
 def check_report() -> dict:
     with pytest.MonkeyPatch.context() as patch:
@@ -42,7 +46,23 @@ def check_report() -> dict:
     return json.loads(out.getvalue())
 
 
+@pytest.fixture(scope="module")
+def migrate_left() -> tuple[list[tuple[str, int, int, str]], str]:
+    """What `migrate --diff` of the fixture leaves for manual work: the sites it lists, and its heading."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(FIXTURE)
+        err = io.StringIO()
+        diff = io.TextIOWrapper(io.BytesIO())  # the diff goes to stdout's bytes
+        with contextlib.redirect_stderr(err), contextlib.redirect_stdout(diff):
+            main(["migrate", ".", "--diff", "--no-cache"])
+    summary = err.getvalue().splitlines()
+    left = [(m[1], int(m[2]), int(m[3]), m[4]) for line in summary if (m := LEFT_LINE.match(line))]
+    heading = next(line for line in summary if "left for manual work" in line)
+    return left, heading
+
+
 @pytest.mark.slow
+@ON_THE_FIXTURE
 def test_summary_lines_use_one_vocabulary(check_report: dict, capsys, monkeypatch) -> None:
     numbers = check_report["summary"]
     assert numbers["total"] == numbers["legacy"] + numbers["follow_on"] + numbers["problems"]
@@ -50,7 +70,7 @@ def test_summary_lines_use_one_vocabulary(check_report: dict, capsys, monkeypatc
     # The headline's "legacy site(s) left" is the verdict's "legacy site(s)": one count under one name.
     assert numbers["progress"]["legacy"] == numbers["legacy"]
     monkeypatch.chdir(FIXTURE)
-    main(["check", ".", "--statistics"])
+    main(["check", ".", "--statistics", "--no-cache"])
     lines = capsys.readouterr().out.splitlines()
     assert f"{numbers['legacy']} legacy site(s) left" in lines[-2]
     assert lines[-1] == (f"Found {numbers['total']} finding(s) in {numbers['files_with_findings']} of "
@@ -62,18 +82,10 @@ def test_summary_lines_use_one_vocabulary(check_report: dict, capsys, monkeypatc
     assert any(line.startswith("  R103 ") and "f-string" in line for line in reasons)
 
 
-def _migrate_left(capsys, monkeypatch) -> tuple[list[tuple[str, int, int, str]], str]:
-    monkeypatch.chdir(FIXTURE)
-    main(["migrate", ".", "--diff", "--no-cache"])
-    summary = capsys.readouterr().err.splitlines()
-    left = [(m[1], int(m[2]), int(m[3]), m[4]) for line in summary if (m := LEFT_LINE.match(line))]
-    heading = next(line for line in summary if "left for manual work" in line)
-    return left, heading
-
-
 @pytest.mark.slow
-def test_migrate_leaves_only_what_check_calls_manual(check_report: dict, capsys, monkeypatch) -> None:
-    left, heading = _migrate_left(capsys, monkeypatch)
+@ON_THE_FIXTURE
+def test_migrate_leaves_only_what_check_calls_manual(check_report: dict, migrate_left) -> None:
+    left, heading = migrate_left
     manual = {(f["path"], f["line"], f["column"], f["code"]) for f in check_report["findings"] if not f["fixable"]}
     assert left and set(left) <= manual
     kinds = count(_finding(code, False) for *_, code in left)
@@ -81,6 +93,7 @@ def test_migrate_leaves_only_what_check_calls_manual(check_report: dict, capsys,
 
 
 @pytest.mark.slow
-def test_check_manual_count_is_what_migrate_leaves(check_report: dict, capsys, monkeypatch) -> None:
-    left, _ = _migrate_left(capsys, monkeypatch)
+@ON_THE_FIXTURE
+def test_check_manual_count_is_what_migrate_leaves(check_report: dict, migrate_left) -> None:
+    left, _ = migrate_left
     assert check_report["summary"]["manual"] == len(left)

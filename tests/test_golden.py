@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from support.cases import CASES_DIR, GoldenCase, negative_cases, positive_cases
+from support.cases import CASES_DIR, CASES_FOLDER_CHECK, GoldenCase, negative_cases, positive_cases
 
 from sqlasync.codemods.registry import FAMILIES
 from sqlasync.config import Config
@@ -49,14 +49,10 @@ def test_every_family_has_cases_and_look_alikes() -> None:
         assert family.name in negative_families, f"no negative look-alike for family {family.name}"
 
 
-def test_check_over_the_cases_folder_reports_positives_only(capsys, monkeypatch) -> None:
-    import json
-
-    from sqlasync.cli import main
-
-    monkeypatch.chdir(CASES_DIR.parent.parent)
-    main(["check", "tests/cases", "--format", "json", "--no-cache"])
-    flagged = {f["path"] for f in json.loads(capsys.readouterr().out)["findings"]}
+@pytest.mark.xdist_group(CASES_FOLDER_CHECK)
+def test_check_over_the_cases_folder_reports_positives_only(cases_folder_report) -> None:
+    """`check tests/cases --no-cache` from the repository root (the report test_findings_reference.py reads too)."""
+    flagged = {f["path"] for f in cases_folder_report["findings"]}
     root = CASES_DIR.parent.parent
     expected = {c.path.relative_to(root).as_posix() for c in CASES if c.expect}
     negatives = {p.relative_to(root).as_posix() for p in negative_cases()}

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 CASES_DIR = Path(__file__).resolve().parent.parent / "cases"
 NEGATIVE_DIR = CASES_DIR / "negative"
+# The xdist group of the tests that read conftest's `cases_folder_report`: one worker computes it, once.
+CASES_FOLDER_CHECK = "cases-folder-check"
 _HEADER = re.compile(r"^# (expect|target): *(.*)$")
 
 
@@ -52,3 +57,12 @@ def positive_cases() -> list[GoldenCase]:
 
 def negative_cases() -> list[Path]:
     return sorted(NEGATIVE_DIR.glob("*.py"))
+
+
+def check_cases_folder(output: Path) -> dict:
+    """The JSON report of `sqlasync check tests/cases --no-cache`, run from the repository root."""
+    run = subprocess.run([sys.executable, "-m", "sqlasync", "check", "tests/cases", "--no-cache", "--exit-zero",
+                          "--format", "json", "--output", str(output)], cwd=CASES_DIR.parent.parent,
+                         capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout + run.stderr
+    return json.loads(output.read_text(encoding="utf-8"))

@@ -76,9 +76,7 @@ def run_fixture_suite(
         raise FixtureHarnessError(f"unsupported database {database!r}; expected one of {SUPPORTED_DATABASES}")
     if database == "postgresql" and postgres_server_url is None:
         raise FixtureHarnessError("a postgresql run needs postgres_server_url")
-    fixture_dir = Path(fixture_dir)
-    project = tmp_path / fixture_dir.name
-    shutil.copytree(fixture_dir, project, ignore=_COPY_IGNORE)
+    project = copy_fixture(fixture_dir, tmp_path)
     if migrate_args is not None:
         migrate_copy(project, migrate_args)
     with _database_url(database, tmp_path, postgres_server_url) as database_url:
@@ -90,6 +88,13 @@ def run_fixture_suite(
             text=True,
             timeout=RUN_TIMEOUT_SECONDS,
         )
+
+
+def copy_fixture(fixture_dir: Path, destination: Path) -> Path:
+    """A copy of the fixture (without caches and databases) as `destination/<its name>`."""
+    project = destination / Path(fixture_dir).name
+    shutil.copytree(fixture_dir, project, ignore=_COPY_IGNORE)
+    return project
 
 
 def migrate_copy(project: Path, migrate_args: Sequence[str]) -> subprocess.CompletedProcess[str]:
