@@ -254,6 +254,21 @@ BROKEN = {
             with session_context() as session:
                 session.commit()
         """, [("app/user.py", 5, "with-on-async"), ("app/user.py", 6, "unawaited")]),
+    "a sync engine handed to a parameter declared AsyncEngine (E107's engine parameter)": (
+        textwrap.dedent(SYNC_DATABASE) + textwrap.dedent("""
+
+        from sqlalchemy.ext.asyncio import AsyncEngine
+
+
+        async def init_database(engine: AsyncEngine):
+            async with engine.begin() as connection:
+                await connection.exec_driver_sql("select 1")
+        """), """
+        from app.database import engine, init_database
+
+        async def start():
+            await init_database(engine)
+        """, [("app/user.py", 5, "session-mismatch")]),
 }
 
 
@@ -265,6 +280,27 @@ def test_broken_use_is_found(tmp_path, monkeypatch, definitions, user, expected)
 
 
 WORKING = {
+    "the async engine handed to a parameter declared AsyncEngine, and to one declared Engine that does no I/O": (
+        textwrap.dedent(ASYNC_DATABASE) + textwrap.dedent("""
+
+        from sqlalchemy import Engine
+        from sqlalchemy.ext.asyncio import AsyncEngine
+
+
+        async def init_database(engine: AsyncEngine):
+            async with engine.begin() as connection:
+                await connection.exec_driver_sql("select 1")
+
+
+        def describe(engine: Engine) -> str:
+            return engine.url.render_as_string()
+        """), """
+        from app.database import describe, engine, init_database
+
+        async def start():
+            await init_database(engine)
+            return describe(engine)
+        """),
     "blocking calls offloaded and awaited (F111), library coroutines handed on": (
         "", """
         import asyncio
