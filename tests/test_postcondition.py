@@ -254,6 +254,19 @@ BROKEN = {
             with session_context() as session:
                 session.commit()
         """, [("app/user.py", 5, "with-on-async"), ("app/user.py", 6, "unawaited")]),
+    "`await` on a session of a sync scoped_session (a test suite's `Session = scoped_session(sessionmaker())`)": (
+        """
+        from sqlalchemy.orm import scoped_session, sessionmaker
+
+        Session = scoped_session(sessionmaker())
+        """, """
+        from app.database import Session
+
+        async def session_fixture():
+            session = Session()
+            yield session
+            await session.rollback()
+        """, [("app/user.py", 7, "await-on-sync")]),
     "a sync engine handed to a parameter declared AsyncEngine (E107's engine parameter)": (
         textwrap.dedent(SYNC_DATABASE) + textwrap.dedent("""
 
