@@ -18,7 +18,7 @@ from .await_sites import await_problem
 from .bootstrap_plan import CreateAllPlan, DeclarativePlan, EnginePlan, MissingGetDb, SessionmakerPlan
 from .bootstrap_rewrite import rewrite
 from .engine_calls import RULES as ENGINE_CALL_RULES
-from .engine_calls import EngineCalls
+from .engine_calls import AsyncEngineAnnotation, EngineCalls
 from .evidence import (ASYNC_SESSION_TYPES, SYNC_FACTORIES, dotted_name, imports_from_alembic, metadata_value,
                        string_value)
 from .family import Family, Recogniser, words
@@ -87,7 +87,9 @@ SESSIONMAKER = Rule(
         "with the reason: `scoped_session(sessionmaker(...))`, a custom `class_`, `autocommit=True`, `**options`, "
         "and a factory bound to an engine this module builds with a `create_engine()` E101 leaves (directly or "
         "through a function of the module that returns it): an `async_sessionmaker` cannot use a sync engine; likewise a factory stored on an attribute "
-        "(`self.session_maker = sessionmaker(...)`)."
+        "(`self.session_maker = sessionmaker(...)`). `sessionmaker` imported under that name from a module of the "
+        "project (`from .core import sessionmaker`, a database module passing SQLAlchemy's on) counts as "
+        "SQLAlchemy's at module level and in functions that are or become async."
     ),
 )
 DECLARATIVE_BASE = Rule(
@@ -256,7 +258,8 @@ class BootstrapRecogniser(Recogniser):
         if evidence.callee_is(node, ("sqlalchemy.create_engine", "sqlalchemy.engine.create_engine"), ("create_engine",)):
             self._report("E101", node, "`create_engine()` builds a sync engine", self._engine_plan(node))
         elif evidence.callee_is(node, SYNC_FACTORIES - {"sqlalchemy.orm.scoped_session",
-                                                         "sqlalchemy.orm.scoping.scoped_session"}, ("sessionmaker",)):
+                                                         "sqlalchemy.orm.scoping.scoped_session"}, ("sessionmaker",)) \
+                or self._reexported_sessionmaker(node):
             if not self._async_class(node):
                 self._report("E102", node, "`sessionmaker()` builds sync sessions", self._sessionmaker_plan(node))
         elif evidence.callee_is(node, ("sqlalchemy.orm.declarative_base", "sqlalchemy.ext.declarative.declarative_base",
@@ -282,6 +285,12 @@ class BootstrapRecogniser(Recogniser):
     def report_plan(self, code: str, node: cst.CSTNode, message: str, plan: object) -> None:
         self._report(code, node, message, plan)
 
+    def visit_Param(self, node: cst.Param) -> None:
+        if self.engine_calls is not None and self.context.target == "async" and self.engine_calls.engine_parameter(node):
+            self._report("E107", node.annotation.annotation,
+                         f"`{node.name.value}` is the async engine once its function is async",
+                         AsyncEngineAnnotation(node.annotation.annotation))
+
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         if node.asynchronous is not None or node.name.value not in self.context.config.get_db_names:
             return
@@ -302,6 +311,26 @@ class BootstrapRecogniser(Recogniser):
                     and not self._async_class(value) and isinstance(self._sessionmaker_plan(value), str):
                 return True
         return False
+
+    def _reexported_sessionmaker(self, call: cst.Call) -> bool:
+        """`sessionmaker(...)` imported under that name from a module of the project (`from .core import
+        sessionmaker`): a database module passing SQLAlchemy's factory on. Evidence by name only, as for
+        the configured session names; the post-condition follows the import to SQLAlchemy's."""
+        if not isinstance(call.func, cst.Name) or call.func.value != "sessionmaker":
+            return False
+        function = self.evidence.enclosing(call, cst.FunctionDef)
+        # A sync function's factory would hand its sync code AsyncSessions. Which functions become async only
+        # the run's coloring knows (it has the repository index); the prediction, which takes every function for
+        # async, must leave the call and its import as they are, or the index would lose that import.
+        if function is not None and (getattr(self.context.coloring, "index", None) is None
+                                     or not self.context.will_be_async(function)):
+            return False
+        assignments = _assignments(self.evidence, call.func)
+        return bool(assignments) and all(
+            isinstance(a.node, cst.ImportFrom) and not isinstance(a.node.names, cst.ImportStar)
+            and (a.node.relative or (dotted_name(a.node.module) or "").split(".")[0] != "sqlalchemy")
+            and any(alias.evaluated_name == "sessionmaker" and alias.asname is None for alias in a.node.names)
+            for a in assignments)
 
     def _alembic_env(self) -> bool:
         """Alembic's env.py, by name or by its `from alembic import context`."""

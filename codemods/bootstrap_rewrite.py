@@ -13,6 +13,7 @@ from . import async_url, imports
 from .alembic_env import AlembicPlan, rewrite_env
 from .blank_lines import definitions_spaced_from_imports, two_blank_lines
 from .bootstrap_plan import CreateAllPlan, DeclarativePlan, EnginePlan, SessionmakerPlan
+from .engine_calls import AsyncEngineAnnotation
 from .engine_calls_rewrite import EngineCallRewrite
 from .family import FileContext
 from .fixture_sessions import FixtureHandout
@@ -34,6 +35,7 @@ NAMES = {
                      ("sqlalchemy.ext.asyncio.session.AsyncSession",)),
     "async_engine_from_config": (imports.Import("sqlalchemy.ext.asyncio", "async_engine_from_config"),
                                  ("sqlalchemy.ext.asyncio.engine.async_engine_from_config",)),
+    "AsyncEngine": (imports.Import("sqlalchemy.ext.asyncio", "AsyncEngine"), ("sqlalchemy.ext.asyncio.engine.AsyncEngine",)),
 }
 
 
@@ -62,6 +64,7 @@ def rewrite(context: FileContext, matches: list[Match]) -> cst.Module:
         "DeclarativeBase": spell("DeclarativeBase", [p.statement for p in plans if isinstance(p, DeclarativePlan)]),
         "AsyncSession": spell("AsyncSession", [p.function for p in get_dbs if p.returns is not None]),
         "async_engine_from_config": spell("async_engine_from_config", [p.engine_call for p in envs]),
+        "AsyncEngine": spell("AsyncEngine", [p.annotation for p in plans if isinstance(p, AsyncEngineAnnotation)]),
     }
     returns = {}
     for plan in get_dbs:
@@ -97,6 +100,8 @@ def _replaced_names(plans: list[object]) -> set[str]:
             replaced.add(plan.engine_call.func)
         if isinstance(plan, GetDbPlan) and plan.function.returns is not None:
             replaced.add(plan.function.returns.annotation)
+        if isinstance(plan, AsyncEngineAnnotation):
+            replaced.add(plan.annotation)
     return {name.value for node in replaced for name in m.findall(node, m.Name())}
 
 
@@ -112,6 +117,7 @@ class _Apply(cst.CSTTransformer):
         self.get_dbs = {id(p.function): p for p in plans if isinstance(p, GetDbPlan)}
         self.missing = {id(p.get_db.after): p.get_db for p in plans if isinstance(p, SessionmakerPlan) and p.get_db}
         self.pools = {id(p.pool.value) for p in plans if isinstance(p, EnginePlan) and p.pool is not None}
+        self.engine_annotations = {id(p.annotation) for p in plans if isinstance(p, AsyncEngineAnnotation)}
         self.engine_calls = EngineCallRewrite(plans)
         # Connection fixtures (E107): the fixture's block owns the connection it hands out.
         self.fixtures = {id(p.fixture): p for p in plans if isinstance(p, FixtureHandout)}
@@ -126,6 +132,8 @@ class _Apply(cst.CSTTransformer):
     def on_leave(self, original: cst.CSTNode, updated: cst.CSTNode):
         if id(original) in self.pools:
             return cst.parse_expression(self.names["AsyncAdaptedQueuePool"])
+        if id(original) in self.engine_annotations:
+            return cst.parse_expression(self.names["AsyncEngine"])
         return super().on_leave(original, updated)
 
     def _engine(self, plan: EnginePlan, call: cst.Call) -> cst.Call:

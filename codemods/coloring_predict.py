@@ -104,6 +104,12 @@ MODEL_QUERY = re.compile(rb"\b(?:[A-Z]\w*|cls)\.query\b")
 # `filter_by()` after `join(Model.relationship)`: converted under `--target sync` once the index shows the
 # relationship's class (related_classes.py).
 JOIN_THEN_FILTER_BY = re.compile(rb"join\s*\([^)]*\.\w+\s*\)[\s\S]*?\.filter_by\s*\(")
+# A parameter annotated `Engine`: E107 takes it for the async engine only in a function that becomes async, and
+# hands its connection to a helper only if the helper stays sync; the prediction takes every function for async.
+ENGINE_PARAMETER = re.compile(rb":\s*(?:sqlalchemy\.)?(?:engine\.)?Engine\b")
+# Likewise E102 takes a `sessionmaker` a project module re-exports for SQLAlchemy's only in functions that become
+# async.
+REEXPORTED_SESSIONMAKER = re.compile(rb"from\s+(?!sqlalchemy\b)[\w.]+\s+import[^\n]*\bsessionmaker\b")
 
 
 def _summarise(path: str, source: bytes, location: ModuleLocation, config: Config, families: Sequence[Family],
@@ -197,6 +203,8 @@ def resume_from_prediction(coloring, path: str, source: bytes, families: Sequenc
         return None  # the prediction could not hand queries to functions: only the whole repository allows it
     if any(name not in summary.facts.names and name.encode() in source for name in coloring.imported_from(path)):
         return None  # the prediction dropped an import that other files import from this one
+    if summary.target == "async" and (ENGINE_PARAMETER.search(source) or REEXPORTED_SESSIONMAKER.search(source)):
+        return None  # only the run's coloring says which functions become async, which E107/E102 ask here
     if summary.target == "sync" and MODEL_QUERY.search(source):
         return None  # only the index tells Flask-SQLAlchemy models and their `db` apart (flask_models.py)
     if summary.target == "sync" and JOIN_THEN_FILTER_BY.search(source):

@@ -65,10 +65,18 @@ ENGINE_METHODS = Rule(
         "block (`execute`, `scalar`, `scalars`, `exec_driver_sql`, `commit`, `rollback`, `run_sync`, ...) are "
         "awaited; a connection used any other way (passed on, kept, read as an attribute, used after the "
         "block) is left with the reason, as are `raw_connection()`, and the 1.x `engine.execute()`/`scalar()`/`table_names()`/`has_table()` that "
-        "SQLAlchemy 2 no longer has. The engine is a name bound to `create_engine(...)` that E101 converts or "
-        "to `create_async_engine(...)`, or a name in `engine-names` imported from the database module (one whose "
-        "last part is `database`, `db`, `session` or `engine`, or that the file imports the session factory or "
-        "`get_db` from). A pytest fixture handing out `engine.connect()` (`yield engine.connect()`, `conn = "
+        "SQLAlchemy 2 no longer has. A connection passed as the first argument to a function of the same module "
+        "that stays sync (`setup_triggers(conn, tables)`) runs it as it is on the connection's sync face: "
+        "`await conn.run_sync(setup_triggers, tables)`. Several blocks of one function may bind the same name "
+        "(`with engine.begin() as connection:` twice). The engine is a name bound to `create_engine(...)` that "
+        "E101 converts or to `create_async_engine(...)`, a name in `engine-names` imported from the database "
+        "module (one whose last part is `database`, `db`, `session` or `engine`, or that the file imports the "
+        "session factory or `get_db` from), or a parameter annotated `Engine` of a function that is or becomes "
+        "async (`def init_database(engine: Engine)`): its callers await it and hand it the project's engine, so "
+        "the annotation becomes `AsyncEngine` and its uses are converted like the others; the post-condition "
+        "refuses the run if a caller hands it a sync engine. A function whose body does I/O through such a "
+        "parameter becomes async with it (F101); one that does not (reads `engine.url`) stays sync and keeps its "
+        "annotation. A pytest fixture handing out `engine.connect()` (`yield engine.connect()`, `conn = "
         "engine.connect(); yield conn`) becomes `async with engine.connect() as conn: yield conn` as D105 "
         "describes, only together with its users, and only while none of them calls the connection's I/O "
         "methods without `await` (sqlasync does not follow the connection into them)."
@@ -122,6 +130,7 @@ ENGINE_BUILDERS = frozenset({"sqlalchemy.create_engine", "sqlalchemy.engine.crea
 ASYNC_ENGINE_BUILDERS = frozenset({"sqlalchemy.ext.asyncio.create_async_engine",
                                    "sqlalchemy.ext.asyncio.engine.create_async_engine"})
 INSPECT = ("sqlalchemy.inspect", "sqlalchemy.inspection.inspect")
+ENGINE_TYPES = frozenset({"sqlalchemy.Engine", "sqlalchemy.engine.Engine", "sqlalchemy.engine.base.Engine"})
 # Modules whose `engine` is the database engine, whatever else the file imports from them.
 DATABASE_MODULES = frozenset({"database", "db", "session", "sessions", "engine", "engines"})
 CONTEXT_METHODS = frozenset({"connect", "begin"})
@@ -139,11 +148,29 @@ class AwaitEngineCall:
 
 
 @dataclass(frozen=True)
+class RunOnConnection:
+    """`helper(conn, *args)`, a sync function of the module handed the connection → `await conn.run_sync(helper,
+    *args)`: the helper keeps its sync body and runs on the sync face of the async connection."""
+
+    call: cst.Call
+    connection: str
+    parenthesize: bool
+
+
+@dataclass(frozen=True)
 class ConnectionBlock:
     """`with engine.connect() as conn:` → `async with`, awaiting the connection's I/O calls in the block."""
 
     statement: cst.With
     awaits: tuple[AwaitEngineCall, ...]
+    runs: tuple[RunOnConnection, ...] = ()
+
+
+@dataclass(frozen=True)
+class AsyncEngineAnnotation:
+    """`engine: Engine` → `engine: AsyncEngine` on a parameter of a function that is or becomes async."""
+
+    annotation: cst.BaseExpression
 
 
 @dataclass(frozen=True)
@@ -199,6 +226,8 @@ class EngineCalls:
         return bool(assignments) and all(self._engine_binding(a, expr.value) for a in assignments)
 
     def _engine_binding(self, assignment: Assignment, name: str) -> bool:
+        if isinstance(assignment.node, cst.Param):
+            return self.engine_parameter(assignment.node)
         if isinstance(assignment, ImportAssignment) or isinstance(assignment.node, (cst.Import, cst.ImportFrom)):
             statement = assignment.node
             if not isinstance(statement, cst.ImportFrom) or isinstance(statement.names, cst.ImportStar):
@@ -215,6 +244,16 @@ class EngineCalls:
             return True
         return (self.evidence.callee_is(value, ENGINE_BUILDERS, ("create_engine",))
                 and self.recogniser.engine_fixable(value))
+
+    def engine_parameter(self, param: cst.Param) -> bool:
+        """`engine: Engine` on a function that is or becomes async. Its callers await it on the event loop, where
+        the engine they hand it is the project's async one (the post-condition checks each call passes an
+        `AsyncEngine`), so the parameter is annotated and used as the async engine."""
+        if param.annotation is None or not self.evidence.qualified(param.annotation.annotation) & ENGINE_TYPES:
+            return False
+        function = self.evidence.enclosing(param, cst.FunctionDef)
+        return function is not None and self.evidence.parent(self.evidence.parent(param)) is function \
+            and self.context.will_be_async(function)
 
     def _database_module(self, module: str) -> bool:
         """The module is the database layer: named so, or this file imports the session factory or get_db
@@ -302,12 +341,20 @@ class EngineCalls:
             return problem
         scope = metadata_value(self.evidence.scopes, asname.name)
         name = asname.name.value
-        if scope is None or len(scope[name]) != 1:
+        accesses = self._block_accesses(scope, name, statement) if scope is not None else None
+        if accesses is None:
             return f"`{name}` is bound more than once; {by_hand}"
         awaits = []
-        for access in next(iter(scope[name])).references:
+        runs = []
+        for access in accesses:
             attribute = self.evidence.parent(access.node)
             call = self.evidence.parent(attribute)
+            if self._handed_to_sync_helper(access.node, statement):
+                problem = await_problem(self.context, call)
+                if problem:
+                    return problem
+                runs.append(RunOnConnection(call, name, _needs_parentheses(self.evidence, call)))
+                continue
             if not (isinstance(attribute, cst.Attribute) and attribute.value is access.node
                     and isinstance(call, cst.Call) and call.func is attribute
                     and attribute.attr.value in CONNECTION_IO and _inside(self.evidence, call, statement.body)):
@@ -318,7 +365,44 @@ class EngineCalls:
             if problem:
                 return problem
             awaits.append(AwaitEngineCall(call, _needs_parentheses(self.evidence, call)))
-        return ConnectionBlock(statement, tuple(awaits))
+        return ConnectionBlock(statement, tuple(awaits), tuple(runs))
+
+    def _block_accesses(self, scope, name: str, block: cst.With) -> list | None:
+        """The uses of the connection `block` binds: all uses of `name` when it is bound once; when every binding
+        is a `with ... as name:` of its own (`with engine.begin() as connection:` twice in a function), the uses
+        inside this block, provided each use lies inside one of those blocks. None otherwise."""
+        bindings = list(scope[name])
+        accesses = list({id(a.node): a for b in bindings for a in b.references}.values())
+        if len(bindings) == 1:
+            return accesses
+        blocks = [self._with_binding(b.node) for b in bindings]
+        if any(b is None for b in blocks) or any(_inside(self.evidence, b, block.body) for b in blocks if b is not block):
+            return None
+        if not all(any(_inside(self.evidence, a.node, b.body) for b in blocks) for a in accesses):
+            return None
+        return [a for a in accesses if _inside(self.evidence, a.node, block.body)]
+
+    def _with_binding(self, node: cst.CSTNode) -> cst.With | None:
+        """The `with` statement whose `as` target `node` is."""
+        asname = self.evidence.parent(node)
+        item = self.evidence.parent(asname) if isinstance(asname, cst.AsName) else None
+        statement = self.evidence.parent(item) if isinstance(item, cst.WithItem) else None
+        return statement if isinstance(statement, cst.With) else None
+
+    def _handed_to_sync_helper(self, connection: cst.Name, block: cst.With) -> bool:
+        """`helper(conn, ...)` inside the block: the connection is the first positional argument (and no other
+        argument) of a module-level function of this file that stays sync, which `run_sync` can run as it is."""
+        argument = self.evidence.parent(connection)
+        call = self.evidence.parent(argument)
+        if not (isinstance(argument, cst.Arg) and isinstance(call, cst.Call) and call.args
+                and call.args[0] is argument and argument.keyword is None and not argument.star
+                and isinstance(call.func, cst.Name) and _inside(self.evidence, call, block.body)):
+            return False
+        if any(m.findall(other, m.Name(connection.value)) for other in call.args[1:]):
+            return False
+        helpers = [statement for statement in self.context.module.body
+                   if isinstance(statement, cst.FunctionDef) and statement.name.value == call.func.value]
+        return len(helpers) == 1 and not self.context.will_be_async(helpers[0])
 
     def _unnamed(self, statement: cst.With) -> ConnectionBlock | str:
         """`with engine.begin():` without a name: nothing in the block can use the connection."""

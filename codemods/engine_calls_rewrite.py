@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from .engine_calls import AwaitEngineCall, ConnectionBlock, InspectSite, RunEngineCall
+from .engine_calls import AwaitEngineCall, ConnectionBlock, InspectSite, RunEngineCall, RunOnConnection
 
 _code = cst.Module([]).code_for_node
 
@@ -15,6 +15,7 @@ class EngineCallRewrite:
         self.awaits = {id(p.call): p for p in plans if isinstance(p, AwaitEngineCall)}
         self.awaits.update({id(a.call): a for p in plans if isinstance(p, ConnectionBlock) for a in p.awaits})
         self.blocks = {id(p.statement) for p in plans if isinstance(p, ConnectionBlock)}
+        self.helpers = {id(r.call): r for p in plans if isinstance(p, ConnectionBlock) for r in p.runs}
         self.runs = {id(p.call) for p in plans if isinstance(p, RunEngineCall)}
         self.uses = {id(call): p for p in plans if isinstance(p, InspectSite) for call in p.uses}
         self.statements = {id(p.statement): p for p in plans if isinstance(p, InspectSite) and p.last is None}
@@ -31,6 +32,9 @@ class EngineCallRewrite:
         if plan is not None:
             awaited = cst.Await(updated)
             return awaited.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()]) if plan.parenthesize else awaited
+        helper = self.helpers.get(id(original))
+        if helper is not None and isinstance(updated, cst.Call):
+            return _run_on_connection(helper, updated)
         site = self.uses.get(id(original))
         if site is None or not isinstance(updated, cst.Call) or not isinstance(updated.func, cst.Attribute):
             return updated
@@ -70,6 +74,15 @@ class EngineCallRewrite:
             output.append(_connected(site, inner, lines))
             index = end + 1
         return updated.with_changes(body=output)
+
+
+def _run_on_connection(helper: RunOnConnection, call: cst.Call) -> cst.BaseExpression:
+    """`helper(conn, a, b=c)` → `await conn.run_sync(helper, a, b=c)`."""
+    first = call.args[0].with_changes(value=call.func)
+    run = cst.Call(cst.Attribute(cst.Name(helper.connection), cst.Name("run_sync")), [first, *call.args[1:]],
+                   whitespace_before_args=call.whitespace_before_args)
+    awaited = cst.Await(run)
+    return awaited.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()]) if helper.parenthesize else awaited
 
 
 def _connected(site: InspectSite, body: list[cst.BaseStatement], leading_lines) -> cst.With:

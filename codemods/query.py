@@ -16,6 +16,7 @@ from .query_chain import RETURNED, Origin, Unsupported, Use, descendants, passed
 from .query_flow import FlowAnalysis
 from .query_plan import Planner
 from .query_rewrite import rewrite
+from .query_sessions_whole import whole_sessions
 from .related_classes import RelatedClasses
 from .rule import Rule
 
@@ -103,7 +104,10 @@ SESSION_QUERY = Rule(
         "join along a relationship: whose class the index does not show, or this module has no name for).\n"
         "Known differences: a slice whose bounds are variables that turn out negative or reversed at run time "
         "(the legacy Query raised IndexError or returned []); `.unique()` on rows holding unhashable values "
-        "(JSON) raises where the legacy Query fell back to identity."
+        "(JSON) raises where the legacy Query fell back to identity. Under the async target a function's session "
+        "is converted whole: when one query on a session name is left, the function's other queries on it are "
+        "left too (that session stays a sync `Session` there, S102), rather than awaited on a session nobody "
+        "converts."
     ),
 )
 MODEL_QUERY = Rule(
@@ -272,6 +276,10 @@ class QueryRecogniser(Recogniser):
                 # `db.session`, `database.session` (an alias) or `models.db.session`: the extension as spelled here
                 return Origin(session, tuple(head.args), FlaskDb(dotted_name(session.value)))
         return None
+
+    def leave_Module(self, original_node: cst.Module) -> None:
+        if self.context.target == "async":
+            self.matches[:] = whole_sessions(self.matches, self.evidence)
 
     def _fixed(self, code: str, node: cst.CSTNode, described: str, conversion) -> None:
         """Report a conversion, unless the project's SQLAlchemy cannot run what `--target sync` writes."""

@@ -281,6 +281,34 @@ BROKEN = {
         def create(data):
             AllRepositories().preferences.create(data)
         """, [("app/user.py", 5, "unawaited")]),
+    "`await` on a session of a sync scoped_session (a test suite's `Session = scoped_session(sessionmaker())`)": (
+        """
+        from sqlalchemy.orm import scoped_session, sessionmaker
+
+        Session = scoped_session(sessionmaker())
+        """, """
+        from app.database import Session
+
+        async def session_fixture():
+            session = Session()
+            yield session
+            await session.rollback()
+        """, [("app/user.py", 7, "await-on-sync")]),
+    "a sync engine handed to a parameter declared AsyncEngine (E107's engine parameter)": (
+        textwrap.dedent(SYNC_DATABASE) + textwrap.dedent("""
+
+        from sqlalchemy.ext.asyncio import AsyncEngine
+
+
+        async def init_database(engine: AsyncEngine):
+            async with engine.begin() as connection:
+                await connection.exec_driver_sql("select 1")
+        """), """
+        from app.database import engine, init_database
+
+        async def start():
+            await init_database(engine)
+        """, [("app/user.py", 5, "session-mismatch")]),
 }
 
 
@@ -292,6 +320,27 @@ def test_broken_use_is_found(tmp_path, monkeypatch, definitions, user, expected)
 
 
 WORKING = {
+    "the async engine handed to a parameter declared AsyncEngine, and to one declared Engine that does no I/O": (
+        textwrap.dedent(ASYNC_DATABASE) + textwrap.dedent("""
+
+        from sqlalchemy import Engine
+        from sqlalchemy.ext.asyncio import AsyncEngine
+
+
+        async def init_database(engine: AsyncEngine):
+            async with engine.begin() as connection:
+                await connection.exec_driver_sql("select 1")
+
+
+        def describe(engine: Engine) -> str:
+            return engine.url.render_as_string()
+        """), """
+        from app.database import describe, engine, init_database
+
+        async def start():
+            await init_database(engine)
+            return describe(engine)
+        """),
     "blocking calls offloaded and awaited (F111), library coroutines handed on": (
         "", """
         import asyncio

@@ -326,7 +326,15 @@ class _ScopeChecker:
 
     def _mismatch(self, node: ast.AST, declared: Kind | None, declared_in: str, given: Kind | None, given_in: str,
                   message: str) -> None:
-        """A session of one side where the other is declared; the file of the sync side must change."""
+        """A session of one side where the other is declared; the file of the sync side must change. Likewise a
+        sync engine handed to a parameter declared `AsyncEngine` (E107 declares the engine parameter of a function
+        that becomes async so; a sync `Engine` parameter given the async engine is judged by what the function
+        does with it)."""
+        if declared is not None and given is not None and declared.tag is Tag.ASYNC_ENGINE \
+                and given.tag is Tag.SYNC_ENGINE:
+            self._add(node, SESSION_MISMATCH, message.format(declared=declared.tag.value, given=given.tag.value),
+                      needs=given_in)
+            return
         if declared is None or given is None or declared.tag not in SESSIONS or given.tag not in SESSIONS \
                 or declared.tag is given.tag:
             return

@@ -492,6 +492,10 @@ class Inference:
 def _sqlalchemy_call(name: str, node: ast.Call, infer) -> Kind | None:
     if name in ("async_sessionmaker", "async_scoped_session"):
         return Kind(Tag.ASYNC_FACTORY)
+    if name == "scoped_session":
+        # A registry of the factory it wraps: calling it gives that factory's session.
+        inner = infer(node.args[0]) if node.args else None
+        return inner if inner is not None and inner.tag in (Tag.SYNC_FACTORY, Tag.ASYNC_FACTORY) else None
     if name == "sessionmaker":
         class_ = next((k.value for k in node.keywords if k.arg == "class_"), None)
         if class_ is not None and sqlalchemy_name(infer(class_)) == "AsyncSession":
