@@ -28,8 +28,8 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from .coloring_loop_driver import nodes_under
 from .coloring_scan import argument_slot, qualname_of
+from .evidence import nodes_under
 
 # A parameter slot: (function, parameter name).
 Slot = tuple[tuple[str, str], str]

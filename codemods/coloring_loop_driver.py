@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from .coloring_scan import qualname_of
-from .evidence import dotted_name
+from .evidence import dotted_name, nodes_under
 
 LOOP_FACTORIES = frozenset({"asyncio.new_event_loop"})
 DIRECT_RUNNERS = frozenset({"asyncio.run"})
@@ -115,15 +115,6 @@ def _use(name: cst.Name, function: cst.FunctionDef, parents):
 
 def _single_argument(call: cst.Call) -> bool:
     return len(call.args) == 1 and call.args[0].keyword is None and not call.args[0].star
-
-
-def nodes_under(node: cst.CSTNode):
-    """`node` and every node below it, in no particular order."""
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        yield current
-        stack.extend(current.children)
 
 
 # -- whole repository: which drivers go ------------------------------------------------------------------

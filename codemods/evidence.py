@@ -106,6 +106,15 @@ def _qualified(metadata, node: cst.CSTNode) -> set[str]:
     return {q.name for q in metadata_value(metadata, node, ())}
 
 
+def nodes_under(node: cst.CSTNode):
+    """`node` and every node below it, in no particular order."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(current.children)
+
+
 def dotted_name(node: cst.BaseExpression) -> str | None:
     if isinstance(node, cst.Name):
         return node.value

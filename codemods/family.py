@@ -16,7 +16,7 @@ from sqlasync.config import Config
 
 from .batched_visitor import OwnMethodsBatchableVisitor
 from .coloring_scan import qualname_of
-from .evidence import ReceiverEvidence
+from .evidence import ReceiverEvidence, nodes_under
 from .rule import Match, Rule
 
 
@@ -61,7 +61,7 @@ class FileContext:
             covered = self._fixed_earlier.get(id(recogniser))
             if covered is None:
                 covered = self._fixed_earlier[id(recogniser)] = {
-                    id(inner) for match in recogniser.matches if match.fixable for inner in _subtree(match.node)}
+                    id(inner) for match in recogniser.matches if match.fixable for inner in nodes_under(match.node)}
             if id(node) in covered:
                 return True
         return False
@@ -127,15 +127,6 @@ class Recogniser(OwnMethodsBatchableVisitor):
 
 
 Rewrite = Callable[[FileContext, list[Match]], cst.Module]
-
-
-def _subtree(node: cst.CSTNode) -> list[cst.CSTNode]:
-    nodes, stack = [], [node]
-    while stack:
-        current = stack.pop()
-        nodes.append(current)
-        stack.extend(current.children)
-    return nodes
 
 
 @dataclass(frozen=True)
