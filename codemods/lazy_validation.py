@@ -117,18 +117,15 @@ def _handed_to_session(rec, name: cst.Name) -> str | None:
     function = rec.evidence.enclosing(name, cst.FunctionDef)
     if function is None:
         return None
-    for call in m.findall(function.body, m.Call(func=m.Attribute(attr=m.OneOf(*map(m.Name, sorted(TAKES_OBJECT)))),
-                                                args=[m.Arg(value=m.Name(name.value)), m.ZeroOrMore()])):
-        if rec.scanner.is_session(call.func.value):
-            return dotted_name(call.func.value)
-    return None
+    return _session_in(rec, function, m.Call(func=m.Attribute(attr=m.OneOf(*map(m.Name, sorted(TAKES_OBJECT)))),
+                                             args=[m.Arg(value=m.Name(name.value)), m.ZeroOrMore()]))
 
 
-def _session_in(rec, function: cst.FunctionDef) -> str | None:
-    """The first session the function calls a method of (`self.session.execute(...)`)."""
-    for call in m.findall(function.body, m.Call(func=m.Attribute())):
-        if rec.scanner.is_session(call.func.value):
-            return dotted_name(call.func.value)
+def _session_in(rec, function: cst.FunctionDef, call: m.Call = m.Call(func=m.Attribute())) -> str | None:
+    """The first session the function calls a method of (`self.session.execute(...)`), in calls like `call`."""
+    for found in m.findall(function.body, call):
+        if rec.scanner.is_session(found.func.value):
+            return dotted_name(found.func.value)
     return None
 
 

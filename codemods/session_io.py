@@ -267,10 +267,9 @@ class SessionIORecogniser(Recogniser):
         """Session I/O inside a sync `get_db` that E105 converts (its finding is on the function's name) is part
         of E105's site: that rewrite runs first and replaces it, so it is neither fixed by S nor left."""
         def absorbed(match: Match) -> bool:
-            function = self.evidence.enclosing(match.node, cst.FunctionDef)
-            return (match.rule.code in ("S101", "S103") and not match.fixable and function is not None
-                    and self._in_sync_get_db(match.node) is not None
-                    and self.context.fixed_earlier(function.name, self))
+            if match.rule.code not in ("S101", "S103") or match.fixable or self._in_sync_get_db(match.node) is None:
+                return False
+            return self.context.fixed_earlier(self.evidence.enclosing(match.node, cst.FunctionDef).name, self)
 
         self.matches = [match for match in self.matches if not absorbed(match)]
 
