@@ -24,7 +24,7 @@ from .coloring_loop_driver import DIRECT_RUNNERS, LOOP_FACTORIES
 from .coloring_solve import (ALREADY_ASYNC, BECOMES, CONVERTED, ENTRY_SUFFIX, NOT_NEEDED, STAYS_SYNC, SYNC_ENTRY,
                              Coloring, resolve_callee)
 from .family import Family, Recogniser
-from .repo_index import call_key
+from .repo_index import FunctionId, call_key
 
 # Where a sync function gets the loop it runs a coroutine on (`loop.run_until_complete(coro)`).
 LOOP_SOURCES = LOOP_FACTORIES | {"asyncio.get_event_loop"}
@@ -240,7 +240,11 @@ class ColoringRecogniser(Recogniser):
                 continue
             callee = resolve_callee(self.coloring.index, site, self.path)
             if callee is None:
-                self._unresolved(node, site, async_methods)
+                constructor = self._legacy_constructor(site)
+                if constructor is not None and site.context == "body" and self.will_be_async_here(node):
+                    self._bridge(node, site, constructor, constructs=True)
+                else:
+                    self._unresolved(node, site, async_methods)
                 continue
             already = self.coloring.verdict(callee) == ALREADY_ASYNC
             if self.coloring.verdict(callee) == SYNC_ENTRY and site.context == "body" and self.will_be_async_here(node):
@@ -374,13 +378,26 @@ class ColoringRecogniser(Recogniser):
         else:
             self.report("F102", node, message, fixable=True, data=AwaitCall(node, _needs_parentheses(self, node)))
 
-    def _bridge(self, node: cst.Call, site: CallSite, callee) -> None:
+    def _legacy_constructor(self, site: CallSite) -> FunctionId | None:
+        """The `__init__` a call runs when it does sync session I/O with the session the call hands it
+        (`User(session=db)`, `self.model(session=db, **data)` in a generic repository): an `__init__` never
+        becomes async, so async callers construct through the bridge."""
+        if not site.passes_session:
+            return None
+        return next((init for init in self.coloring.index.constructors(site.callee, self.path)
+                     if self.coloring.legacy(init)), None)
+
+    def _bridge(self, node: cst.Call, site: CallSite, callee, constructs: bool = False) -> None:
         name = _callee_text(node)
         reason = self.coloring.reason(callee) or "it stays sync"
-        message = f"`{name}()` does sync session I/O and stays sync ({reason})"
-        passed = None if site.session_first else next(
+        runs = f" runs `{callee[1]}`, which" if constructs else ""
+        message = f"`{name}()`{runs} does sync session I/O and stays sync ({reason})"
+        # With a starred argument the session's position is unknown until run time: the bridge finds it there.
+        starred = any(arg.star for arg in node.args)
+        first = site.session_first and not starred
+        passed = None if first else next(
             (index for index, arg in enumerate(node.args) if not arg.star and self.evidence.session(arg.value)), None)
-        if not (site.session_first or passed is not None) or any(arg.star for arg in node.args):
+        if not first and passed is None:
             self.report("F108", node, message, reason="sqlasync cannot tell which argument is the session: call it "
                                                       "through `await call_legacy(db, fn, ...)` by hand, or migrate it")
             return

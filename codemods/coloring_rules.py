@@ -281,7 +281,11 @@ LEGACY_BRIDGE = Rule(
         "(`call_legacy(db, fn, *rest)`) or any other argument, which stays in place "
         "(`call_legacy(db, fn, x, db_session=db)`: the bridge passes the sync session there). A function that "
         "stays sync and hands its session to such functions (a flow calling sync services) is bridged too, and "
-        "keeps its `Session` annotation."
+        "keeps its `Session` annotation. So is a constructor handed the session whose `__init__` does I/O with it "
+        "(an `__init__` never becomes async), or whose decorator puts a wrapper doing that I/O in its place: "
+        "`await call_legacy(db, User, name)`. A generic repository's `self.model(session=db, **data)`, where "
+        "`self.model` is a `type[Model]` of a TypeVar bound to a repository class, is bridged when the "
+        "constructor of the bound or of any subclass does such I/O."
     ),
     before=(
         "from celery import shared_task\n"

@@ -73,6 +73,7 @@ COLLECTION_TYPES = frozenset({"list", "List", "Sequence", "Iterable", "Iterator"
                               "Collection", "tuple", "Tuple", "Generator", "AsyncIterator", "AsyncGenerator"})
 TYPE_WRAPPERS = frozenset({"Optional", "Annotated", "Union", "Mapped", "Final", "ClassVar"})
 STANDARD_GENERICS = ("builtins.", "typing.", "typing_extensions.", "collections.", "types.")
+TYPEVARS = (("call", ("name", "typing.TypeVar")), ("call", ("name", "typing_extensions.TypeVar")))
 # A name bound more often than this is not worth typing.
 MAX_ALTERNATIVES = 4
 
@@ -206,6 +207,8 @@ class ModuleFacts:
     star_imports: list[str] = field(default_factory=list)
     # Parameters a function only calls or hands on (coloring_callables.py): qualname -> CallableParams.
     callable_slots: dict[str, tuple] = field(default_factory=dict)
+    # Module-level TypeVars declared with a bound (`Model = TypeVar("Model", bound=Base)`): name -> the bound.
+    typevar_bounds: dict[str, Expr] = field(default_factory=dict)
 
 
 @dataclass
@@ -361,9 +364,19 @@ class ModuleScanner:
         elif isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Name):
             name = small.targets[0].target.value
             names[name] = self.expr(small.value) if name not in names else None
+            bound = self._typevar_bound(small.value) if names[name] in TYPEVARS else None
+            if bound is not None:
+                self.facts.typevar_bounds[name] = bound
         elif isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
             names[small.target.value] = (self.expr(small.value) if small.value is not None
                                          else self.annotation(small.annotation.annotation))
+
+    def _typevar_bound(self, call: cst.BaseExpression) -> Expr | None:
+        """The class `TypeVar("T", bound=Base)` (or `bound="Base"`) is bounded by."""
+        bound = next((arg.value for arg in call.args if arg.keyword is not None and arg.keyword.value == "bound"),
+                     None) if isinstance(call, cst.Call) else None
+        found = self.annotation(bound) if bound is not None else None
+        return found[1] if found is not None and found[0] == "inst" else None
 
     # -- definitions ------------------------------------------------------------------------------
     def function_facts(self, node: cst.FunctionDef) -> FunctionFacts:

@@ -145,9 +145,20 @@ class Coloring:
             return self.verdict(function) == STAYS_SYNC or (summary is not None and function[1] in summary.legacy_io)
 
         holders = {function for function, _ in self.index.functions() if holds_own(function)}
+        # A function its decorator replaces by a wrapper (`@auto_init()` on an `__init__`) runs inside that
+        # wrapper, on the wrapper's session.
+        decorated: dict[FunctionId, list[FunctionId]] = defaultdict(list)
+        for function, facts in self.index.functions():
+            if facts.decorators:
+                for wrapper in self.index.replaced_by(function):
+                    decorated[wrapper].append(function)
         queue = deque(holders)
         while queue:
             callee = queue.popleft()
+            for function in decorated.get(callee, ()):
+                if function not in holders and not self.async_after(function):
+                    holders.add(function)
+                    queue.append(function)
             for caller in self.callers.get(callee, ()):
                 owner = caller.function
                 if owner is None or owner in holders or not caller.site.passes_session or caller.site.awaited \
@@ -382,10 +393,14 @@ def _collect_edges(coloring: Coloring, functions: dict[FunctionId, FunctionFacts
     for path, summary in index.files.items():
         for site in summary.facts.calls:
             callee = resolve_callee(index, site, path)
-            if callee is None:
-                continue
             owner = (path, site.owner) if site.owner is not None else None
-            coloring.callers.setdefault(callee, []).append(Caller(owner, site, path))
+            if callee is not None:
+                coloring.callers.setdefault(callee, []).append(Caller(owner, site, path))
+            elif site.passes_session:
+                # A constructor handed the session (`User(session=db)`, `self.model(session=db)`) calls an
+                # `__init__` that may do I/O with it (coloring.py bridges it then).
+                for constructor in index.constructors(site.callee, path):
+                    coloring.callers.setdefault(constructor, []).append(Caller(owner, site, path))
         for use in summary.facts.values:
             entity = index.resolve(use.target, path)
             if entity is not None and entity[0] == "function":

@@ -28,6 +28,7 @@ from .coloring_scan import (
     Expr,
     FunctionFacts,
     ModuleFacts,
+    TYPEVARS,
     ModuleScanner,
     own_nodes,
     qualname_of,
@@ -288,8 +289,7 @@ class RepoIndex:
         module, _, name = fqn.rpartition(".")
         path = self.module_path(module, origin)
         binding = self.files[path].facts.names.get(name) if path is not None else None
-        return bool(binding) and binding[0] == "call" and binding[1] in (("name", "typing.TypeVar"),
-                                                                          ("name", "typing_extensions.TypeVar"))
+        return binding in TYPEVARS
 
     def member(self, entity: Entity | None, name: str, depth: int) -> Entity | None:
         if entity is None or depth > MAX_RESOLVE_DEPTH:
@@ -326,6 +326,77 @@ class RepoIndex:
                 if name in facts.attributes:
                     return self.resolve(facts.attributes[name], path, depth + 1)
             return None
+        return None
+
+    # -- constructors -----------------------------------------------------------------------------
+    def constructors(self, callee: Expr | None, origin: str) -> list[FunctionId]:
+        """The repository `__init__` methods a call of `callee` may run: the first in the class's MRO or, for a
+        class known only as `type[T]` of a TypeVar bound to a repository class (`self.model(...)` in a generic
+        repository), that of the bound and of every subclass, any of which the call may construct."""
+        entity = self.resolve(callee, origin)
+        if entity is not None:
+            classes = [(entity[1], entity[2])] if entity[0] == "class" else []
+        else:
+            bound = self._bound_behind(callee, origin, 0)
+            classes = [] if bound is None else [bound, *self.subclasses(*bound)]
+        found = [init for init in (self._own_constructor(*cls) for cls in classes) if init is not None]
+        return list(dict.fromkeys(function for init in found for function in (init, *self.replaced_by(init))))
+
+    def replaced_by(self, function: FunctionId) -> list[FunctionId]:
+        """The repository functions `function`'s decorators put in its place (`@auto_init()` returning the
+        `wrapper` that runs instead of an `__init__`), outermost first."""
+        facts = self.function(function)
+        wrappers = []
+        for decorator in facts.decorators if facts is not None else ():
+            named = decorator.removesuffix("()")
+            factory: Expr = ("name", named) if named == decorator else ("call", ("name", named))
+            wrapper = self.resolve(("call", factory), function[0])
+            if wrapper is not None and wrapper[0] == "function":
+                wrappers.append((wrapper[1], wrapper[2]))
+        return wrappers
+
+    def _bound_behind(self, expr: Expr | None, origin: str, depth: int) -> tuple[str, str] | None:
+        """The bound of the TypeVar `expr` names (through imports and instance attributes), as a class."""
+        if expr is None or depth > MAX_RESOLVE_DEPTH:
+            return None
+        if expr[0] == "name":
+            module, _, name = expr[1].rpartition(".")
+            path = self.module_path(module, origin)
+            facts = self.files[path].facts if path is not None else None
+            binding = facts.names.get(name) if facts is not None else None
+            if binding in TYPEVARS:
+                bound = self.resolve(facts.typevar_bounds.get(name), path)
+                return (bound[1], bound[2]) if bound is not None and bound[0] == "class" else None
+            return self._bound_behind(binding, path, depth + 1) if binding and binding[0] == "name" else None
+        if expr[0] == "attr":
+            receiver = self.resolve(expr[1], origin)
+            if receiver is None or receiver[0] not in ("instance", "class"):
+                return None
+            for path, qualname in self.mro(receiver[1], receiver[2]):
+                facts = self.cls(path, qualname)
+                if expr[2] in facts.methods:
+                    return None
+                if expr[2] in facts.attributes:
+                    return self._bound_behind(facts.attributes[expr[2]], path, depth + 1)
+        return None
+
+    def subclasses(self, path: str, qualname: str) -> list[tuple[str, str]]:
+        """Every repository class that inherits from `qualname`, directly or not."""
+        table = self.memo.get("subclasses")
+        if table is None:
+            table = {}
+            for cls_path, summary in self.files.items():
+                for cls_qualname in summary.facts.classes:
+                    for ancestor in self.mro(cls_path, cls_qualname, skip_self=True):
+                        table.setdefault(ancestor, []).append((cls_path, cls_qualname))
+            self.memo["subclasses"] = table
+        return table.get((path, qualname), [])
+
+    def _own_constructor(self, path: str, qualname: str) -> FunctionId | None:
+        for cls_path, cls_qualname in self.mro(path, qualname):
+            init = self.cls(cls_path, cls_qualname).methods.get("__init__")
+            if init is not None:
+                return (cls_path, init)
         return None
 
     def mro(self, path: str, qualname: str, skip_self: bool = False) -> list[FunctionId]:

@@ -309,6 +309,45 @@ BROKEN = {
         async def start():
             await init_database(engine)
         """, [("app/user.py", 5, "session-mismatch")]),
+    "an AsyncSession handed to a model constructor that queries with a sync Session, directly and through a "
+    "generic repository's `type[Model]` (a TypeVar bound to the declarative base)": (
+        """
+        from typing import Generic, TypeVar
+
+        from sqlalchemy import select
+        from sqlalchemy.ext.asyncio import AsyncSession
+        from sqlalchemy.orm import DeclarativeBase, Session
+
+
+        class Base(DeclarativeBase):
+            pass
+
+
+        class User(Base):
+            __tablename__ = "users"
+
+            def __init__(self, session: Session, name: str) -> None:
+                self.group = session.execute(select(1)).scalar()
+
+
+        Model = TypeVar("Model", bound=Base)
+
+
+        class Repository(Generic[Model]):
+            def __init__(self, session: AsyncSession, model: type[Model]) -> None:
+                self.session = session
+                self.model = model
+
+            async def create(self, data: dict):
+                return self.model(session=self.session, **data)
+        """, """
+        from sqlalchemy.ext.asyncio import AsyncSession
+
+        from app.database import User
+
+        async def register(db: AsyncSession, name: str):
+            return User(db, name)
+        """, [("app/database.py", 29, "session-mismatch"), ("app/user.py", 7, "session-mismatch")]),
 }
 
 
@@ -340,6 +379,45 @@ WORKING = {
         async def start():
             await init_database(engine)
             return describe(engine)
+        """),
+    "model constructors that query built through the compat bridge (F108)": (
+        """
+        from typing import Generic, TypeVar
+
+        from sqlalchemy import select
+        from sqlalchemy.ext.asyncio import AsyncSession
+        from sqlalchemy.orm import DeclarativeBase, Session
+
+
+        class Base(DeclarativeBase):
+            pass
+
+
+        class User(Base):
+            __tablename__ = "users"
+
+            def __init__(self, session: Session, name: str) -> None:
+                self.group = session.execute(select(1)).scalar()
+
+
+        Model = TypeVar("Model", bound=Base)
+
+
+        class Repository(Generic[Model]):
+            def __init__(self, session: AsyncSession, model: type[Model]) -> None:
+                self.session = session
+                self.model = model
+
+            async def create(self, data: dict):
+                return await call_legacy(self.session, self.model, session=self.session, **data)
+        """.replace("from typing import", "from sqlasync.compat import call_legacy\n        from typing import"), """
+        from sqlalchemy.ext.asyncio import AsyncSession
+        from sqlasync.compat import call_legacy
+
+        from app.database import User
+
+        async def register(db: AsyncSession, name: str):
+            return await call_legacy(db, User, name)
         """),
     "blocking calls offloaded and awaited (F111), library coroutines handed on": (
         "", """

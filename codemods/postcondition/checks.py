@@ -306,12 +306,20 @@ class _ScopeChecker:
 
     def _arguments(self, call: ast.Call) -> None:
         callee = self.inference.expr(call.func, self.scope)
-        if callee is None or callee.tag is not Tag.FUNCTION:
+        if callee is None:
             return
-        function: FunctionRef = callee.ref
+        if callee.tag in (Tag.CLASS, Tag.SUBCLASS_OF):
+            # A constructor hands its arguments to `__init__` (to any subclass's, for a `type[T]` of a TypeVar).
+            for constructor in self.inference.constructors(callee):
+                self._passed(call, constructor, bound=True)
+        elif callee.tag is Tag.FUNCTION:
+            self._passed(call, callee.ref, bound=callee.ref.owner is not None and isinstance(call.func, ast.Attribute))
+
+    def _passed(self, call: ast.Call, function: FunctionRef, bound: bool) -> None:
+        """Each argument of `call` against the annotation of the parameter of `function` it is passed to."""
         callee_scope = self.inference.scope_of(function)
         parameters = [*function.node.args.posonlyargs, *function.node.args.args]
-        if function.owner is not None and isinstance(call.func, ast.Attribute) and parameters:
+        if bound and parameters:
             parameters = parameters[1:]
         by_name = {p.arg: p for p in (*parameters, *function.node.args.kwonlyargs)}
         pairs = list(zip(call.args, parameters))

@@ -43,6 +43,7 @@ class Inference:
         self._locals: dict[tuple[int, str], Kind | None] = {}
         # Sync functions proven to return a coroutine (filled by the checker's fixpoint).
         self.coroutine_returning: set[tuple[str, str]] = set()
+        self._subclass_table: dict[ClassRef, list[ClassRef]] | None = None
 
     # -- names ------------------------------------------------------------------------------------
     def name(self, name: str, scope: Scope, depth: int = 0) -> Kind | None:
@@ -378,15 +379,16 @@ class Inference:
                 return self._annotated_metadata(alias[0], alias[1], depth + 1)
         return []
 
-    def _alias(self, name: str, scope: Scope) -> tuple[ast.expr, Scope] | None:
-        """A module-level `Alias = Annotated[...]`, followed through imports."""
+    def _alias(self, name: str, scope: Scope, wanted=lambda binding: isinstance(binding, ast.Subscript)
+               ) -> tuple[ast.expr, Scope] | None:
+        """A module-level `Alias = Annotated[...]` (or another `wanted` binding), followed through imports."""
         module = scope.module
         for _ in range(MAX_DEPTH):
             bindings = module.bindings.get(name, [])
             if len(bindings) != 1:
                 return None
             binding = bindings[0]
-            if isinstance(binding, ast.Subscript):
+            if wanted(binding):
                 return binding, Scope(self.project, module, module.tree, None)
             if not isinstance(binding, Imported):
                 return None
@@ -396,6 +398,45 @@ class Inference:
                 return None
             module = target
         return None
+
+    def _typevar_bound(self, node: ast.expr, scope: Scope, depth: int) -> ClassRef | None:
+        """`T` of a module-level `T = TypeVar("T", bound=Base)`: Base, when it is a class of the project."""
+        found = self._alias(node.id, scope, _is_typevar) if isinstance(node, ast.Name) else None
+        if found is None:
+            return None
+        declaration, module_scope = found
+        bound = next((keyword.value for keyword in declaration.keywords if keyword.arg == "bound"), None)
+        kind = self.annotation(bound, module_scope, depth + 1) if bound is not None else None
+        return kind.ref if kind is not None and kind.tag is Tag.INSTANCE else None
+
+    # -- constructors -----------------------------------------------------------------------------
+    def constructors(self, kind: Kind) -> list[FunctionRef]:
+        """The project `__init__` methods a call of a class (CLASS) or of any subclass of one (SUBCLASS_OF) runs."""
+        classes = [kind.ref] if kind.tag is Tag.CLASS else [kind.ref, *self._subclasses().get(kind.ref, [])]
+        found = []
+        for cls in classes:
+            init = next(self._own_constructors(cls), None)
+            if init is not None and init not in found:
+                found.append(init)
+        return found
+
+    def _own_constructors(self, cls: ClassRef):
+        for base in self.mro(cls, 0):
+            for statement in base.node.body:
+                if isinstance(statement, ast.FunctionDef) and statement.name == "__init__":
+                    yield FunctionRef(base.module, f"{base.qualname}.__init__", statement, base.node)
+
+    def _subclasses(self) -> dict[ClassRef, list[ClassRef]]:
+        """Every module-level class of the project under each project class it inherits from."""
+        if self._subclass_table is None:
+            self._subclass_table = {}
+            for module in self.project.modules.values():
+                for statement in module.tree.body:
+                    if isinstance(statement, ast.ClassDef):
+                        cls = ClassRef(module.path, statement.name, statement)
+                        for base in self.mro(cls, 0)[1:]:
+                            self._subclass_table.setdefault(base, []).append(cls)
+        return self._subclass_table
 
     def fixture(self, name: str, scope: Scope) -> FunctionRef | None:
         """The pytest fixture a test or fixture parameter named `name` receives."""
@@ -426,6 +467,12 @@ class Inference:
                 return self.annotation(elements[0], scope, depth + 1)
             if head in ("AsyncIterator", "AsyncGenerator", "Iterator", "Generator") and elements:
                 return self.annotation(elements[0], scope, depth + 1)
+            if head == "type" and len(elements) == 1:
+                bound = self._typevar_bound(elements[0], scope, depth + 1)
+                if bound is not None:
+                    return Kind(Tag.SUBCLASS_OF, bound)
+                inner = self.annotation(elements[0], scope, depth + 1)
+                return Kind(Tag.CLASS, inner.ref) if inner is not None and inner.tag is Tag.INSTANCE else None
             # A parametrised generic class of the project (`GroupRepository[Schema, Model]`): an instance of it.
             generic = self.expr(node.value, scope, depth + 1)
             return Kind(Tag.INSTANCE, generic.ref) if generic is not None and generic.tag is Tag.CLASS else None
@@ -525,6 +572,10 @@ def _default_of(parameter: Parameter) -> ast.expr | None:
     if parameter.argument in arguments.kwonlyargs:
         return arguments.kw_defaults[arguments.kwonlyargs.index(parameter.argument)]
     return None
+
+
+def _is_typevar(binding: object) -> bool:
+    return isinstance(binding, ast.Call) and _leaf(binding.func) == "TypeVar"
 
 
 def _leaf(node: ast.expr) -> str | None:

@@ -20,6 +20,8 @@ class Tag(str, Enum):
     EXTERNAL = "external"          # a name from outside the project: ref is its dotted name
     FUNCTION = "function"          # a project function: ref is a FunctionRef
     CLASS = "class"
+    # A class known only as `type[T]` of a TypeVar bound to a project class: the bound or any subclass of it.
+    SUBCLASS_OF = "subclass"
     INSTANCE = "instance"
     ASYNC_FACTORY = "async_sessionmaker"
     SYNC_FACTORY = "sessionmaker"

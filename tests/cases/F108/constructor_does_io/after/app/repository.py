@@ -1,0 +1,23 @@
+from typing import Generic, TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlasync.compat import call_legacy
+
+from app.models import Base
+
+Model = TypeVar("Model", bound=Base)
+
+
+class Repository(Generic[Model]):
+    """One repository class for every model: the model class is handed over at run time."""
+
+    def __init__(self, session: AsyncSession, model: type[Model]) -> None:
+        self.session = session
+        self.model = model
+
+    async def create(self, data: dict) -> Model:
+        item = await call_legacy(self.session, self.model, session=self.session, **data)
+        self.session.add(item)
+        await self.session.commit()
+        await self.session.refresh(item)
+        return item

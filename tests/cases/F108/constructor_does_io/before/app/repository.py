@@ -1,0 +1,22 @@
+from typing import Generic, TypeVar
+
+from sqlalchemy.orm import Session
+
+from app.models import Base
+
+Model = TypeVar("Model", bound=Base)
+
+
+class Repository(Generic[Model]):
+    """One repository class for every model: the model class is handed over at run time."""
+
+    def __init__(self, session: Session, model: type[Model]) -> None:
+        self.session = session
+        self.model = model
+
+    def create(self, data: dict) -> Model:
+        item = self.model(session=self.session, **data)
+        self.session.add(item)
+        self.session.commit()
+        self.session.refresh(item)
+        return item
