@@ -240,9 +240,9 @@ class ColoringRecogniser(Recogniser):
                 continue
             callee = resolve_callee(self.coloring.index, site, self.path)
             if callee is None:
-                constructor = self._legacy_constructor(site)
-                if constructor is not None and site.context == "body" and self.will_be_async_here(node):
-                    self._bridge(node, site, constructor, constructs=True)
+                possible = self._legacy_possible_callee(site)
+                if possible is not None and site.context == "body" and self.will_be_async_here(node):
+                    self._bridge(node, site, possible, runs=True)
                 else:
                     self._unresolved(node, site, async_methods)
                 continue
@@ -378,20 +378,21 @@ class ColoringRecogniser(Recogniser):
         else:
             self.report("F102", node, message, fixable=True, data=AwaitCall(node, _needs_parentheses(self, node)))
 
-    def _legacy_constructor(self, site: CallSite) -> FunctionId | None:
-        """The `__init__` a call runs when it does sync session I/O with the session the call hands it
-        (`User(session=db)`, `self.model(session=db, **data)` in a generic repository): an `__init__` never
-        becomes async, so async callers construct through the bridge."""
+    def _legacy_possible_callee(self, site: CallSite) -> FunctionId | None:
+        """What a call that names no single function runs when that does sync session I/O with the session the
+        call hands it: a constructor (`User(session=db)`, `self.model(session=db, **data)` in a generic
+        repository; an `__init__` never becomes async) or a method of a generic model (`entry.update(session=db)`
+        where `entry: Model`). Async callers reach it through the bridge."""
         if not site.passes_session:
             return None
-        return next((init for init in self.coloring.index.constructors(site.callee, self.path)
-                     if self.coloring.legacy(init)), None)
+        return next((function for function in self.coloring.index.possible_callees(site.callee, self.path)
+                     if self.coloring.legacy(function)), None)
 
-    def _bridge(self, node: cst.Call, site: CallSite, callee, constructs: bool = False) -> None:
+    def _bridge(self, node: cst.Call, site: CallSite, callee, runs: bool = False) -> None:
         name = _callee_text(node)
         reason = self.coloring.reason(callee) or "it stays sync"
-        runs = f" runs `{callee[1]}`, which" if constructs else ""
-        message = f"`{name}()`{runs} does sync session I/O and stays sync ({reason})"
+        which = f" runs `{callee[1]}`, which" if runs else ""
+        message = f"`{name}()`{which} does sync session I/O and stays sync ({reason})"
         # With a starred argument the session's position is unknown until run time: the bridge finds it there.
         starred = any(arg.star for arg in node.args)
         first = site.session_first and not starred

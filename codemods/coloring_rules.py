@@ -285,7 +285,9 @@ LEGACY_BRIDGE = Rule(
         "(an `__init__` never becomes async), or whose decorator puts a wrapper doing that I/O in its place: "
         "`await call_legacy(db, User, name)`. A generic repository's `self.model(session=db, **data)`, where "
         "`self.model` is a `type[Model]` of a TypeVar bound to a repository class, is bridged when the "
-        "constructor of the bound or of any subclass does such I/O."
+        "constructor of the bound or of any subclass does such I/O; so is a method called on an instance of such "
+        "a TypeVar (`item.update(session=db)` on a `-> Model` result) when that method of the bound or of a "
+        "subclass does."
     ),
     before=(
         "from celery import shared_task\n"

@@ -397,10 +397,10 @@ def _collect_edges(coloring: Coloring, functions: dict[FunctionId, FunctionFacts
             if callee is not None:
                 coloring.callers.setdefault(callee, []).append(Caller(owner, site, path))
             elif site.passes_session:
-                # A constructor handed the session (`User(session=db)`, `self.model(session=db)`) calls an
-                # `__init__` that may do I/O with it (coloring.py bridges it then).
-                for constructor in index.constructors(site.callee, path):
-                    coloring.callers.setdefault(constructor, []).append(Caller(owner, site, path))
+                # A constructor or a generic model's method handed the session (`User(session=db)`,
+                # `self.model(session=db)`, `entry.update(session=db)`) may do I/O with it (coloring.py bridges it).
+                for possible in index.possible_callees(site.callee, path):
+                    coloring.callers.setdefault(possible, []).append(Caller(owner, site, path))
         for use in summary.facts.values:
             entity = index.resolve(use.target, path)
             if entity is not None and entity[0] == "function":

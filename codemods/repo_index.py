@@ -329,18 +329,22 @@ class RepoIndex:
         return None
 
     # -- constructors -----------------------------------------------------------------------------
-    def constructors(self, callee: Expr | None, origin: str) -> list[FunctionId]:
-        """The repository `__init__` methods a call of `callee` may run: the first in the class's MRO or, for a
-        class known only as `type[T]` of a TypeVar bound to a repository class (`self.model(...)` in a generic
-        repository), that of the bound and of every subclass, any of which the call may construct."""
+    def possible_callees(self, callee: Expr | None, origin: str) -> list[FunctionId]:
+        """What a call that resolves to no single function may run, each with the wrappers its decorators put
+        in its place: a class's constructor (the first `__init__` in its MRO); for a class known only as
+        `type[T]` of a TypeVar bound to a repository class (`self.model(...)` in a generic repository), the
+        constructor of the bound and of every subclass; for a method of an instance of such a TypeVar
+        (`entry.update(...)` on the `-> Model` a generic method returns), that method of each of them."""
         entity = self.resolve(callee, origin)
         if entity is not None:
-            classes = [(entity[1], entity[2])] if entity[0] == "class" else []
+            found = [self._first_in_mro(entity[1], entity[2], "__init__")] if entity[0] == "class" else []
+        elif callee is not None and callee[0] == "attr" and (bound := self._bound_instance(callee[1], origin, 0)):
+            found = [self._first_in_mro(*cls, callee[2]) for cls in (bound, *self.subclasses(*bound))]
         else:
-            bound = self._bound_behind(callee, origin, 0)
-            classes = [] if bound is None else [bound, *self.subclasses(*bound)]
-        found = [init for init in (self._own_constructor(*cls) for cls in classes) if init is not None]
-        return list(dict.fromkeys(function for init in found for function in (init, *self.replaced_by(init))))
+            bound = self._bound_class(callee, origin, 0)
+            found = [self._first_in_mro(*cls, "__init__") for cls in (bound, *self.subclasses(*bound))] if bound else []
+        return list(dict.fromkeys(function for first in found if first is not None
+                                  for function in (first, *self.replaced_by(first))))
 
     def replaced_by(self, function: FunctionId) -> list[FunctionId]:
         """The repository functions `function`'s decorators put in its place (`@auto_init()` returning the
@@ -355,7 +359,7 @@ class RepoIndex:
                 wrappers.append((wrapper[1], wrapper[2]))
         return wrappers
 
-    def _bound_behind(self, expr: Expr | None, origin: str, depth: int) -> tuple[str, str] | None:
+    def _bound_class(self, expr: Expr | None, origin: str, depth: int) -> tuple[str, str] | None:
         """The bound of the TypeVar `expr` names (through imports and instance attributes), as a class."""
         if expr is None or depth > MAX_RESOLVE_DEPTH:
             return None
@@ -367,17 +371,44 @@ class RepoIndex:
             if binding in TYPEVARS:
                 bound = self.resolve(facts.typevar_bounds.get(name), path)
                 return (bound[1], bound[2]) if bound is not None and bound[0] == "class" else None
-            return self._bound_behind(binding, path, depth + 1) if binding and binding[0] == "name" else None
+            return self._bound_class(binding, path, depth + 1) if binding and binding[0] == "name" else None
         if expr[0] == "attr":
-            receiver = self.resolve(expr[1], origin)
-            if receiver is None or receiver[0] not in ("instance", "class"):
+            held = self._attribute_of(expr, origin)
+            return self._bound_class(held[0], held[1], depth + 1) if held is not None else None
+        return None
+
+    def _bound_instance(self, expr: Expr | None, origin: str, depth: int) -> tuple[str, str] | None:
+        """The bound of the TypeVar `expr` is an instance of (`-> Model`, `self.model(...)`), as a class."""
+        if expr is None or depth > MAX_RESOLVE_DEPTH:
+            return None
+        if expr[0] == "inst":
+            return self._bound_class(expr[1], origin, depth + 1)
+        if expr[0] == "either":
+            return self._bound_instance(expr[1], origin, depth + 1) or self._bound_instance(expr[2], origin, depth + 1)
+        if expr[0] == "attr":
+            held = self._attribute_of(expr, origin)
+            return self._bound_instance(held[0], held[1], depth + 1) if held is not None else None
+        if expr[0] == "call":
+            constructed = self._bound_class(expr[1], origin, depth + 1)
+            if constructed is not None:
+                return constructed
+            function = self.resolve(expr[1], origin)
+            if function is not None and function[0] == "function":
+                facts = self.function((function[1], function[2]))
+                return self._bound_instance(facts.returns, function[1], depth + 1) if facts is not None else None
+        return None
+
+    def _attribute_of(self, expr: Expr, origin: str) -> tuple[Expr, str] | None:
+        """`("attr", receiver, name)` read on a repository instance or class: what the class assigns to it."""
+        receiver = self.resolve(expr[1], origin)
+        if receiver is None or receiver[0] not in ("instance", "class"):
+            return None
+        for path, qualname in self.mro(receiver[1], receiver[2]):
+            facts = self.cls(path, qualname)
+            if expr[2] in facts.methods:
                 return None
-            for path, qualname in self.mro(receiver[1], receiver[2]):
-                facts = self.cls(path, qualname)
-                if expr[2] in facts.methods:
-                    return None
-                if expr[2] in facts.attributes:
-                    return self._bound_behind(facts.attributes[expr[2]], path, depth + 1)
+            if expr[2] in facts.attributes:
+                return facts.attributes[expr[2]], path
         return None
 
     def subclasses(self, path: str, qualname: str) -> list[tuple[str, str]]:
@@ -392,11 +423,11 @@ class RepoIndex:
             self.memo["subclasses"] = table
         return table.get((path, qualname), [])
 
-    def _own_constructor(self, path: str, qualname: str) -> FunctionId | None:
+    def _first_in_mro(self, path: str, qualname: str, method: str) -> FunctionId | None:
         for cls_path, cls_qualname in self.mro(path, qualname):
-            init = self.cls(cls_path, cls_qualname).methods.get("__init__")
-            if init is not None:
-                return (cls_path, init)
+            found = self.cls(cls_path, cls_qualname).methods.get(method)
+            if found is not None:
+                return (cls_path, found)
         return None
 
     def mro(self, path: str, qualname: str, skip_self: bool = False) -> list[FunctionId]:

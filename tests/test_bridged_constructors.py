@@ -1,6 +1,7 @@
 """F108's constructor bridge runs: a model whose `__init__` queries with the session it is handed is built
 through `call_legacy` once the caller's session is an AsyncSession: directly, through a decorator that wraps the
-`__init__`, and through a generic repository's `type[Model]`.
+`__init__`, and through a generic repository's `type[Model]`; likewise a method of such a generic model that
+queries (`item.update(session=...)`).
 
 The golden case F108/constructor_does_io, migrated, on a real SQLite database (aiosqlite).
 """
@@ -43,12 +44,14 @@ def test_constructors_that_query_run_through_the_bridge(app_modules) -> None:
             await connection.run_sync(models.Base.metadata.create_all)
         factory = async_sessionmaker(engine, expire_on_commit=False)
         async with factory() as session:
-            session.add(models.Group(id=7, name="default"))
+            session.add_all([models.Group(id=7, name="default"), models.Group(id=8, name="other")])
             await session.commit()
         async with factory() as session:
             through_repository = await api.create_user("ann", db=session)
             directly = await api.create_user_directly("bob", db=session)
             invite = await api.create_invite("c0de", "default", db=session)
+            moved = await api.create_user("cyd", db=session)
+            assert await api.change_user(moved, "cyd", "other", db=session) == 8
             tag = await api.create_tag("red", db=session)
         async with factory() as session:
             for user_id, name in ((through_repository, "ann"), (directly, "bob")):

@@ -14,6 +14,15 @@ async def create_user(name: str, db: AsyncSession = Depends(get_db)):
     return (await Repository(db, User).create({"name": name})).id
 
 
+@router.put("/users/{user_id}")
+async def change_user(
+    user_id: int, name: str, group: str, db: AsyncSession = Depends(get_db)
+):
+    return (
+        await Repository(db, User).change(user_id, {"name": name, "group": group})
+    ).group_id
+
+
 @router.post("/users/direct")
 async def create_user_directly(name: str, db: AsyncSession = Depends(get_db)):
     user = await call_legacy(db, User, name)

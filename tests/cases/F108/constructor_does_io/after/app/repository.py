@@ -21,3 +21,12 @@ class Repository(Generic[Model]):
         await self.session.commit()
         await self.session.refresh(item)
         return item
+
+    async def change(self, item_id: int, data: dict) -> Model:
+        item = await self._get(item_id)
+        await call_legacy(self.session, item.update, session=self.session, **data)
+        await self.session.commit()
+        return item
+
+    async def _get(self, item_id: int) -> Model:
+        return await self.session.get(self.model, item_id)

@@ -13,6 +13,11 @@ def create_user(name: str, db: Session = Depends(get_db)):
     return Repository(db, User).create({"name": name}).id
 
 
+@router.put("/users/{user_id}")
+def change_user(user_id: int, name: str, group: str, db: Session = Depends(get_db)):
+    return Repository(db, User).change(user_id, {"name": name, "group": group}).group_id
+
+
 @router.post("/users/direct")
 def create_user_directly(name: str, db: Session = Depends(get_db)):
     user = User(db, name)

@@ -25,6 +25,9 @@ class User(Base):
 
     def __init__(self, session: Session, name: str, group: str = "default", **_) -> None:
         # The constructor looks its group up with the session it is handed.
+        self.update(session, name, group)
+
+    def update(self, session: Session, name: str, group: str = "default", **_) -> None:
         self.name = name
         self.group = session.execute(select(Group).where(Group.name == group)).scalars().one_or_none()
 

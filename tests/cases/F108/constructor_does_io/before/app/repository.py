@@ -20,3 +20,12 @@ class Repository(Generic[Model]):
         self.session.commit()
         self.session.refresh(item)
         return item
+
+    def change(self, item_id: int, data: dict) -> Model:
+        item = self._get(item_id)
+        item.update(session=self.session, **data)
+        self.session.commit()
+        return item
+
+    def _get(self, item_id: int) -> Model:
+        return self.session.get(self.model, item_id)
