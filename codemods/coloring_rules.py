@@ -523,8 +523,10 @@ VALIDATE_IN_GREENLET = Rule(
     fixable=True,
     fix_notes=(
         "Judged only where the function itself has the object from a session: a statement's result (also through a "
-        "loop or a comprehension over it), an object it adds to or refreshes with the session, or an instance of a "
-        "repository model with lazy relationships; validation of a dict or a request body is left alone. The session "
+        "loop or a comprehension over it), an object it adds to or refreshes with the session (or one of the objects "
+        "it hands to `add_all`), or an instance of a repository model with lazy relationships (also a generic "
+        "repository's `self.model(...)` when a model the TypeVar's bound covers has them); validation of a dict or a "
+        "request body is left alone. The session "
         "is the one the object came from, else the first the function uses; without one, or inside a lambda or a "
         "generator expression, the site is reported with the reason. Eager loading where the object is loaded "
         "(`selectinload`) does the same work in fewer round trips when you know what the schema reads."

@@ -73,6 +73,8 @@ COLLECTION_TYPES = frozenset({"list", "List", "Sequence", "Iterable", "Iterator"
                               "Collection", "tuple", "Tuple", "Generator", "AsyncIterator", "AsyncGenerator"})
 TYPE_WRAPPERS = frozenset({"Optional", "Annotated", "Union", "Mapped", "Final", "ClassVar"})
 STANDARD_GENERICS = ("builtins.", "typing.", "typing_extensions.", "collections.", "types.")
+# Library functions whose result is one value of the collection they are given.
+PICKS_AN_ELEMENT = frozenset(("name", name) for name in ("random.choice", "secrets.choice"))
 TYPEVARS = (("call", ("name", "typing.TypeVar")), ("call", ("name", "typing_extensions.TypeVar")))
 # A name bound more often than this is not worth typing.
 MAX_ALTERNATIVES = 4
@@ -934,6 +936,10 @@ class ModuleScanner:
                 cls = self.evidence.enclosing(node, cst.ClassDef)
                 return ("super", self.path, qualname_of(cls, self.parents)) if cls is not None else None
             inner = self.expr(node.func)
+            if inner in PICKS_AN_ELEMENT and node.args and not node.args[0].star:
+                # `random.choice(users)`: one of the collection's values.
+                collection = self.expr(node.args[0].value)
+                return ("elem", collection) if collection is not None else None
             return ("call", inner) if inner is not None else None
         if isinstance(node, cst.Await):
             return self.expr(node.expression)

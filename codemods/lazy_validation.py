@@ -24,8 +24,9 @@ import libcst.matchers as m
 from .evidence import dotted_name
 
 VALIDATORS = frozenset({"model_validate", "from_orm"})
-# Session methods that hand the object they are given to the session (it is an ORM instance).
-TAKES_OBJECT = frozenset({"add", "refresh", "merge", "expunge", "delete"})
+# Session methods that hand the object they are given to the session (it is an ORM instance), or the objects
+# of the collection they are given (`add_all(documents)`, validated one by one from a loop over it).
+TAKES_OBJECT = frozenset({"add", "add_all", "refresh", "merge", "expunge", "delete"})
 
 
 @dataclass(frozen=True)
@@ -81,9 +82,14 @@ def _orm_origin(rec, value: cst.BaseExpression, sources) -> str | bool | None:
         if isinstance(source, cst.Call) and isinstance(source.func, cst.Attribute) \
                 and rec.scanner.is_session(source.func.value):
             return dotted_name(source.func.value) or True
-        entity = index.resolve(rec.scanner.expr(source), rec.path) if isinstance(
-            source, (cst.Name, cst.Attribute, cst.Call)) else None
+        expr = rec.scanner.expr(source) if isinstance(source, (cst.Name, cst.Attribute, cst.Call)) else None
+        entity = index.resolve(expr, rec.path) if expr is not None else None
         if entity is not None and entity[0] == "instance" and _lazy_model(index, entity):
+            return True
+        # An instance of a TypeVar bound to a repository model (`self.model(...)` in a generic repository): any
+        # of the mapped subclasses.
+        bound = index.bound_instance(expr, rec.path) if entity is None and expr is not None else None
+        if bound is not None and any(_lazy_model(index, ("class", *cls)) for cls in (bound, *index.subclasses(*bound))):
             return True
         if isinstance(source, cst.Name):
             handed = _handed_to_session(rec, source)
@@ -113,7 +119,8 @@ def _lazy_model(index, entity) -> bool:
 
 
 def _handed_to_session(rec, name: cst.Name) -> str | None:
-    """`session.add(name)` / `session.refresh(name)` in the same function: the session's code."""
+    """`session.add(name)` / `session.refresh(name)` / `session.add_all(name)` in the same function: the session's
+    code."""
     function = rec.evidence.enclosing(name, cst.FunctionDef)
     if function is None:
         return None

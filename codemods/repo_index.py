@@ -215,7 +215,10 @@ class RepoIndex:
         if kind == "either":
             return self.resolve(expr[1], origin, depth) or self.resolve(expr[2], origin, depth)
         if kind == "enter":
-            return self.resolve(expr[1], origin, depth)
+            entered = self.resolve(expr[1], origin, depth)
+            # A generator context manager (`-> Iterator[Repos]`, `-> Generator[Repos, None, None]`) hands out
+            # what it yields, one element of what its annotation reads as a collection.
+            return entered[1] if entered is not None and entered[0] == "list" else entered
         if kind == "fixture":
             fixture = self.fixture(expr[1], expr[2])
             if fixture is None:
@@ -338,7 +341,7 @@ class RepoIndex:
         entity = self.resolve(callee, origin)
         if entity is not None:
             found = [self._first_in_mro(entity[1], entity[2], "__init__")] if entity[0] == "class" else []
-        elif callee is not None and callee[0] == "attr" and (bound := self._bound_instance(callee[1], origin, 0)):
+        elif callee is not None and callee[0] == "attr" and (bound := self.bound_instance(callee[1], origin)):
             found = [self._first_in_mro(*cls, callee[2]) for cls in (bound, *self.subclasses(*bound))]
         else:
             bound = self._bound_class(callee, origin, 0)
@@ -358,6 +361,11 @@ class RepoIndex:
             if wrapper is not None and wrapper[0] == "function":
                 wrappers.append((wrapper[1], wrapper[2]))
         return wrappers
+
+    def bound_instance(self, expr: Expr | None, origin: str) -> tuple[str, str] | None:
+        """The repository class bounding the TypeVar `expr` is an instance of (`self.model(...)`, a `-> Model`
+        result): the value is an instance of it or of one of its subclasses."""
+        return self._bound_instance(expr, origin, 0)
 
     def _bound_class(self, expr: Expr | None, origin: str, depth: int) -> tuple[str, str] | None:
         """The bound of the TypeVar `expr` names (through imports and instance attributes), as a class."""

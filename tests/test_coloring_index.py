@@ -277,3 +277,38 @@ def test_imports_are_kept_by_content_and_package(tmp_path: Path, monkeypatch) ->
     (tmp_path / "app/main.py").write_text("import json\n")
     with pytest.raises(AssertionError, match="parsed again"):
         ImportCache(tmp_path / "cache").imported_modules(tmp_path / "app/main.py")
+
+
+def test_a_bounded_typevar_stands_for_its_bound_and_every_subclass(tmp_path: Path, monkeypatch) -> None:
+    _project(tmp_path, {
+        "app/__init__.py": "",
+        "app/models.py": (
+            "from sqlalchemy.orm import DeclarativeBase, relationship\n\n\n"
+            "class Base(DeclarativeBase):\n    pass\n\n\n"
+            "class Plain(Base):\n    pass\n\n\n"
+            "class User(Base):\n    group = relationship('Group')\n\n"
+            "    def __init__(self, session, name):\n        self.name = name\n\n"
+            "    def update(self, session, name):\n        self.name = name\n\n\n"
+            "class Admin(User):\n    pass\n"),
+        "app/repo.py": (
+            "from typing import Generic, TypeVar\n\nfrom app.models import Base\n\n"
+            "Model = TypeVar('Model', bound=Base)\nOther = TypeVar('Other')\n\n\n"
+            "class Repository(Generic[Model]):\n"
+            "    def __init__(self, session, model: type[Model], other: type[Other]):\n"
+            "        self.model = model\n        self.other = other\n\n"
+            "    def one(self) -> Model:\n        return self.model()\n"),
+    })
+    index = _coloring(tmp_path, monkeypatch).index
+    repo = "app/repo.py"
+    this = ("self", repo, "Repository")
+    assert sorted(index.subclasses("app/models.py", "Base")) == [
+        ("app/models.py", "Admin"), ("app/models.py", "Plain"), ("app/models.py", "User")]
+    # `self.model(...)` may construct any model: User's constructor (which Admin inherits) is the only one written.
+    assert index.possible_callees(("attr", this, "model"), repo) == [("app/models.py", "User.__init__")]
+    # A method called on what `-> Model` returns is that method of any model that has it.
+    one = ("call", ("attr", this, "one"))
+    assert index.bound_instance(one, repo) == ("app/models.py", "Base")
+    assert index.possible_callees(("attr", one, "update"), repo) == [("app/models.py", "User.update")]
+    # A TypeVar without a bound says nothing.
+    assert index.possible_callees(("attr", this, "other"), repo) == []
+    assert index.bound_instance(("call", ("attr", this, "other")), repo) is None

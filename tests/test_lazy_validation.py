@@ -52,6 +52,8 @@ def test_validation_in_run_sync_loads_the_relationships_the_schema_reads(app_mod
             assert await repo.names([1]) == {"g"}
             created = await repo.create({"id": 2, "name": "h"})
             assert (created.name, created.users) == ("h", [])
+            [made] = await repo.create_many([{"id": 3, "name": "i"}])
+            assert (made.name, made.users) == ("i", [])
         async with factory() as session:
             # The case is what it claims: the schema reads a relationship that nothing loaded, so validating
             # outside run_sync would have to load it implicitly (MissingGreenlet under asyncio).

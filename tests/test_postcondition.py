@@ -348,6 +348,28 @@ BROKEN = {
         async def register(db: AsyncSession, name: str):
             return User(db, name)
         """, [("app/database.py", 29, "session-mismatch"), ("app/user.py", 7, "session-mismatch")]),
+    "a coroutine method called on what a generator context manager yields, not awaited": (
+        """
+        import contextlib
+        from collections.abc import AsyncGenerator
+
+
+        class Repositories:
+            async def count_jobs(self) -> int:
+                return 1
+
+
+        @contextlib.asynccontextmanager
+        async def repositories() -> AsyncGenerator[Repositories, None]:
+            yield Repositories()
+        """, """
+        from app.database import repositories
+
+        async def subscribers():
+            async with repositories() as repos:
+                found = repos.count_jobs()
+                return found.total
+        """, [("app/user.py", 6, "unawaited")]),
 }
 
 

@@ -20,6 +20,17 @@ class Repository:
         await self.session.refresh(item)
         return await self.session.run_sync(lambda _: self.schema.model_validate(item))
 
+    async def create_many(self, data: list[dict]):
+        items = []
+        for document in data:
+            items.append(self.model(**document))
+        self.session.add_all(items)
+        await self.session.commit()
+        return [
+            await self.session.run_sync(lambda _: self.schema.model_validate(item))
+            for item in items
+        ]
+
     async def many(self, ids: list[int]):
         rows = (
             (

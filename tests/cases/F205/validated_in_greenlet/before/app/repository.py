@@ -20,6 +20,14 @@ class Repository:
         self.session.refresh(item)
         return self.schema.model_validate(item)
 
+    def create_many(self, data: list[dict]):
+        items = []
+        for document in data:
+            items.append(self.model(**document))
+        self.session.add_all(items)
+        self.session.commit()
+        return [self.schema.model_validate(item) for item in items]
+
     def many(self, ids: list[int]):
         rows = self.session.execute(select(self.model).where(self.model.id.in_(ids))).scalars().all()
         return [self.schema.model_validate(row) for row in rows]
