@@ -1052,7 +1052,9 @@ class ModuleScanner:
         value = self.evidence.bound_value(node)
         if value is None:
             value = self._unpacked(node)
-        return self.expr(value) if value is not None else None
+        if value is None:
+            return self._unpacked_element(node)
+        return self.expr(value)
 
     def _unpacked(self, target: cst.CSTNode) -> cst.BaseExpression | None:
         """`a, b = A(), B()`: the element of the value at the target's position."""
@@ -1067,6 +1069,17 @@ class ModuleScanner:
         if len(values) != len(pattern.elements) or any(isinstance(v, cst.StarredElement) for v in values):
             return None
         return values[position].value
+
+    def _unpacked_element(self, target: cst.CSTNode) -> Expr | None:
+        """`first, second = users`: one element of a collection (a literal tuple on the right is `_unpacked`)."""
+        element = self.parents.get(target)
+        pattern = self.parents.get(element) if type(element) is cst.Element else None
+        holder = self.parents.get(pattern) if isinstance(pattern, (cst.Tuple, cst.List)) else None
+        assign = self.parents.get(holder) if isinstance(holder, cst.AssignTarget) else None
+        if not isinstance(assign, cst.Assign) or isinstance(assign.value, (cst.Tuple, cst.List)):
+            return None
+        collection = self.expr(assign.value)
+        return ("elem", collection) if collection is not None else None
 
     def annotation(self, node: cst.BaseExpression | None) -> Expr | None:
         """`Job`, `Job | None`, `Optional[Job]`, `list[Job]`, `"Job"` → what a value of that type is."""
@@ -1089,6 +1102,8 @@ class ModuleScanner:
                         return found
                 return None
             if head in COLLECTION_TYPES and elements:
+                if head in ("tuple", "Tuple") and len({_code(e) for e in elements} - {"..."}) > 1:
+                    return None  # `tuple[Session, User]`: no one type for its elements
                 inner = self.annotation(elements[0])
                 return ("list", inner) if inner is not None else None
             if head == "type" and elements:

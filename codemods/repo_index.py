@@ -211,6 +211,8 @@ class RepoIndex:
             return ("list", inner) if inner is not None else None
         if kind == "elem":
             inner = self.resolve(expr[1], origin, depth)
+            if inner is not None and inner[0] == "class" and self._type_parameters(inner[1], inner[2]):
+                return inner  # `HttpRepo[Schema, Out](...)`: a generic class parametrised is still that class
             return inner[1] if inner is not None and inner[0] == "list" else None
         if kind == "either":
             return self.resolve(expr[1], origin, depth) or self.resolve(expr[2], origin, depth)

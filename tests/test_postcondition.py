@@ -370,6 +370,22 @@ BROKEN = {
                 found = repos.count_jobs()
                 return found.total
         """, [("app/user.py", 6, "unawaited")]),
+    "a coroutine method of a parametrised generic class built where it is used, not awaited": (
+        """
+        from typing import Generic, TypeVar
+
+        T = TypeVar("T")
+
+
+        class HttpRepo(Generic[T]):
+            async def get_one(self, item_id: int) -> T:
+                return item_id
+        """, """
+        from app.database import HttpRepo
+
+        def get_one(item_id: int):
+            return HttpRepo[int]().get_one(item_id).id
+        """, [("app/user.py", 5, "unawaited")]),
 }
 
 

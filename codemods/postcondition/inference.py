@@ -178,6 +178,12 @@ class Inference:
             return None
         if isinstance(node, ast.IfExp):
             return self._agree([self.expr(node.body, scope, depth), self.expr(node.orelse, scope, depth)])
+        if isinstance(node, ast.Subscript):
+            # `HttpRepo[Schema, Out]`: a project class parametrised is still that class (a class subscripted
+            # otherwise, an Enum's `Color["RED"]`, is not followed).
+            inner = self.expr(node.value, scope, depth)
+            if inner is not None and inner.tag is Tag.CLASS and _is_generic(inner.ref.node):
+                return inner
         return None
 
     def call(self, node: ast.Call, scope: Scope, depth: int) -> Kind | None:
@@ -572,6 +578,11 @@ def _default_of(parameter: Parameter) -> ast.expr | None:
     if parameter.argument in arguments.kwonlyargs:
         return arguments.kw_defaults[arguments.kwonlyargs.index(parameter.argument)]
     return None
+
+
+def _is_generic(cls: ast.ClassDef) -> bool:
+    """Declared `Generic[...]` (or `Protocol[...]`) among its bases: subscripting it parametrises it."""
+    return any(isinstance(base, ast.Subscript) and _leaf(base.value) in ("Generic", "Protocol") for base in cls.bases)
 
 
 def _is_typevar(binding: object) -> bool:
