@@ -39,6 +39,7 @@ from .evidence import ReceiverEvidence
 FunctionId = tuple[str, str]  # (file, qualname)
 Entity = tuple
 MAX_RESOLVE_DEPTH = 24
+SELF_TYPES = frozenset(("inst", ("name", f"{module}.Self")) for module in ("typing", "typing_extensions"))
 
 
 @dataclass(frozen=True)
@@ -256,6 +257,9 @@ class RepoIndex:
             if facts is None:
                 return None
             receiver = entity[3] if len(entity) > 3 else None
+            if facts.returns in SELF_TYPES and facts.class_qualname is not None:
+                # `def by_user(self, ...) -> Self`: the instance it is called on (else one of its own class).
+                return ("instance", *(receiver or (entity[1], facts.class_qualname)))
             bound = self._type_argument(facts.returns, entity[1], receiver, depth) if receiver else None
             return bound or self.resolve(facts.returns, entity[1], depth)
         return None

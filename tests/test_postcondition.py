@@ -386,6 +386,23 @@ BROKEN = {
         def get_one(item_id: int):
             return HttpRepo[int]().get_one(item_id).id
         """, [("app/user.py", 5, "unawaited")]),
+    "a coroutine method called on what a `-> Self` method returns, not awaited": (
+        """
+        from typing import Self
+
+
+        class Recipes:
+            def by_user(self, user_id: int) -> Self:
+                return self
+
+            async def count(self) -> int:
+                return 1
+        """, """
+        from app.database import Recipes
+
+        def count_for(user_id: int):
+            return Recipes().by_user(user_id).count().real
+        """, [("app/user.py", 5, "unawaited")]),
 }
 
 

@@ -304,6 +304,11 @@ class Inference:
             return None
         scope = self.scope_of(function)
         annotation = self.annotation(function.node.returns, scope, 0) if function.node.returns else None
+        if function.owner is not None and function.node.returns is not None and \
+                _leaf(function.node.returns) == "Self":
+            # `-> Self`: an instance of the method's class (the receiver's own class may be a subclass of it).
+            annotation = Kind(Tag.INSTANCE, ClassRef(function.module, function.qualname.rpartition(".")[0],
+                                                     function.owner))
         values = [n.value for n in own_nodes(function.node) if isinstance(n, ast.Return) and n.value is not None]
         kind = annotation or (self._agree([self.expr(v, scope, 0) for v in values]) if values else None)
         self._returns[function] = kind
