@@ -524,7 +524,7 @@ VALIDATE_IN_GREENLET = Rule(
     fix_notes=(
         "Judged only where the function itself has the object from a session: a statement's result (also through a "
         "loop or a comprehension over it), an object it adds to or refreshes with the session (or one of the objects "
-        "it hands to `add_all`), or an instance of a repository model with lazy relationships (also a generic "
+        "it hands to `add_all` or appends to a list it validates from), or an instance of a repository model with lazy relationships (also a generic "
         "repository's `self.model(...)` when a model the TypeVar's bound covers has them); validation of a dict or a "
         "request body is left alone. The session "
         "is the one the object came from, else the first the function uses; without one, or inside a lambda or a "

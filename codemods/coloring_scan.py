@@ -1051,7 +1051,7 @@ class ModuleScanner:
             return ("elem", inner) if inner is not None else None
         value = self.evidence.bound_value(node)
         if value is None:
-            value = self._unpacked(node)
+            value = self._unpacked(node) or self._looped_unpacked(node)
         if value is None:
             return self._unpacked_element(node)
         return self.expr(value)
@@ -1069,6 +1069,21 @@ class ModuleScanner:
         if len(values) != len(pattern.elements) or any(isinstance(v, cst.StarredElement) for v in values):
             return None
         return values[position].value
+
+    def _looped_unpacked(self, target: cst.CSTNode) -> cst.BaseExpression | None:
+        """`for user, private in [(first, True), (second, False)]:` the first row's value at the target's position
+        (the rows of such a literal hold the same kinds of values)."""
+        element = self.parents.get(target)
+        pattern = self.parents.get(element) if type(element) is cst.Element else None
+        loop = self.parents.get(pattern) if isinstance(pattern, (cst.Tuple, cst.List)) else None
+        if not isinstance(loop, (cst.For, cst.CompFor)) or loop.target is not pattern \
+                or not isinstance(loop.iter, (cst.List, cst.Tuple)) or not loop.iter.elements:
+            return None
+        row = loop.iter.elements[0].value
+        if not isinstance(row, (cst.Tuple, cst.List)) or len(row.elements) != len(pattern.elements) \
+                or any(isinstance(value, cst.StarredElement) for value in row.elements):
+            return None
+        return row.elements[list(pattern.elements).index(element)].value
 
     def _unpacked_element(self, target: cst.CSTNode) -> Expr | None:
         """`first, second = users`: one element of a collection (a literal tuple on the right is `_unpacked`)."""

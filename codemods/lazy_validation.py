@@ -74,9 +74,10 @@ def recognise(rec, node: cst.Call, sources, needs_parentheses, lazy_names: set[s
                data=ValidateInGreenlet(node, receiver, needs_parentheses(rec, node)))
 
 
-def _orm_origin(rec, value: cst.BaseExpression, sources) -> str | bool | None:
+def _orm_origin(rec, value: cst.BaseExpression, sources, depth: int = 0) -> str | bool | None:
     """Evidence that `value` is an ORM object: the session it came from (its code), True when it is one but the
-    session is not known, None when nothing says so."""
+    session is not known, None when nothing says so. An element of a list the function fills is judged by what
+    it appends (one level deep)."""
     index = rec.coloring.index
     for source in sources(rec, value):
         if isinstance(source, cst.Call) and isinstance(source.func, cst.Attribute) \
@@ -95,7 +96,21 @@ def _orm_origin(rec, value: cst.BaseExpression, sources) -> str | bool | None:
             handed = _handed_to_session(rec, source)
             if handed is not None:
                 return handed
+            for appended in _appended_to(rec, source) if depth == 0 else ():
+                found = _orm_origin(rec, appended, sources, depth + 1)
+                if found is not None:
+                    return found
     return None
+
+
+def _appended_to(rec, name: cst.Name) -> list[cst.BaseExpression]:
+    """The values the function appends to the list `name` holds (`updated.append(document)`)."""
+    function = rec.evidence.enclosing(name, cst.FunctionDef)
+    if function is None:
+        return []
+    pattern = m.Call(func=m.Attribute(value=m.Name(name.value), attr=m.OneOf(m.Name("append"), m.Name("add"))),
+                     args=[m.Arg(keyword=None)])
+    return [call.args[0].value for call in m.findall(function.body, pattern)]
 
 
 def _schema_fields(rec, schema: cst.BaseExpression) -> set[str] | None:

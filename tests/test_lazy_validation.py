@@ -53,6 +53,8 @@ def test_validation_in_run_sync_loads_the_relationships_the_schema_reads(app_mod
             created = await repo.create({"id": 2, "name": "h"})
             assert (created.name, created.users) == ("h", [])
             [made] = await repo.create_many([{"id": 3, "name": "i"}])
+            [renamed] = await repo.rename_all({3: "j"})
+            assert (renamed.name, renamed.users) == ("j", [])
             assert (made.name, made.users) == ("i", [])
         async with factory() as session:
             # The case is what it claims: the schema reads a relationship that nothing loaded, so validating

@@ -1,4 +1,4 @@
-# expect: F101 F101 F102 F102 S101 S102
+# expect: F101 F101 F101 F102 F102 F102 S101 S102
 # before
 from dataclasses import dataclass
 
@@ -25,6 +25,14 @@ def jobs_of_both(members: list[Member]) -> int:
     first, second = members
     return first.repos.count_jobs() + second.repos.count_jobs()
 
+
+
+# Unpacked in a loop over a literal list of rows, `member` is a member in every row.
+def jobs_per_member(first: Member, second: Member) -> list[int]:
+    counts = []
+    for member, label in [(first, "first"), (second, "second")]:
+        counts.append(member.repos.count_jobs())
+    return counts
 # after
 from dataclasses import dataclass
 
@@ -51,3 +59,11 @@ async def jobs_of_both(members: list[Member]) -> int:
     first, second = members
     return await first.repos.count_jobs() + await second.repos.count_jobs()
 
+
+
+# Unpacked in a loop over a literal list of rows, `member` is a member in every row.
+async def jobs_per_member(first: Member, second: Member) -> list[int]:
+    counts = []
+    for member, label in [(first, "first"), (second, "second")]:
+        counts.append(await member.repos.count_jobs())
+    return counts

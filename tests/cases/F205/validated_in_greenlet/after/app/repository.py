@@ -31,6 +31,21 @@ class Repository:
             for item in items
         ]
 
+    async def rename_all(self, names: dict[int, str]):
+        renamed = []
+        for row in (
+            await self.session.execute(
+                select(self.model).where(self.model.id.in_(list(names)))
+            )
+        ).scalars():
+            row.name = names[row.id]
+            renamed.append(row)
+        await self.session.commit()
+        return [
+            await self.session.run_sync(lambda _: self.schema.model_validate(row))
+            for row in renamed
+        ]
+
     async def many(self, ids: list[int]):
         rows = (
             (

@@ -28,6 +28,14 @@ class Repository:
         self.session.commit()
         return [self.schema.model_validate(item) for item in items]
 
+    def rename_all(self, names: dict[int, str]):
+        renamed = []
+        for row in self.session.execute(select(self.model).where(self.model.id.in_(list(names)))).scalars():
+            row.name = names[row.id]
+            renamed.append(row)
+        self.session.commit()
+        return [self.schema.model_validate(row) for row in renamed]
+
     def many(self, ids: list[int]):
         rows = self.session.execute(select(self.model).where(self.model.id.in_(ids))).scalars().all()
         return [self.schema.model_validate(row) for row in rows]
