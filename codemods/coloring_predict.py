@@ -129,6 +129,9 @@ def _summarise(path: str, source: bytes, location: ModuleLocation, config: Confi
     handouts: dict[str, str] = {}
     fixed: Counter[str] = Counter()
     predicted = module
+    # The context of the last family's pass: when no rewrite came after it, its metadata and receiver evidence
+    # are those of the predicted module, which is then scanned without building them once more.
+    last_pass: list[FileContext] = []
     if predict:
         # One batched pass first: when no family would change anything, neither would their pipeline.
         context.coloring = view
@@ -137,6 +140,7 @@ def _summarise(path: str, source: bytes, location: ModuleLocation, config: Confi
         handouts.update(_handout_fixtures(context, matches, selection))
 
         def observe(ctx, found):
+            last_pass[:] = [ctx]
             legacy_io.update(_legacy_io(ctx, found))
             handouts.update(_handout_fixtures(ctx, found, selection))
 
@@ -150,10 +154,12 @@ def _summarise(path: str, source: bytes, location: ModuleLocation, config: Confi
     if not changed:
         facts, seeds, converted = original, frozenset(), frozenset()
     else:
-        wrapper = cst.MetadataWrapper(predicted, unsafe_skip_copy=True)
-        predicted_context = FileContext(PurePosixPath(path), config, wrapper, target)
-        facts = scan_module(wrapper, path, location, predicted_context.evidence)
-        asynchronous, awaiting = async_bodies(predicted)
+        reusable = last_pass[0] if last_pass[0].module is predicted else None
+        last_pass = None  # an earlier tree's metadata goes before the predicted module's is built
+        predicted_context = reusable or FileContext(
+            PurePosixPath(path), config, cst.MetadataWrapper(predicted, unsafe_skip_copy=True), target)
+        facts = scan_module(predicted_context.wrapper, path, location, predicted_context.evidence)
+        asynchronous, awaiting = async_bodies(predicted_context.evidence.parents)
         was_sync = {q for q, f in original.functions.items() if not f.is_async}
         seeds = frozenset(awaiting & was_sync)
         converted = frozenset(asynchronous & was_sync)

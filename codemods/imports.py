@@ -22,7 +22,7 @@ import libcst as cst
 import libcst.matchers as m
 from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
-from libcst.metadata import Scope
+from libcst.metadata import ImportAssignment, MetadataWrapper, Scope, ScopeProvider
 
 from .blank_lines import carry_leading_lines, trailing_blanks
 from .evidence import dotted_name
@@ -88,8 +88,9 @@ def add_imports(module: cst.Module, imports: Iterable[Import]) -> cst.Module:
         AddImportsVisitor.add_needed_import(context, item.module, item.obj, item.alias)
     # AddImportsVisitor needs no metadata: visiting directly spares `transform_module`'s deep copy of the tree.
     with _room_for_every_statement(module):
-        updated = module.visit(AddImportsVisitor(context))
-    updated = updated.visit(_SortMergedImports(merged))
+        updated = module.visit(_AddTopLevelImports(context))
+    if any(_SortMergedImports.reorders(merged, statement) for statement in _import_statements(updated)):
+        updated = updated.visit(_SortMergedImports(merged))
     if own_lines:
         last = max((i for i, statement in enumerate(updated.body) if _module_level_imports(statement)), default=-1)
         lines = [cst.parse_statement(f"from {item.module} import {item.obj} as {item.alias}") for item in own_lines]
@@ -127,12 +128,39 @@ def remove_unused_imports(module: cst.Module, imports: Iterable[Import], modules
     imports, modules = list(dict.fromkeys(imports)), list(dict.fromkeys(modules))
     if not imports and not modules:
         return module
-    context = CodemodContext()
+    # The remover needs scopes; building them on `module` itself spares `transform_module`'s deep copy of the
+    # tree (the remover's visit rebuilds every node anyway, so the result shares none with `module`).
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    if not modules and _referenced(wrapper, imports):
+        return module
+    context = CodemodContext(wrapper=wrapper)
     for item in imports:
         RemoveImportsVisitor.remove_unused_import(context, item.module, item.obj, item.alias)
     for name in modules:
         RemoveImportsVisitor.remove_unused_import(context, name)
-    return _RemoveImportsKeepingLines(context).transform_module(module)
+    return wrapper.visit(_RemoveImportsKeepingLines(context))
+
+
+def _referenced(wrapper: MetadataWrapper, imports: list[Import]) -> bool:
+    """Is every `from` import that could be one of `imports` still referenced in its scope? Then the remover
+    would keep them all. It asks the same of the scopes, but only after walking the whole module for `__all__`
+    and string annotations (which can only keep more imports): that costs more than the scopes themselves."""
+    wanted = {(item.obj, item.alias) for item in imports}
+    if None in (obj for obj, _ in wanted):
+        return False
+    scopes = wrapper.resolve(ScopeProvider)
+    for statement in _import_statements(wrapper.module):
+        if isinstance(statement.names, cst.ImportStar):
+            continue
+        for alias in statement.names:
+            if (alias.evaluated_name, alias.evaluated_alias) not in wanted:
+                continue
+            scope = scopes.get(statement)
+            local = alias.evaluated_alias or alias.evaluated_name
+            if scope is not None and not any(isinstance(assignment, ImportAssignment) and assignment.references
+                                             for assignment in scope[local]):
+                return False
+    return True
 
 
 class _RemoveImportsKeepingLines(RemoveImportsVisitor):
@@ -204,12 +232,46 @@ def _bound_at_module(module: cst.Module, local: str) -> bool:
     return bool(m.findall(module, m.Name(local)))
 
 
+class _AddTopLevelImports(AddImportsVisitor):
+    """LibCST's AddImportsVisitor, kept out of compound statements (functions, classes, `if`s): it only changes
+    the module and the imports at its top, and entering the rest (a rebuild of every node, with the matcher
+    bookkeeping of a codemod transformer at each) cost more than the whole rewrite that asked for the imports."""
+
+    def visit_Module(self, node: cst.Module) -> None:
+        # Its gatherer reads the run of imports the module starts with: let it walk the statements before the
+        # first compound one, not the whole tree.
+        first_compound = next((i for i, statement in enumerate(node.body)
+                               if isinstance(statement, cst.BaseCompoundStatement)), len(node.body))
+        super().visit_Module(node.with_changes(body=node.body[:first_compound]))
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        return super().on_visit(node) and not isinstance(node, cst.BaseCompoundStatement)
+
+
+def _import_statements(module: cst.Module) -> Iterator[cst.ImportFrom]:
+    """Every `from ... import ...` of `module`, nested ones included, found without entering any expression."""
+    blocks: list[cst.CSTNode] = [module]
+    while blocks:
+        block = blocks.pop()
+        for child in block.children:
+            if isinstance(child, cst.ImportFrom):
+                yield child
+            elif isinstance(child, (cst.BaseStatement, cst.BaseSuite, cst.ExceptHandler, cst.ExceptStarHandler,
+                                    cst.Else, cst.Finally, cst.MatchCase)):
+                blocks.append(child)
+
+
 class _SortMergedImports(cst.CSTTransformer):
     """Keep `from m import a, b` sorted when LibCST merged new names into a list that was sorted before."""
 
     def __init__(self, added: list[Import]) -> None:
         super().__init__()
         self.added = {(item.module, item.obj, item.alias) for item in added}
+
+    @staticmethod
+    def reorders(added: list[Import], statement: cst.ImportFrom) -> bool:
+        """Would this transformer change `statement`? (A cheap look before a visit that rebuilds the tree.)"""
+        return _SortMergedImports(added).leave_ImportFrom(statement, statement) is not statement
 
     def leave_ImportFrom(self, original: cst.ImportFrom, updated: cst.ImportFrom) -> cst.ImportFrom:
         if updated.module is None or updated.relative or isinstance(updated.names, cst.ImportStar):

@@ -72,6 +72,7 @@ class FlowAnalysis:
         # `db.session.query(...)`); None: read_chain's default.
         self.origin_of = origin_of
         self._flows: dict[tuple[int, str], Conversion | Unsupported] = {}
+        self._source_order: dict[int, int] | None = None
 
     def convert(self, origin: cst.BaseExpression) -> Conversion | Unsupported:
         chain = read_chain(origin, self.parents, self.origin_of(origin))
@@ -104,7 +105,7 @@ class FlowAnalysis:
             return Unsupported(f"the query is kept in `{variable}` outside a function; sqlasync follows queries "
                                "in local variables only")
         definitions: list[Chain] = []
-        assignments = list(scope.assignments[variable])
+        assignments = self._in_source_order(scope.assignments[variable])
         for assignment in assignments:
             chain = self._definition(assignment, variable)
             if isinstance(chain, Unsupported):
@@ -171,7 +172,7 @@ class FlowAnalysis:
         if not isinstance(scope, FunctionScope):
             return Unsupported(f"`{variable}` is not a parameter sqlasync can follow")
         definitions: list[Chain] = []
-        assignments = list(scope.assignments[variable])
+        assignments = self._in_source_order(scope.assignments[variable])
         for assignment in assignments:
             if assignment.node not in (candidate.param, candidate.param.name):
                 chain = self._definition(assignment, variable)
@@ -201,6 +202,13 @@ class FlowAnalysis:
         conversion = Conversion(tuple(sites), variable, parameter=candidate)
         problem = self.target_problem(conversion, [])
         return Unsupported(problem) if problem else conversion
+
+    def _in_source_order(self, assignments) -> list:
+        """LibCST hands a name's assignments out as a set ordered by memory address: the reason given for the first
+        unsupported one changed from process to process. (The parents were recorded in the order of a visit.)"""
+        if self._source_order is None:
+            self._source_order = {id(node): i for i, node in enumerate(self.parents)}
+        return sorted(assignments, key=lambda assignment: self._source_order.get(id(assignment.node), -1))
 
     def _definition(self, assignment, variable: str) -> Chain | Unsupported:
         node = assignment.node if isinstance(assignment, Assignment) else None

@@ -58,18 +58,33 @@ class SummaryCache:
 
 
 def cached_summaries(items: list[tuple], cache: SummaryCache | None,
-                     compute: Callable[[list[tuple]], Iterable[FileSummary | None]]) -> list[FileSummary | None]:
-    """Summaries of `items` (display, location, content, ...): read from `cache`, the rest computed and stored."""
+                     compute: Callable[[list[tuple]], Iterable[FileSummary | None]],
+                     root: Path | None = None) -> list[FileSummary | None]:
+    """Summaries of `items` (display, location, content, ...): read from `cache`, the rest computed and stored.
+
+    Where a file sits is part of the key relative to `root` (the project root): a copy of the project in
+    another folder (plan's scratch copies, a CI runner that restores the cache folder) finds the same
+    entries, and an entry found gets the location of the file as it is now."""
     if cache is None:
         return list(compute(items))
-    keys = [cache.key(f"{item[0]}\0{item[1]}", item[2]) for item in items]
+    keys = [cache.key(f"{item[0]}\0{portable(item[1], root)}", item[2]) for item in items]
     found = [cache.get(key) for key in keys]
+    found = [summary if summary is None else dataclasses.replace(summary, location=item[1])
+             for summary, item in zip(found, items)]
     missing = [i for i, summary in enumerate(found) if summary is None]
     for i, summary in zip(missing, compute([items[i] for i in missing])):
         found[i] = summary
         if summary is not None:
             cache.put(keys[i], summary)
     return found
+
+
+def portable(location: ModuleLocation, root: Path | None) -> tuple[str, str, str]:
+    """`location` with its source root relative to `root` (through `..` when outside it)."""
+    source_root = location.source_root
+    if root is not None:
+        source_root = os.path.relpath(source_root, Path(root).absolute())
+    return (location.module, location.package, Path(source_root).as_posix())
 
 
 def _encode(value):

@@ -7,7 +7,7 @@ from pathlib import Path
 from sqlasync.codemods.coloring_predict import summarise
 from sqlasync.codemods.registry import FAMILIES
 from sqlasync.codemods.repo_index import ModuleLocation
-from sqlasync.codemods.summary_cache import SummaryCache
+from sqlasync.codemods.summary_cache import SummaryCache, cached_summaries
 from sqlasync.config import Config
 
 SOURCE = b'''\
@@ -47,3 +47,24 @@ def test_a_summary_comes_back_from_the_cache_as_it_was(tmp_path: Path) -> None:
     key = cache.key("app/jobs.py", SOURCE)
     cache.put(key, summary)
     assert cache.get(key) == summary
+
+
+def test_a_copy_of_the_project_in_another_folder_finds_the_summaries(tmp_path: Path) -> None:
+    """plan's scratch copies and a CI runner restoring the cache folder see the project under another path."""
+    cache = SummaryCache(tmp_path / "cache", "salt")
+    computed: list[tuple] = []
+
+    def compute(pending: list[tuple]) -> list:
+        computed.extend(pending)
+        return [summarise(display, content, location, Config(root=tmp_path), FAMILIES, None, "async")
+                for display, location, content in pending]
+
+    def run(root: Path) -> list:
+        location = ModuleLocation("app.jobs", "app", root.as_posix())
+        return cached_summaries([("app/jobs.py", location, SOURCE)], cache, compute, root)
+
+    first = run(tmp_path / "checkout")
+    again = run(tmp_path / "copy")
+    assert len(computed) == 1
+    assert again[0].location.source_root == (tmp_path / "copy").as_posix()
+    assert again[0].facts == first[0].facts

@@ -111,8 +111,9 @@ def _held_keys(config: Config, contents: dict[Path, bytes], selection: Selection
         if path not in run:
             held |= {key.decode() for key in pattern.findall(content)}
         elif pattern.search(content):
-            # The file's own path is part of the key: FileContext judges it (a test file?) by that path.
-            held |= set(kept.value(path.as_posix(), content,
+            # The file's own path is part of the key: FileContext judges it (a test file?) by that path. Relative
+            # to the root, so that a copy of the project in another folder finds the same entries.
+            held |= set(kept.value(os.path.relpath(path, os.path.realpath(config.root)), content,
                                    partial(_kept_resolves, config, path, content, selection)))
     return tuple(sorted(held))
 

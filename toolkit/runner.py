@@ -147,7 +147,7 @@ def with_coloring(files: list[SourceFile], options: Options) -> Options:
     cache = SummaryCache(options.config.root / options.config.cache_dir, "\0".join(
         (__version__, options.config.fingerprint(), options.target, repr(options.selection),
          *(f.name for f in options.active_families)))) if options.use_cache else None
-    summaries = cached_summaries(items, cache, lambda pending: _summaries(pending, options))
+    summaries = cached_summaries(items, cache, lambda pending: _summaries(pending, options), options.config.root)
     if cache is not None and items:
         keep_out_of_version_control(options.config.root / options.config.cache_dir)
     run_status().phase("coloring")
