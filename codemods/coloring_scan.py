@@ -885,7 +885,9 @@ class ModuleScanner:
         return self.evidence.session(node) is not None
 
     def bound_values(self, name: cst.Name) -> list[cst.BaseExpression]:
-        """The values a local name is bound to in its function (assignments only)."""
+        """The values a local name is bound to in its function (assignments only); nothing for another node."""
+        if not isinstance(name, cst.Name):
+            return []
         scope = metadata_value(self.scopes, name)
         if not isinstance(scope, (FunctionScope, ComprehensionScope)) or name.value not in scope:
             return []
@@ -896,6 +898,21 @@ class ModuleScanner:
                 if value is not None:
                     values.append(value)
         return values
+
+    def _statement_values(self, node: cst.BaseExpression) -> list[cst.BaseExpression]:
+        """What a statement kept in a name was bound to, or what `self.<method>()` of the class returns
+        (`self._query()` building `select(self.model)` in a generic repository): the rows' class, for typing only
+        (the rewrites place options on statements of their own function, through `bound_values`)."""
+        if isinstance(node, cst.Name):
+            return self.bound_values(node)
+        if not (isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute)
+                and isinstance(node.func.value, cst.Name) and node.func.value.value == "self"):
+            return []
+        cls = self.evidence.enclosing(node, cst.ClassDef)
+        methods = [statement for statement in cls.body.body if isinstance(statement, cst.FunctionDef)
+                   and statement.name.value == node.func.attr.value] if cls is not None else []
+        return [found.value for method in methods for found in own_nodes(method)
+                if isinstance(found, cst.Return) and found.value is not None]
 
     def expr(self, node: cst.BaseExpression | None) -> Expr | None:
         if node is None:
@@ -920,7 +937,7 @@ class ModuleScanner:
                 return ("name", f"{base[1]}.{node.attr.value}")
             return ("attr", base, node.attr.value)
         if isinstance(node, cst.Call):
-            loaded = loaded_by(node, self.is_session, self.bound_values)
+            loaded = loaded_by(node, self.is_session, self._statement_values)
             if loaded is not None:
                 model = self.expr(loaded.model)
                 instance = ("inst", model) if model is not None else None

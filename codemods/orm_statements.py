@@ -47,7 +47,7 @@ def loaded_by(expr: cst.BaseExpression, is_session: Callable[[cst.BaseExpression
 
     `follow` gives the values a local name was bound to, for statements kept in a variable
     (`stmt = select(Job)`, `stmt = stmt.where(...)`, `db.scalars(stmt)`): the binding rooted at
-    `select(M)` is where options go."""
+    `select(M)` is where options go. It may also answer for a call (what a method returns)."""
     steps: list[str] = []
     node = _strip(expr)
     while True:
@@ -68,6 +68,7 @@ def loaded_by(expr: cst.BaseExpression, is_session: Callable[[cst.BaseExpression
                 if method == "scalar":
                     return Loaded(select.args[0].value, False, select, "select") if not steps else None
                 if method == "execute":
+                    steps = [step for step in steps if step != "unique"]  # (de-duplicates the rows, keeps them)
                     if not steps or steps[0] not in {"scalars", "scalar", "scalar_one", "scalar_one_or_none"}:
                         return None  # rows, not instances
                     steps = steps if steps[0] == "scalars" else ["scalars", steps[0], *steps[1:]]
@@ -96,6 +97,12 @@ def _collection(steps: list[str]) -> bool:
 def _select_call(node: cst.BaseExpression, follow=None, seen: frozenset[int] = frozenset()) -> cst.Call | None:
     node = _strip(node)
     while isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
+        if follow is not None and id(node) not in seen:
+            # A statement a method builds (`self._query().where(...)`), where `follow` knows that method.
+            for value in follow(node):
+                found = _select_call(value, follow, seen | {id(node)})
+                if found is not None:
+                    return found
         node = _strip(node.func.value)
     if isinstance(node, cst.Call) and (dotted_name(node.func) or "").rsplit(".", 1)[-1] == "select" \
             and _one_entity(node):

@@ -396,6 +396,8 @@ class RepoIndex:
             return self._bound_class(expr[1], origin, depth + 1)
         if expr[0] == "either":
             return self._bound_instance(expr[1], origin, depth + 1) or self._bound_instance(expr[2], origin, depth + 1)
+        if expr[0] == "elem" and expr[1] is not None and expr[1][0] == "list":
+            return self._bound_instance(expr[1][1], origin, depth + 1)  # a row of `select(self.model)`
         if expr[0] == "attr":
             held = self._attribute_of(expr, origin)
             return self._bound_instance(held[0], held[1], depth + 1) if held is not None else None

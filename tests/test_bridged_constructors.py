@@ -52,6 +52,7 @@ def test_constructors_that_query_run_through_the_bridge(app_modules) -> None:
             invite = await api.create_invite("c0de", "default", db=session)
             moved = await api.create_user("cyd", db=session)
             assert await api.change_user(moved, "cyd", "other", db=session) == 8
+            assert await api.change_users({moved: "cy"}, db=session) == ["cy"]
             tag = await api.create_tag("red", db=session)
         async with factory() as session:
             for user_id, name in ((through_repository, "ann"), (directly, "bob")):

@@ -23,6 +23,14 @@ async def change_user(
     ).group_id
 
 
+@router.put("/users")
+async def change_users(names: dict[int, str], db: AsyncSession = Depends(get_db)):
+    changed = await Repository(db, User).change_many(
+        {key: {"name": name} for key, name in names.items()}
+    )
+    return sorted(user.name for user in changed)
+
+
 @router.post("/users/direct")
 async def create_user_directly(name: str, db: AsyncSession = Depends(get_db)):
     user = await call_legacy(db, User, name)

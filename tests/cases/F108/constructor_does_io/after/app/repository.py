@@ -1,5 +1,6 @@
 from typing import Generic, TypeVar
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlasync.compat import call_legacy
 
@@ -30,3 +31,16 @@ class Repository(Generic[Model]):
 
     async def _get(self, item_id: int) -> Model:
         return await self.session.get(self.model, item_id)
+
+    def _query(self):
+        return select(self.model)
+
+    async def change_many(self, data: dict[int, dict]) -> list[Model]:
+        query = self._query().where(self.model.id.in_(list(data)))
+        items = (await self.session.execute(query)).unique().scalars().all()
+        for item in items:
+            await call_legacy(
+                self.session, item.update, session=self.session, **data[item.id]
+            )
+        await self.session.commit()
+        return items

@@ -18,6 +18,12 @@ def change_user(user_id: int, name: str, group: str, db: Session = Depends(get_d
     return Repository(db, User).change(user_id, {"name": name, "group": group}).group_id
 
 
+@router.put("/users")
+def change_users(names: dict[int, str], db: Session = Depends(get_db)):
+    changed = Repository(db, User).change_many({key: {"name": name} for key, name in names.items()})
+    return sorted(user.name for user in changed)
+
+
 @router.post("/users/direct")
 def create_user_directly(name: str, db: Session = Depends(get_db)):
     user = User(db, name)

@@ -1,5 +1,6 @@
 from typing import Generic, TypeVar
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import Base
@@ -29,3 +30,14 @@ class Repository(Generic[Model]):
 
     def _get(self, item_id: int) -> Model:
         return self.session.get(self.model, item_id)
+
+    def _query(self):
+        return select(self.model)
+
+    def change_many(self, data: dict[int, dict]) -> list[Model]:
+        query = self._query().where(self.model.id.in_(list(data)))
+        items = self.session.execute(query).unique().scalars().all()
+        for item in items:
+            item.update(session=self.session, **data[item.id])
+        self.session.commit()
+        return items
