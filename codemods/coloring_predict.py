@@ -146,6 +146,7 @@ def _summarise(path: str, source: bytes, location: ModuleLocation, config: Confi
     changed = predicted is not module and predicted.code != module.code
     # The original tree's metadata (scopes, qualified names, parents: several times the tree's own size) is
     # used up: let it go before the predicted module gets its own, so a large file holds one set, not two.
+    context.release()
     module = context = matches = None
     if not changed:
         facts, seeds, converted = original, frozenset(), frozenset()
@@ -153,7 +154,9 @@ def _summarise(path: str, source: bytes, location: ModuleLocation, config: Confi
         wrapper = cst.MetadataWrapper(predicted, unsafe_skip_copy=True)
         predicted_context = FileContext(PurePosixPath(path), config, wrapper, target)
         facts = scan_module(wrapper, path, location, predicted_context.evidence)
-        asynchronous, awaiting = async_bodies(predicted)
+        asynchronous, awaiting = async_bodies(predicted_context.evidence.parents)
+        predicted_context.release()
+        wrapper = predicted_context = None
         was_sync = {q for q, f in original.functions.items() if not f.is_async}
         seeds = frozenset(awaiting & was_sync)
         converted = frozenset(asynchronous & was_sync)

@@ -15,7 +15,7 @@ functions become async.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -109,12 +109,9 @@ def call_key(owner: str | None, callee: Expr | None, awaited: bool) -> tuple:
     return (owner, callee, awaited)
 
 
-def async_bodies(module: cst.Module) -> tuple[set[str], set[str]]:
-    """Qualnames of the `async def`s, and of the sync `def`s whose own body awaits."""
-    from libcst.metadata import ParentNodeProvider
-
-    wrapper = cst.MetadataWrapper(module, unsafe_skip_copy=True)
-    parents = wrapper.resolve(ParentNodeProvider)
+def async_bodies(parents: Mapping[cst.CSTNode, cst.CSTNode]) -> tuple[set[str], set[str]]:
+    """Qualnames of the `async def`s, and of the sync `def`s whose own body awaits, in the module whose
+    ParentNodeProvider map is `parents` (the caller's: a second map of a large module costs as much again)."""
     asynchronous, awaiting = set(), set()
     for node in parents:
         if not isinstance(node, cst.FunctionDef):
