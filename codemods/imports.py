@@ -127,12 +127,17 @@ def remove_unused_imports(module: cst.Module, imports: Iterable[Import], modules
     imports, modules = list(dict.fromkeys(imports)), list(dict.fromkeys(modules))
     if not imports and not modules:
         return module
-    context = CodemodContext()
+    # The remover's scopes are computed on `module` itself: `transform_module` would deep-copy the whole tree
+    # first (the module and its copy's metadata alive together, on a large file tens of megabytes).
+    wrapper = cst.MetadataWrapper(module, unsafe_skip_copy=True)
+    context = CodemodContext(wrapper=wrapper)
     for item in imports:
         RemoveImportsVisitor.remove_unused_import(context, item.module, item.obj, item.alias)
     for name in modules:
         RemoveImportsVisitor.remove_unused_import(context, name)
-    return _RemoveImportsKeepingLines(context).transform_module(module)
+    remover = _RemoveImportsKeepingLines(context)
+    with remover.resolve(wrapper):
+        return remover.transform_module_impl(module)
 
 
 class _RemoveImportsKeepingLines(RemoveImportsVisitor):
