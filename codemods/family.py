@@ -11,7 +11,7 @@ from pathlib import PurePosixPath
 from typing import Protocol
 
 import libcst as cst
-from libcst.metadata import ParentNodeProvider, QualifiedNameProvider, ScopeProvider
+from libcst.metadata import ParentNodeProvider, ScopeProvider
 
 from sqlasync.config import Config
 
@@ -129,8 +129,9 @@ class FileContext:
 class Recogniser(OwnMethodsBatchableVisitor):
     """Base of every family's recogniser: collects `Match`es while visiting one file."""
 
-    # Positions are resolved later, only for files that have matches.
-    METADATA_DEPENDENCIES = (ScopeProvider, QualifiedNameProvider, ParentNodeProvider)
+    # Positions are resolved later, only for files that have matches; qualified names node by node, when asked
+    # for (evidence.QualifiedNames).
+    METADATA_DEPENDENCIES = (ScopeProvider, ParentNodeProvider)
     rules: dict[str, Rule] = {}
 
     def __init__(self, context: FileContext) -> None:
