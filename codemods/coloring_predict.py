@@ -146,20 +146,27 @@ def _summarise(path: str, source: bytes, location: ModuleLocation, config: Confi
 
         if any(m.fixable and (selection is None or m.rule.code in selection) for m in matches):
             predicted, fixed = rewrite_module(module, path, config, others, selection, target, view,
-                                              observe=observe, reuse=context)
+                                              observe=observe, reuse=context, keep_last=True)
     changed = predicted is not module and predicted.code != module.code
+    if last_pass and not changed:
+        last_pass[0].release()
     # The original tree's metadata (scopes, qualified names, parents: several times the tree's own size) is
     # used up: let it go before the predicted module gets its own, so a large file holds one set, not two.
+    context.release()
     module = context = matches = None
     if not changed:
         facts, seeds, converted = original, frozenset(), frozenset()
     else:
         reusable = last_pass[0] if last_pass[0].module is predicted else None
-        last_pass = None  # an earlier tree's metadata goes before the predicted module's is built
+        if reusable is None:
+            last_pass[0].release()  # an earlier tree's metadata goes before the predicted module's is built
+        last_pass = None
         predicted_context = reusable or FileContext(
             PurePosixPath(path), config, cst.MetadataWrapper(predicted, unsafe_skip_copy=True), target)
         facts = scan_module(predicted_context.wrapper, path, location, predicted_context.evidence)
         asynchronous, awaiting = async_bodies(predicted_context.evidence.parents)
+        predicted_context.release()
+        reusable = predicted_context = None
         was_sync = {q for q, f in original.functions.items() if not f.is_async}
         seeds = frozenset(awaiting & was_sync)
         converted = frozenset(asynchronous & was_sync)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 import libcst as cst
@@ -20,7 +20,7 @@ from libcst.metadata import (
     Assignment,
     ParentNodeProvider,
     PositionProvider,
-    QualifiedNameProvider,
+    QualifiedName,
     QualifiedNameSource,
     ScopeProvider,
 )
@@ -106,6 +106,37 @@ def _qualified(metadata, node: cst.CSTNode) -> set[str]:
     return {q.name for q in metadata_value(metadata, node, ())}
 
 
+class QualifiedNames(Mapping):
+    """LibCST's QualifiedNameProvider map, each node's names computed when first asked for. The provider stores a
+    lazy value (or a new empty set) for every node of the module, whitespace included: half the metadata of a
+    module (benchmarks/bench_large_file.py), where the recognisers ask about a few names and annotations."""
+
+    def __init__(self, module: cst.Module, scopes, parents: Mapping[cst.CSTNode, cst.CSTNode]) -> None:
+        self._module = module
+        self._scopes = scopes
+        self._parents = parents
+        self._names: dict[cst.CSTNode, Collection[QualifiedName]] = {}
+
+    def __getitem__(self, node: cst.CSTNode) -> Collection[QualifiedName]:
+        names = self._names.get(node)
+        if names is None:
+            if node not in self:
+                raise KeyError(node)
+            scope = metadata_value(self._scopes, node)
+            names = self._names[node] = scope.get_qualified_names_for(node) if scope is not None else set()
+        return names
+
+    def __contains__(self, node: object) -> bool:
+        return node is self._module or node in self._parents
+
+    def __iter__(self) -> Iterator[cst.CSTNode]:
+        yield self._module
+        yield from self._parents
+
+    def __len__(self) -> int:
+        return len(self._parents) + 1
+
+
 def nodes_under(node: cst.CSTNode):
     """`node` and every node below it, in no particular order."""
     stack = [node]
@@ -141,8 +172,8 @@ class ReceiverEvidence:
         self.module = wrapper.module
         self._wrapper = wrapper
         self.scopes = wrapper.resolve(ScopeProvider)
-        self.qualified_names = wrapper.resolve(QualifiedNameProvider)
         self.parents = wrapper.resolve(ParentNodeProvider)
+        self.qualified_names = QualifiedNames(wrapper.module, self.scopes, self.parents)
         self.aliases = self._collect_aliases()
         self._module_factories = self._collect_module_factories()
         self._self_attributes = self._collect_self_attributes()

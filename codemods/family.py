@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import re
 
 from collections.abc import Callable
@@ -10,7 +11,7 @@ from pathlib import PurePosixPath
 from typing import Protocol
 
 import libcst as cst
-from libcst.metadata import ParentNodeProvider, QualifiedNameProvider, ScopeProvider
+from libcst.metadata import ParentNodeProvider, ScopeProvider
 
 from sqlasync.config import Config
 
@@ -27,6 +28,11 @@ class ColoringView(Protocol):
     def function_blocker(self, path: str, qualname: str) -> str | None: ...
     def imported_from(self, path: str) -> frozenset[str]: ...
     def function_stuck(self, path: str, qualname: str) -> bool: ...
+
+
+# From about 500 lines on (some 20 nodes a line), a full collection (a hundredth of a second or two) costs well
+# under a hundredth of the file's analysis; below, the automatic collector is left to free the metadata.
+LARGE_MODULE_NODES = 10_000
 
 
 @dataclass
@@ -96,6 +102,19 @@ class FileContext:
         reason = self.coloring.function_blocker(str(self.path), qualname_of(function, self.evidence.parents))
         return f"`{function.name.value}` stays sync: {reason or 'nothing in it needs async'}"
 
+    def release(self) -> None:
+        """Let go of the module's metadata, evidence and recognisers once this context is used up, and, for a large
+        module, collect them now. Scopes, assignments and recognisers refer to each other, so only the cyclic
+        collector frees them; run as rarely as the command line sets it (cli.py), it let every pass's set wait:
+        the rewrite pipeline of a large file held four at once (benchmarks/bench_large_file.py)."""
+        if self.wrapper is None:
+            return
+        large = self._evidence is not None and len(self._evidence.parents) >= LARGE_MODULE_NODES
+        self.wrapper = self._evidence = None
+        self.recognisers, self._fixed_earlier = [], {}
+        if large:
+            gc.collect()
+
     @property
     def module(self) -> cst.Module:
         return self.wrapper.module
@@ -110,8 +129,9 @@ class FileContext:
 class Recogniser(OwnMethodsBatchableVisitor):
     """Base of every family's recogniser: collects `Match`es while visiting one file."""
 
-    # Positions are resolved later, only for files that have matches.
-    METADATA_DEPENDENCIES = (ScopeProvider, QualifiedNameProvider, ParentNodeProvider)
+    # Positions are resolved later, only for files that have matches; qualified names node by node, when asked
+    # for (evidence.QualifiedNames).
+    METADATA_DEPENDENCIES = (ScopeProvider, ParentNodeProvider)
     rules: dict[str, Rule] = {}
 
     def __init__(self, context: FileContext) -> None:

@@ -112,6 +112,7 @@ def analyse(source: bytes, path: str, config: Config, families: Sequence[Family]
                           coloring=coloring)
     progress = MigratedConstructs(context)
     findings = to_findings(context, recognise(context, families, [progress]))
+    context.release()
     return _result(path, findings, suppressions, parsed=True, migrated=dict(sorted(progress.counts.items())))
 
 
@@ -196,11 +197,13 @@ def migrate(source: bytes, path: str, config: Config, families: Sequence[Family]
 def rewrite_module(module: cst.Module, path: str, config: Config, families: Sequence[Family], selection,
                    target: str, coloring: ColoringView | None,
                    observe: Callable[[FileContext, list[Match]], None] | None = None,
-                   reuse: FileContext | None = None) -> tuple[cst.Module, Counter[str]]:
+                   reuse: FileContext | None = None,
+                   keep_last: bool = False) -> tuple[cst.Module, Counter[str]]:
     """Each family's rewrite in registry order, each recognising the module the previous one left.
 
     `observe` sees every match of every pass, fixable and selected or not. `reuse` is a context the
-    caller already built for `module` with the same coloring."""
+    caller already built for `module` with the same coloring; it is released here once the module changes.
+    With `keep_last`, the last pass's context is left to the caller (who may reuse its metadata) to release."""
     fixed: Counter[str] = Counter()
     context = reuse
     for family in families:
@@ -209,6 +212,8 @@ def rewrite_module(module: cst.Module, path: str, config: Config, families: Sequ
         # Metadata and receiver evidence are the expensive part: recompute them only once the module changed.
         if context is None or context.module is not module:
             # The previous module's metadata goes before the next one's is built: one set alive, not two.
+            if context is not None:
+                context.release()
             context = matches = chosen = reuse = None
             context = FileContext(PurePosixPath(path), config, cst.MetadataWrapper(module, unsafe_skip_copy=True),
                                   target, coloring=coloring)
@@ -220,6 +225,8 @@ def rewrite_module(module: cst.Module, path: str, config: Config, families: Sequ
         if chosen:
             module = family.rewrite(context, chosen)
             fixed.update(m.rule.code for m in chosen)
+    if context is not None and not keep_last:
+        context.release()
     return module, fixed
 
 
