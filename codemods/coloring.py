@@ -359,8 +359,11 @@ class ColoringRecogniser(Recogniser):
                 self.report("F102", node, message, reason="an @asynccontextmanager is entered with `async with`; "
                                                           "convert this use by hand")
             return
-        if facts is not None and facts.is_generator:
+        if facts is not None and (facts.is_generator or callee in self.coloring.generator_overrides):
+            # (an abstract `def items(self): ...` overridden by generators runs one of them)
             loop = self.evidence.parent(node)
+            if site.iterated and isinstance(loop, (cst.For, cst.CompFor)) and loop.asynchronous is not None:
+                return  # `async for` already
             if site.iterated and isinstance(loop, (cst.For, cst.CompFor)):
                 self.report("F102", node, f"`{name}()` becomes an async generator: iterate it with `async for`",
                             fixable=True, data=AsyncLoop(loop))

@@ -71,6 +71,8 @@ class Coloring:
     drivers: coloring_loop_driver.Drivers = field(default_factory=coloring_loop_driver.Drivers)
     queries: query_params.QueryFunctions = field(default_factory=query_params.QueryFunctions)
     returned: query_returns.ReturnedQueries = field(default_factory=query_returns.ReturnedQueries)
+    # Methods overridden by (or overriding) a generator: a call may run an (async) generator, iterated, not awaited.
+    generator_overrides: frozenset[FunctionId] = frozenset()
     _used_results: dict[FunctionId, list[FunctionId]] | None = field(default=None, repr=False)
     _callees: dict[FunctionId, list[FunctionId]] | None = field(default=None, repr=False)
     _interesting: set[str] | None = field(default=None, repr=False)
@@ -236,7 +238,8 @@ class Coloring:
         if self._digest is None:
             data = [self.enabled, sorted(self.migrated), sorted(map(list, self.status.items())),
                     sorted(map(list, self.reasons.items())), sorted(map(list, self.roles.items())),
-                    sorted(self.engine_homes()), sorted(map(list, self.drivers.refused.items()))]
+                    sorted(self.engine_homes()), sorted(map(list, self.drivers.refused.items())),
+                    sorted(self.generator_overrides)]
             self._digest = hashlib.sha256(json.dumps(data, default=str).encode()).hexdigest()[:16]
         return self._digest
 
@@ -280,6 +283,8 @@ def solve(index: RepoIndex, migrated: Iterable[str], enabled: bool = True) -> Co
     coloring.callables = coloring_callables.analyse(index, coloring.callers, coloring.values)
     groups = _override_groups(index, functions)
     sizes = Counter(groups.values())
+    yielding = {group for function, group in groups.items() if functions[function].is_generator and sizes[group] > 1}
+    coloring.generator_overrides = frozenset(function for function, group in groups.items() if group in yielding)
     overridden = {function for function, group in groups.items() if sizes[group] > 1}
     entry_blocked: dict[FunctionId, str] = {}
     while True:

@@ -474,6 +474,25 @@ WORKING = {
         async def register(db: AsyncSession, name: str):
             return await call_legacy(db, User, name)
         """),
+    "an abstract async method iterated with `async for`, its overrides async generators": (
+        """
+        class Exporter:
+            async def items(self): ...
+
+            async def export(self):
+                return [item async for item in self.items()]
+
+
+        class RecipeExporter(Exporter):
+            async def items(self):
+                yield 1
+        """, """
+        from app.database import Exporter
+
+        async def export_all(exporter: Exporter):
+            async for item in exporter.items():
+                print(item)
+        """),
     "blocking calls offloaded and awaited (F111), library coroutines handed on": (
         "", """
         import asyncio

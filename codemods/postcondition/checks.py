@@ -222,6 +222,9 @@ class _ScopeChecker:
         parent = self.parents.get(call)
         if isinstance(parent, _HANDED_ON):
             return False
+        if isinstance(parent, (ast.AsyncFor, ast.comprehension)) and parent.iter is call and (
+                isinstance(parent, ast.AsyncFor) or parent.is_async):
+            return False  # iterated with `async for` (an override of the callee may be the async generator that runs)
         if isinstance(parent, ast.Call):
             return call is parent.func
         if isinstance(parent, (ast.Assign, ast.AnnAssign, ast.NamedExpr)):
