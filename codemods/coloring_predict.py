@@ -148,8 +148,12 @@ def _summarise(path: str, source: bytes, location: ModuleLocation, config: Confi
             predicted, fixed = rewrite_module(module, path, config, others, selection, target, view,
                                               observe=observe, reuse=context, keep_last=True)
     changed = predicted is not module and predicted.code != module.code
-    if last_pass and not changed:
-        last_pass[0].release()
+    # Decided before any release: the last pass's context may be the original one (when the first pass was the
+    # last to rewrite), whose module is then not the predicted one.
+    reusable = last_pass[0] if changed and last_pass and last_pass[0].module is predicted else None
+    if last_pass and last_pass[0] is not reusable:
+        last_pass[0].release()  # an earlier tree's metadata goes before the predicted module's is built
+    last_pass = None
     # The original tree's metadata (scopes, qualified names, parents: several times the tree's own size) is
     # used up: let it go before the predicted module gets its own, so a large file holds one set, not two.
     context.release()
@@ -157,10 +161,6 @@ def _summarise(path: str, source: bytes, location: ModuleLocation, config: Confi
     if not changed:
         facts, seeds, converted = original, frozenset(), frozenset()
     else:
-        reusable = last_pass[0] if last_pass[0].module is predicted else None
-        if reusable is None:
-            last_pass[0].release()  # an earlier tree's metadata goes before the predicted module's is built
-        last_pass = None
         predicted_context = reusable or FileContext(
             PurePosixPath(path), config, cst.MetadataWrapper(predicted, unsafe_skip_copy=True), target)
         facts = scan_module(predicted_context.wrapper, path, location, predicted_context.evidence)
