@@ -10,39 +10,25 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import importlib
-import shutil
-import sys
 import warnings
 from pathlib import Path
 
 import pytest
-from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+from support.migrated_cases import migrated_app, sqlite_sessions
 
 CASE = Path(__file__).parent / "cases" / "F108" / "constructor_does_io"
 
 
 @pytest.fixture
 def app_modules(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
-    # The migrated project: before/, with the files after/ holds (only those that changed) over it.
-    shutil.copytree(CASE / "before", tmp_path, dirs_exist_ok=True)
-    shutil.copytree(CASE / "after", tmp_path, dirs_exist_ok=True)
-    monkeypatch.syspath_prepend(str(tmp_path))
-    for name in [n for n in sys.modules if n == "app" or n.startswith("app.")]:
-        monkeypatch.delitem(sys.modules, name)
-    yield importlib.import_module("app.models"), importlib.import_module("app.api")
-    for name in [n for n in sys.modules if n == "app" or n.startswith("app.")]:
-        del sys.modules[name]
+    yield from migrated_app(CASE, tmp_path, monkeypatch, "models", "api")
 
 
 def test_constructors_that_query_run_through_the_bridge(app_modules) -> None:
     models, api = app_modules
 
     async def scenario() -> None:
-        engine = create_async_engine("sqlite+aiosqlite://")
-        async with engine.begin() as connection:
-            await connection.run_sync(models.Base.metadata.create_all)
-        factory = async_sessionmaker(engine, expire_on_commit=False)
+        engine, factory = await sqlite_sessions(models.Base.metadata)
         async with factory() as session:
             session.add_all([models.Group(id=7, name="default"), models.Group(id=8, name="other")])
             await session.commit()

@@ -7,30 +7,18 @@ reads a relationship nothing loaded, which is exactly what raises MissingGreenle
 from __future__ import annotations
 
 import asyncio
-import importlib
-import shutil
-import sys
 from pathlib import Path
 
 import pytest
 from sqlalchemy import inspect
-from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+from support.migrated_cases import migrated_app, sqlite_sessions
 
 CASE = Path(__file__).parent / "cases" / "F205" / "validated_in_greenlet"
 
 
 @pytest.fixture
 def app_modules(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
-    # The migrated project: before/, with the files after/ holds (only those that changed) over it.
-    shutil.copytree(CASE / "before", tmp_path, dirs_exist_ok=True)
-    shutil.copytree(CASE / "after", tmp_path, dirs_exist_ok=True)
-    monkeypatch.syspath_prepend(str(tmp_path))
-    for name in [n for n in sys.modules if n == "app" or n.startswith("app.")]:
-        monkeypatch.delitem(sys.modules, name)
-    yield (importlib.import_module("app.models"), importlib.import_module("app.schemas"),
-           importlib.import_module("app.repository"))
-    for name in [n for n in sys.modules if n == "app" or n.startswith("app.")]:
-        del sys.modules[name]
+    yield from migrated_app(CASE, tmp_path, monkeypatch, "models", "schemas", "repository")
 
 
 def test_validation_in_run_sync_loads_the_relationships_the_schema_reads(app_modules) -> None:
@@ -38,10 +26,7 @@ def test_validation_in_run_sync_loads_the_relationships_the_schema_reads(app_mod
     assert "run_sync" in Path(repository.__file__).read_text()
 
     async def scenario() -> None:
-        engine = create_async_engine("sqlite+aiosqlite://")
-        async with engine.begin() as connection:
-            await connection.run_sync(models.Base.metadata.create_all)
-        factory = async_sessionmaker(engine, expire_on_commit=False)
+        engine, factory = await sqlite_sessions(models.Base.metadata)
         async with factory() as session:
             session.add(models.Group(id=1, name="g", users=[models.User(id=1), models.User(id=2)]))
             await session.commit()

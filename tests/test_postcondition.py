@@ -28,6 +28,37 @@ def _summary(violations) -> list[tuple[str, int, str]]:
     return [(v.path, v.line, v.kind) for v in violations]
 
 
+# A model whose constructor queries with a sync Session, and a generic repository building any model from
+# `type[Model]` (a TypeVar bound to the declarative base): the definitions of the constructor entries.
+GENERIC_MODELS = """
+        from typing import Generic, TypeVar
+
+        from sqlalchemy import select
+        from sqlalchemy.ext.asyncio import AsyncSession
+        from sqlalchemy.orm import DeclarativeBase, Session
+
+
+        class Base(DeclarativeBase):
+            pass
+
+
+        class User(Base):
+            __tablename__ = "users"
+
+            def __init__(self, session: Session, name: str) -> None:
+                self.group = session.execute(select(1)).scalar()
+
+
+        Model = TypeVar("Model", bound=Base)
+
+
+        class Repository(Generic[Model]):
+            def __init__(self, session: AsyncSession, model: type[Model]) -> None:
+                self.session = session
+                self.model = model
+"""
+
+
 BROKEN = {
     "sync user of the async session factory": (
         ASYNC_DATABASE, """
@@ -311,33 +342,7 @@ BROKEN = {
         """, [("app/user.py", 5, "session-mismatch")]),
     "an AsyncSession handed to a model constructor that queries with a sync Session, directly and through a "
     "generic repository's `type[Model]` (a TypeVar bound to the declarative base)": (
-        """
-        from typing import Generic, TypeVar
-
-        from sqlalchemy import select
-        from sqlalchemy.ext.asyncio import AsyncSession
-        from sqlalchemy.orm import DeclarativeBase, Session
-
-
-        class Base(DeclarativeBase):
-            pass
-
-
-        class User(Base):
-            __tablename__ = "users"
-
-            def __init__(self, session: Session, name: str) -> None:
-                self.group = session.execute(select(1)).scalar()
-
-
-        Model = TypeVar("Model", bound=Base)
-
-
-        class Repository(Generic[Model]):
-            def __init__(self, session: AsyncSession, model: type[Model]) -> None:
-                self.session = session
-                self.model = model
-
+        GENERIC_MODELS + """
             async def create(self, data: dict):
                 return self.model(session=self.session, **data)
         """, """
@@ -436,36 +441,11 @@ WORKING = {
             return describe(engine)
         """),
     "model constructors that query built through the compat bridge (F108)": (
-        """
-        from typing import Generic, TypeVar
-
-        from sqlalchemy import select
-        from sqlalchemy.ext.asyncio import AsyncSession
-        from sqlalchemy.orm import DeclarativeBase, Session
-
-
-        class Base(DeclarativeBase):
-            pass
-
-
-        class User(Base):
-            __tablename__ = "users"
-
-            def __init__(self, session: Session, name: str) -> None:
-                self.group = session.execute(select(1)).scalar()
-
-
-        Model = TypeVar("Model", bound=Base)
-
-
-        class Repository(Generic[Model]):
-            def __init__(self, session: AsyncSession, model: type[Model]) -> None:
-                self.session = session
-                self.model = model
-
+        GENERIC_MODELS.replace("from typing import", "from sqlasync.compat import call_legacy\n        from typing import")
+        + """
             async def create(self, data: dict):
                 return await call_legacy(self.session, self.model, session=self.session, **data)
-        """.replace("from typing import", "from sqlasync.compat import call_legacy\n        from typing import"), """
+        """, """
         from sqlalchemy.ext.asyncio import AsyncSession
         from sqlasync.compat import call_legacy
 
