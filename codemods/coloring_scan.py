@@ -1067,51 +1067,33 @@ class ModuleScanner:
             inner = self.expr(parent.iter)
             return ("elem", inner) if inner is not None else None
         value = self.evidence.bound_value(node)
-        if value is None:
-            value = self._unpacked(node) or self._looped_unpacked(node)
-        if value is None:
-            return self._unpacked_element(node)
-        return self.expr(value)
+        return self.expr(value) if value is not None else self._unpacked(node)
 
-    def _unpacked(self, target: cst.CSTNode) -> cst.BaseExpression | None:
-        """`a, b = A(), B()`: the element of the value at the target's position."""
-        element = self.parents.get(target)
-        pattern = self.parents.get(element) if isinstance(element, cst.Element) else None
-        holder = self.parents.get(pattern) if isinstance(pattern, (cst.Tuple, cst.List)) else None
-        assign = self.parents.get(holder) if isinstance(holder, cst.AssignTarget) else None
-        if not isinstance(assign, cst.Assign) or not isinstance(assign.value, (cst.Tuple, cst.List)):
-            return None
-        position = list(pattern.elements).index(element)
-        values = list(assign.value.elements)
-        if len(values) != len(pattern.elements) or any(isinstance(v, cst.StarredElement) for v in values):
-            return None
-        return values[position].value
-
-    def _looped_unpacked(self, target: cst.CSTNode) -> cst.BaseExpression | None:
-        """`for user, private in [(first, True), (second, False)]:` the first row's value at the target's position
-        (the rows of such a literal hold the same kinds of values)."""
+    def _unpacked(self, target: cst.CSTNode) -> Expr | None:
+        """A name unpacked from a value: `a, b = A(), B()` the value at the target's position; `first, second =
+        users` one element of the collection; `for user, private in [(first, True), (second, False)]:` the first
+        row's value at the target's position (the rows of such a literal hold the same kinds of values)."""
         element = self.parents.get(target)
         pattern = self.parents.get(element) if type(element) is cst.Element else None
-        loop = self.parents.get(pattern) if isinstance(pattern, (cst.Tuple, cst.List)) else None
-        if not isinstance(loop, (cst.For, cst.CompFor)) or loop.target is not pattern \
-                or not isinstance(loop.iter, (cst.List, cst.Tuple)) or not loop.iter.elements:
-            return None
-        row = loop.iter.elements[0].value
-        if not isinstance(row, (cst.Tuple, cst.List)) or len(row.elements) != len(pattern.elements) \
+        owner = self.parents.get(pattern) if isinstance(pattern, (cst.Tuple, cst.List)) else None
+        position = list(pattern.elements).index(element) if owner is not None else 0
+        assign = self.parents.get(owner) if isinstance(owner, cst.AssignTarget) else None
+        if isinstance(assign, cst.Assign):
+            if isinstance(assign.value, (cst.Tuple, cst.List)):
+                return self._at(assign.value, len(pattern.elements), position)
+            collection = self.expr(assign.value)
+            return ("elem", collection) if collection is not None else None
+        if isinstance(owner, (cst.For, cst.CompFor)) and owner.target is pattern \
+                and isinstance(owner.iter, (cst.List, cst.Tuple)) and owner.iter.elements:
+            return self._at(owner.iter.elements[0].value, len(pattern.elements), position)
+        return None
+
+    def _at(self, row: cst.BaseExpression, length: int, position: int) -> Expr | None:
+        """The value at `position` of a literal tuple or list of `length` values, none of them starred."""
+        if not isinstance(row, (cst.Tuple, cst.List)) or len(row.elements) != length \
                 or any(isinstance(value, cst.StarredElement) for value in row.elements):
             return None
-        return row.elements[list(pattern.elements).index(element)].value
-
-    def _unpacked_element(self, target: cst.CSTNode) -> Expr | None:
-        """`first, second = users`: one element of a collection (a literal tuple on the right is `_unpacked`)."""
-        element = self.parents.get(target)
-        pattern = self.parents.get(element) if type(element) is cst.Element else None
-        holder = self.parents.get(pattern) if isinstance(pattern, (cst.Tuple, cst.List)) else None
-        assign = self.parents.get(holder) if isinstance(holder, cst.AssignTarget) else None
-        if not isinstance(assign, cst.Assign) or isinstance(assign.value, (cst.Tuple, cst.List)):
-            return None
-        collection = self.expr(assign.value)
-        return ("elem", collection) if collection is not None else None
+        return self.expr(row.elements[position].value)
 
     def annotation(self, node: cst.BaseExpression | None) -> Expr | None:
         """`Job`, `Job | None`, `Optional[Job]`, `list[Job]`, `"Job"` → what a value of that type is."""

@@ -147,17 +147,12 @@ class Coloring:
             return self.verdict(function) == STAYS_SYNC or (summary is not None and function[1] in summary.legacy_io)
 
         holders = {function for function, _ in self.index.functions() if holds_own(function)}
-        # A function its decorator replaces by a wrapper (`@auto_init()` on an `__init__`) runs inside that
-        # wrapper, on the wrapper's session.
-        decorated: dict[FunctionId, list[FunctionId]] = defaultdict(list)
-        for function, facts in self.index.functions():
-            if facts.decorators:
-                for wrapper in self.index.replaced_by(function):
-                    decorated[wrapper].append(function)
         queue = deque(holders)
         while queue:
             callee = queue.popleft()
-            for function in decorated.get(callee, ()):
+            # A function its decorator replaces by a wrapper (`@auto_init()` on an `__init__`) runs inside that
+            # wrapper, on the wrapper's session.
+            for function in self.index.replacing(callee):
                 if function not in holders and not self.async_after(function):
                     holders.add(function)
                     queue.append(function)

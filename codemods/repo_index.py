@@ -365,6 +365,17 @@ class RepoIndex:
                 wrappers.append((wrapper[1], wrapper[2]))
         return wrappers
 
+    def replacing(self, wrapper: FunctionId) -> list[FunctionId]:
+        """The functions whose decorators put `wrapper` in their place (see `replaced_by`), worked out once."""
+        table = self.memo.get("replacing")
+        if table is None:
+            table = {}
+            for function, facts in self.functions():
+                for found in self.replaced_by(function) if facts.decorators else ():
+                    table.setdefault(found, []).append(function)
+            self.memo["replacing"] = table
+        return table.get(wrapper, [])
+
     def bound_instance(self, expr: Expr | None, origin: str) -> tuple[str, str] | None:
         """The repository class bounding the TypeVar `expr` is an instance of (`self.model(...)`, a `-> Model`
         result): the value is an instance of it or of one of its subclasses."""
