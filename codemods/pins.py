@@ -48,6 +48,27 @@ def ceiling(root: Path, package: str) -> Ceiling | None:
     return _ceilings(Path(root).resolve()).get(_normal(package))
 
 
+def declared(root: Path) -> frozenset[str]:
+    """Every package the project at `root` names in a requirements, project or lock file (normalised names)."""
+    root = Path(root).resolve()
+    names = {package for name in LOCK_FILES for package, _ in _lock_versions(root / name)}
+    for _, requirement in _requirements(root):
+        match = REQUIREMENT.match(requirement)
+        if match is not None and not requirement.lstrip().startswith(("-", "#")):
+            names.add(_normal(match.group(1)))
+    return frozenset(names)
+
+
+def has_extra(root: Path, package: str, extra: str) -> bool:
+    """Does a requirement of the project at `root` ask for `package[extra]`?"""
+    wanted = _normal(package)
+    for _, requirement in _requirements(Path(root).resolve()):
+        found = re.match(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*\[([^\]]*)\]", requirement)
+        if found and _normal(found.group(1)) == wanted and extra in (e.strip() for e in found.group(2).split(",")):
+            return True
+    return False
+
+
 @lru_cache(maxsize=32)
 def _ceilings(root: Path) -> dict[str, Ceiling]:
     locked: dict[str, Ceiling] = {}
@@ -80,9 +101,11 @@ def _requirements(root: Path):
               *(group.get("dependencies", {}) for group in poetry.get("group", {}).values())]
     for group in groups:
         for name, spec in group.items():
+            extras = spec.get("extras", []) if isinstance(spec, dict) else []
             spec = spec.get("version", "") if isinstance(spec, dict) else spec
             if isinstance(spec, str):
                 # poetry: a bare version is exact, `^`/`~` are caret/tilde ranges.
+                name = f"{name}[{','.join(extras)}]" if extras else name
                 yield "pyproject.toml", f"{name} {'==' if spec[:1].isdigit() else ''}{spec}"
     setup_cfg = _text(root / "setup.cfg")
     requires = re.search(r"install_requires\s*=\s*\n((?:[ \t]+\S.*\n?)*)", setup_cfg)

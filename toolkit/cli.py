@@ -28,6 +28,7 @@ from .check_command import (
 from .config import TARGETS, ConfigError, load_config
 from .closure import sound_migrations
 from .counts import VOCABULARY, count
+from .dependencies import needed_packages
 from .project_sources import with_project_sources
 from .diffs import on_disk_line, unified_diff
 from .plan_command import NoSuchBatch, add_batch_arguments, add_plan_command, batch_migrations, run_plan_command
@@ -223,7 +224,10 @@ def _migrate(args, options: Options, files, console: Console) -> int:
             encoding = cst.parse_module(migration.original).encoding
             sys.stdout.buffer.write(unified_diff(migration.path, migration.original, migration.updated, encoding))
     sys.stdout.flush()
-    _migrate_summary(migrations, changed, failed, args, Console(stderr=args.diff, highlight=False, soft_wrap=True))
+    summary = Console(stderr=args.diff, highlight=False, soft_wrap=True)
+    _migrate_summary(migrations, changed, failed, args, summary)
+    _dependency_summary(needed_packages(options.config.root, [m.updated for m in changed],
+                                        [file.path for file in files]), writes, summary)
     if failed:
         return EXIT_ERROR
     # One rule for every mode: 1 while work remains, files still to rewrite or sites left for manual work.
@@ -297,6 +301,16 @@ def _migrate_summary(migrations, changed, failed, args, console: Console) -> Non
             console.print(f"  {finding.path}:{line}:{column}: {finding.code} {finding.reason}", markup=False)
     for migration in failed:
         console.print(f"error: {migration.error}", markup=False)
+
+
+def _dependency_summary(needs, written: bool, console: Console) -> None:
+    if not needs:
+        return
+    verb = "needs" if written else "would need"
+    console.print(f"The migrated code {verb} {len(needs)} package(s) the project does not list:", markup=False)
+    width = max(len(need.requirement) for need in needs)
+    for need in needs:
+        console.print(f"  {need.requirement:<{width}}  {need.reason}", markup=False)
 
 
 def _dirty(paths: list[Path]) -> list[str]:
