@@ -38,7 +38,9 @@ from .orm_statements import REFINING, is_select, loaded_by, loader_targets
 #   ("attr", expr, name)           attribute of expr's value
 #   ("inst", expr)                 an instance of the class expr names (from an annotation)
 #   ("list", expr)                 a collection of expr's values (list[X], a relationship collection)
-#   ("elem", expr)                 one element of a collection
+#   ("elem", expr)                 one element of a collection; ("elem", expr, i) the one at index i
+#   ("tuple", (expr, ...))         a tuple of values of different kinds (`tuple[Repo, User]`), by position
+#   ("map", expr)                  a mapping whose values are expr's (`dict[str, type[Migrator]]`)
 #   ("self", path, class)          the instance a method runs on; ("cls", ...) the class itself
 #   ("super", path, class)         super() inside that class
 #   ("either", a, b)               `a or b`, `a if c else b`
@@ -69,6 +71,8 @@ DEPENDS = frozenset({"fastapi.Depends", "fastapi.Security", "fastapi.params.Depe
 ROUTE_REGISTRATIONS = frozenset({"add_api_route", "add_route", "add_api_websocket_route", "add_websocket_route",
                                  "add_exception_handler", "add_event_handler"})
 ROUTE_CLASSES = frozenset({"starlette.routing.Route", "starlette.routing.WebSocketRoute", "fastapi.routing.APIRoute"})
+MAPPING_TYPES = frozenset({"dict", "Dict", "Mapping", "MutableMapping", "defaultdict", "DefaultDict",
+                           "OrderedDict"})
 COLLECTION_TYPES = frozenset({"list", "List", "Sequence", "Iterable", "Iterator", "set", "Set", "frozenset",
                               "Collection", "tuple", "Tuple", "Generator", "AsyncIterator", "AsyncGenerator"})
 TYPE_WRAPPERS = frozenset({"Optional", "Annotated", "Union", "Mapped", "Final", "ClassVar"})
@@ -962,7 +966,10 @@ class ModuleScanner:
             return self.expr(node.expression)
         if isinstance(node, cst.Subscript):
             inner = self.expr(node.value)
-            return ("elem", inner) if inner is not None else None
+            if inner is None:
+                return None
+            # A subscript carries its index (None unless a literal), which tells it from a loop's element.
+            return ("elem", inner, _literal_index(node))
         if isinstance(node, cst.BooleanOperation):
             return _either(self.expr(node.left), self.expr(node.right))
         if isinstance(node, cst.IfExp):
@@ -1082,7 +1089,10 @@ class ModuleScanner:
             if isinstance(assign.value, (cst.Tuple, cst.List)):
                 return self._at(assign.value, len(pattern.elements), position)
             collection = self.expr(assign.value)
-            return ("elem", collection) if collection is not None else None
+            if collection is None:
+                return None
+            starred = any(isinstance(value, cst.StarredElement) for value in pattern.elements) if owner else True
+            return ("elem", collection) if starred else ("elem", collection, position)
         if isinstance(owner, (cst.For, cst.CompFor)) and owner.target is pattern \
                 and isinstance(owner.iter, (cst.List, cst.Tuple)) and owner.iter.elements:
             return self._at(owner.iter.elements[0].value, len(pattern.elements), position)
@@ -1115,9 +1125,16 @@ class ModuleScanner:
                     if found is not None and found != ("inst", ("name", "builtins.None")):
                         return found
                 return None
+            if head in MAPPING_TYPES and len(elements) == 2:
+                inner = self.annotation(elements[1])
+                return ("map", inner) if inner is not None else None
             if head in COLLECTION_TYPES and elements:
                 if head in ("tuple", "Tuple") and len({_code(e) for e in elements} - {"..."}) > 1:
-                    return None  # `tuple[Session, User]`: no one type for its elements
+                    # `tuple[Repo, User]`: no one type for its elements, each one's at its position.
+                    if any(_code(e) == "..." for e in elements):
+                        return None
+                    positions = tuple(self.annotation(e) for e in elements)
+                    return ("tuple", positions) if any(positions) else None
                 inner = self.annotation(elements[0])
                 return ("list", inner) if inner is not None else None
             if head == "type" and elements:
@@ -1151,6 +1168,18 @@ class ModuleScanner:
 
 def _is_conversion(found) -> bool:
     return not isinstance(found, query_params.Unsupported)
+
+
+def _literal_index(node: cst.Subscript) -> int | None:
+    """`rows[2]`, `pair[-1]`: the integer a subscript indexes with, when it is written as a literal."""
+    if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
+        return None
+    value = node.slice[0].slice.value
+    negative = isinstance(value, cst.UnaryOperation) and isinstance(value.operator, cst.Minus)
+    number = value.expression if negative else value
+    if not isinstance(number, cst.Integer):
+        return None
+    return -int(number.value) if negative else int(number.value)
 
 
 def _code(node: cst.CSTNode) -> str:

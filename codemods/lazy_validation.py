@@ -144,8 +144,18 @@ def _handed_to_session(rec, name: cst.Name) -> str | None:
 
 
 def _session_in(rec, function: cst.FunctionDef, call: m.Call = m.Call(func=m.Attribute())) -> str | None:
-    """The first session the function calls a method of (`self.session.execute(...)`), in calls like `call`."""
+    """The first session the function calls a method of (`self.session.execute(...)`), in calls like `call`; for a
+    method that calls none itself, the session its class's other methods use through `self` (a repository's
+    `patch` that loads through `self._query_one()` has `self.session` as much as `update` has)."""
     for found in m.findall(function.body, call):
+        if rec.scanner.is_session(found.func.value):
+            return dotted_name(found.func.value)
+    params = function.params.params
+    cls = rec.evidence.enclosing(function, cst.ClassDef)
+    if cls is None or not params or params[0].name.value != "self":
+        return None
+    own = m.Call(func=m.Attribute(value=m.Attribute(value=m.Name("self"))))
+    for found in m.findall(cls.body, own):
         if rec.scanner.is_session(found.func.value):
             return dotted_name(found.func.value)
     return None

@@ -39,6 +39,8 @@ from .evidence import ReceiverEvidence
 FunctionId = tuple[str, str]  # (file, qualname)
 Entity = tuple
 MAX_RESOLVE_DEPTH = 24
+# Methods of a mapping that give back one of its values.
+MAPPING_LOOKUPS = frozenset({"get", "pop", "setdefault", "__getitem__"})
 SELF_TYPES = frozenset(("inst", ("name", f"{module}.Self")) for module in ("typing", "typing_extensions"))
 
 
@@ -211,7 +213,18 @@ class RepoIndex:
             inner = self.resolve(expr[1], origin, depth)
             if inner is not None and inner[0] == "class" and self._type_parameters(inner[1], inner[2]):
                 return inner  # `HttpRepo[Schema, Out](...)`: a generic class parametrised is still that class
+            subscript = len(expr) > 2
+            if inner is not None and inner[0] == "tuple" and subscript and expr[2] is not None:
+                positions = inner[1]
+                return positions[expr[2]] if -len(positions) <= expr[2] < len(positions) else None
+            if inner is not None and inner[0] == "map":
+                return inner[1] if subscript else None  # `table[key]` a value; a loop over it, the keys
             return inner[1] if inner is not None and inner[0] == "list" else None
+        if kind == "map":
+            inner = self.resolve(expr[1], origin, depth)
+            return ("map", inner) if inner is not None else None
+        if kind == "tuple":
+            return ("tuple", tuple(self.resolve(position, origin, depth) for position in expr[1]))
         if kind == "either":
             return self.resolve(expr[1], origin, depth) or self.resolve(expr[2], origin, depth)
         if kind == "enter":
@@ -247,6 +260,8 @@ class RepoIndex:
         """What calling `entity` returns: an instance for a class, the annotated type for a function."""
         if entity is None:
             return None
+        if entity[0] == "map method":
+            return entity[1]
         if entity[0] == "class":
             return ("instance", entity[1], entity[2])
         if entity[0] == "function":
@@ -311,6 +326,11 @@ class RepoIndex:
             # `from .base_controllers import *`: the name may come from any module it re-exports.
             return next((found for star in summary.facts.star_imports
                          if (found := self.lookup(f"{star}.{name}", entity[1], depth + 1)) is not None), None)
+        if kind == "map":
+            # `table.get(key)`, `.pop(key)`, `.setdefault(key, ...)` give one of its values, `.values()` them all.
+            if name in MAPPING_LOOKUPS:
+                return ("map method", entity[1])
+            return ("map method", ("list", entity[1])) if name == "values" else None
         if kind in ("class", "instance", "super"):
             for path, qualname in self.mro(entity[1], entity[2], skip_self=kind == "super"):
                 facts = self.cls(path, qualname)

@@ -35,6 +35,8 @@ def test_validation_in_run_sync_loads_the_relationships_the_schema_reads(app_mod
             [group] = await repo.many([1])
             assert [user.id for user in group.users] == [1, 2]
             assert await repo.names([1]) == {"g"}
+            patched = await repo.patch(1, {"name": "k"})
+            assert (patched["name"], [user["id"] for user in patched["users"]]) == ("k", [1, 2])
             created = await repo.create({"id": 2, "name": "h"})
             assert (created.name, created.users) == ("h", [])
             [made] = await repo.create_many([{"id": 3, "name": "i"}])

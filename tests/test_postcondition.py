@@ -408,6 +408,32 @@ BROKEN = {
         def count_for(user_id: int):
             return Recipes().by_user(user_id).count().real
         """, [("app/user.py", 5, "unawaited")]),
+    "a coroutine method called on a value picked by position from a tuple annotation, not awaited": (
+        """
+        class Units:
+            async def page_all(self) -> list:
+                return []
+        """, """
+        from app.database import Units
+
+        def first_page(found: tuple[int, Units, str]):
+            units = found[1]
+            return units.page_all().items
+        """, [("app/user.py", 6, "unawaited")]),
+    "a coroutine method of a class looked up in a mapping annotated with its values' type, not awaited": (
+        """
+        class Migrator:
+            async def migrate(self, name: str) -> int:
+                return 1
+        """, """
+        from app.database import Migrator
+
+        def start(kind: str):
+            table: dict[str, type[Migrator]] = {}
+            constructor = table.get(kind, None)
+            migrator = constructor()
+            return migrator.migrate(kind).real
+        """, [("app/user.py", 8, "unawaited")]),
 }
 
 

@@ -23,7 +23,7 @@ from .kinds import (
     own_nodes,
     sqlalchemy_name,
 )
-from .project import Binding, Entered, Imported, Module, ModuleRef, Project, Unknown, Unpacked
+from .project import Binding, Declared, Entered, Imported, Module, ModuleRef, Project, Unknown, Unpacked
 
 # How deep one expression is followed before memoised names take over (a guard, not a limit in practice).
 MAX_DEPTH = 40
@@ -105,6 +105,8 @@ class Inference:
             return self.entered(self.expr(binding.context, scope, depth + 1), binding.asynchronous)
         if isinstance(binding, Unpacked):
             return self.unpacked(binding, scope, depth + 1)
+        if isinstance(binding, Declared):
+            return self.annotation(binding.annotation, scope, depth + 1)
         if isinstance(binding, Parameter):
             return self.parameter(binding, scope, depth + 1)
         if isinstance(binding, ast.expr):
@@ -162,7 +164,10 @@ class Inference:
                 attribute = self.instance_attribute(scope.owner, node.attr, depth)
                 if attribute is not None:
                     return attribute
-            return self.member(self.expr(node.value, scope, depth), node.attr, depth)
+            owner = self.expr(node.value, scope, depth)
+            if owner is not None and owner.tag is Tag.MAPPING:
+                return Kind(Tag.MAPPING_LOOKUP, owner.ref) if node.attr in ("get", "pop", "setdefault") else None
+            return self.member(owner, node.attr, depth)
         if isinstance(node, ast.Call):
             return self.call(node, scope, depth)
         if isinstance(node, ast.Lambda) and isinstance(node.body, ast.Call):
@@ -184,6 +189,10 @@ class Inference:
             inner = self.expr(node.value, scope, depth)
             if inner is not None and inner.tag is Tag.CLASS and _is_generic(inner.ref.node):
                 return inner
+            if inner is not None and inner.tag is Tag.TUPLE:
+                return _position(inner, _literal_index(node.slice))
+            if inner is not None and inner.tag is Tag.MAPPING:
+                return inner.ref
         return None
 
     def call(self, node: ast.Call, scope: Scope, depth: int) -> Kind | None:
@@ -195,6 +204,8 @@ class Inference:
             return _sqlalchemy_call(name, node, lambda n: self.expr(n, scope, depth))
         if external_name(callee) in ("flask_sqlalchemy.SQLAlchemy", "flask_sqlalchemy.extension.SQLAlchemy"):
             return Kind(Tag.FLASK_SQLALCHEMY)
+        if callee.tag is Tag.MAPPING_LOOKUP:
+            return callee.ref
         if callee.tag is Tag.ASYNC_FACTORY:
             return Kind(Tag.ASYNC_SESSION)
         if callee.tag is Tag.SYNC_FACTORY:
@@ -315,12 +326,14 @@ class Inference:
         return kind
 
     def unpacked(self, binding: Unpacked, scope: Scope, depth: int) -> Kind | None:
-        """One element of a tuple literal, or of the tuples a project function returns (`a, b = make()`)."""
+        """One element of a tuple literal, of a value annotated `tuple[A, B]`, or of the tuples a project function
+        returns (`a, b = make()`)."""
         if isinstance(binding.value, (ast.Tuple, ast.List)):
             elements = binding.value.elts
             return self.expr(elements[binding.index], scope, depth) if binding.index < len(elements) else None
         if not isinstance(binding.value, ast.Call):
-            return None
+            whole = self.expr(binding.value, scope, depth)
+            return _position(whole, binding.index) if whole is not None and whole.tag is Tag.TUPLE else None
         callee = self.expr(binding.value.func, scope, depth)
         if callee is None or callee.tag is not Tag.FUNCTION or callee.ref.module not in self.project.modules:
             return None
@@ -478,6 +491,14 @@ class Inference:
                 return self.annotation(elements[0], scope, depth + 1)
             if head in ("AsyncIterator", "AsyncGenerator", "Iterator", "Generator") and elements:
                 return self.annotation(elements[0], scope, depth + 1)
+            if head in ("dict", "Dict", "Mapping", "MutableMapping", "defaultdict", "DefaultDict", "OrderedDict") \
+                    and len(elements) == 2:
+                values = self.annotation(elements[1], scope, depth + 1)
+                return Kind(Tag.MAPPING, values) if values is not None else None
+            if head in ("tuple", "Tuple") and len(elements) > 1 and not any(
+                    isinstance(e, ast.Constant) and e.value is Ellipsis for e in elements):
+                positions = tuple(self.annotation(e, scope, depth + 1) for e in elements)
+                return Kind(Tag.TUPLE, positions) if any(positions) else None
             if head == "type" and len(elements) == 1:
                 bound = self._typevar_bound(elements[0], scope, depth + 1)
                 if bound is not None:
@@ -583,6 +604,21 @@ def _default_of(parameter: Parameter) -> ast.expr | None:
     if parameter.argument in arguments.kwonlyargs:
         return arguments.kw_defaults[arguments.kwonlyargs.index(parameter.argument)]
     return None
+
+
+def _literal_index(node: ast.expr) -> int | None:
+    """The integer of `rows[2]` or `pair[-1]`, when the subscript is a literal."""
+    negative = isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub)
+    number = node.operand if negative else node
+    if not isinstance(number, ast.Constant) or type(number.value) is not int:
+        return None
+    return -number.value if negative else number.value
+
+
+def _position(whole: Kind, index: int | None) -> Kind | None:
+    """The kind at `index` of a `tuple[...]` kind."""
+    positions = whole.ref
+    return positions[index] if index is not None and -len(positions) <= index < len(positions) else None
 
 
 def _is_generic(cls: ast.ClassDef) -> bool:

@@ -36,6 +36,9 @@ class Tag(str, Enum):
     COROUTINE = "coroutine"
     FLASK_SQLALCHEMY = "flask_sqlalchemy.SQLAlchemy"
     LOOP_DRIVER = "event loop driver"   # asyncio.run, loop.run_until_complete: they start a loop of their own
+    TUPLE = "tuple"                # `tuple[Repo, User]`: ref is the tuple of each position's Kind (or None)
+    MAPPING = "mapping"            # `dict[str, type[Migrator]]`: ref is the Kind of its values
+    MAPPING_LOOKUP = "mapping lookup"   # `table.get`: calling it gives ref, one of the mapping's values
 
 
 ASYNC_SIDE = {Tag.ASYNC_FACTORY, Tag.ASYNC_SESSION, Tag.ASYNC_ENGINE, Tag.ASYNC_CONNECTION}

@@ -15,6 +15,9 @@ from pathlib import Path
 from ..repo_index import locate_module
 
 
+CONTAINER_LITERALS = (ast.Dict, ast.List, ast.Set, ast.Tuple, ast.DictComp, ast.ListComp, ast.SetComp)
+
+
 @dataclass(frozen=True)
 class Imported:
     """A name bound by an import: the absolute dotted name it stands for."""
@@ -46,11 +49,18 @@ class Unpacked:
 
 
 @dataclass(frozen=True)
+class Declared:
+    """`table: dict[str, type[Migrator]] = {}`: a container literal says nothing its annotation does not."""
+
+    annotation: ast.expr
+
+
+@dataclass(frozen=True)
 class Unknown:
     """A name bound by something the check does not follow (a loop target, an `except ... as`)."""
 
 
-Binding = Entered | Unpacked | Unknown | ast.expr | ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | Imported | ModuleRef
+Binding = Entered | Unpacked | Declared | Unknown | ast.expr | ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | Imported | ModuleRef
 
 
 @dataclass(eq=False)
@@ -127,6 +137,9 @@ def scope_bindings(body: list[ast.stmt], module: Module) -> dict[str, list[Bindi
             elif isinstance(statement, ast.Assign):
                 for node in statement.targets:
                     target(node, statement.value)
+            elif isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name) \
+                    and isinstance(statement.value, CONTAINER_LITERALS):
+                bind(statement.target.id, Declared(statement.annotation))
             elif isinstance(statement, ast.AnnAssign) and statement.value is not None:
                 target(statement.target, statement.value)
             elif isinstance(statement, ast.AnnAssign):

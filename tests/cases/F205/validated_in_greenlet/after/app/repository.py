@@ -1,5 +1,6 @@
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
 
 from app.models import Group
 from app.schemas import GroupOut
@@ -78,6 +79,28 @@ class Repository:
             for row in rows
             if row is not None
         }
+
+    async def _one(self, item_id: int) -> Group:
+        return (
+            (
+                await self.session.execute(
+                    select(Group)
+                    .options(selectinload(Group.users))
+                    .where(Group.id == item_id)
+                )
+            )
+            .scalars()
+            .one()
+        )
+
+    async def patch(self, item_id: int, data: dict):
+        # Loaded by another method: the session the class's methods use runs the validation.
+        entry = await self._one(item_id)
+        merged = (
+            await self.session.run_sync(lambda _: self.schema.model_validate(entry))
+        ).model_dump()
+        merged.update(data)
+        return merged
 
     def from_request(self, body: dict):
         # A dict is no ORM object: nothing to load, nothing to change.

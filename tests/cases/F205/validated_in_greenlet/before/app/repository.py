@@ -44,6 +44,16 @@ class Repository:
         rows = self.session.execute(select(self.model).where(self.model.id.in_(ids))).scalars().all()
         return {self.schema.model_validate(row).name for row in rows if row is not None}
 
+    def _one(self, item_id: int) -> Group:
+        return self.session.execute(select(Group).where(Group.id == item_id)).scalars().one()
+
+    def patch(self, item_id: int, data: dict):
+        # Loaded by another method: the session the class's methods use runs the validation.
+        entry = self._one(item_id)
+        merged = self.schema.model_validate(entry).model_dump()
+        merged.update(data)
+        return merged
+
     def from_request(self, body: dict):
         # A dict is no ORM object: nothing to load, nothing to change.
         return self.schema.model_validate(body)
