@@ -66,6 +66,24 @@ def locate_module(path: Path) -> ModuleLocation:
     return ModuleLocation(module, package, folder.as_posix())
 
 
+def namespace_module(path: Path) -> str | None:
+    """The dotted name of `path` through a folder without `__init__.py` inside a regular package: Python imports
+    `tests/multitenant_tests/case_abc.py` under `tests/__init__.py` as `tests.multitenant_tests.case_abc` (the
+    folder is a namespace portion of `tests`), beside the short name `locate_module` gives. None when no such
+    folder is on the way."""
+    path = Path(path).absolute()
+    parts = [] if path.stem == "__init__" else [path.stem]
+    folder, through_namespace = path.parent, False
+    while folder.parent != folder:
+        if not os.path.isfile(folder / "__init__.py"):
+            if not os.path.isfile(folder.parent / "__init__.py"):
+                break
+            through_namespace = True
+        parts.insert(0, folder.name)
+        folder = folder.parent
+    return ".".join(parts) if through_namespace else None
+
+
 @dataclass
 class FileSummary:
     """One file's facts as the other families leave it, and the functions they make need `await`."""
@@ -144,6 +162,10 @@ class RepoIndex:
         self.modules: dict[str, list[str]] = {}
         for summary in self.files.values():
             self.modules.setdefault(summary.location.module, []).append(summary.path)
+        for summary in list(self.files.values()):
+            alias = namespace_module(Path(summary.path))
+            if alias is not None and alias not in self.modules:
+                self.modules[alias] = [summary.path]
         self._fixtures: dict[str, dict[str, FunctionId]] = {}
         # Where fixtures are looked up from each file (the file, then conftest.py files upwards), and the
         # conftest.py of each folder: built once, not on every lookup (there is one per test parameter).

@@ -660,3 +660,32 @@ def test_a_loop_driver_called_in_async_code_is_found(tmp_path, monkeypatch):
             return asyncio.run(work())
         """})
     assert _summary(violations) == [("tests/test_jobs.py", 8, "nested-loop"), ("tests/test_jobs.py", 14, "nested-loop")]
+
+
+def test_a_module_imported_through_a_namespace_folder_is_followed(tmp_path, monkeypatch):
+    # `tests/cases/` has no `__init__.py` inside the package `tests`: `tests.cases.base` is its module.
+    violations = _violations(tmp_path, monkeypatch, {
+        "tests/__init__.py": "",
+        "tests/repos.py": """
+        class Units:
+            async def create(self, item):
+                return item
+        """,
+        "tests/cases/base.py": """
+        from tests.repos import Units
+
+
+        class CaseBase:
+            def __init__(self, units: Units) -> None:
+                self.units = units
+        """,
+        "tests/cases/case_units.py": """
+        from tests.cases.base import CaseBase
+
+
+        class UnitsCase(CaseBase):
+            def seed(self, item):
+                return self.units.create(item).id
+        """,
+    })
+    assert _summary(violations) == [("tests/cases/case_units.py", 7, "unawaited")]

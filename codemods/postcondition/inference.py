@@ -268,7 +268,16 @@ class Inference:
         return None
 
     def instance_attribute(self, cls: ClassRef, attribute: str, depth: int) -> Kind | None:
-        """`self.attribute` as the class's methods assign it (all assignments must agree)."""
+        """`self.attribute` as the methods of the class assign it, or else those of the first base class that
+        does (a test case whose base's `__init__` keeps the repositories it is handed)."""
+        for owner in self.mro(cls, depth):
+            kind = self._assigned_attribute(owner, attribute, depth)
+            if kind is not None:
+                return kind
+        return None
+
+    def _assigned_attribute(self, cls: ClassRef, attribute: str, depth: int) -> Kind | None:
+        """`self.attribute` as the class's own methods assign it (all assignments must agree)."""
         kinds = []
         module = self.project.modules.get(cls.module)
         if module is None:

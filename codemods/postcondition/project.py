@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..repo_index import locate_module
+from ..repo_index import locate_module, namespace_module
 
 
 CONTAINER_LITERALS = (ast.Dict, ast.List, ast.Set, ast.Tuple, ast.DictComp, ast.ListComp, ast.SetComp)
@@ -90,6 +90,10 @@ class Project:
             module.bindings = scope_bindings(tree.body, module)
             self.modules[path] = module
             self._by_name.setdefault(location.module, []).append(path)
+        for path in self.modules:
+            alias = namespace_module(Path(path))
+            if alias is not None and alias not in self._by_name:
+                self._by_name[alias] = [path]
 
     def module_named(self, name: str, origin: str) -> Module | None:
         """The module `name` as imported from file `origin` (the nearest source root wins)."""

@@ -1,0 +1,11 @@
+from sqlalchemy.orm import Session
+
+
+class Units:
+    def __init__(self, session: Session):
+        self.session = session
+
+    async def create(self, item):
+        self.session.add(item)
+        await self.session.commit()
+        return item
