@@ -38,6 +38,7 @@ SESSION_MISMATCH = "session-mismatch"
 SYNC_ITERATION_OF_ASYNC = "iterates-async"
 NESTED_LOOP = "nested-loop"
 MISSING_NAME = "missing-name"
+UNREGISTERED = "unregistered"
 
 # Sync methods of AsyncSession: awaiting what they return fails.
 SYNC_METHODS_OF_ASYNC_SESSION = frozenset({
@@ -194,6 +195,10 @@ class _ScopeChecker:
             if isinstance(inner, ast.Call) and self._async_generator(inner) is not None:
                 self._add(call, SYNC_ITERATION_OF_ASYNC,
                           f"next() on async generator `{self._async_generator(inner).qualname}`")
+        key = self.inference.locators.unregistered(call, self.scope)
+        if key is not None:
+            self._add(call, UNREGISTERED, f"`{ast.unparse(call.func)}(\"{key}\")`: nothing registers `{key}` "
+                                          "any more")
         if external_name(self.inference.expr(call.func, self.scope)) in ("sqlasync.compat.call_legacy",
                                                                         "sqlasync.compat.bridge.call_legacy"):
             self._bridge(call)
