@@ -2,8 +2,10 @@
 suite passes; the plan computed again after a batch is the old plan without it; the diff lines it announces
 are those the batch writes; when every batch is applied, nothing is left to plan.
 
-One fixture, the smallest with several batches, on SQLite and PostgreSQL: every step costs a plan (several
-in-memory migrations of the project) and a run of the fixture's suite.
+Every step costs a plan (several in-memory migrations of the project) and a run of the fixture's suite, so
+two fixtures: the smallest with several batches, on SQLite and PostgreSQL, and the service locator (SQLite),
+whose sessions reach services through `Container.resolve("db_session")` rather than through an import of the
+session factory: its first cut must take every file that resolves one along, and its registration goes last.
 """
 
 from __future__ import annotations
@@ -19,9 +21,15 @@ from support.fixture_harness import FIXTURES_ROOT, describe_run, discover_fixtur
 
 from sqlasync.diffs import changed_lines
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("plan-personas_alembic")]
+pytestmark = pytest.mark.slow
 
-FIXTURE = "personas_alembic"
+# Each fixture in an xdist group of its own, like the other tests that run a fixture end to end.
+FIXTURES = [
+    pytest.param("personas_alembic", ("sqlite", "postgresql"), id="personas_alembic",
+                 marks=[pytest.mark.postgres, pytest.mark.xdist_group("plan-personas_alembic")]),
+    pytest.param("service_registry", ("sqlite",), id="service_registry",
+                 marks=pytest.mark.xdist_group("plan-service_registry")),
+]
 _IGNORED = shutil.ignore_patterns("__pycache__", ".pytest_cache", ".sqlasync_cache", "*.db")
 
 
@@ -45,11 +53,12 @@ def _without_number(batches: list[dict]) -> list[dict]:
     return [{key: value for key, value in batch.items() if key != "batch"} for batch in batches]
 
 
-@pytest.mark.postgres
-def test_batches_applied_in_order_keep_the_suite_green(tmp_path, request, monkeypatch):
-    project = next(p for p in discover_fixtures() if p.name == FIXTURE)
-    copy = tmp_path / "copy" / FIXTURE
-    shutil.copytree(FIXTURES_ROOT / FIXTURE, copy, ignore=_IGNORED)
+@pytest.mark.parametrize("fixture, databases", FIXTURES)
+def test_batches_applied_in_order_keep_the_suite_green(fixture, databases, tmp_path, request, monkeypatch):
+    project = next(p for p in discover_fixtures() if p.name == fixture)
+    assert set(databases) <= set(project.databases)
+    copy = tmp_path / "copy" / fixture
+    shutil.copytree(FIXTURES_ROOT / fixture, copy, ignore=_IGNORED)
     monkeypatch.setenv("PYTHONWARNINGS", "error::RuntimeWarning")
     deselected = [argument for test in project.legacy_defects for argument in ("--deselect", test)]
     plan = _plan(copy)
@@ -66,7 +75,7 @@ def test_batches_applied_in_order_keep_the_suite_green(tmp_path, request, monkey
         changed = sorted(path for path in after if after[path] != before.get(path))
         assert changed == batch["files"], describe_run(run)
         assert sum(changed_lines(before[path], after[path]) for path in changed) == batch["diff_lines"]
-        for database in project.databases:
+        for database in databases:
             server_url = request.getfixturevalue("postgres_server_url") if database == "postgresql" else None
             suite = run_fixture_suite(copy, database, tmp_path / f"suite-{step}-{database}",
                                       postgres_server_url=server_url, pytest_args=deselected)

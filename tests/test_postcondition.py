@@ -689,3 +689,145 @@ def test_a_module_imported_through_a_namespace_folder_is_followed(tmp_path, monk
         """,
     })
     assert _summary(violations) == [("tests/cases/case_units.py", 7, "unawaited")]
+
+
+# A service locator (fixtures/service_registry): the session factory registered under a key in one module,
+# resolved by that key in others, neither of which names the factory.
+SERVICE_LOCATOR = """
+        from collections.abc import Callable
+        from typing import Any
+
+
+        class Container:
+            _factories: dict[str, Callable[[], Any]] = {}
+            _singletons: dict[str, Any] = {}
+
+            @classmethod
+            def register_factory(cls, name: str, factory: Callable[[], Any]) -> None:
+                cls._factories[name] = factory
+
+            @classmethod
+            def register_singleton(cls, name: str, instance: Any) -> None:
+                cls._singletons[name] = instance
+
+            @classmethod
+            def resolve(cls, name: str) -> Any:
+                if name in cls._singletons:
+                    return cls._singletons[name]
+                return cls._factories[name]()
+"""
+LOCATOR_USER = """
+        from sqlalchemy.orm import Session
+
+        from app.service_registry import Container
+
+
+        def create_user(db: Session, email: str) -> None:
+            db.add(email)
+
+
+        def get_user(user_id: int):
+            db = Container.resolve("db_session")
+            return db.query(int).get(user_id)
+
+
+        def register(email: str) -> None:
+            db = Container.resolve("db_session")
+            create_user(db, email)
+            db.commit()
+
+
+        def page_size() -> int:
+            return Container.resolve("settings").max_page_size
+"""
+
+
+@pytest.mark.parametrize("registration", [
+    'Container.register_factory("db_session", lambda: SessionLocal())',
+    'Container.register_factory("db_session", SessionLocal)',
+    'Container.register_singleton("db_session", SessionLocal())',
+])
+def test_a_session_from_a_service_locator_is_the_one_its_factory_makes(tmp_path, monkeypatch, registration):
+    """A sync function that resolves its session from the locator breaks when the registered factory becomes
+    async, though neither it nor the registration changed (the batch-1 cut of fixtures/service_registry)."""
+    bootstrap = f"""
+        from app.database import SessionLocal
+        from app.service_registry import Container
+
+
+        def configure_services() -> None:
+            Container.register_singleton("settings", object())
+            {registration}
+        """
+    files = {"app/__init__.py": "", "app/service_registry.py": SERVICE_LOCATOR, "app/bootstrap.py": bootstrap,
+             "app/user.py": LOCATOR_USER}
+    legacy = _violations(tmp_path / "legacy", monkeypatch, {**files, "app/database.py": SYNC_DATABASE})
+    assert _summary(legacy) == []
+    cut = _violations(tmp_path / "cut", monkeypatch, {**files, "app/database.py": ASYNC_DATABASE})
+    assert [(v.path, v.line, v.kind, v.needs) for v in cut] == [
+        ("app/user.py", 13, "missing-method", "app/user.py"),
+        ("app/user.py", 18, "session-mismatch", "app/user.py"),
+        ("app/user.py", 19, "unawaited", "app/user.py"),
+    ]
+
+
+def test_a_key_registered_with_other_factories_or_on_another_locator_proves_nothing(tmp_path, monkeypatch):
+    """Two registrations of one key that disagree give no kind, and a key of one locator says nothing about
+    the same key of another (on which the project registers nothing)."""
+    bootstrap = """
+        from sqlalchemy.orm import sessionmaker
+
+        from app.database import SessionLocal
+        from app.service_registry import Container
+
+
+        class Other:
+            @classmethod
+            def register_factory(cls, name, factory):
+                pass
+
+            @classmethod
+            def resolve(cls, name):
+                return None
+
+
+        def configure_services(testing: bool) -> None:
+            Container.register_factory("db_session", lambda: SessionLocal())
+            Container.register_factory("reporting", lambda: SessionLocal())
+            if testing:
+                Container.register_factory("reporting", sessionmaker())
+
+
+        def use_other():
+            db = Other.resolve("db_session")
+            return db.query(int).all()
+
+
+        def use_reporting():
+            db = Container.resolve("reporting")
+            return db.query(int).all()
+        """
+    files = {"app/__init__.py": "", "app/service_registry.py": SERVICE_LOCATOR, "app/bootstrap.py": bootstrap,
+             "app/database.py": ASYNC_DATABASE}
+    assert _summary(_violations(tmp_path, monkeypatch, files)) == []
+
+
+def test_a_resolve_whose_registration_is_gone_is_found(tmp_path, monkeypatch):
+    """A run that drops the registration (D104) while resolves of its key stay breaks them at run time."""
+    bootstrap = """
+        from app.database import SessionLocal
+        from app.service_registry import Container
+
+
+        def configure_services() -> None:
+            Container.register_singleton("settings", object())
+            Container.register_factory("db_session", lambda: SessionLocal())
+        """
+    files = {"app/__init__.py": "", "app/service_registry.py": SERVICE_LOCATOR, "app/user.py": LOCATOR_USER,
+             "app/database.py": SYNC_DATABASE}
+    before = _violations(tmp_path / "before", monkeypatch, {**files, "app/bootstrap.py": bootstrap})
+    after = _violations(tmp_path / "after", monkeypatch, {
+        **files, "app/bootstrap.py": bootstrap.replace('Container.register_factory("db_session"', "# (")})
+    assert before == []
+    assert [(v.line, v.kind, v.needs) for v in introduced(before, after)] == [
+        (12, "unregistered", "app/user.py"), (17, "unregistered", "app/user.py")]

@@ -5,9 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from sqlasync import project_sources
+from sqlasync.closure import sound_migrations
 from sqlasync.config import Config
 from sqlasync.discovery import discover
 from sqlasync.project_sources import with_project_sources
+from sqlasync.runner import Options
 from sqlasync.selection import Selection
 
 FACTORY = "from sqlalchemy.orm import sessionmaker\n\nSessionLocal = sessionmaker(bind=engine)\n"
@@ -117,3 +119,30 @@ def test_what_d102_leaves_is_kept_in_the_cache_until_the_file_or_the_selection_c
     judged.clear()
     assert derived(Selection(select=("D104",))) == ("db_session",)  # D102 not selected: another decision
     assert sorted(judged) == ["items.py", "reports.py"]
+
+
+REGISTRATION = (
+    "from app.container import Container\n"
+    "from app.core.database import SessionLocal\n\n\n"
+    "def configure_services():\n"
+    "    Container.register_factory(\"db_session\", lambda: SessionLocal())\n"
+)
+
+
+def test_a_cut_of_the_project_keeps_the_registration_its_other_files_resolve(tmp_path):
+    """`plan` and `migrate --verify` prepare the whole project once and judge cuts of it: a cut of the
+    bootstrap module alone must keep the registration that the services outside the cut still resolve."""
+    root = _project(tmp_path, {"app/core/database.py": FACTORY, "app/core/bootstrap.py": REGISTRATION,
+                               "app/services/items.py": CONVERTIBLE, "app/container.py": "class Container: ...\n"})
+    config = Config(root=root)
+    everything = discover([root], config)
+    # Over the whole project every resolve converts, so the registration may go with them.
+    whole = with_project_sources(config, everything)
+    assert whole.held_container_keys == ()
+    options = Options(whole, Selection(), "async", jobs=1, use_cache=False)
+    bootstrap = [file for file in everything if file.display.endswith("bootstrap.py")]
+    migrations, verdict = sound_migrations(bootstrap, options, with_dependents=False)
+    assert verdict.sound
+    [migration] = migrations
+    assert migration.updated is None, migration.updated.decode()
+    assert [finding.code for finding in migration.left] == ["D104"]

@@ -15,12 +15,14 @@ import signal
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import pytest
 from support.fixture_harness import FIXTURES_ROOT, describe_run, discover_fixtures, run_fixture_suite
 
-from sqlasync.verify import fewest_to_hold_back, run_command
+from sqlasync.analysis import Migration
+from sqlasync.verify import KeptBatch, LeftFile, commit_message, fewest_to_hold_back, run_command
 
 _IGNORED = shutil.ignore_patterns("__pycache__", ".pytest_cache", ".sqlasync_cache", "*.db")
 INTERRUPTED = 128 + signal.SIGINT
@@ -101,6 +103,24 @@ def test_bisection_holds_back_exactly_the_files_that_break_cmd(breaking):
 
 def test_bisection_of_a_single_file_needs_no_run_beyond_the_failure():
     assert _bisected(["only.py"], {"only.py"}) == (["only.py"], 1)
+
+
+def test_a_commit_subject_stays_short_whatever_cmd_is_and_the_body_names_it_whole():
+    """A real suite command (a fresh database, the schema, pytest with its options: 400 characters on
+    fastapi-realworld-example-app) made a subject line nobody could read in `git log --oneline`."""
+    command = ("psql -c 'DROP DATABASE IF EXISTS app_test' -c 'CREATE DATABASE app_test' && alembic upgrade head"
+               " && python -m pytest -p no:cacheprovider -n 0 --no-cov -W ignore::DeprecationWarning tests")
+    kept = KeptBatch(3, [Migration("app/db/env.py", b"a", b"b", Counter({"E106": 1})),
+                         Migration("tests/conftest.py", b"a", b"b", Counter({"F109": 1}))],
+                     [LeftFile("app/api.py", ("tests/test_api.py::test_list",))])
+    subject, blank, *body = commit_message(kept, command).splitlines()
+    assert subject == "sqlasync: migrate batch 3 (2 file(s)), the test command passes"
+    assert blank == ""
+    assert f"Checked with: `{command}`" in body
+    assert "  app/api.py (tests/test_api.py::test_list)" in body
+    short = commit_message(kept, "make test").splitlines()
+    assert short[0] == "sqlasync: migrate batch 3 (2 file(s)), `make test` passes"
+    assert "Left: breaks `make test`:" in short
 
 
 @pytest.mark.slow

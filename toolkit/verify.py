@@ -35,6 +35,9 @@ from .writing import put_back, write_all
 _PYTEST_FAILED = re.compile(r"^(?:FAILED|ERROR) (\S+::\S+)", re.MULTILINE)
 # A commit message lists this many sites left for manual work (and counts the rest).
 SITES_IN_MESSAGE = 20
+# A commit's subject names CMD only while it fits in this many characters (`git log --oneline`); the body
+# always names it whole.
+SUBJECT_WIDTH = 72
 # How long CMD has to end after the stop signal is passed on to it, before it is killed.
 STOP_GRACE_SECONDS = 5.0
 
@@ -239,15 +242,16 @@ def commit_message(kept: KeptBatch, command: str) -> str:
     for migration in kept.migrations:
         fixed.update(migration.fixed)
     sites_left: list[Finding] = sorted((f for m in kept.migrations for f in m.left), key=Finding.sort_key)
-    lines = [f"sqlasync: migrate batch {kept.number} ({len(kept.files)} file(s)), `{command}` passes", "",
-             "Rules applied:"]
+    head = f"sqlasync: migrate batch {kept.number} ({len(kept.files)} file(s)), "
+    named = f"`{command}`" if len(head) + len(command) + len("`` passes") <= SUBJECT_WIDTH else "the test command"
+    lines = [f"{head}{named} passes", "", f"Checked with: `{command}`", "", "Rules applied:"]
     lines += [f"  {code} x{times}" for code, times in sorted(fixed.items())] or ["  (none)"]
     lines += ["", f"Sites left for manual work: {len(sites_left)}"]
     lines += [f"  {f.path}:{f.line}:{f.column}: {f.code} {f.reason}" for f in sites_left[:SITES_IN_MESSAGE]]
     if len(sites_left) > SITES_IN_MESSAGE:
         lines.append(f"  ... and {len(sites_left) - SITES_IN_MESSAGE} more (`sqlasync check` lists them)")
     if kept.left:
-        lines += ["", f"Left: breaks `{command}`:"]
+        lines += ["", f"Left: breaks {named}:"]
         lines += [f"  {item.path}{_named(item.failing_tests)}" for item in kept.left]
     return "\n".join(lines) + "\n"
 

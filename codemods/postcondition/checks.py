@@ -17,7 +17,6 @@ from .kinds import (
     AWAITABLE_METHODS,
     MISSING_ON_ASYNC,
     SESSIONS,
-    ClassRef,
     FunctionRef,
     Kind,
     Parameter,
@@ -25,6 +24,8 @@ from .kinds import (
     Tag,
     external_name,
     own_nodes,
+    scope_nodes,
+    scopes_of,
 )
 from .project import Module, Project, absolute_module
 
@@ -37,6 +38,7 @@ SESSION_MISMATCH = "session-mismatch"
 SYNC_ITERATION_OF_ASYNC = "iterates-async"
 NESTED_LOOP = "nested-loop"
 MISSING_NAME = "missing-name"
+UNREGISTERED = "unregistered"
 
 # Sync methods of AsyncSession: awaiting what they return fails.
 SYNC_METHODS_OF_ASYNC_SESSION = frozenset({
@@ -74,7 +76,7 @@ def find_violations(project: Project, trust_session_annotations: bool = True) ->
     _solve_coroutine_returning(project, inference)
     found: list[Violation] = []
     for module in project.modules.values():
-        for scope in _scopes(project, module):
+        for scope in scopes_of(project, module):
             found.extend(_ScopeChecker(inference, scope).violations())
         found.extend(_missing_names(project, module))
     return sorted(set(found), key=lambda v: (v.path, v.line, v.column, v.kind))
@@ -98,33 +100,13 @@ def _missing_names(project: Project, module: Module) -> Iterator[Violation]:
                             source.path)
 
 
-def _scopes(project: Project, module: Module) -> Iterator[Scope]:
-    """The module, every class body and every function, each with its enclosing scope."""
-    root = Scope(project, module, module.tree, None)
-    yield root
-    stack: list[tuple[ast.AST, Scope]] = [(child, root) for child in module.tree.body]
-    while stack:
-        node, parent = stack.pop()
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            qualname = f"{parent.qualname}.{node.name}" if parent.qualname else node.name
-            if isinstance(node, ast.ClassDef):
-                scope = Scope(project, module, node, parent, ClassRef(module.path, qualname, node), qualname)
-            else:
-                owner = parent.owner if isinstance(parent.node, ast.ClassDef) else None
-                scope = Scope(project, module, node, parent, owner, qualname)
-            stack.extend((child, scope) for child in node.body)
-            yield scope
-            continue
-        stack.extend((child, parent) for child in ast.iter_child_nodes(node) if not isinstance(child, ast.Lambda))
-
-
 def _solve_coroutine_returning(project: Project, inference: Inference) -> None:
     """Sync functions that `return` an un-awaited coroutine hand it to their callers: calling them makes
     a coroutine too (a fixpoint: a wrapper of such a function does the same)."""
     for _ in range(8):
         before = len(inference.coroutine_returning)
         for module in project.modules.values():
-            for scope in _scopes(project, module):
+            for scope in scopes_of(project, module):
                 if not isinstance(scope.node, ast.FunctionDef):
                     continue
                 for node in own_nodes(scope.node):
@@ -168,7 +150,7 @@ class _ScopeChecker:
         self.scope = scope
         self.path = scope.module.path
         self.function = scope.qualname or "<module>"
-        self.nodes = list(_own(scope.node))
+        self.nodes = list(scope_nodes(scope.node))
         self.parents: dict[ast.AST, ast.AST] = {}
         for node in [scope.node, *self.nodes]:
             for child in ast.iter_child_nodes(node):
@@ -213,6 +195,10 @@ class _ScopeChecker:
             if isinstance(inner, ast.Call) and self._async_generator(inner) is not None:
                 self._add(call, SYNC_ITERATION_OF_ASYNC,
                           f"next() on async generator `{self._async_generator(inner).qualname}`")
+        key = self.inference.locators.unregistered(call, self.scope)
+        if key is not None:
+            self._add(call, UNREGISTERED, f"`{ast.unparse(call.func)}(\"{key}\")`: nothing registers `{key}` "
+                                          "any more")
         if external_name(self.inference.expr(call.func, self.scope)) in ("sqlasync.compat.call_legacy",
                                                                         "sqlasync.compat.bridge.call_legacy"):
             self._bridge(call)
@@ -362,32 +348,6 @@ class _ScopeChecker:
             target = self.inference.expr(call.args[1], self.scope)
             if target is not None and target.tag is Tag.FUNCTION and target.ref.is_async:
                 self._add(call, UNAWAITED, f"call_legacy() runs async `{target.ref.qualname}` as if it were sync")
-
-
-def _own(scope_node: ast.AST) -> Iterator[ast.AST]:
-    """The nodes a scope runs itself: a module's or class body's statements without nested scopes."""
-    if isinstance(scope_node, (ast.Module, ast.ClassDef)):
-        for statement in scope_node.body:
-            if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                # Decorators and defaults run in the enclosing scope.
-                yield from _walk_skipping_scopes([*statement.decorator_list, *_defaults(statement)])
-                continue
-            yield statement
-            yield from own_nodes(statement)
-        return
-    yield from own_nodes(scope_node)
-
-
-def _defaults(statement: ast.stmt) -> list[ast.AST]:
-    if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
-        return [d for d in (*statement.args.defaults, *statement.args.kw_defaults) if d is not None]
-    return []
-
-
-def _walk_skipping_scopes(nodes: list[ast.AST]) -> Iterator[ast.AST]:
-    for node in nodes:
-        yield node
-        yield from own_nodes(node)
 
 
 def _describe(kind: Kind) -> str:

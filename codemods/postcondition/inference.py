@@ -23,6 +23,7 @@ from .kinds import (
     own_nodes,
     sqlalchemy_name,
 )
+from .locators import Locators
 from .project import Binding, Declared, Entered, Imported, Module, ModuleRef, Project, Unknown, Unpacked
 
 # How deep one expression is followed before memoised names take over (a guard, not a limit in practice).
@@ -44,6 +45,7 @@ class Inference:
         # Sync functions proven to return a coroutine (filled by the checker's fixpoint).
         self.coroutine_returning: set[tuple[str, str]] = set()
         self._subclass_table: dict[ClassRef, list[ClassRef]] | None = None
+        self.locators = Locators(self)
 
     # -- names ------------------------------------------------------------------------------------
     def name(self, name: str, scope: Scope, depth: int = 0) -> Kind | None:
@@ -66,7 +68,7 @@ class Inference:
         if key in self._locals:
             return self._locals[key]
         self._locals[key] = None  # a name defined through itself is unknown
-        kind = self._agree([self.binding(b, scope, 0) for b in bindings])
+        kind = self.agree([self.binding(b, scope, 0) for b in bindings])
         self._locals[key] = kind
         return kind
 
@@ -82,7 +84,7 @@ class Inference:
             # is ever cached as the name's meaning.
             scope = Scope(self.project, module, module.tree, None)
             bindings = module.bindings.get(name, [])
-            kind = self._agree([self.binding(b, scope, 0) for b in bindings]) if bindings else None
+            kind = self.agree([self.binding(b, scope, 0) for b in bindings]) if bindings else None
         finally:
             self._active.discard(key)
         self._globals[key] = kind
@@ -182,7 +184,7 @@ class Inference:
                     return self.returns(callee.ref, depth)
             return None
         if isinstance(node, ast.IfExp):
-            return self._agree([self.expr(node.body, scope, depth), self.expr(node.orelse, scope, depth)])
+            return self.agree([self.expr(node.body, scope, depth), self.expr(node.orelse, scope, depth)])
         if isinstance(node, ast.Subscript):
             # `HttpRepo[Schema, Out]`: a project class parametrised is still that class (a class subscripted
             # otherwise, an Enum's `Color["RED"]`, is not followed).
@@ -196,6 +198,10 @@ class Inference:
         return None
 
     def call(self, node: ast.Call, scope: Scope, depth: int) -> Kind | None:
+        # `Container.resolve("db_session")`: the locator's own `resolve` returns Any; its registrations do not.
+        resolved = self.locators.resolved(node, scope, depth)
+        if resolved is not None:
+            return resolved
         callee = self.expr(node.func, scope, depth)
         if callee is None:
             return None
@@ -296,7 +302,7 @@ class Inference:
                         if depth > MAX_DEPTH:
                             return None
                         kinds.append(self.expr(node.value, method_scope, depth + 1))
-        return self._agree(kinds) if kinds else None
+        return self.agree(kinds) if kinds else None
 
     def mro(self, cls: ClassRef, depth: int) -> list[ClassRef]:
         order, queue = [], [cls]
@@ -330,7 +336,7 @@ class Inference:
             annotation = Kind(Tag.INSTANCE, ClassRef(function.module, function.qualname.rpartition(".")[0],
                                                      function.owner))
         values = [n.value for n in own_nodes(function.node) if isinstance(n, ast.Return) and n.value is not None]
-        kind = annotation or (self._agree([self.expr(v, scope, 0) for v in values]) if values else None)
+        kind = annotation or (self.agree([self.expr(v, scope, 0) for v in values]) if values else None)
         self._returns[function] = kind
         return kind
 
@@ -351,7 +357,7 @@ class Inference:
         returned = [n.value for n in own_nodes(function.node) if isinstance(n, ast.Return) and n.value is not None]
         if not returned or not all(isinstance(v, ast.Tuple) and binding.index < len(v.elts) for v in returned):
             return None
-        return self._agree([self.expr(v.elts[binding.index], inner, depth) for v in returned])
+        return self.agree([self.expr(v.elts[binding.index], inner, depth) for v in returned])
 
     def yields(self, function: FunctionRef, depth: int = 0) -> Kind | None:
         """What a generator (a FastAPI dependency, a pytest fixture) hands out; else what it returns."""
@@ -359,7 +365,7 @@ class Inference:
             return self.returns(function, depth)
         scope = self.scope_of(function)
         values = [n.value for n in own_nodes(function.node) if isinstance(n, ast.Yield) and n.value is not None]
-        return self._agree([self.expr(v, scope, depth + 1) for v in values]) if values else None
+        return self.agree([self.expr(v, scope, depth + 1) for v in values]) if values else None
 
     def scope_of(self, function: FunctionRef) -> Scope:
         module = self.project.modules[function.module]
@@ -569,7 +575,7 @@ class Inference:
         return None
 
     @staticmethod
-    def _agree(kinds: list[Kind | None]) -> Kind | None:
+    def agree(kinds: list[Kind | None]) -> Kind | None:
         """One kind when every binding agrees; unknown otherwise."""
         if not kinds or any(k is None for k in kinds):
             return None

@@ -9,6 +9,7 @@ unknown value is never a violation: the check reports only what it can prove.
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import Enum
 
@@ -175,3 +176,49 @@ class Parameter:
 
     argument: ast.arg
     function: ast.FunctionDef | ast.AsyncFunctionDef
+
+
+def scopes_of(project: Project, module: Module) -> Iterator[Scope]:
+    """The module, every class body and every function, each with its enclosing scope."""
+    root = Scope(project, module, module.tree, None)
+    yield root
+    stack: list[tuple[ast.AST, Scope]] = [(child, root) for child in module.tree.body]
+    while stack:
+        node, parent = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            qualname = f"{parent.qualname}.{node.name}" if parent.qualname else node.name
+            if isinstance(node, ast.ClassDef):
+                scope = Scope(project, module, node, parent, ClassRef(module.path, qualname, node), qualname)
+            else:
+                owner = parent.owner if isinstance(parent.node, ast.ClassDef) else None
+                scope = Scope(project, module, node, parent, owner, qualname)
+            stack.extend((child, scope) for child in node.body)
+            yield scope
+            continue
+        stack.extend((child, parent) for child in ast.iter_child_nodes(node) if not isinstance(child, ast.Lambda))
+
+
+def scope_nodes(scope_node: ast.AST) -> Iterator[ast.AST]:
+    """The nodes a scope runs itself: a module's or class body's statements without nested scopes."""
+    if isinstance(scope_node, (ast.Module, ast.ClassDef)):
+        for statement in scope_node.body:
+            if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                # Decorators and defaults run in the enclosing scope.
+                yield from _walk_skipping_scopes([*statement.decorator_list, *_defaults(statement)])
+                continue
+            yield statement
+            yield from own_nodes(statement)
+        return
+    yield from own_nodes(scope_node)
+
+
+def _defaults(statement: ast.stmt) -> list[ast.AST]:
+    if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return [d for d in (*statement.args.defaults, *statement.args.kw_defaults) if d is not None]
+    return []
+
+
+def _walk_skipping_scopes(nodes: list[ast.AST]) -> Iterator[ast.AST]:
+    for node in nodes:
+        yield node
+        yield from own_nodes(node)

@@ -27,6 +27,7 @@ import json
 import os
 import random
 import re
+import resource
 import shlex
 import shutil
 import signal
@@ -471,6 +472,12 @@ class Postgres:
             return str(exc)
         return None if rc == 0 else f"PostgreSQL at {self.host}:{self.port} not reachable: {tail(out, 3)}"
 
+    def recreate_argv(self, db: str) -> list[str]:
+        """psql dropping and creating `db`, for a command line of its own (`migrate --verify`'s CMD)."""
+        self._guard(db)
+        return ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", self.host, "-p", str(self.port), "-U", self.user,
+                "-d", self.admin_db, "-c", f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)', "-c", f'CREATE DATABASE "{db}"']
+
     def recreate(self, db: str) -> None:
         self._guard(db)
         rc, out = self._psql(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)', f'CREATE DATABASE "{db}"')
@@ -616,10 +623,9 @@ def stage_db_name(project: dict, stage: str) -> str:
     return re.sub(r"[^a-z0-9_]+", "_", f"rw_{project['name']}_{stage}".lower())
 
 
-def run_suite(project: dict, defaults: dict, venv: dict, tree: Path, stage: str, logs: Path,
-              pg: Postgres | None, extra_args: list[str]) -> dict:
-    """Run the project's setup commands and pytest in `tree`; returns counts + per-test results."""
-    started = time.monotonic()
+def suite_environment(project: dict, venv: dict, tree: Path, stage: str,
+                      pg: Postgres | None) -> tuple[str, dict[str, str], dict[str, str]]:
+    """The stage's database name, the template values and the environment its suite runs in."""
     db_name = stage_db_name(project, stage) if project.get("database") == "postgres" else ""
     ctx = {"python": venv["python"], "tree": str(tree), "stage": stage, "db_name": db_name,
            "db_url": pg.url(db_name) if pg and db_name else "",
@@ -630,6 +636,25 @@ def run_suite(project: dict, defaults: dict, venv: dict, tree: Path, stage: str,
     env["VIRTUAL_ENV"] = str(Path(venv_bin).parent)
     env["PYTHONPATH"] = os.pathsep.join(str(tree / p) for p in project.get("pythonpath", ["."]))
     env.update({k: str(v) for k, v in render(project.get("env", {}), ctx).items()})
+    return db_name, ctx, env
+
+
+def pytest_argv(project: dict, defaults: dict, ctx: dict[str, str], extra_args: list[str],
+                report_args: list[str] | tuple[str, ...] = ()) -> list[str]:
+    """pytest with the harness's timeouts, the deselected tests and the project's arguments."""
+    argv = [ctx["python"], "-m", "pytest", "-p", "no:cacheprovider", *report_args]
+    if "pytest-timeout" in " ".join(defaults.get("harness_packages", [])):
+        argv += [f"--timeout={defaults.get('test_timeout', 300)}", "--timeout-method=signal"]
+    for d in project.get("test", {}).get("deselect", []):
+        argv += ["--deselect", d["id"]]
+    return argv + render(project.get("test", {}).get("args", []), ctx) + list(extra_args)
+
+
+def run_suite(project: dict, defaults: dict, venv: dict, tree: Path, stage: str, logs: Path,
+              pg: Postgres | None, extra_args: list[str]) -> dict:
+    """Run the project's setup commands and pytest in `tree`; returns counts + per-test results."""
+    started = time.monotonic()
+    db_name, ctx, env = suite_environment(project, venv, tree, stage, pg)
     junit = logs / f"{stage}.junit.xml"
     out_log = logs / f"{stage}.pytest.log"
     for p in (junit, out_log):
@@ -656,14 +681,8 @@ def run_suite(project: dict, defaults: dict, venv: dict, tree: Path, stage: str,
                           log_path=logs / f"{stage}.setup{i}.log")
             result.setdefault("setup", []).append({"argv": argv, "exit_code": rc,
                                                    **({"tail": tail(out, 8)} if rc else {})})
-        test = project.get("test", {})
-        argv = [venv["python"], "-m", "pytest", "-p", "no:cacheprovider", f"--junitxml={junit}",
-                "-o", "junit_family=xunit1", "-o", "junit_logging=no"]
-        if "pytest-timeout" in " ".join(defaults.get("harness_packages", [])):
-            argv += [f"--timeout={defaults.get('test_timeout', 300)}", "--timeout-method=signal"]
-        for d in test.get("deselect", []):
-            argv += ["--deselect", d["id"]]
-        argv += render(test.get("args", []), ctx) + list(extra_args)
+        argv = pytest_argv(project, defaults, ctx, extra_args,
+                           [f"--junitxml={junit}", "-o", "junit_family=xunit1", "-o", "junit_logging=no"])
         result["command"] = shlex.join(argv)
         log(f"{project['name']}/{stage}: pytest (log {out_log})")
         rc, out = run(argv, cwd=tree, env=env, timeout=defaults.get("suite_timeout", 3600), log_path=out_log)
@@ -785,6 +804,69 @@ def run_migrate(tree: Path, venv: dict, targets: list[str], logs: Path, name: st
     return info
 
 
+# ------------------------------------------------------------------------------------------ plan + verify
+
+def verify_command(project: dict, defaults: dict, ctx: dict[str, str], db_name: str, pg: Postgres | None,
+                   extra_args: list[str]) -> str:
+    """CMD for `migrate --verify`: what the suite stage does, as one shell line run in the tree (a fresh
+    database, the setup commands, pytest), so that every batch is judged on a database of its own."""
+    steps = [pg.recreate_argv(db_name)] if db_name and pg else []
+    steps += [render(setup["argv"], ctx) for setup in project.get("setup", [])]
+    steps.append(pytest_argv(project, defaults, ctx, extra_args))
+    return " && ".join(shlex.join(step) for step in steps)
+
+
+def timed(argv: list[str], **kwargs) -> tuple[int, str, dict]:
+    """run() with its wall time and the CPU time of the process and everything it waited for."""
+    before, started = resource.getrusage(resource.RUSAGE_CHILDREN), time.monotonic()
+    rc, out = run(argv, **kwargs)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return rc, out, {"wall_s": round(time.monotonic() - started, 1),
+                     "cpu_s": round(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime, 1)}
+
+
+def run_plan(project: dict, defaults: dict, venv: dict, tree: Path, logs: Path, pg: Postgres | None,
+             extra_args: list[str]) -> dict:
+    """`sqlasync plan` (table and JSON) on the committed tree, then `sqlasync migrate --verify CMD --commit`
+    with CMD the project's own suite; the commits it made, one per kept batch."""
+    git_commit_tree(tree, logs / "plan.git.log")
+    db_name, ctx, env = suite_environment(project, venv, tree, "plan", pg)
+    sqlasync = [SQLASYNC_PYTHON or venv["python"], "-m", "sqlasync"]
+    timeout = defaults.get("migrate_timeout", 3600)
+    info: dict = {}
+    rc, out, cost = timed([*sqlasync, "plan"], cwd=tree, env=env, timeout=timeout, log_path=logs / "plan.table.log")
+    info["table"] = {"exit_code": rc, **cost, "output": out}
+    log(f"{project['name']}: sqlasync plan exit {rc} ({cost['wall_s']} s wall, {cost['cpu_s']} CPU-s)")
+    json_path = logs / "plan.json"
+    rc, out, cost = timed(["sh", "-c", f'{shlex.join([*sqlasync, "plan", "--format", "json"])} > {shlex.quote(str(json_path))}'],
+                          cwd=tree, env=env, timeout=timeout, log_path=logs / "plan.json.log")
+    try:
+        info["plan"] = json.loads(json_path.read_text())
+    except (OSError, ValueError) as exc:
+        info["plan"] = {"error": f"{exc}: {tail(out, 10)}"}
+    info["plan_json"] = {"exit_code": rc, **cost}
+    command = verify_command(project, defaults, ctx, db_name, pg, extra_args)
+    log(f"{project['name']}: sqlasync migrate --verify CMD --commit (log {logs / 'plan.verify.log'})")
+    try:
+        rc, out, cost = timed([*sqlasync, "migrate", "--verify", command, "--commit"], cwd=tree, env=env,
+                              timeout=defaults.get("suite_timeout", 3600) * 8, log_path=logs / "plan.verify.log")
+    finally:
+        if db_name and pg:
+            pg.drop(db_name)
+    info["verify"] = {"command": command, "exit_code": rc, **cost,
+                      "lines": [line for line in out.splitlines() if line and not line.startswith(("$ ", "[harness]"))]}
+    log(f"{project['name']}: verify exit {rc} ({cost['wall_s']} s wall, {cost['cpu_s']} CPU-s with CMD's runs)")
+    _, commits = run(["git", "log", "--reverse", "--format=%H %s", "HEAD"], cwd=tree, env=base_env(), timeout=120)
+    info["commits"] = []
+    logged = [line.partition(" ") for line in commits.splitlines()]
+    for sha, _, subject in [entry for entry in logged if re.fullmatch(r"[0-9a-f]{40}", entry[0])][1:]:
+        _, numstat = run(["git", "show", "--numstat", "--format=", sha], cwd=tree, env=base_env(), timeout=120)
+        files = [row.split("\t") for row in numstat.splitlines() if row.count("\t") == 2]
+        info["commits"].append({"sha": sha, "subject": subject,
+                                "files": [{"file": f, "added": a, "removed": r} for a, r, f in files]})
+    return info
+
+
 # ------------------------------------------------------------------------------------------------ compare
 
 def normalize_error(line: str) -> str:
@@ -792,7 +874,7 @@ def normalize_error(line: str) -> str:
     s = re.sub(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", "<uuid>", s)
     s = re.sub(r"'[^'\s]{60,}'", "'…'", s)          # long literals (paths, tokens), not prose
     s = re.sub(r"\(Background on this error at: [^)]*\)", "", s)
-    s = re.sub(r"/tmp/realworld/[^\s:'\"]*/(legacy|migrated|cuts/[^/]+)/", "", s)
+    s = re.sub(r"/tmp/realworld/[^\s:'\"]*/(legacy|migrated|plan|cuts/[^/]+)/", "", s)
     return s.strip()[:240]
 
 
@@ -839,8 +921,8 @@ def group_failures(regressions: list[dict], top: int = 25) -> list[dict]:
 
 def project_dirs(project: dict, work_root: Path) -> dict[str, Path]:
     base = work_root / project["name"]
-    return {"base": base, "legacy": base / "legacy", "migrated": base / "migrated", "cuts": base / "cuts",
-            "logs": base / "logs"}
+    return {"base": base, "legacy": base / "legacy", "migrated": base / "migrated", "plan": base / "plan",
+            "cuts": base / "cuts", "logs": base / "logs"}
 
 
 def process_project(project: dict, defaults: dict, args, pg: Postgres | None) -> dict:
@@ -870,12 +952,13 @@ def process_project(project: dict, defaults: dict, args, pg: Postgres | None) ->
     report["deselected"] = project.get("test", {}).get("deselect", [])
     # The migrated tree is a copy of the pristine legacy tree (before any test wrote into it).
     stages = args.stages
-    if "migrated" in stages:
-        if dirs["migrated"].exists():
-            shutil.rmtree(dirs["migrated"])
-        shutil.copytree(dirs["legacy"], dirs["migrated"], symlinks=True)
-        # What a user does by hand when migrate refuses and names a cause it cannot change itself.
-        report["manual_steps"] = apply_patches(dirs["migrated"], project.get("manual_steps", []))
+    for stage in ("migrated", "plan"):
+        if stage in stages:
+            if dirs[stage].exists():
+                shutil.rmtree(dirs[stage])
+            shutil.copytree(dirs["legacy"], dirs[stage], symlinks=True)
+            # What a user does by hand when migrate refuses and names a cause it cannot change itself.
+            report["manual_steps"] = apply_patches(dirs[stage], project.get("manual_steps", []))
     try:
         venv = ensure_venv(project, defaults, dirs["legacy"], venv_root, args.rebuild_venv)
     except Exception as exc:  # noqa: BLE001 - reported, next project goes on
@@ -904,6 +987,19 @@ def process_project(project: dict, defaults: dict, args, pg: Postgres | None) ->
         if "legacy" in report and "results" in report["migrated"]:
             report["comparison"] = compare(report["legacy"], report["migrated"])
             report["failure_groups"] = group_failures(report["comparison"]["regressions"])
+    if "plan" in stages:
+        log(f"{name}: sqlasync plan and migrate --verify in {dirs['plan']}")
+        report["plan"] = run_plan(project, defaults, venv, dirs["plan"], dirs["logs"], pg, extra)
+        # The tree as --verify left it (the batches CMD passed), through the suite stage for per-test results.
+        report["planned"] = run_suite(project, defaults, venv, dirs["plan"], "plan", dirs["logs"], pg, extra)
+        if "legacy" not in report and args.baseline and (base := load_baseline(args.baseline, name)):
+            report["legacy"] = base
+        if "legacy" in report and "results" in report["planned"]:
+            report["plan_comparison"] = compare(report["legacy"], report["planned"])
+            c = report["plan_comparison"]
+            log(f"{name}: {len(report['plan'].get('plan', {}).get('batches', []))} batch(es) planned, "
+                f"{len(report['plan']['commits'])} kept; {c['still_passing']} of {c['legacy_passed']} "
+                "legacy-passing tests pass on the tree --verify left")
     if args.cuts:
         if "legacy" not in report and args.baseline and (base := load_baseline(args.baseline, name)):
             report["legacy"] = base
@@ -1043,7 +1139,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--project", action="append", help="run only this project (repeatable)")
     ap.add_argument("--list", action="store_true", help="list the projects and exit")
     ap.add_argument("--stages", default="legacy,migrated",
-                    help="comma-separated: legacy, migrated (default both)")
+                    help="comma-separated: legacy, migrated (default both), plan (`sqlasync plan` and "
+                         "`migrate --verify <the suite> --commit` on a tree of its own, then the suite)")
     ap.add_argument("--output", default=None, help="JSON report path (default <work_root>/report.json)")
     ap.add_argument("--work-root", default=None, help="override [defaults].work_root")
     ap.add_argument("--venv-root", default=None, help="override [defaults].venv_root")
@@ -1061,7 +1158,7 @@ def main(argv: list[str] | None = None) -> int:
                          "(e.g. HEAD) instead of the live work tree; use another --work-root")
     args = ap.parse_args(argv)
     args.stages = [s.strip() for s in args.stages.split(",") if s.strip()]
-    bad = set(args.stages) - {"legacy", "migrated"}
+    bad = set(args.stages) - {"legacy", "migrated", "plan"}
     if bad:
         ap.error(f"unknown stage(s): {', '.join(sorted(bad))}")
 
