@@ -691,31 +691,10 @@ def test_a_module_imported_through_a_namespace_folder_is_followed(tmp_path, monk
     assert _summary(violations) == [("tests/cases/case_units.py", 7, "unawaited")]
 
 
-# A service locator (fixtures/service_registry): the session factory registered under a key in one module,
-# resolved by that key in others, neither of which names the factory.
-SERVICE_LOCATOR = """
-        from collections.abc import Callable
-        from typing import Any
-
-
-        class Container:
-            _factories: dict[str, Callable[[], Any]] = {}
-            _singletons: dict[str, Any] = {}
-
-            @classmethod
-            def register_factory(cls, name: str, factory: Callable[[], Any]) -> None:
-                cls._factories[name] = factory
-
-            @classmethod
-            def register_singleton(cls, name: str, instance: Any) -> None:
-                cls._singletons[name] = instance
-
-            @classmethod
-            def resolve(cls, name: str) -> Any:
-                if name in cls._singletons:
-                    return cls._singletons[name]
-                return cls._factories[name]()
-"""
+# A service locator: the session factory registered under a key in one module, resolved by that key in others,
+# neither of which names the factory. The fixture's own locator, as it is.
+SERVICE_LOCATOR = (Path(__file__).parents[1] / "fixtures" / "service_registry" / "app" / "core"
+                   / "service_registry.py").read_text(encoding="utf-8")
 LOCATOR_USER = """
         from sqlalchemy.orm import Session
 
