@@ -92,14 +92,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
                         help="environment for the suite (database and Redis URLs)")
     parser.add_argument("--keep", type=Path, help="where to leave the migrated copy (default: a temporary folder)")
-    parser.add_argument("pytest_args", nargs="*", help="after `--`: arguments for pytest (default: tests)")
-    args = parser.parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # What follows `--` is pytest's, options included (argparse would read them as this script's).
+    pytest_args = argv[argv.index("--") + 1:] if "--" in argv else []
+    args = parser.parse_args(argv[:argv.index("--")] if "--" in argv else argv)
     if not args.project.is_dir() or shutil.which(args.python) is None:
         print(f"skipped: {args.project} or {args.python} is not there (fetch the project and install its "
               "dependencies first)")
         return
     env = {**os.environ, **dict(item.split("=", 1) for item in args.env)}
-    pytest_args = args.pytest_args or ["tests"]
+    pytest_args = pytest_args or ["tests"]
     if args.keep is not None:
         measure(args.project.resolve(), args.keep.resolve(), args.python, args.paths, env, pytest_args)
         return
