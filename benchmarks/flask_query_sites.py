@@ -7,10 +7,13 @@ migrate (default: the whole root). The project is copied, `sqlasync check --targ
 Query sites (Q101 `session.query(...)`, Q102 `Model.query`) and why each one that is not fixable stays, then
 `sqlasync migrate --target sync --select Q` converts the copy. Printed: sites found, fixable, converted, left
 (grouped by reason, with identifiers and places blanked so that alike reasons count together), whether every
-changed file compiles, and whether a second migrate changes nothing.
+changed file compiles, and whether a second migrate changes nothing. The runs share a cache in the copy (the
+first one starts without one); `--no-cache` makes each compute everything.
 
 Fetch the project at a fixed commit first, e.g. redash at ca79fe988d81cdac9675b412f3dfcab107bc1fbc:
-`git -C <mirror> archive ca79fe988d81cdac9675b412f3dfcab107bc1fbc | tar -x -C /tmp/redash`.
+`git -C <mirror> archive ca79fe988d81cdac9675b412f3dfcab107bc1fbc | tar -x -C /tmp/redash`, measured with
+`--paths redash`; langgenius/dify's `api/` at f21e6e03a3d42821d5aef6a2e3bd63a7370cfa1a (the andycywu/dify mirror
+holds upstream's history; `git archive COMMIT api`, that folder alone), measured with FOLDER = its `api`.
 """
 
 from __future__ import annotations
@@ -39,8 +42,8 @@ def _sqlasync(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return result
 
 
-def _sites(root: Path, paths: list[str]) -> list[dict]:
-    report = json.loads(_sqlasync(root, "check", "--target", "sync", "--select", "Q", "--no-cache",
+def _sites(root: Path, paths: list[str], cache: list[str]) -> list[dict]:
+    report = json.loads(_sqlasync(root, "check", "--target", "sync", "--select", "Q", *cache,
                                   "--format", "json", "--exit-zero", *paths).stdout)
     return [f for f in report["findings"] if f["code"] in QUERY_CODES]
 
@@ -54,30 +57,36 @@ def _tree(root: Path) -> dict[str, bytes]:
             if ".sqlasync_cache" not in p.parts}
 
 
-def measure(project: Path, paths: list[str], copy: Path) -> None:
-    shutil.copytree(project, copy, ignore=shutil.ignore_patterns(".git", "node_modules", "__pycache__"))
+def measure(project: Path, paths: list[str], copy: Path, use_cache: bool = True) -> None:
+    # The copy starts without a cache: the first run computes everything, the later ones reuse what the files they
+    # did not change still give (a large project's index takes most of each run otherwise).
+    shutil.copytree(project, copy, ignore=shutil.ignore_patterns(".git", "node_modules", "__pycache__",
+                                                                 ".sqlasync_cache"))
+    cache = [] if use_cache else ["--no-cache"]
     started = time.perf_counter()
-    found = _sites(copy, paths)
+    found = _sites(copy, paths, cache)
     fixable = [f for f in found if f["fixable"]]
     before = _tree(copy)
-    migrate = _sqlasync(copy, "migrate", "--target", "sync", "--select", "Q", "--no-cache", "--allow-dirty",
-                        *paths)
+    check_time = time.perf_counter() - started
+    migrate = _sqlasync(copy, "migrate", "--target", "sync", "--select", "Q", *cache, "--allow-dirty", *paths)
+    migrate_time = time.perf_counter() - started - check_time
     after = _tree(copy)
     changed = sorted(path for path in after if before.get(path) != after[path])
     converted = sum(int(count) for count in re.findall(r"fixed\s+(\d+) Q10[12]", migrate.stdout))
-    left = _sites(copy, paths)
+    left = _sites(copy, paths, cache)
     broken = []
     for path in changed:
         try:
             py_compile.compile(str(copy / path), doraise=True, cfile=str(Path(tempfile.gettempdir()) / "probe.pyc"))
         except py_compile.PyCompileError as error:
             broken.append(f"{path}: {error.msg.strip().splitlines()[-1]}")
-    again = _sqlasync(copy, "migrate", "--target", "sync", "--select", "Q", "--no-cache", "--allow-dirty",
-                      "--check", *paths)
+    again = _sqlasync(copy, "migrate", "--target", "sync", "--select", "Q", *cache, "--allow-dirty", "--check",
+                      *paths)
     elapsed = time.perf_counter() - started
 
     share = f"{len(fixable) / len(found):.0%}" if found else "-"
-    print(f"project {project} ({', '.join(paths) or '.'}), {elapsed:.0f} s")
+    print(f"project {project} ({', '.join(paths) or '.'}), {elapsed:.0f} s "
+          f"(first check {check_time:.0f} s, migrate {migrate_time:.0f} s)")
     print(f"Query sites found      {len(found):5d}   (Q101 {sum(f['code'] == 'Q101' for f in found)}, "
           f"Q102 {sum(f['code'] == 'Q102' for f in found)})")
     print(f"fixable (check)        {len(fixable):5d}   {share}")
@@ -97,12 +106,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("project", type=Path)
     parser.add_argument("--paths", nargs="*", default=[], help="folders inside the project to check and migrate")
     parser.add_argument("--keep", type=Path, help="where to leave the migrated copy (default: a temporary folder)")
+    parser.add_argument("--no-cache", action="store_true", help="every run computes everything anew")
     args = parser.parse_args(argv)
+    if not args.project.is_dir():
+        print(f"skipped: {args.project} is not there (fetch the project at a fixed commit first)")
+        return
     if args.keep is not None:
-        measure(args.project.resolve(), args.paths, args.keep.resolve())
+        measure(args.project.resolve(), args.paths, args.keep.resolve(), not args.no_cache)
         return
     with tempfile.TemporaryDirectory(prefix="flask_query_sites_") as scratch:
-        measure(args.project.resolve(), args.paths, Path(scratch) / args.project.name)
+        measure(args.project.resolve(), args.paths, Path(scratch) / args.project.name, not args.no_cache)
 
 
 if __name__ == "__main__":

@@ -810,3 +810,25 @@ def test_a_resolve_whose_registration_is_gone_is_found(tmp_path, monkeypatch):
     assert before == []
     assert [(v.line, v.kind, v.needs) for v in introduced(before, after)] == [
         (12, "unregistered", "app/user.py"), (17, "unregistered", "app/user.py")]
+
+
+def test_a_long_chain_of_instance_attributes_is_followed_to_its_end(tmp_path, monkeypatch):
+    """`self.a59` assigned from `self.a58` ... from the async session factory: each attribute is resolved once
+    and remembered, so the chain is followed to its end (it used to stop at the depth guard, and to walk every
+    method of the class once per path on the way)."""
+    assignments = "\n".join(f"        self.a{n} = self.a{n - 1}" for n in range(1, 60))
+    user = f"""
+from app.database import SessionLocal
+
+
+class Jobs:
+    def __init__(self):
+        self.a0 = SessionLocal()
+{assignments}
+
+    def purge(self):
+        self.a59.commit()
+"""
+    violations = _violations(tmp_path, monkeypatch, {
+        "app/__init__.py": "", "app/database.py": ASYNC_DATABASE, "app/user.py": user})
+    assert _summary(violations) == [("app/user.py", 69, "unawaited")]

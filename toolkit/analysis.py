@@ -100,16 +100,20 @@ def recognise(context: FileContext, families: Sequence[Family],
 
 
 def analyse(source: bytes, path: str, config: Config, families: Sequence[Family], target: str,
-            coloring: ColoringView | None = None) -> FileResult:
-    """`coloring` is the run's repository-wide async coloring; without one the file is its own repository."""
+            coloring: ColoringView | None = None, context: FileContext | None = None) -> FileResult:
+    """`coloring` is the run's repository-wide async coloring; without one the file is its own repository.
+
+    `context`, when given, is one built for this very source with this coloring (its metadata is reused); it is
+    released here."""
     suppressions = parse_suppressions(source, path, {*RULES, *PROBLEMS, *(r.code for f in families for r in f.rules)})
-    parsed = parse(source, path)
-    if isinstance(parsed, Finding):
-        return _result(path, [parsed], suppressions)
-    if coloring is None:
-        coloring = single_file_coloring(source, path, config, families, None, target)
-    context = FileContext(PurePosixPath(path), config, cst.MetadataWrapper(parsed, unsafe_skip_copy=True), target,
-                          coloring=coloring)
+    if context is None:
+        parsed = parse(source, path)
+        if isinstance(parsed, Finding):
+            return _result(path, [parsed], suppressions)
+        if coloring is None:
+            coloring = single_file_coloring(source, path, config, families, None, target)
+        context = FileContext(PurePosixPath(path), config, cst.MetadataWrapper(parsed, unsafe_skip_copy=True),
+                              target, coloring=coloring)
     progress = MigratedConstructs(context)
     findings = to_findings(context, recognise(context, families, [progress]))
     context.release()
@@ -179,17 +183,28 @@ def migrate(source: bytes, path: str, config: Config, families: Sequence[Family]
     # The index already ran the families before F on this very source; reuse that when its answers stand.
     # (What is left is still recognised by every family, not only the ones that had to run again.)
     module, fixed, pending = resume_from_prediction(coloring, path, source, families) or (parsed, Counter(), families)
-    module, more = rewrite_module(module, path, config, pending, selection, target, coloring)
+    last_pass: list[FileContext] = []
+
+    def observe(context: FileContext, _matches) -> None:
+        last_pass[:] = [context]
+
+    module, more = rewrite_module(module, path, config, pending, selection, target, coloring, observe=observe,
+                                  keep_last=True)
     module = pragmas_kept_on_their_line(parsed, awaiting_generators_as_lists(module))
     updated = in_house_style(parsed, module, config.root).bytes
     result.fixed.update(fixed + more)
-    # Both trees are used up: the analysis of the result below parses it anew, so on a large file at most
-    # one tree and its metadata are alive at a time.
+    # A file no pass changed was recognised on the parsed source itself: its last pass's metadata serves the
+    # analysis of what is left (most files of a run). Otherwise both trees are used up: the analysis below
+    # parses the result anew, so on a large file at most one tree and its metadata are alive at a time.
+    reusable = last_pass[0] if last_pass and updated == source and last_pass[0].module is parsed else None
+    if last_pass and last_pass[0] is not reusable:
+        last_pass[0].release()
     parsed = module = None
+    last_pass.clear()
     if updated != source:
         verify(updated, path)
         result.updated = updated
-    remaining = analyse(updated, path, config, families, target, coloring)
+    remaining = analyse(updated, path, config, families, target, coloring, context=reusable)
     result.left = [f for f in remaining.findings if f.code in selection]
     return result
 

@@ -65,7 +65,8 @@ def judge(files: Sequence[SourceFile], migrations: Sequence[Migration], options:
     after.update({m.path: m.updated for m in migrations if m.updated is not None and m.path in before})
     # Without S102 the run leaves `Session` annotations behind the code it converts: they prove nothing.
     trusted = ANNOTATION_RULE in options.selection or options.target != "async"
-    broken = introduced(violations_of(before, trusted), violations_of(after, trusted))
+    # A run that changes nothing introduces nothing: the whole-program inference is skipped, not run twice.
+    broken = introduced(violations_of(before, trusted), violations_of(after, trusted)) if after != before else []
     broken += [_left_broken(finding) for m in migrations for finding in m.left if finding.needs is not None]
     run_files = frozenset(file.display for file in files)
     if options.target == "async" and any(code[0] in ASYNC_IO_FAMILIES for m in migrations for code in m.fixed):

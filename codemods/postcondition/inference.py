@@ -1,7 +1,8 @@
 """Inference over one project: what a name, an attribute, a call or an annotation holds (kinds.py).
 
-Module-level names, function locals and return values are memoised, each resolved from depth 0 with a guard
-against cycles, so a chain of reassignments (`q = q.filter(...)`) costs one pass, not one per path.
+Module-level names, function locals, instance attributes and return values are memoised, each resolved from
+depth 0 with a guard against cycles, so a chain of reassignments (`q = q.filter(...)`) costs one pass, not one
+per path.
 """
 
 from __future__ import annotations
@@ -46,6 +47,8 @@ class Inference:
         self.coroutine_returning: set[tuple[str, str]] = set()
         self._subclass_table: dict[ClassRef, list[ClassRef]] | None = None
         self.locators = Locators(self)
+        self._attributes: dict[tuple[ClassRef, str], Kind | None] = {}
+        self._assignments: dict[ClassRef, dict[str, list[tuple[ast.expr, Scope]]]] = {}
 
     # -- names ------------------------------------------------------------------------------------
     def name(self, name: str, scope: Scope, depth: int = 0) -> Kind | None:
@@ -277,32 +280,50 @@ class Inference:
         """`self.attribute` as the methods of the class assign it, or else those of the first base class that
         does (a test case whose base's `__init__` keeps the repositories it is handed)."""
         for owner in self.mro(cls, depth):
-            kind = self._assigned_attribute(owner, attribute, depth)
+            kind = self._assigned_attribute(owner, attribute)
             if kind is not None:
                 return kind
         return None
 
-    def _assigned_attribute(self, cls: ClassRef, attribute: str, depth: int) -> Kind | None:
-        """`self.attribute` as the class's own methods assign it (all assignments must agree)."""
-        kinds = []
+    def _assigned_attribute(self, cls: ClassRef, attribute: str) -> Kind | None:
+        """`self.attribute` as the class's own methods assign it (all assignments must agree).
+
+        Memoised per class and attribute, resolved from depth 0 like a local name: a model whose methods read
+        `self.x` that other methods assign from `self.y` would otherwise walk every method once per path."""
+        key = (cls, attribute)
+        if key in self._attributes:
+            return self._attributes[key]
+        self._attributes[key] = None  # an attribute assigned through itself is unknown
+        assigned = self._self_assignments(cls).get(attribute, [])
+        kind = self.agree([self.expr(value, scope, 0) for value, scope in assigned]) if assigned else None
+        self._attributes[key] = kind
+        return kind
+
+    def _self_assignments(self, cls: ClassRef) -> dict[str, list[tuple[ast.expr, Scope]]]:
+        """Each `self.attribute = value` in the class's own methods, by attribute, with the method's scope:
+        one walk of the class, however many attributes are asked for."""
+        if cls in self._assignments:
+            return self._assignments[cls]
+        table: dict[str, list[tuple[ast.expr, Scope]]] = {}
+        self._assignments[cls] = table
         module = self.project.modules.get(cls.module)
         if module is None:
-            return None
+            return table
+        module_scope = Scope(self.project, module, module.tree, None)
         for statement in cls.node.body:
             if not isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 continue
-            method_scope = Scope(self.project, module, statement, Scope(self.project, module, module.tree, None), cls,
-                                 f"{cls.qualname}.{statement.name}")
+            method_scope: Scope | None = None
             for node in own_nodes(statement):
                 targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(
                     node, ast.AnnAssign) and node.value is not None else []
                 for target in targets:
-                    if (isinstance(target, ast.Attribute) and target.attr == attribute
-                            and isinstance(target.value, ast.Name) and target.value.id == "self"):
-                        if depth > MAX_DEPTH:
-                            return None
-                        kinds.append(self.expr(node.value, method_scope, depth + 1))
-        return self.agree(kinds) if kinds else None
+                    if (isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name)
+                            and target.value.id == "self"):
+                        method_scope = method_scope or Scope(self.project, module, statement, module_scope, cls,
+                                                             f"{cls.qualname}.{statement.name}")
+                        table.setdefault(target.attr, []).append((node.value, method_scope))
+        return table
 
     def mro(self, cls: ClassRef, depth: int) -> list[ClassRef]:
         order, queue = [], [cls]
