@@ -21,7 +21,8 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
-REQUIREMENT = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*([^;#]*)")
+# A requirement line: the package, its extras (`sqlalchemy[asyncio]`) and its version clauses.
+REQUIREMENT = re.compile(r"^\s*(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[(?P<extras>[^\]]*)\])?\s*(?P<spec>[^;#]*)")
 CLAUSE = re.compile(r"^\s*(===|==|~=|<=|<|>=|>|!=|\^|~)?\s*v?([0-9][0-9.*]*)\s*$")
 QUOTED = re.compile(r"""["']([^"'\n]+)["']""")
 LOCK_FILES = ("poetry.lock", "uv.lock")
@@ -55,7 +56,7 @@ def declared(root: Path) -> frozenset[str]:
     for _, requirement in _requirements(root):
         match = REQUIREMENT.match(requirement)
         if match is not None and not requirement.lstrip().startswith(("-", "#")):
-            names.add(_normal(match.group(1)))
+            names.add(_normal(match["name"]))
     return frozenset(names)
 
 
@@ -63,8 +64,9 @@ def has_extra(root: Path, package: str, extra: str) -> bool:
     """Does a requirement of the project at `root` ask for `package[extra]`?"""
     wanted = _normal(package)
     for _, requirement in _requirements(Path(root).resolve()):
-        found = re.match(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*\[([^\]]*)\]", requirement)
-        if found and _normal(found.group(1)) == wanted and extra in (e.strip() for e in found.group(2).split(",")):
+        found = REQUIREMENT.match(requirement)
+        if found and found["extras"] and _normal(found["name"]) == wanted \
+                and extra in (e.strip() for e in found["extras"].split(",")):
             return True
     return False
 
@@ -120,8 +122,8 @@ def _caps(requirement: str, source: str):
     match = REQUIREMENT.match(requirement)
     if match is None or requirement.lstrip().startswith(("-", "#")):
         return
-    package = _normal(match.group(1))
-    for clause in match.group(2).split(","):
+    package = _normal(match["name"])
+    for clause in match["spec"].split(","):
         parsed = CLAUSE.match(clause)
         if parsed is None or not parsed.group(2):
             continue

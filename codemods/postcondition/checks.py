@@ -352,7 +352,8 @@ class _ScopeChecker:
 
 def _describe(kind: Kind) -> str:
     if kind.tag in (Tag.ASYNC_CONTEXT, Tag.SYNC_CONTEXT) and isinstance(kind.ref, FunctionRef):
-        return f"{'@asynccontextmanager' if kind.tag is Tag.ASYNC_CONTEXT else '@contextmanager'} `{kind.ref.qualname}()`"
+        decorator = "@asynccontextmanager" if kind.tag is Tag.ASYNC_CONTEXT else "@contextmanager"
+        return f"{decorator} `{kind.ref.qualname}()`"
     if kind.tag in (Tag.ASYNC_CONTEXT, Tag.SYNC_CONTEXT):
         return f"{kind.ref.tag.value}.connect()/begin()"
     return kind.tag.value

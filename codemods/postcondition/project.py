@@ -60,7 +60,8 @@ class Unknown:
     """A name bound by something the check does not follow (a loop target, an `except ... as`)."""
 
 
-Binding = Entered | Unpacked | Declared | Unknown | ast.expr | ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | Imported | ModuleRef
+Binding = (Entered | Unpacked | Declared | Unknown | ast.expr | ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
+           | Imported | ModuleRef)
 
 
 @dataclass(eq=False)
