@@ -150,9 +150,8 @@ def _summarise(path: str, source: bytes, location: ModuleLocation, config: Confi
     changed = predicted is not module and predicted.code != module.code
     # Decided before any release: the last pass's context may be the original one (when the first pass was the
     # last to rewrite), whose module is then not the predicted one.
-    reusable = last_pass[0] if changed and last_pass and last_pass[0].module is predicted else None
-    if last_pass and last_pass[0] is not reusable:
-        last_pass[0].release()  # an earlier tree's metadata goes before the predicted module's is built
+    # An earlier tree's metadata goes before the predicted module's is built.
+    reusable = last_pass[0].kept_for(predicted if changed else None) if last_pass else None
     last_pass = None
     # The original tree's metadata (scopes, qualified names, parents: several times the tree's own size) is
     # used up: let it go before the predicted module gets its own, so a large file holds one set, not two.

@@ -115,6 +115,14 @@ class FileContext:
         if large:
             gc.collect()
 
+    def kept_for(self, module: cst.Module | None) -> FileContext | None:
+        """This context when it was built for `module`, whose analysis may then reuse its metadata; else it is
+        released and None."""
+        if module is not None and self.wrapper is not None and self.module is module:
+            return self
+        self.release()
+        return None
+
     @property
     def module(self) -> cst.Module:
         return self.wrapper.module

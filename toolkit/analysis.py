@@ -196,9 +196,7 @@ def migrate(source: bytes, path: str, config: Config, families: Sequence[Family]
     # A file no pass changed was recognised on the parsed source itself: its last pass's metadata serves the
     # analysis of what is left (most files of a run). Otherwise both trees are used up: the analysis below
     # parses the result anew, so on a large file at most one tree and its metadata are alive at a time.
-    reusable = last_pass[0] if last_pass and updated == source and last_pass[0].module is parsed else None
-    if last_pass and last_pass[0] is not reusable:
-        last_pass[0].release()
+    reusable = last_pass[0].kept_for(parsed if updated == source else None) if last_pass else None
     parsed = module = None
     last_pass.clear()
     if updated != source:
