@@ -18,7 +18,7 @@ import libcst as cst
 from . import coloring_background, coloring_blocking, coloring_loop_driver, coloring_loops, fixture_sessions, lazy_loads
 from .coloring_rewrite import rewrite
 from .coloring_rules import RULES
-from .coloring_scan import CallSite, ModuleScanner, is_main_guard, own_nodes, qualname_of
+from .coloring_scan import CONTEXT_METHODS, CallSite, ModuleScanner, is_main_guard, own_nodes, qualname_of
 from .evidence import dotted_name
 from .coloring_loop_driver import DIRECT_RUNNERS, LOOP_FACTORIES
 from .coloring_solve import (ALREADY_ASYNC, BECOMES, CONVERTED, ENTRY_SUFFIX, NOT_NEEDED, STAYS_SYNC, SYNC_ENTRY,
@@ -136,6 +136,7 @@ class ColoringRecogniser(Recogniser):
         self.scanner.prepare()
         self._functions()
         self._calls()
+        self._entries()
         self._reads()
         self._anyio_backend(node)
         coloring_background.recognise(self)
@@ -197,6 +198,9 @@ class ColoringRecogniser(Recogniser):
                     "it needs a session-scoped `anyio_backend` fixture", fixable=True, data=AnyioBackend())
 
     def _becomes_message(self, node: cst.FunctionDef, role: str | None) -> str:
+        if role == "context-method":
+            return (f"`{node.name.value}` awaits after migration (or its twin does): it becomes `async def "
+                    f"{CONTEXT_METHODS[node.name.value]}`, and its class an async context manager")
         what = {"route": "route handler", "handler": "exception handler", "dependency": "FastAPI dependency",
                 "test": "test", "fixture": "fixture"}.get(role, "function")
         return f"{what} `{node.name.value}` awaits after migration and must become `async def`"
@@ -322,6 +326,33 @@ class ColoringRecogniser(Recogniser):
             else:
                 self.report("F102", node, message, fixable=True,
                             data=AwaitRead(node, _needs_parentheses(self, node)))
+
+    def _entries(self) -> None:
+        """`with x:` on an instance of a class whose `__enter__`/`__exit__` become async: `async with x:`."""
+        for node in self.evidence.parents:
+            if not isinstance(node, cst.WithItem):
+                continue
+            callee = next((found for site in self.scanner.entry_sites(node)
+                           if (found := resolve_callee(self.coloring.index, site, self.path)) is not None
+                           and self.coloring.newly_async(found)), None)
+            if callee is None:
+                continue
+            statement = self.evidence.parent(node)
+            text = cst.Module([]).code_for_node(node.item)
+            owner = self.coloring.index.function(callee).class_qualname
+            message = f"`{text}` becomes an async context manager ({owner}): enter it with `async with`"
+            context = self.scanner.placement(node.item)[1]
+            if context != "body":
+                self.report("F102", node.item, message, reason=f"entered {context}, where `async with` cannot go")
+            elif not self.will_be_async_here(node):
+                function = self.evidence.enclosing(node, cst.FunctionDef)
+                reason = self.context.async_blocker(function) if function is not None else None
+                self.report("F102", node.item, message, reason=reason or "the entering function stays sync")
+            elif len(statement.items) > 1:
+                self.report("F102", node.item, message, reason="the `with` statement enters other context managers "
+                                                               "too; give it an `async with` of its own by hand")
+            else:
+                self.report("F102", node.item, message, fixable=True, data=AsyncEntry(statement))
 
     def _await_twin(self, node: cst.Call, callee) -> None:
         name = _callee_text(node)

@@ -9,6 +9,7 @@ import libcst as cst
 from libcst.metadata import ScopeProvider
 
 from . import imports
+from .coloring_scan import CONTEXT_METHODS
 from .coloring_solve import ENTRY_SUFFIX
 from .docstrings import docstring_and_rest
 from .family import FileContext
@@ -160,6 +161,8 @@ class _Apply(cst.CSTTransformer):
             updated = self._async_fixture(updated, loop_scope)
         elif role == "contextmanager":
             updated = self._async_context_manager(original, updated)
+        elif role == "context-method":
+            updated = updated.with_changes(name=cst.Name(CONTEXT_METHODS[original.name.value]))
         return updated
 
     def _cached(self, original: cst.FunctionDef, function: cst.FunctionDef) -> cst.FunctionDef:

@@ -33,7 +33,10 @@ BECOMES_ASYNC = Rule(
         "re-exports, `self` and base classes, annotations, constructors in scope and pytest fixtures. Methods that "
         "override each other become async together. A `@property` getter becomes an async method (`await "
         "obj.name()` at every read) when every read of that name in the repository provably reads it (see F107). "
-        "A function stays sync (F107) when it is any other property, a special method, a Celery task, decorated by something that may not accept coroutine functions, handed as a value "
+        "A class whose `__enter__`/`__exit__` must await becomes an async context manager: both become "
+        "`async def __aenter__`/`__aexit__` (over the whole class hierarchy) when the project defines both and "
+        "every use is a `with` statement, which becomes `async with` (F102). "
+        "A function stays sync (F107) when it is any other property, any other special method, a Celery task, decorated by something that may not accept coroutine functions, handed as a value "
         "to code that may call it synchronously, called where `await` cannot go, or called by a function that stays "
         "sync (including every function of a file this run does not migrate)."
     ),
@@ -46,7 +49,10 @@ AWAIT_CALL = Rule(
         "the coroutine was never awaited. Every call of a function that becomes async gets `await`. A generator "
         "that becomes async is iterated with `async for`, and a `@contextmanager` that becomes an "
         "`@asynccontextmanager` (when every use of it is a `with` statement) is entered with `async with`; a "
-        "`@contextmanager` used any other way (`stack.enter_context(cm())`) stays sync (F107)."
+        "`@contextmanager` used any other way (`stack.enter_context(cm())`) stays sync (F107). Likewise `with x:` "
+        "becomes `async with x:` when x is an instance of a class that becomes an async context manager (F101); "
+        "an instance entered where its class cannot be inferred (an unannotated parameter, `ExitStack`) is not "
+        "seen."
     ),
     before=(
         "async def get_job(db, job_id):\n"

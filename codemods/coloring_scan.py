@@ -48,6 +48,9 @@ from .orm_statements import REFINING, is_select, loaded_by, loader_targets
 Expr = tuple
 
 DUNDERS_ALLOWED_ASYNC = frozenset({"__aenter__", "__aexit__", "__anext__", "__aiter__"})
+# What `with x:` calls on x, and what `async with x:` calls instead: a class whose `__exit__` must await becomes an
+# async context manager when every `with` on its instances can become `async with` (see the solver).
+CONTEXT_METHODS = {"__enter__": "__aenter__", "__exit__": "__aexit__"}
 ROUTE_METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "trace", "api_route",
                            "websocket", "route"})
 HANDLER_DECORATORS = frozenset({"exception_handler", "middleware", "on_event"})
@@ -146,7 +149,8 @@ class FunctionFacts:
     is_generator: bool
     class_qualname: str | None
     blocker: str | None        # why this function may never become async, if something local says so
-    role: str | None           # "route", "handler", "test", "fixture", "contextmanager"
+    # "route", "handler", "test", "fixture", "contextmanager", "context-method" (`__enter__`/`__exit__`)
+    role: str | None
     params: tuple[tuple[str, Expr | None], ...]
     returns: Expr | None
     value: Expr | None = None  # a fixture's value (what it returns or yields)
@@ -298,6 +302,8 @@ class ModuleScanner:
                 read = self.read_by_name(node)
                 if read is not None:
                     self.facts.reads.append(read)
+            elif isinstance(node, cst.WithItem):
+                self.facts.calls.extend(self.entry_sites(node))
             elif isinstance(node, (cst.Name, cst.Attribute)):
                 use = self.value_use(node)
                 if use is not None:
@@ -437,6 +443,9 @@ class ModuleScanner:
                     return "route", None, None
                 if func.attr.value in HANDLER_DECORATORS and self._routes_owner(func.value):
                     return "handler", None, None
+        if class_qualname is not None and node.name.value in CONTEXT_METHODS and not node.decorators \
+                and node.asynchronous is None:
+            return "context-method", None, None
         in_test_scope = class_qualname is None or class_qualname.split(".")[-1].startswith("Test")
         if self.facts.is_test_module and node.name.value.startswith("test") and in_test_scope:
             parent = self.parents.get(node)
@@ -470,7 +479,8 @@ class ModuleScanner:
         decorator that wraps a sync callable: then the function can stay a sync entry point whose body runs
         async (FunctionFacts.sync_entry)."""
         name = node.name.value
-        if name.startswith("__") and name.endswith("__") and name not in DUNDERS_ALLOWED_ASYNC:
+        if name.startswith("__") and name.endswith("__") and name not in DUNDERS_ALLOWED_ASYNC \
+                and role != "context-method":
             return f"`{name}` is called implicitly by Python, which never awaits it", False
         if class_qualname is None and is_alembic_revision(self.module):
             return ("an Alembic revision runs synchronously on the connection `op.get_bind()` hands it (the async "
@@ -662,6 +672,19 @@ class ModuleScanner:
             session_first=session_first, passes_session=passes_session, method=method, used=self._used(node, parent),
             query_args=self._query_args(node), finishes=self._finishes(node), bound=self._bound(node, parent),
         )
+
+    def entry_sites(self, item: cst.WithItem) -> list[CallSite]:
+        """`with x:` calls `x.__enter__()` and `x.__exit__(...)`: a class of the project may make them async."""
+        statement = self.parents.get(item)
+        if not isinstance(statement, cst.With) or statement.asynchronous is not None:
+            return []
+        receiver = self.expr(item.item)
+        if receiver is None:
+            return []
+        owner, context = self.placement(item.item)
+        line = self.line_of(item.item)
+        return [CallSite(callee=("attr", receiver, method), line=line, owner=owner, context=context, entered=True)
+                for method in CONTEXT_METHODS]
 
     def _bound(self, node: cst.Call, parent: cst.CSTNode | None) -> bool:
         if not isinstance(parent, cst.Assign) or len(parent.targets) != 1:

@@ -35,7 +35,7 @@ from pathlib import PurePosixPath
 from . import coloring_callables, coloring_loop_driver, coloring_loops, fixture_sessions
 from . import coloring_properties, query_params, query_returns
 from .coloring_properties import Accessors
-from .coloring_scan import AttributeRead, CallSite, FunctionFacts
+from .coloring_scan import CONTEXT_METHODS, AttributeRead, CallSite, FunctionFacts
 from .repo_index import FunctionId, RepoIndex
 
 ALREADY_ASYNC, BECOMES, CONVERTED, STAYS_SYNC, NOT_NEEDED = "async", "becomes", "converted", "stays-sync", "sync"
@@ -432,15 +432,27 @@ def _override_groups(index: RepoIndex, functions: dict[FunctionId, FunctionFacts
             item = parent[item]
         return item
 
+    def union(one: FunctionId, other: FunctionId) -> None:
+        mine, theirs = find(one), find(other)
+        if mine != theirs:
+            parent[mine] = theirs
+
     for path, summary in index.files.items():
         for qualname, facts in summary.facts.classes.items():
+            # `__enter__` and `__exit__` become `__aenter__` and `__aexit__` together, over the whole hierarchy.
+            context = [(path, facts.methods[name]) for name in CONTEXT_METHODS if name in facts.methods]
+            for other in context[1:]:
+                union(context[0], other)
             for ancestor in index.mro(path, qualname)[1:]:
                 ancestor_facts = index.cls(*ancestor)
                 for name, method in facts.methods.items():
-                    if name in ancestor_facts.methods and not (name.startswith("__") and name.endswith("__")):
-                        mine, theirs = find((path, method)), find((ancestor[0], ancestor_facts.methods[name]))
-                        if mine != theirs:
-                            parent[mine] = theirs
+                    if name in ancestor_facts.methods and (
+                            not (name.startswith("__") and name.endswith("__")) or name in CONTEXT_METHODS):
+                        union((path, method), (ancestor[0], ancestor_facts.methods[name]))
+                if context:
+                    for name in CONTEXT_METHODS:
+                        if name in ancestor_facts.methods:
+                            union(context[0], (ancestor[0], ancestor_facts.methods[name]))
     return {function: find(function) for function in functions}
 
 
@@ -529,11 +541,37 @@ def _shape_reason(coloring: Coloring, function: FunctionId, facts: FunctionFacts
             if not caller.site.entered:
                 return (f"it is a @contextmanager called outside a `with` statement at {caller.path}:"
                         f"{caller.site.line}; only `with {facts.name}(...)` can become `async with`")
+    elif facts.role == "context-method":
+        return _context_method_reason(coloring, function, facts)
     elif facts.is_generator and coloring.roles.get(function) not in ("fixture", "dependency"):
         for caller in coloring.callers.get(function, ()):
             if not caller.site.iterated:
                 return (f"it is a generator called without iterating over it at {caller.path}:{caller.site.line}; "
                         "an async generator needs `async for`")
+    return None
+
+
+def _context_method_reason(coloring: Coloring, function: FunctionId, facts: FunctionFacts) -> str | None:
+    """`__enter__`/`__exit__` may become `__aenter__`/`__aexit__` when the project defines both for the class and
+    Python is the only caller: every use is a `with` statement, which becomes `async with`."""
+    for caller in coloring.callers.get(function, ()):
+        if not caller.site.entered:
+            return (f"`{facts.name}` is called directly at {caller.path}:{caller.site.line}; only a `with` statement "
+                    "can become `async with`")
+    path, cls = function[0], facts.class_qualname
+    found = {}
+    for ancestor in coloring.index.mro(path, cls):
+        methods = coloring.index.cls(*ancestor).methods
+        for name in (*CONTEXT_METHODS, *CONTEXT_METHODS.values()):
+            if name in methods:
+                found.setdefault(name, (ancestor[0], methods[name]))
+    for name, twin in CONTEXT_METHODS.items():
+        if twin in found:
+            return f"{cls} already defines `{twin}`"
+        defined = found.get(name)
+        definition = coloring.index.function(defined) if defined is not None else None
+        if definition is None or definition.role != "context-method":
+            return f"{cls} gets `{name}` from outside the project (or a decorated one), which stays sync"
     return None
 
 

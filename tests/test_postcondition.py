@@ -434,6 +434,37 @@ BROKEN = {
             migrator = constructor()
             return migrator.migrate(kind).real
         """, [("app/user.py", 8, "unawaited")]),
+    "a class made an async context manager entered with `with`, a sync one with `async with`": (
+        """
+        class Seeded:
+            async def __aenter__(self):
+                return self
+
+            async def __aexit__(self, *exc_info):
+                return None
+
+
+        class Base:
+            def __enter__(self):
+                return self
+
+            def __exit__(self, *exc_info):
+                return None
+
+
+        class Plain(Base):
+            pass
+        """, """
+        from app.database import Plain, Seeded
+
+        def seed(case_type: type[Seeded]):
+            with case_type():
+                pass
+
+        async def plain():
+            async with Plain() as plain:
+                return plain
+        """, [("app/user.py", 5, "with-on-async"), ("app/user.py", 9, "async-with-on-sync")]),
 }
 
 
@@ -598,6 +629,31 @@ WORKING = {
         async def main(loop, x):
             await later(loop)
             await value(x)
+        """),
+    "each kind of class-based context manager entered the way its class defines, a dual one either way": (
+        """
+        class Seeded:
+            async def __aenter__(self):
+                return self
+
+            async def __aexit__(self, *exc_info):
+                return None
+
+
+        class Both(Seeded):
+            def __enter__(self):
+                return self
+
+            def __exit__(self, *exc_info):
+                return None
+        """, """
+        from app.database import Both, Seeded
+
+        async def seed():
+            async with Seeded():
+                async with Both():
+                    with Both():
+                        pass
         """),
 }
 

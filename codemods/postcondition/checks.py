@@ -261,6 +261,19 @@ class _ScopeChecker:
                 factory = item.context_expr.func if isinstance(item.context_expr, ast.Call) else item.context_expr
                 self._add(item.context_expr, ASYNC_WITH_ON_SYNC, f"`async with` on {_describe(kind)}, which is sync",
                           needs=self.inference.defined_in(factory, self.scope))
+            if kind.tag is Tag.INSTANCE:
+                self._with_instance(node, item.context_expr, kind.ref)
+
+    def _with_instance(self, node: ast.With | ast.AsyncWith, entered: ast.expr, cls) -> None:
+        """An instance of a project class is entered with the protocol its class defines after the run."""
+        sync = self.inference.class_member(cls, "__exit__", 0) is not None
+        asynchronous = self.inference.class_member(cls, "__aexit__", 0) is not None
+        if isinstance(node, ast.With) and asynchronous and not sync:
+            self._add(entered, SYNC_WITH_ON_ASYNC, f"`with` on an instance of `{cls.qualname}`, an async context "
+                      "manager (`__aenter__`/`__aexit__`), which needs `async with`", needs=cls.module)
+        if isinstance(node, ast.AsyncWith) and sync and not asynchronous:
+            self._add(entered, ASYNC_WITH_ON_SYNC, f"`async with` on an instance of `{cls.qualname}`, whose context "
+                      "manager is sync (`__enter__`/`__exit__`)", needs=cls.module)
 
     def _attribute(self, node: ast.Attribute) -> None:
         kind = self.inference.expr(node.value, self.scope)
