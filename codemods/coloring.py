@@ -232,8 +232,8 @@ class ColoringRecogniser(Recogniser):
             if self._nested_run(node):
                 continue
             site = self.scanner.call_site(node)
-            if site.awaited or self._handed_on(node):
-                continue
+            if site.awaited or site.thunk or self._handed_on(node):
+                continue  # (a lambda's whole body: the function the lambda is handed to awaits what it returns)
             key = call_key(site.owner, site.callee, site.awaited)
             seen[key] += 1
             if seen[key] > self.summary.surviving_calls.get(key, 0):

@@ -31,6 +31,8 @@ import libcst as cst
 from .coloring_scan import argument_slot, qualname_of
 from .evidence import nodes_under
 
+# What reading from a callable tells about it without running it.
+DESCRIBING_ATTRIBUTES = frozenset({"__name__", "__qualname__", "__module__", "__doc__"})
 # A parameter slot: (function, parameter name).
 Slot = tuple[tuple[str, str], str]
 
@@ -72,7 +74,7 @@ def _callable_params(function: cst.FunctionDef, parents, scanner) -> tuple[Calla
     for name, found_uses in uses.items():
         if not found_uses:
             continue
-        handed = tuple(use for use in found_uses if use != "call")
+        handed = tuple(use for use in found_uses if use not in ("call", "read"))
         found.append(CallableParam(name, positional.index(name) if name in positional else None,
                                    "call" in found_uses, handed))
     return tuple(found)
@@ -89,13 +91,15 @@ def _is_read(name: cst.Name, parents) -> bool:
 
 def _use(name: cst.Name, function: cst.FunctionDef, parents, scanner):
     """"call" for `p(...)` whose result is not handed to another call, (callee, slot) for `g(..., p, ...)`,
-    None for anything else (the callable escapes where its calls cannot be followed)."""
+    "read" for `p.__name__` and the like, None for anything else (the callable escapes where its calls cannot be followed)."""
     current = parents.get(name)
     while current is not None and current is not function:
         if isinstance(current, (cst.FunctionDef, cst.Lambda, cst.GeneratorExp, cst.ClassDef)):
             return None
         current = parents.get(current)
     parent = parents.get(name)
+    if isinstance(parent, cst.Attribute) and parent.value is name and parent.attr.value in DESCRIBING_ATTRIBUTES:
+        return "read"  # (`func.__name__` in a log line: it names the callable, it does not run it)
     if isinstance(parent, cst.Call) and parent.func is name:
         # `create_task(p())`, `run(p())`: the result is meant for a consumer, which an `await` would take from it.
         return None if isinstance(parents.get(parent), (cst.Arg, cst.Await)) else "call"

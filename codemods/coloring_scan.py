@@ -110,6 +110,9 @@ class CallSite:
     finishes: bool = False
     # The result is bound to one local name (`publisher = make_publisher(bus)`), nothing else.
     bound: bool = False
+    # The whole body of a lambda handed to a call (`safe_try(lambda: fix(db))`): the lambda returns the coroutine
+    # to whoever calls it, like the function handed itself (its value use, ModuleScanner.thunk_use, decides).
+    thunk: bool = False
 
 
 @dataclass(frozen=True)
@@ -304,6 +307,10 @@ class ModuleScanner:
                     self.facts.reads.append(read)
             elif isinstance(node, cst.WithItem):
                 self.facts.calls.extend(self.entry_sites(node))
+            elif isinstance(node, cst.Lambda):
+                use = self.thunk_use(node)
+                if use is not None:
+                    self.facts.values.append(use)
             elif isinstance(node, (cst.Name, cst.Attribute)):
                 use = self.value_use(node)
                 if use is not None:
@@ -671,6 +678,7 @@ class ModuleScanner:
             awaited=isinstance(parent, cst.Await), iterated=self._iterated(node), entered=self._entered(node),
             session_first=session_first, passes_session=passes_session, method=method, used=self._used(node, parent),
             query_args=self._query_args(node), finishes=self._finishes(node), bound=self._bound(node, parent),
+            thunk=isinstance(parent, cst.Lambda) and self._thunk_call(parent) is node,
         )
 
     def entry_sites(self, item: cst.WithItem) -> list[CallSite]:
@@ -865,6 +873,32 @@ class ModuleScanner:
             return ValueUse(target, self.line_of(node), owner, consumer, detail, keyword, self.expr(call.func),
                             argument_slot(call, parent))
         return ValueUse(target, self.line_of(node), owner, consumer, detail, keyword)
+
+    def thunk_use(self, node: cst.Lambda) -> ValueUse | None:
+        """`safe_try(lambda: fix(db))`: the lambda hands `fix`'s result to whoever calls it, so it is a value use
+        of `fix` by that call, like `safe_try(fix)` (coloring_callables follows it)."""
+        call = self._thunk_call(node)
+        arg = self.parents.get(node)
+        consumer = self.parents.get(arg) if isinstance(arg, cst.Arg) else None
+        if call is None or not isinstance(consumer, cst.Call) or arg.value is not node or arg.star:
+            return None
+        target = self.expr(call.func)
+        if target is None or target[0] not in ("name", "def", "attr"):
+            return None
+        owner, _ = self.placement(node)
+        detail = f"handed in a lambda to `{dotted_name(consumer.func) or 'a call'}(...)`"
+        keyword = arg.keyword.value if arg.keyword is not None else None
+        return ValueUse(target, self.line_of(node), owner, "unknown", detail, keyword, self.expr(consumer.func),
+                        argument_slot(consumer, arg))
+
+    @staticmethod
+    def _thunk_call(node: cst.Lambda) -> cst.Call | None:
+        """The call a lambda without parameters consists of (`lambda: fix(db)`), if that is all it does."""
+        params = node.params
+        if params.params or params.posonly_params or params.kwonly_params or not isinstance(
+                params.star_arg, cst.MaybeSentinel) or params.star_kwarg is not None:
+            return None
+        return node.body if isinstance(node.body, cst.Call) else None
 
     def _is_load(self, name: cst.Name) -> bool:
         scope = metadata_value(self.scopes, name)

@@ -611,8 +611,8 @@ def _allowed(coloring: Coloring, functions: dict[FunctionId, FunctionFacts], blo
 
 
 def _caller_problem(caller: Caller) -> str | None:
-    if caller.site.context in ("body", "main"):
-        return None
+    if caller.site.context in ("body", "main") or caller.site.thunk:
+        return None  # (a lambda handing the coroutine on: the lambda's value use decides, see _local_reason)
     return f"it is called {caller.site.context} at {caller.path}:{caller.site.line}, where `await` cannot go"
 
 

@@ -465,6 +465,26 @@ BROKEN = {
             async with Plain() as plain:
                 return plain
         """, [("app/user.py", 5, "with-on-async"), ("app/user.py", 9, "async-with-on-sync")]),
+    "inside a lambda: an AsyncSession handed to a sync function, an async function's coroutine dropped": (
+        """
+        from sqlalchemy.orm import Session
+
+
+        def fix_names(session: Session):
+            return session
+
+
+        async def fix_groups(session):
+            return session
+        """, """
+        from sqlalchemy.ext.asyncio import AsyncSession
+
+        from app.database import fix_groups, fix_names
+
+        def main(session: AsyncSession, run):
+            run(lambda: fix_names(session))
+            run(lambda: fix_groups(session).close())
+        """, [("app/user.py", 7, "session-mismatch"), ("app/user.py", 8, "unawaited")]),
 }
 
 

@@ -162,6 +162,11 @@ class Scope:
             for argument in (arguments.vararg, arguments.kwarg):
                 if argument is not None:
                     self.bindings.setdefault(argument.arg, []).append(Unknown())
+        elif isinstance(node, ast.Lambda):
+            arguments = node.args
+            self.bindings = {argument.arg: [Unknown()] for argument in (
+                *arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs, arguments.vararg, arguments.kwarg)
+                if argument is not None}
         else:
             self.bindings = scope_bindings(getattr(node, "body", []), module)
 
@@ -179,7 +184,7 @@ class Parameter:
 
 
 def scopes_of(project: Project, module: Module) -> Iterator[Scope]:
-    """The module, every class body and every function, each with its enclosing scope."""
+    """The module, every class body, every function and every lambda, each with its enclosing scope."""
     root = Scope(project, module, module.tree, None)
     yield root
     stack: list[tuple[ast.AST, Scope]] = [(child, root) for child in module.tree.body]
@@ -195,7 +200,14 @@ def scopes_of(project: Project, module: Module) -> Iterator[Scope]:
             stack.extend((child, scope) for child in node.body)
             yield scope
             continue
-        stack.extend((child, parent) for child in ast.iter_child_nodes(node) if not isinstance(child, ast.Lambda))
+        if isinstance(node, ast.Lambda):
+            # Its body runs when it is called, never with `await`: a sync scope of its own.
+            owner = parent.owner if isinstance(parent.node, ast.ClassDef) else None
+            scope = Scope(project, module, node, parent, owner, f"{parent.qualname or '<module>'}.<lambda>")
+            stack.append((node.body, scope))
+            yield scope
+            continue
+        stack.extend((child, parent) for child in ast.iter_child_nodes(node))
 
 
 def scope_nodes(scope_node: ast.AST) -> Iterator[ast.AST]:
