@@ -91,7 +91,8 @@ def _is_read(name: cst.Name, parents) -> bool:
 
 def _use(name: cst.Name, function: cst.FunctionDef, parents, scanner):
     """"call" for `p(...)` whose result is not handed to another call, (callee, slot) for `g(..., p, ...)`,
-    "read" for `p.__name__` and the like, None for anything else (the callable escapes where its calls cannot be followed)."""
+    "read" for `p.__name__` and the like, None for anything else (the callable escapes where its calls cannot be
+    followed)."""
     current = parents.get(name)
     while current is not None and current is not function:
         if isinstance(current, (cst.FunctionDef, cst.Lambda, cst.GeneratorExp, cst.ClassDef)):
