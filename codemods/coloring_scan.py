@@ -113,6 +113,8 @@ class CallSite:
     # The whole body of a lambda handed to a call (`safe_try(lambda: fix(db))`): the lambda returns the coroutine
     # to whoever calls it, like the function handed itself (its value use, ModuleScanner.thunk_use, decides).
     thunk: bool = False
+    # What each argument that is a database session is (index.session_side tells whether it stays sync).
+    session_args: tuple[Expr, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -669,9 +671,9 @@ class ModuleScanner:
         owner, context = self.placement(node)
         parent = self.parents.get(node)
         positional = [arg for arg in node.args if arg.keyword is None and not arg.star]
-        session_first = bool(positional) and self.evidence.session(positional[0].value) is not None
-        passes_session = session_first or any(
-            self.evidence.session(arg.value) is not None for arg in node.args if not arg.star)
+        sessions = [arg for arg in node.args if not arg.star and self.evidence.session(arg.value) is not None]
+        session_first = bool(positional) and positional[0] in sessions
+        passes_session = bool(sessions)
         method = node.func.attr.value if isinstance(node.func, cst.Attribute) else None
         return CallSite(
             callee=self.expr(node.func), line=self.line_of(node), owner=owner, context=context,
@@ -679,6 +681,7 @@ class ModuleScanner:
             session_first=session_first, passes_session=passes_session, method=method, used=self._used(node, parent),
             query_args=self._query_args(node), finishes=self._finishes(node), bound=self._bound(node, parent),
             thunk=isinstance(parent, cst.Lambda) and self._thunk_call(parent) is node,
+            session_args=tuple(found for arg in sessions if (found := self.expr(arg.value)) is not None),
         )
 
     def entry_sites(self, item: cst.WithItem) -> list[CallSite]:

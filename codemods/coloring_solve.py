@@ -521,6 +521,9 @@ def _local_reason(coloring: Coloring, function: FunctionId, facts: FunctionFacts
         return facts.blocker, facts.sync_entry
     if function[0] not in coloring.migrated:
         return f"{function[0]} is not part of this migration and stays legacy code", False
+    handed = _sync_session_caller(coloring, function)
+    if handed is not None:
+        return handed, False
     for path, use in coloring.values.get(function, ()):
         if (path, use) in coloring.callables.harmless or coloring_callables.factory_returns_harmless(
                 coloring.index, coloring.callers, coloring.values, function, use):
@@ -530,6 +533,20 @@ def _local_reason(coloring: Coloring, function: FunctionId, facts: FunctionFacts
                     "synchronously"), True
     reason = _shape_reason(coloring, function, facts)
     return (reason, False) if reason is not None else None
+
+
+def _sync_session_caller(coloring: Coloring, function: FunctionId) -> str | None:
+    """A function some caller hands a session that stays sync after the run (from a `sessionmaker` of its own
+    sync engine) keeps a sync `Session`: it stays sync, and its async callers bridge to it."""
+    for caller in coloring.callers.get(function, ()):
+        if _hands_sync_session(coloring, caller):
+            return (f"{caller.path}:{caller.site.line} hands it a session from a sync session factory that this "
+                    "run keeps sync, so its session stays a sync `Session`")
+    return None
+
+
+def _hands_sync_session(coloring: Coloring, caller: Caller) -> bool:
+    return any(coloring.index.session_side(argument, caller.path) == "sync" for argument in caller.site.session_args)
 
 
 def _shape_reason(coloring: Coloring, function: FunctionId, facts: FunctionFacts) -> str | None:
@@ -701,6 +718,7 @@ def _spread(coloring: Coloring, queue: deque, allowed: set[FunctionId], members,
 def _calls_legacy(coloring: Coloring, function: FunctionId) -> bool:
     for callee in _callees_of(coloring, function):
         if coloring.legacy(callee) and any(caller.function == function and not caller.site.awaited
-                                           and caller.site.passes_session for caller in coloring.callers[callee]):
+                                           and caller.site.passes_session and not _hands_sync_session(coloring, caller)
+                                           for caller in coloring.callers[callee]):
             return True
     return False

@@ -41,6 +41,17 @@ Entity = tuple
 MAX_RESOLVE_DEPTH = 24
 # Methods of a mapping that give back one of its values.
 MAPPING_LOOKUPS = frozenset({"get", "pop", "setdefault", "__getitem__"})
+# What calling these makes (or what calling what they make makes): a session of that side.
+SESSION_FACTORY_SIDES = {
+    **dict.fromkeys(("sqlalchemy.orm.sessionmaker", "sqlalchemy.orm.session.sessionmaker",
+                     "sqlalchemy.orm.scoped_session", "sqlalchemy.orm.scoping.scoped_session"), "sync"),
+    **dict.fromkeys(("sqlalchemy.ext.asyncio.async_sessionmaker", "sqlalchemy.ext.asyncio.async_scoped_session",
+                     "sqlalchemy.ext.asyncio.session.async_sessionmaker"), "async"),
+}
+SESSION_CLASS_SIDES = {
+    **dict.fromkeys(("sqlalchemy.orm.Session", "sqlalchemy.orm.session.Session"), "sync"),
+    **dict.fromkeys(("sqlalchemy.ext.asyncio.AsyncSession", "sqlalchemy.ext.asyncio.session.AsyncSession"), "async"),
+}
 SELF_TYPES = frozenset(("inst", ("name", f"{module}.Self")) for module in ("typing", "typing_extensions"))
 
 
@@ -260,6 +271,44 @@ class RepoIndex:
                 return None
             facts = self.function(fixture)
             return self.resolve(facts.value, fixture[0], depth) if facts is not None else None
+        return None
+
+    def session_side(self, expr: Expr | None, origin: str, depth: int = 0) -> str | None:
+        """"sync" or "async": the kind of session a value is, when it visibly comes from one of SQLAlchemy's
+        factories after the run (`with self.session_maker() as session:` where `session_maker =
+        sessionmaker(bind=self.engine)`), followed through locals, module names and class attributes."""
+        if expr is None or depth > MAX_RESOLVE_DEPTH:
+            return None
+        if expr[0] == "enter":
+            return self.session_side(expr[1], origin, depth + 1)
+        if expr[0] != "call" or expr[1] is None:
+            return None
+        called = expr[1]
+        if called[0] == "name" and called[1] in SESSION_CLASS_SIDES:
+            return SESSION_CLASS_SIDES[called[1]]
+        bound = self._binding_of(called, origin)
+        if bound is None:
+            return None
+        value, path = bound
+        if value is not None and value[0] == "call" and value[1] is not None and value[1][0] == "name":
+            side = SESSION_FACTORY_SIDES.get(value[1][1])
+            if side is not None:
+                return side
+        return None
+
+    def _binding_of(self, expr: Expr, origin: str) -> tuple[Expr | None, str] | None:
+        """What a module name or a class attribute (`self.session_maker`) is bound to, and in which file."""
+        if expr[0] == "attr" and expr[1] is not None and expr[1][0] in ("self", "cls"):
+            for path, qualname in self.mro(expr[1][1], expr[1][2]):
+                attributes = self.cls(path, qualname).attributes
+                if expr[2] in attributes:
+                    return attributes[expr[2]], path
+            return None
+        if expr[0] == "name":
+            module, _, name = expr[1].rpartition(".")
+            path = self.module_path(module, origin) if module else None
+            if path is not None and name in self.files[path].facts.names:
+                return self.files[path].facts.names[name], path
         return None
 
     def lookup(self, fqn: str, origin: str, depth: int) -> Entity | None:
