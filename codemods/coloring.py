@@ -116,6 +116,8 @@ class Bridge:
     # Where the call passes its session when that is not its first positional argument (an index into its
     # arguments): the arguments then stay as they are, and the bridge puts the sync session there.
     session_argument: int | None = None
+    # False in a lambda handing the bridge's coroutine to a function that awaits what the lambda returns.
+    awaited: bool = True
 
 
 class ColoringRecogniser(Recogniser):
@@ -232,8 +234,11 @@ class ColoringRecogniser(Recogniser):
             if self._nested_run(node):
                 continue
             site = self.scanner.call_site(node)
-            if site.awaited or site.thunk or self._handed_on(node):
+            if site.thunk:
+                self._bridge_in_lambda(node, site)
                 continue  # (a lambda's whole body: the function the lambda is handed to awaits what it returns)
+            if site.awaited or self._handed_on(node):
+                continue
             key = call_key(site.owner, site.callee, site.awaited)
             seen[key] += 1
             if seen[key] > self.summary.surviving_calls.get(key, 0):
@@ -422,7 +427,19 @@ class ColoringRecogniser(Recogniser):
         return next((function for function in self.coloring.index.possible_callees(site.callee, self.path)
                      if self.coloring.legacy(function)), None)
 
-    def _bridge(self, node: cst.Call, site: CallSite, callee, runs: bool = False) -> None:
+    def _bridge_in_lambda(self, node: cst.Call, site: CallSite) -> None:
+        """`safe_try(lambda: fix(session))` where `fix` stays sync with session I/O and `safe_try` awaits what
+        its callable returns: `lambda: call_legacy(session, fix)` (coloring_callables.bridged_in_lambda)."""
+        callee = resolve_callee(self.coloring.index, site, self.path)
+        if callee is None or not site.passes_session or not self.coloring.legacy(callee):
+            return
+        handed_to = self.evidence.parent(self.evidence.parent(self.evidence.parent(node)))
+        holder = resolve_callee(self.coloring.index, self.scanner.call_site(handed_to), self.path) \
+            if isinstance(handed_to, cst.Call) else None
+        if holder is not None and self.coloring.callables.awaited.get(holder):
+            self._bridge(node, site, callee, awaited=False)
+
+    def _bridge(self, node: cst.Call, site: CallSite, callee, runs: bool = False, awaited: bool = True) -> None:
         name = _callee_text(node)
         reason = self.coloring.reason(callee) or "it stays sync"
         which = f" runs `{callee[1]}`, which" if runs else ""
@@ -437,7 +454,7 @@ class ColoringRecogniser(Recogniser):
                                                       "through `await call_legacy(db, fn, ...)` by hand, or migrate it")
             return
         self.report("F108", node, message + "; call it through the compat bridge", fixable=True,
-                    data=Bridge(node, _needs_parentheses(self, node), passed))
+                    data=Bridge(node, _needs_parentheses(self, node), passed, awaited))
 
     def _unresolved(self, node: cst.Call, site: CallSite, async_methods: set[str]) -> None:
         if site.method in async_methods and site.passes_session and site.context == "body" \

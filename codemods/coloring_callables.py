@@ -125,6 +125,9 @@ class Callables:
     sources: dict = field(default_factory=dict)
     # Called slots whose call is awaited after the run: function -> parameter names (set by `awaited`).
     awaited: dict = field(default_factory=dict)
+    # slot -> functions that reach it only in lambdas handing on a call with a session (`lambda: fix(session)`):
+    # when such a function stays sync with session I/O, the lambda bridges it and returns a coroutine too.
+    bridgeable: dict = field(default_factory=dict)
 
     def holders(self, function) -> set:
         """Functions whose call of a parameter receives `function`."""
@@ -172,6 +175,12 @@ def analyse(index, callers, values) -> Callables:
         if slot in open_slots:
             continue
         callables.harmless.update(where for kind, _, where in incoming if kind == "function")
+        by_function = defaultdict(list)
+        for kind, source, where in incoming:
+            if kind == "function":
+                by_function[source].append(where[1])
+        callables.bridgeable[slot] = {function for function, uses in by_function.items()
+                                      if all(use.session_args for use in uses)}
         if slots[slot].called:
             functions = _reaching(slot, into)
             callables.sources[slot] = functions
@@ -285,7 +294,7 @@ def conflicts(coloring, sync_on_the_loop) -> dict:
             why = coloring.reason(holder) or "it stays sync"
             reason = f"{where}, and `{holder[1]}` stays sync: {why}"
         else:
-            sync = sorted(f[1] for f in functions if not coloring.awaited_after(f))
+            sync = sorted(f[1] for f in functions if not _runs_async(coloring, slot, f))
             if not sync:
                 continue
             reason = f"{where}, which also receives `{sync[0]}`, a function that stays sync"
@@ -298,7 +307,18 @@ def awaited(coloring) -> dict:
     """Called parameters that receive only functions callers await after the run: function -> names."""
     found: dict = defaultdict(set)
     for (holder, param), functions in coloring.callables.sources.items():
-        if functions and coloring.async_after(holder) and all(coloring.awaited_after(f) for f in functions) \
+        slot = (holder, param)
+        if functions and coloring.async_after(holder) and all(_runs_async(coloring, slot, f) for f in functions) \
                 and any(coloring.newly_async(f) for f in functions):
             found[holder].add(param)
     return dict(found)
+
+
+def bridged_in_lambda(coloring, slot, function) -> bool:
+    """Does `function` reach `slot` only in lambdas that bridge it (it stays sync with session I/O)?"""
+    return function in coloring.callables.bridgeable.get(slot, ()) and coloring.legacy(function)
+
+
+def _runs_async(coloring, slot, function) -> bool:
+    """What calling `function` through the slot gives must be awaited: it is async, or a lambda bridges it."""
+    return coloring.awaited_after(function) or bridged_in_lambda(coloring, slot, function)

@@ -67,6 +67,8 @@ def rewrite(context: FileContext, matches: list[Match]) -> cst.Module:
             plan.runs.add(id(data.call))
         elif isinstance(data, Bridge):
             plan.bridges[id(data.call)] = data.parenthesize
+            if not data.awaited:
+                plan.handed_bridges.add(id(data.call))
             if data.session_argument is not None:
                 plan.bridge_arguments[id(data.call)] = data.session_argument
         elif coloring_background.owns(data):
@@ -102,6 +104,8 @@ class _Plan:
         self.runs: set[int] = set()
         self.entries: set[int] = set()
         self.bridges: dict[int, bool] = {}
+        # Bridges whose coroutine a lambda returns for its caller to await.
+        self.handed_bridges: set[int] = set()
         self.bridge_arguments: dict[int, int] = {}
         # Extra edits registered by coloring_background and lazy_loads: node id -> function(updated) -> node.
         self.replacements: dict[int, object] = {}
@@ -228,7 +232,7 @@ class _Apply(cst.CSTTransformer):
         if key in self.plan.runs:
             self.plan.module_imports.add("asyncio")
             result = cst.Call(cst.parse_expression("asyncio.run"), [cst.Arg(result)])
-        if key in self.plan.awaits or key in self.plan.bridges:
+        if key in self.plan.awaits or (key in self.plan.bridges and key not in self.plan.handed_bridges):
             parenthesize = self.plan.awaits.get(key) or self.plan.bridges.get(key)
             result = cst.Await(result, lpar=[cst.LeftParen()] if parenthesize else [],
                                rpar=[cst.RightParen()] if parenthesize else [])

@@ -130,6 +130,9 @@ class ValueUse:
     # Passed to a call: its callee, and the keyword or the position it is passed at (coloring_callables.py).
     callee: Expr | None = None
     slot: str | None = None
+    # A lambda handing on a call (ModuleScanner.thunk_use): the sessions that call passes, which the bridge can
+    # hand a function that stays sync (`lambda: call_legacy(session, fix)`).
+    session_args: tuple[Expr, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -892,7 +895,7 @@ class ModuleScanner:
         detail = f"handed in a lambda to `{dotted_name(consumer.func) or 'a call'}(...)`"
         keyword = arg.keyword.value if arg.keyword is not None else None
         return ValueUse(target, self.line_of(node), owner, "unknown", detail, keyword, self.expr(consumer.func),
-                        argument_slot(consumer, arg))
+                        argument_slot(consumer, arg), self.call_site(call).session_args)
 
     @staticmethod
     def _thunk_call(node: cst.Lambda) -> cst.Call | None:
