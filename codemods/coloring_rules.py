@@ -293,7 +293,11 @@ LEGACY_BRIDGE = Rule(
         "`self.model` is a `type[Model]` of a TypeVar bound to a repository class, is bridged when the "
         "constructor of the bound or of any subclass does such I/O; so is a method called on an instance of such "
         "a TypeVar (`item.update(session=db)` on a `-> Model` result) when that method of the bound or of a "
-        "subclass does."
+        "subclass does. A function stays sync this way when a caller hands it a session from a sync factory the "
+        "run keeps (a class's own `create_engine` + `sessionmaker`, F107 names that call): the code that becomes "
+        "async bridges to it. In a lambda that a function calls and awaits the result of "
+        "(`safe_try(lambda: fix(db))`), the bridge is not awaited: `lambda: call_legacy(db, fix)` returns its "
+        "coroutine like the lambdas beside it that hand on async functions."
     ),
     before=(
         "from celery import shared_task\n"
@@ -321,7 +325,7 @@ LEGACY_BRIDGE = Rule(
         '    return {"jobs": await call_legacy(db, count_jobs)}\n'
     ),
     fixable=True,
-    fix_notes="Fixed when the session is the call's first positional argument; otherwise reported with the reason.",
+    fix_notes="Fixed when the call shows which argument is the session; otherwise reported with the reason.",
 )
 LAZY_LOAD = Rule(
     code="F201", name="relationship-lazy-load", family=FAMILY,
