@@ -18,5 +18,6 @@ async def safe_try(func):
 
 async def main():
     async with session_context() as session:
+        await call_legacy(session, fix_names)
         await safe_try(lambda: call_legacy(session, fix_names))
         await safe_try(lambda: rename_all(session))

@@ -16,5 +16,6 @@ def safe_try(func):
 
 def main():
     with session_context() as session:
+        fix_names(session)
         safe_try(lambda: fix_names(session))
         safe_try(lambda: rename_all(session))
