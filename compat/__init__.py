@@ -23,6 +23,9 @@ side by side on ONE configuration and (for async code) ONE pool::
     # a Click command / Celery task / scheduled job that stays sync, running its async body
     compat.run_from_sync(purge_async, days=30)
 
+    # an async test handed the sync session that factory_boy and the fixture's SAVEPOINT keep using
+    yield compat.adopt_session(session)
+
     # a functools.cached_property whose getter now awaits: an async method, still run once per instance
     @compat.cached_per_instance
     async def service(self): ...
@@ -35,6 +38,7 @@ Dependencies are the standard library, SQLAlchemy and greenlet only; database
 drivers are imported by SQLAlchemy when an engine needs them.
 """
 
+from .adopted import adopt_session
 from .asgi import LegacySessionScopeMiddleware, request_session_scope
 from .asyncpg_statements import FacadeInterfaceError
 from .asyncpg_pool import LegacyAsyncpgPool
@@ -69,6 +73,7 @@ __all__ = [
     "SessionScope",
     "SessionScopeError",
     "SyncEntryOnLoopError",
+    "adopt_session",
     "cached_per_instance",
     "call_legacy",
     "configure",
