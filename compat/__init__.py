@@ -24,6 +24,8 @@ side by side on ONE configuration and (for async code) ONE pool::
     compat.run_from_sync(purge_async, days=30)
 
     # an async test handed the sync session that factory_boy and the fixture's SAVEPOINT keep using
+    # (its registry bound to the sync-driver twin of the now async engine)
+    Session.configure(bind=compat.sync_twin(engine))
     yield compat.adopt_session(session)
 
     # a functools.cached_property whose getter now awaits: an async method, still run once per instance
@@ -52,6 +54,7 @@ from .records import Record
 from .runtime_log import RUNTIME_LOG_ENV
 from .scope import SessionScope, SessionScopeError, legacy_session_scope
 from .sync_entry import SyncEntryOnLoopError, run_from_sync
+from .sync_twin import sync_twin
 from .urls import DatabaseURLError, DriverInfo, detect_driver, to_async_url, to_sync_url
 
 __all__ = [
@@ -84,6 +87,7 @@ __all__ = [
     "legacy_session_scope",
     "request_session_scope",
     "run_from_sync",
+    "sync_twin",
     "to_async_url",
     "to_sync_url",
 ]

@@ -14,7 +14,7 @@ from types import ModuleType
 import pytest
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.ext.asyncio import AsyncSession, async_object_session, async_session
+from sqlalchemy.ext.asyncio import AsyncSession, async_object_session, async_session, create_async_engine
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
 from sqlasync import compat
@@ -140,3 +140,25 @@ def test_rolling_back_the_adopted_session_ends_the_savepoint_of_the_fixture(
 def test_only_a_sync_session_can_be_adopted(sync_session: Session) -> None:
     with pytest.raises(TypeError, match="AsyncSession"):
         compat.adopt_session(compat.adopt_session(sync_session))
+
+
+def test_a_registry_bound_to_the_sync_twin_of_an_async_engine_serves_factories_and_async_code(
+    database_url: str, legacy: ModuleType, loop: asyncio.AbstractEventLoop
+) -> None:
+    async_engine = create_async_engine(compat.to_async_url(database_url))
+    try:
+        twin = compat.sync_twin(async_engine.execution_options(isolation_level="SERIALIZABLE"))
+        assert not twin.dialect.is_async and twin.get_execution_options()["isolation_level"] == "SERIALIZABLE"
+        assert compat.sync_twin(async_engine).pool is twin.pool  # one twin per pool of the async engine
+        assert compat.sync_twin(twin) is twin
+        legacy.Base.metadata.create_all(twin)
+        registry = scoped_session(sessionmaker())
+        registry.configure(bind=twin)
+        session = registry()
+        session.begin_nested()
+        make_job(registry, legacy, "from-factory")
+        assert loop.run_until_complete(job_ids(compat.adopt_session(session), legacy)) == ["from-factory"]
+        registry.remove()
+        twin.dispose()
+    finally:
+        loop.run_until_complete(async_engine.dispose())
