@@ -8,9 +8,10 @@ import libcst.matchers as m
 from .acquisition_plan import CORRECT_AS_IS, Opener, ToAsyncWith, ToBlock, ToParameter, Unregister
 from .acquisition_rewrite import rewrite
 from .await_sites import await_problem
+from .coloring_scan import qualname_of
 from .evidence import Kind, dotted_name, metadata_value, string_value
 from .family import Family, Recogniser, words
-from .fixture_sessions import HANDED_OUT_BY_FIXTURE, FixtureHandout, handout_plan
+from .fixture_sessions import HANDED_OUT_BY_FIXTURE, FixtureHandout, adopted_handout, handout_plan, users
 from .routes import is_route_handler
 from .rule import Rule
 from .session_scope import Binding, binding_of, block_span
@@ -178,6 +179,11 @@ class AcquisitionRecogniser(Recogniser):
                 self._report("D103", node, f"`next({inner}())` never closes the session",
                              self.acquisition_plan("D103", node))
             return
+        registry = self.evidence.scoped_registry(node)
+        if registry is not None:
+            if self.context.target == "async":
+                self._adopt(node, registry)
+            return
         kind = self.evidence.is_session_factory_call(node)
         if kind is not Kind.SYNC_SESSION or self._inside_get_db_generator(node) or self._registered_factory(node):
             return
@@ -191,6 +197,25 @@ class AcquisitionRecogniser(Recogniser):
         plan = self.acquisition_plan("D101", node)
         if plan is not CORRECT_AS_IS:
             self._report("D101", node, f"`{dotted_name(func) or 'session factory'}()` creates a session by hand", plan)
+
+    def _adopt(self, call: cst.Call, registry: str) -> None:
+        """A fixture handing out a session of a `scoped_session` registry, which stays sync: its async users get it
+        through `compat.adopt_session()`."""
+        plan = adopted_handout(self.evidence, call, self._users_async)
+        if plan is not None:
+            self._report("D105", call, f"fixture hands out a session of the sync `scoped_session` registry "
+                         f"`{registry}`, which its async users need as an AsyncSession", plan)
+
+    def _users_async(self, fixture: cst.FunctionDef) -> bool | None:
+        """Does any test or fixture requesting `fixture` become async? None before the run's coloring is solved
+        (the prediction takes every function for async)."""
+        index = getattr(self.context.coloring, "index", None)
+        if index is None:
+            return None
+        reference = (str(self.context.path), qualname_of(fixture, self.evidence.parents))
+        if index.function(reference) is None:
+            return None
+        return any(self.context.coloring.async_after(user) for user in users(index, reference))
 
     def _report(self, code: str, node: cst.CSTNode, message: str, plan: object) -> None:
         if isinstance(plan, str):

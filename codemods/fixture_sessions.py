@@ -86,7 +86,15 @@ HANDED_OUT_BY_FIXTURE = Rule(
         "when a user is in a file this run does not migrate or must stay sync for a reason of its own (F107), "
         "when the project's `anyio_backend` fixture is narrower than the fixture's scope, and when the "
         "fixture also stores the session (a module global, `app.state.db = session`), uses it in a nested "
-        "function or lambda, or binds the name twice."
+        "function or lambda, or binds the name twice.\n"
+        "A fixture handing out a session of a `scoped_session` registry of the project (`session = Session(); "
+        "session.begin_nested(); yield session; session.rollback()`, the registry imported from the module that "
+        "binds it) cannot own an AsyncSession: the registry stays sync (E102 leaves `scoped_session`), and so do "
+        "the factories (factory_boy's `sqlalchemy_session`) that add and commit through the same session. The "
+        "fixture stays sync, its own calls on the session stay sync (S101 says why), and once one of its users "
+        "becomes async it hands out `adopt_session(session)` (`sqlasync.compat`): an AsyncSession whose "
+        "`sync_session` is that very session, so async tests, the services they await and the factories share "
+        "one session and transaction. Sync users that use the session are then found by the post-condition."
     ),
 )
 
@@ -114,6 +122,41 @@ class FixtureHandout:
         """What the fixture hands out: "connection" for `engine.connect()`/`begin()`, else "session"."""
         return "connection" if isinstance(self.acquire.func, cst.Attribute) \
             and self.acquire.func.attr.value in ("connect", "begin") else "session"
+
+
+# What an AdoptedHandout fixture hands out, in the repository index (FileSummary.handout_fixtures).
+ADOPTED = "adopted"
+
+
+@dataclass(frozen=True)
+class AdoptedHandout:
+    """Hand the async users of fixture `fixture` `compat.adopt_session(<what it hands out>)`.
+
+    The fixture hands out a session of a `scoped_session` registry that stays sync with the sync code sharing it
+    (factories, the fixture's own SAVEPOINT and rollback), so it cannot own an AsyncSession of its own: its users
+    get an AsyncSession over that very session. `handouts` are its `yield`/`return` statements' values."""
+
+    fixture: cst.FunctionDef
+    handouts: tuple[cst.BaseExpression, ...]
+
+
+def adopted_handout(evidence, call: cst.Call, users_async) -> AdoptedHandout | str | None:
+    """The plan for a fixture handing out the session that `call`, a call of a `scoped_session` registry, opens;
+    a reason when none of its users becomes async; None when `call` is not such a handout.
+    `users_async(fixture)`: whether any user of the fixture becomes async (None while that is unknown)."""
+    plan = handout_plan(evidence, call, "session")
+    if not isinstance(plan, FixtureHandout) or plan.shape == "with":
+        return None
+    function = plan.fixture
+    if plan.shape == "direct":
+        values = (call,)
+    else:
+        values = tuple(statement.value for statement in m.findall(function, m.Yield(m.Name(plan.name))
+                                                                  | m.Return(m.Name(plan.name))))
+    if users_async(function) is False:
+        return (f"none of the users of fixture `{function.name.value}` becomes async, so they keep the sync session "
+                "it hands out")
+    return AdoptedHandout(function, values)
 
 
 def is_fixture(evidence, function: cst.FunctionDef) -> bool:
@@ -267,6 +310,8 @@ def chain_reason(coloring, fixture, facts) -> str | None:
     if fixture[1] not in summary.handout_fixtures:
         return None
     kind, requests_backend = summary.handout_fixtures[fixture[1]]
+    if kind == ADOPTED:
+        return None  # it stays sync, its users become async or not on their own
     for user in users(coloring.index, fixture):
         user_facts = coloring.index.function(user)
         if user[0] not in coloring.migrated:

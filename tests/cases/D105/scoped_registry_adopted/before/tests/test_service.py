@@ -1,0 +1,14 @@
+from app.models import Project
+from app.service import create, get
+
+
+def test_get(session, project):
+    assert get(db_session=session, project_id=project.id).name == project.name
+
+
+def test_create(session):
+    assert create(db_session=session, name="made").id is not None
+
+
+def test_count(session, project):
+    assert session.query(Project).count() >= 1
