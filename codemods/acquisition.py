@@ -11,7 +11,15 @@ from .await_sites import await_problem
 from .coloring_scan import qualname_of
 from .evidence import Kind, dotted_name, metadata_value, string_value
 from .family import Family, Recogniser, words
-from .fixture_sessions import HANDED_OUT_BY_FIXTURE, FixtureHandout, adopted_handout, handout_plan, users
+from .fixture_sessions import (
+    HANDED_OUT_BY_FIXTURE,
+    FixtureHandout,
+    adopted_handout,
+    handout_plan,
+    sync_face_params,
+    sync_face_plan,
+    users,
+)
 from .routes import is_route_handler
 from .rule import Rule
 from .session_scope import Binding, binding_of, block_span
@@ -197,6 +205,18 @@ class AcquisitionRecogniser(Recogniser):
         plan = self.acquisition_plan("D101", node)
         if plan is not CORRECT_AS_IS:
             self._report("D101", node, f"`{dotted_name(func) or 'session factory'}()` creates a session by hand", plan)
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        """A sync test or fixture that receives an adopted session from a fixture (D105) uses its sync face."""
+        coloring = self.context.coloring
+        if self.context.target != "async" or node.asynchronous is not None or getattr(coloring, "index", None) is None:
+            return
+        adopted = sync_face_params(coloring, (str(self.context.path), qualname_of(node, self.evidence.parents)))
+        for param in node.params.params:
+            plan = sync_face_plan(self.evidence, node, param) if param.name.value in adopted else None
+            if plan is not None:
+                self._report("D105", param.name, f"`{node.name.value}` stays sync and receives the AsyncSession "
+                             f"fixture `{plan.name}` now hands out; it uses the sync session under it", plan)
 
     def _adopt(self, call: cst.Call, registry: str) -> None:
         """A fixture handing out a session of a `scoped_session` registry, which stays sync: its async users get it

@@ -13,7 +13,7 @@ from . import imports
 from .blank_lines import definitions_spaced_from_imports
 from .acquisition_plan import Opener, ToAsyncWith, ToBlock, ToParameter, Unregister
 from .family import FileContext
-from .fixture_sessions import AdoptedHandout, FixtureHandout
+from .fixture_sessions import AdoptedHandout, FixtureHandout, SyncFace
 from .fixture_sessions_rewrite import own_handout
 from .rule import Match
 from .session_sources import drop_unused_imports
@@ -69,6 +69,9 @@ class _Apply(cst.CSTTransformer):
         self.adopt = adopt.text if adopt else ""
         # What fixtures hand out that their async users get through `adopt_session(...)` (AdoptedHandout).
         self.adopted = {id(value) for p in plans if isinstance(p, AdoptedHandout) for value in p.handouts}
+        # Sync users of such fixtures: their parameter's uses go to its sync face (SyncFace).
+        self.sync_faces = {id(p.function): p for p in plans if isinstance(p, SyncFace)}
+        self.renamed = {use: p.renamed for p in plans if isinstance(p, SyncFace) for use in p.uses}
         self.asynchronous = asynchronous
         self.session_type = session_type.text if session_type else ""
         self.depends = depends.text if depends else ""
@@ -212,7 +215,14 @@ class _Apply(cst.CSTTransformer):
         return updated.with_changes(asynchronous=cst.Asynchronous())
 
     # -- parameters ---------------------------------------------------------------------------
+    def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.Name:
+        renamed = self.renamed.get(id(original))
+        return updated.with_changes(value=renamed) if renamed is not None else updated
+
     def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef) -> cst.FunctionDef:
+        face = self.sync_faces.get(id(original))
+        if face is not None:
+            updated = _with_sync_face(updated, face)
         handout = self.fixtures.get(id(original))
         if handout is not None:
             opener = handout.acquire
@@ -231,6 +241,15 @@ class _Apply(cst.CSTTransformer):
             updated = updated.with_changes(params=_one_parameter_per_line(updated.params),
                                            whitespace_before_params=_INDENT)
         return updated
+
+
+def _with_sync_face(function: cst.FunctionDef, face: SyncFace) -> cst.FunctionDef:
+    """`sync_session = session.sync_session` first in the body (after its docstring)."""
+    statements = list(function.body.body)
+    first = 1 if statements and m.matches(statements[0], m.SimpleStatementLine([m.Expr(m.SimpleString())])) else 0
+    binding = cst.parse_statement(f"{face.renamed} = {face.name}.sync_session\n")
+    statements.insert(first, binding)
+    return function.with_changes(body=function.body.with_changes(body=statements))
 
 
 def _header_too_long(original: cst.FunctionDef, updated: cst.FunctionDef) -> bool:

@@ -23,7 +23,7 @@ from sqlasync.config import Config
 from .coloring_scan import ModuleFacts, qualname_of
 from .coloring_solve import STAYS_SYNC, Coloring, solve
 from .family import Family, FileContext
-from .fixture_sessions import ADOPTED, AdoptedHandout, FixtureHandout, users
+from .fixture_sessions import ADOPTED, AdoptedHandout, FixtureHandout, sync_face_params, users
 from .repo_index import FileSummary, ModuleLocation, RepoIndex, async_bodies, call_key, locate_module, scan_module
 
 COLORING_PREFIX = "F"
@@ -215,6 +215,8 @@ def resume_from_prediction(coloring, path: str, source: bytes, families: Sequenc
     if any(kind == ADOPTED and not any(coloring.async_after(user) for user in users(coloring.index, (path, qualname)))
            for qualname, (kind, _) in summary.handout_fixtures.items()):
         return None  # the prediction adopted the session of a fixture none of whose users becomes async
+    if any(sync_face_params(coloring, (path, qualname)) for qualname in summary.facts.functions):
+        return None  # a sync user of an adopted session: the prediction took it for async
     if any((path, qualname) in coloring.drivers.users for qualname in summary.facts.functions):
         return None  # the prediction could not see F110 make `run(...)` an await for the other families
     if path in coloring.queries.files or path in coloring.returned.files:

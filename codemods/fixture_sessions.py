@@ -94,7 +94,9 @@ HANDED_OUT_BY_FIXTURE = Rule(
         "fixture stays sync, its own calls on the session stay sync (S101 says why), and once one of its users "
         "becomes async it hands out `adopt_session(session)` (`sqlasync.compat`): an AsyncSession whose "
         "`sync_session` is that very session, so async tests, the services they await and the factories share "
-        "one session and transaction. Sync users that use the session are then found by the post-condition."
+        "one session and transaction. A test or fixture that requests it and stays sync (nothing it does needs "
+        "async) uses the sync session under it: `sync_session = session.sync_session` first in its body, its "
+        "uses of the parameter renamed to that."
     ),
 )
 
@@ -157,6 +159,51 @@ def adopted_handout(evidence, call: cst.Call, users_async) -> AdoptedHandout | s
         return (f"none of the users of fixture `{function.name.value}` becomes async, so they keep the sync session "
                 "it hands out")
     return AdoptedHandout(function, values)
+
+
+@dataclass(frozen=True)
+class SyncFace:
+    """A test or fixture that stays sync and requests a fixture that now hands out `adopt_session(...)`: its uses of
+    parameter `name` go to `renamed = name.sync_session`, the sync session it received before."""
+
+    function: cst.FunctionDef
+    name: str
+    renamed: str
+    uses: frozenset[int]  # id() of the parameter's references in the function
+
+
+def adopting(coloring, fixture) -> bool:
+    """Does this run hand the users of `fixture` an adopted session (AdoptedHandout, one of its users async)?"""
+    summary = coloring.index.files.get(fixture[0])
+    entry = summary.handout_fixtures.get(fixture[1]) if summary is not None else None
+    return entry is not None and entry[0] == ADOPTED and any(
+        coloring.async_after(user) for user in users(coloring.index, fixture))
+
+
+def sync_face_params(coloring, function) -> list[str]:
+    """The parameters of test or fixture `function`, which stays sync, that receive an adopted session."""
+    facts = coloring.index.function(function)
+    if facts is None or facts.role not in ("test", "fixture") or coloring.async_after(function):
+        return []
+    found = []
+    for param, _ in facts.params:
+        fixture = coloring.index.fixture(param, function[0])
+        if fixture is not None and fixture != function and adopting(coloring, fixture):
+            found.append(param)
+    return found
+
+
+def sync_face_plan(evidence, function: cst.FunctionDef, param: cst.Param) -> SyncFace | None:
+    """The plan for a sync user's parameter `param`; None when the function does not use it."""
+    name = param.name.value
+    scope = metadata_value(evidence.scopes, function.body)
+    if scope is None or name not in scope:
+        return None
+    uses = [access.node for assignment in scope.assignments[name] if assignment.node is param
+            for access in assignment.references]
+    if not uses:
+        return None
+    return SyncFace(function, name, _free_name(function, f"sync_{name}"), frozenset(id(node) for node in uses))
 
 
 def is_fixture(evidence, function: cst.FunctionDef) -> bool:

@@ -835,8 +835,8 @@ class Jobs:
 
 
 def test_a_fixture_adopting_its_registry_session_hands_out_an_async_session(tmp_path, monkeypatch):
-    """`yield adopt_session(session)`: async tests may await on it, sync tests may not use it the sync way; the
-    fixture's own calls on the registry's session stay sync."""
+    """`yield adopt_session(session)`: async tests may await on it, sync tests may not use it the sync way but may
+    use its `sync_session`; the fixture's own calls on the registry's session stay sync."""
     violations = _violations(tmp_path, monkeypatch, {"tests/__init__.py": "", "tests/database.py": """
         from sqlalchemy.orm import scoped_session, sessionmaker
 
@@ -865,6 +865,12 @@ def test_a_fixture_adopting_its_registry_session_hands_out_an_async_session(tmp_
         def test_sync(session):
             session.commit()
             helper(session)
+
+        def test_sync_face(session):
+            sync_session = session.sync_session
+            sync_session.commit()
+            helper(sync_session)
+            helper(session.sync_session)
         """})
     assert _summary(violations) == [("tests/test_jobs.py", 11, "unawaited"),
                                     ("tests/test_jobs.py", 12, "session-mismatch")]

@@ -261,6 +261,8 @@ class Inference:
             return found
         if kind.tag is Tag.EXTERNAL and isinstance(kind.ref, str):
             return Kind(Tag.EXTERNAL, f"{kind.ref}.{attribute}")
+        if kind.tag is Tag.ASYNC_SESSION and attribute == "sync_session":
+            return Kind(Tag.SYNC_SESSION)
         if kind.tag is Tag.FLASK_SQLALCHEMY and attribute == "session":
             # Flask-SQLAlchemy's scoped session proxies a sync Session (the extension has no async one).
             return Kind(Tag.SYNC_SESSION)

@@ -17,3 +17,7 @@ async def create(*, db_session: AsyncSession, name: str) -> Project:
     db_session.add(project)
     await db_session.commit()
     return project
+
+
+def only_named(query, name: str):
+    return query.filter(Project.name == name)

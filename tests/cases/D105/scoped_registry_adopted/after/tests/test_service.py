@@ -2,7 +2,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.models import Project
-from app.service import create, get
+from app.service import create, get, only_named
 
 
 @pytest.mark.anyio
@@ -18,3 +18,8 @@ async def test_create(session):
 @pytest.mark.anyio
 async def test_count(session, project):
     assert await session.scalar(select(func.count()).select_from(Project)) >= 1
+
+
+def test_only_named(session, project):
+    sync_session = session.sync_session
+    assert only_named(sync_session.query(Project), project.name).one().id == project.id

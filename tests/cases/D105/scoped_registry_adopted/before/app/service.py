@@ -12,3 +12,7 @@ def create(*, db_session: Session, name: str) -> Project:
     db_session.add(project)
     db_session.commit()
     return project
+
+
+def only_named(query, name: str):
+    return query.filter(Project.name == name)

@@ -1,5 +1,5 @@
 from app.models import Project
-from app.service import create, get
+from app.service import create, get, only_named
 
 
 def test_get(session, project):
@@ -12,3 +12,7 @@ def test_create(session):
 
 def test_count(session, project):
     assert session.query(Project).count() >= 1
+
+
+def test_only_named(session, project):
+    assert only_named(session.query(Project), project.name).one().id == project.id
