@@ -14,8 +14,10 @@ from .family import Family, Recogniser, words
 from .fixture_sessions import (
     HANDED_OUT_BY_FIXTURE,
     FixtureHandout,
+    SyncQuery,
     adopted_handout,
     handout_plan,
+    query_receivers,
     sync_face_params,
     sync_face_plan,
     users,
@@ -169,6 +171,11 @@ REGISTER_FACTORY = Rule(
 class AcquisitionRecogniser(Recogniser):
     rules = {r.code: r for r in (BY_HAND, CONTAINER_RESOLVE, NEXT_GET_DB, REGISTER_FACTORY, HANDED_OUT_BY_FIXTURE)}
 
+    def __init__(self, context) -> None:
+        super().__init__(context)
+        # (function name, receiver) of `session.query(...)` in async users of adopted sessions (SyncQuery).
+        self.sync_queries: list[tuple[str, cst.Name]] = []
+
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
         if isinstance(func, cst.Attribute) and func.attr.value in ("resolve", "register_factory") and node.args:
@@ -209,14 +216,28 @@ class AcquisitionRecogniser(Recogniser):
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         """A sync test or fixture that receives an adopted session from a fixture (D105) uses its sync face."""
         coloring = self.context.coloring
-        if self.context.target != "async" or node.asynchronous is not None or getattr(coloring, "index", None) is None:
+        if self.context.target != "async" or getattr(coloring, "index", None) is None:
             return
-        adopted = sync_face_params(coloring, (str(self.context.path), qualname_of(node, self.evidence.parents)))
+        function = (str(self.context.path), qualname_of(node, self.evidence.parents))
+        for param in node.params.params:
+            if param.name.value in sync_face_params(coloring, function, asynchronous=True):
+                self.sync_queries += [(node.name.value, receiver)
+                                      for receiver in query_receivers(self.evidence, node, param)]
+        adopted = sync_face_params(coloring, function)
         for param in node.params.params:
             plan = sync_face_plan(self.evidence, node, param) if param.name.value in adopted else None
             if plan is not None:
                 self._report("D105", param.name, f"`{node.name.value}` stays sync and receives the AsyncSession "
                              f"fixture `{plan.name}` now hands out; it uses the sync session under it", plan)
+
+    def leave_Module(self, original_node: cst.Module) -> None:
+        """`session.query(...)` in an async user of an adopted session, unless Q101 (an earlier family) converts it."""
+        for function, receiver in self.sync_queries:
+            call = self.evidence.parent(self.evidence.parent(receiver))
+            if not self.context.fixed_earlier(call, self):
+                self._report("D105", call, f"`{receiver.value}.query(...)` stays a legacy query in async `{function}` "
+                             f"(Q101 leaves it), and `{receiver.value}` is an AsyncSession, which has no `query`: it "
+                             "runs on the sync session under it", SyncQuery(receiver))
 
     def _adopt(self, call: cst.Call, registry: str) -> None:
         """A fixture handing out a session of a `scoped_session` registry, which stays sync: its async users get it

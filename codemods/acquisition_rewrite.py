@@ -13,7 +13,7 @@ from . import imports
 from .blank_lines import definitions_spaced_from_imports
 from .acquisition_plan import Opener, ToAsyncWith, ToBlock, ToParameter, Unregister
 from .family import FileContext
-from .fixture_sessions import AdoptedHandout, FixtureHandout, SyncFace
+from .fixture_sessions import AdoptedHandout, FixtureHandout, SyncFace, SyncQuery
 from .fixture_sessions_rewrite import own_handout
 from .rule import Match
 from .session_sources import drop_unused_imports
@@ -72,6 +72,7 @@ class _Apply(cst.CSTTransformer):
         # Sync users of such fixtures: their parameter's uses go to its sync face (SyncFace).
         self.sync_faces = {id(p.function): p for p in plans if isinstance(p, SyncFace)}
         self.renamed = {use: p.renamed for p in plans if isinstance(p, SyncFace) for use in p.uses}
+        self.sync_query_receivers = {id(p.receiver) for p in plans if isinstance(p, SyncQuery)}
         self.asynchronous = asynchronous
         self.session_type = session_type.text if session_type else ""
         self.depends = depends.text if depends else ""
@@ -215,7 +216,9 @@ class _Apply(cst.CSTTransformer):
         return updated.with_changes(asynchronous=cst.Asynchronous())
 
     # -- parameters ---------------------------------------------------------------------------
-    def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.Name:
+    def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.BaseExpression:
+        if id(original) in self.sync_query_receivers:
+            return cst.Attribute(updated, cst.Name("sync_session"))
         renamed = self.renamed.get(id(original))
         return updated.with_changes(value=renamed) if renamed is not None else updated
 

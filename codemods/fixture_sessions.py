@@ -96,7 +96,8 @@ HANDED_OUT_BY_FIXTURE = Rule(
         "`sync_session` is that very session, so async tests, the services they await and the factories share "
         "one session and transaction. A test or fixture that requests it and stays sync (nothing it does needs "
         "async) uses the sync session under it: `sync_session = session.sync_session` first in its body, its "
-        "uses of the parameter renamed to that."
+        "uses of the parameter renamed to that; so does a `session.query(...)` that Q101 leaves in an async one "
+        "(`session.sync_session.query(...)`: the registry's engine is sync, E107)."
     ),
 )
 
@@ -172,6 +173,15 @@ class SyncFace:
     uses: frozenset[int]  # id() of the parameter's references in the function
 
 
+@dataclass(frozen=True)
+class SyncQuery:
+    """`session.query(...)` that Q101 leaves in an async user of a fixture handing out `adopt_session(...)`:
+    AsyncSession has no `query`, so it runs on `session.sync_session`, the adopted sync session (whose registry
+    is bound to a sync-driver engine, E107)."""
+
+    receiver: cst.Name
+
+
 def adopting(coloring, fixture) -> bool:
     """Does this run hand the users of `fixture` an adopted session (AdoptedHandout, one of its users async)?"""
     summary = coloring.index.files.get(fixture[0])
@@ -180,10 +190,11 @@ def adopting(coloring, fixture) -> bool:
         coloring.async_after(user) for user in users(coloring.index, fixture))
 
 
-def sync_face_params(coloring, function) -> list[str]:
-    """The parameters of test or fixture `function`, which stays sync, that receive an adopted session."""
+def sync_face_params(coloring, function, asynchronous: bool = False) -> list[str]:
+    """The parameters of test or fixture `function` that receive an adopted session, when the function stays sync
+    (or, with `asynchronous`, when it is or becomes async)."""
     facts = coloring.index.function(function)
-    if facts is None or facts.role not in ("test", "fixture") or coloring.async_after(function):
+    if facts is None or facts.role not in ("test", "fixture") or coloring.async_after(function) != asynchronous:
         return []
     found = []
     for param, _ in facts.params:
@@ -204,6 +215,23 @@ def sync_face_plan(evidence, function: cst.FunctionDef, param: cst.Param) -> Syn
     if not uses:
         return None
     return SyncFace(function, name, _free_name(function, f"sync_{name}"), frozenset(id(node) for node in uses))
+
+
+def query_receivers(evidence, function: cst.FunctionDef, param: cst.Param) -> list[cst.Name]:
+    """The uses of `param` in `function` that call its `query(...)`."""
+    scope = metadata_value(evidence.scopes, function.body)
+    if scope is None or param.name.value not in scope:
+        return []
+    found = []
+    for assignment in scope.assignments[param.name.value]:
+        if assignment.node is not param:
+            continue
+        for access in assignment.references:
+            attribute = evidence.parent(access.node)
+            if isinstance(attribute, cst.Attribute) and attribute.value is access.node and \
+                    attribute.attr.value == "query" and isinstance(evidence.parent(attribute), cst.Call):
+                found.append(access.node)
+    return found
 
 
 def is_fixture(evidence, function: cst.FunctionDef) -> bool:
