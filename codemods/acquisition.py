@@ -11,17 +11,8 @@ from .await_sites import await_problem
 from .coloring_scan import qualname_of
 from .evidence import Kind, dotted_name, metadata_value, string_value
 from .family import Family, Recogniser, words
-from .fixture_sessions import (
-    HANDED_OUT_BY_FIXTURE,
-    FixtureHandout,
-    SyncQuery,
-    adopted_handout,
-    handout_plan,
-    query_receivers,
-    sync_face_params,
-    sync_face_plan,
-    users,
-)
+from .fixture_adoption import SyncQuery, adopted_handout, query_receivers, sync_face_params, sync_face_plan
+from .fixture_sessions import HANDED_OUT_BY_FIXTURE, FixtureHandout, handout_plan, users
 from .routes import is_route_handler
 from .rule import Rule
 from .session_scope import Binding, binding_of, block_span

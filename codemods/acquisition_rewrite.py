@@ -13,7 +13,8 @@ from . import imports
 from .blank_lines import definitions_spaced_from_imports
 from .acquisition_plan import Opener, ToAsyncWith, ToBlock, ToParameter, Unregister
 from .family import FileContext
-from .fixture_sessions import AdoptedHandout, FixtureHandout, SyncFace, SyncQuery
+from .fixture_adoption import AdoptedHandout, SyncFace, SyncQuery
+from .fixture_sessions import FixtureHandout
 from .fixture_sessions_rewrite import own_handout
 from .rule import Match
 from .session_sources import drop_unused_imports

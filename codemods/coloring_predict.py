@@ -23,7 +23,8 @@ from sqlasync.config import Config
 from .coloring_scan import ModuleFacts, qualname_of
 from .coloring_solve import STAYS_SYNC, Coloring, solve
 from .family import Family, FileContext
-from .fixture_sessions import ADOPTED, AdoptedHandout, FixtureHandout, sync_face_params, users
+from .fixture_adoption import AdoptedHandout, sync_face_params
+from .fixture_sessions import ADOPTED, FixtureHandout, users
 from .repo_index import FileSummary, ModuleLocation, RepoIndex, async_bodies, call_key, locate_module, scan_module
 
 COLORING_PREFIX = "F"

@@ -127,111 +127,9 @@ class FixtureHandout:
             and self.acquire.func.attr.value in ("connect", "begin") else "session"
 
 
-# What an AdoptedHandout fixture hands out, in the repository index (FileSummary.handout_fixtures).
+# What a fixture that hands its users an adopted session (fixture_adoption.py) hands out, in the repository index
+# (FileSummary.handout_fixtures).
 ADOPTED = "adopted"
-
-
-@dataclass(frozen=True)
-class AdoptedHandout:
-    """Hand the async users of fixture `fixture` `compat.adopt_session(<what it hands out>)`.
-
-    The fixture hands out a session of a `scoped_session` registry that stays sync with the sync code sharing it
-    (factories, the fixture's own SAVEPOINT and rollback), so it cannot own an AsyncSession of its own: its users
-    get an AsyncSession over that very session. `handouts` are its `yield`/`return` statements' values."""
-
-    fixture: cst.FunctionDef
-    handouts: tuple[cst.BaseExpression, ...]
-
-
-def adopted_handout(evidence, call: cst.Call, users_async) -> AdoptedHandout | str | None:
-    """The plan for a fixture handing out the session that `call`, a call of a `scoped_session` registry, opens;
-    a reason when none of its users becomes async; None when `call` is not such a handout.
-    `users_async(fixture)`: whether any user of the fixture becomes async (None while that is unknown)."""
-    plan = handout_plan(evidence, call, "session")
-    if not isinstance(plan, FixtureHandout) or plan.shape == "with":
-        return None
-    function = plan.fixture
-    if plan.shape == "direct":
-        values = (call,)
-    else:
-        values = tuple(statement.value for statement in m.findall(function, m.Yield(m.Name(plan.name))
-                                                                  | m.Return(m.Name(plan.name))))
-    if users_async(function) is False:
-        return (f"none of the users of fixture `{function.name.value}` becomes async, so they keep the sync session "
-                "it hands out")
-    return AdoptedHandout(function, values)
-
-
-@dataclass(frozen=True)
-class SyncFace:
-    """A test or fixture that stays sync and requests a fixture that now hands out `adopt_session(...)`: its uses of
-    parameter `name` go to `renamed = name.sync_session`, the sync session it received before."""
-
-    function: cst.FunctionDef
-    name: str
-    renamed: str
-    uses: frozenset[int]  # id() of the parameter's references in the function
-
-
-@dataclass(frozen=True)
-class SyncQuery:
-    """`session.query(...)` that Q101 leaves in an async user of a fixture handing out `adopt_session(...)`:
-    AsyncSession has no `query`, so it runs on `session.sync_session`, the adopted sync session (whose registry
-    is bound to a sync-driver engine, E107)."""
-
-    receiver: cst.Name
-
-
-def adopting(coloring, fixture) -> bool:
-    """Does this run hand the users of `fixture` an adopted session (AdoptedHandout, one of its users async)?"""
-    summary = coloring.index.files.get(fixture[0])
-    entry = summary.handout_fixtures.get(fixture[1]) if summary is not None else None
-    return entry is not None and entry[0] == ADOPTED and any(
-        coloring.async_after(user) for user in users(coloring.index, fixture))
-
-
-def sync_face_params(coloring, function, asynchronous: bool = False) -> list[str]:
-    """The parameters of test or fixture `function` that receive an adopted session, when the function stays sync
-    (or, with `asynchronous`, when it is or becomes async)."""
-    facts = coloring.index.function(function)
-    if facts is None or facts.role not in ("test", "fixture") or coloring.async_after(function) != asynchronous:
-        return []
-    found = []
-    for param, _ in facts.params:
-        fixture = coloring.index.fixture(param, function[0])
-        if fixture is not None and fixture != function and adopting(coloring, fixture):
-            found.append(param)
-    return found
-
-
-def sync_face_plan(evidence, function: cst.FunctionDef, param: cst.Param) -> SyncFace | None:
-    """The plan for a sync user's parameter `param`; None when the function does not use it."""
-    name = param.name.value
-    scope = metadata_value(evidence.scopes, function.body)
-    if scope is None or name not in scope:
-        return None
-    uses = [access.node for assignment in scope.assignments[name] if assignment.node is param
-            for access in assignment.references]
-    if not uses:
-        return None
-    return SyncFace(function, name, _free_name(function, f"sync_{name}"), frozenset(id(node) for node in uses))
-
-
-def query_receivers(evidence, function: cst.FunctionDef, param: cst.Param) -> list[cst.Name]:
-    """The uses of `param` in `function` that call its `query(...)`."""
-    scope = metadata_value(evidence.scopes, function.body)
-    if scope is None or param.name.value not in scope:
-        return []
-    found = []
-    for assignment in scope.assignments[param.name.value]:
-        if assignment.node is not param:
-            continue
-        for access in assignment.references:
-            attribute = evidence.parent(access.node)
-            if isinstance(attribute, cst.Attribute) and attribute.value is access.node and \
-                    attribute.attr.value == "query" and isinstance(evidence.parent(attribute), cst.Call):
-                found.append(access.node)
-    return found
 
 
 def is_fixture(evidence, function: cst.FunctionDef) -> bool:
@@ -257,7 +155,7 @@ def handout_plan(evidence, call: cst.Call, default_name: str, rename: bool = Fal
         if statement not in statements or len(statement.body) != 1:
             return None
         index = statements.index(statement)
-        return FixtureHandout(function, call, "direct", _free_name(function, default_name), index, index, rename)
+        return FixtureHandout(function, call, "direct", free_name(function, default_name), index, index, rename)
     if isinstance(parent, cst.WithItem):
         statement = holder
         if statement not in statements or statement.asynchronous is not None or len(statement.items) != 1 \
@@ -359,7 +257,7 @@ def _top_statement(evidence, node: cst.CSTNode, block: cst.IndentedBlock) -> cst
     return current
 
 
-def _free_name(function: cst.FunctionDef, preferred: str) -> str:
+def free_name(function: cst.FunctionDef, preferred: str) -> str:
     taken = {n.value for n in m.findall(function, m.Name())}
     for candidate in (preferred, f"{preferred}_", f"opened_{preferred}"):
         if candidate not in taken:
