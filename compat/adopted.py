@@ -21,8 +21,8 @@ makes the blocking call, so nothing needs an async driver; lazy loads keep worki
 
 The adopted session is a genuine ``AsyncSession`` built through its public ``sync_session_class`` parameter,
 so ``isinstance`` checks, ``async_object_session()`` and ``async_session()`` all see it. What it cannot offer
-is an asyncio bind: ``bind``/``get_async_bind()`` on SQLAlchemy 2.1 raise ``AsyncBindNotFound`` (the sync
-engine has no ``AsyncEngine`` counterpart); ``sync_session.bind`` is the engine.
+is an asyncio bind: the sync engine has no ``AsyncEngine`` counterpart, so ``adopted.bind`` raises
+(``AsyncBindNotFound`` on SQLAlchemy 2.1, ``AttributeError`` on 2.0); ``adopted.sync_session.bind`` is the engine.
 """
 
 from __future__ import annotations

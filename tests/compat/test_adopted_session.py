@@ -14,6 +14,7 @@ from types import ModuleType
 import pytest
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import InvalidRequestError
 from sqlalchemy.ext.asyncio import AsyncSession, async_object_session, async_session, create_async_engine
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
@@ -99,6 +100,8 @@ def test_it_is_an_async_session_over_the_very_same_session(sync_session: Session
     assert adopted.sync_session is sync_session
     assert async_session(sync_session) is adopted
     assert compat.adopt_session(sync_session) is adopted
+    with pytest.raises((AttributeError, InvalidRequestError)):  # no AsyncEngine behind a sync engine (2.0 / 2.1)
+        adopted.bind  # noqa: B018
 
 
 def test_an_async_session_already_proxying_the_session_is_the_one_handed_out() -> None:
