@@ -218,6 +218,9 @@ def resume_from_prediction(coloring, path: str, source: bytes, families: Sequenc
         return None  # the prediction adopted the session of a fixture none of whose users becomes async
     if any(sync_face_params(coloring, (path, qualname)) for qualname in summary.facts.functions):
         return None  # a sync user of an adopted session: the prediction took it for async
+    if b".query" in source and any(sync_face_params(coloring, (path, qualname), asynchronous=True)
+                                   for qualname in summary.facts.functions):
+        return None  # an async user of an adopted session may keep a legacy query (SyncQuery), which needs the index
     if any((path, qualname) in coloring.drivers.users for qualname in summary.facts.functions):
         return None  # the prediction could not see F110 make `run(...)` an await for the other families
     if path in coloring.queries.files or path in coloring.returned.files:

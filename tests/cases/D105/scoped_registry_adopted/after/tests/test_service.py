@@ -23,11 +23,3 @@ async def test_count(session, project):
 def test_only_named(session, project):
     sync_session = session.sync_session
     assert only_named(sync_session.query(Project), project.name).one().id == project.id
-
-
-@pytest.mark.anyio
-async def test_get_named(session, project):
-    assert (
-        await get(db_session=session, project_id=project.id)
-        in only_named(session.sync_session.query(Project), project.name).all()
-    )

@@ -16,7 +16,3 @@ def test_count(session, project):
 
 def test_only_named(session, project):
     assert only_named(session.query(Project), project.name).one().id == project.id
-
-
-def test_get_named(session, project):
-    assert get(db_session=session, project_id=project.id) in only_named(session.query(Project), project.name).all()
