@@ -8,9 +8,11 @@ import libcst.matchers as m
 from .acquisition_plan import CORRECT_AS_IS, Opener, ToAsyncWith, ToBlock, ToParameter, Unregister
 from .acquisition_rewrite import rewrite
 from .await_sites import await_problem
+from .coloring_scan import qualname_of
 from .evidence import Kind, dotted_name, metadata_value, string_value
 from .family import Family, Recogniser, words
-from .fixture_sessions import HANDED_OUT_BY_FIXTURE, FixtureHandout, handout_plan
+from .fixture_adoption import SyncQuery, adopted_handout, query_receivers, sync_face_params, sync_face_plan
+from .fixture_sessions import HANDED_OUT_BY_FIXTURE, FixtureHandout, handout_plan, users
 from .routes import is_route_handler
 from .rule import Rule
 from .session_scope import Binding, binding_of, block_span
@@ -160,6 +162,11 @@ REGISTER_FACTORY = Rule(
 class AcquisitionRecogniser(Recogniser):
     rules = {r.code: r for r in (BY_HAND, CONTAINER_RESOLVE, NEXT_GET_DB, REGISTER_FACTORY, HANDED_OUT_BY_FIXTURE)}
 
+    def __init__(self, context) -> None:
+        super().__init__(context)
+        # (function name, receiver) of `session.query(...)` in async users of adopted sessions (SyncQuery).
+        self.sync_queries: list[tuple[str, cst.Name]] = []
+
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
         if isinstance(func, cst.Attribute) and func.attr.value in ("resolve", "register_factory") and node.args:
@@ -178,6 +185,11 @@ class AcquisitionRecogniser(Recogniser):
                 self._report("D103", node, f"`next({inner}())` never closes the session",
                              self.acquisition_plan("D103", node))
             return
+        registry = self.evidence.scoped_registry(node)
+        if registry is not None:
+            if self.context.target == "async":
+                self._adopt(node, registry)
+            return
         kind = self.evidence.is_session_factory_call(node)
         if kind is not Kind.SYNC_SESSION or self._inside_get_db_generator(node) or self._registered_factory(node):
             return
@@ -191,6 +203,51 @@ class AcquisitionRecogniser(Recogniser):
         plan = self.acquisition_plan("D101", node)
         if plan is not CORRECT_AS_IS:
             self._report("D101", node, f"`{dotted_name(func) or 'session factory'}()` creates a session by hand", plan)
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        """A sync test or fixture that receives an adopted session from a fixture (D105) uses its sync face."""
+        coloring = self.context.coloring
+        if self.context.target != "async" or getattr(coloring, "index", None) is None:
+            return
+        function = (str(self.context.path), qualname_of(node, self.evidence.parents))
+        for param in node.params.params:
+            if param.name.value in sync_face_params(coloring, function, asynchronous=True):
+                self.sync_queries += [(node.name.value, receiver)
+                                      for receiver in query_receivers(self.evidence, node, param)]
+        adopted = sync_face_params(coloring, function)
+        for param in node.params.params:
+            plan = sync_face_plan(self.evidence, node, param) if param.name.value in adopted else None
+            if plan is not None:
+                self._report("D105", param.name, f"`{node.name.value}` stays sync and receives the AsyncSession "
+                             f"fixture `{plan.name}` now hands out; it uses the sync session under it", plan)
+
+    def leave_Module(self, original_node: cst.Module) -> None:
+        """`session.query(...)` in an async user of an adopted session, unless Q101 (an earlier family) converts it."""
+        for function, receiver in self.sync_queries:
+            call = self.evidence.parent(self.evidence.parent(receiver))
+            if not self.context.fixed_earlier(call, self):
+                self._report("D105", call, f"`{receiver.value}.query(...)` stays a legacy query in async `{function}` "
+                             f"(Q101 leaves it), and `{receiver.value}` is an AsyncSession, which has no `query`: it "
+                             "runs on the sync session under it", SyncQuery(receiver))
+
+    def _adopt(self, call: cst.Call, registry: str) -> None:
+        """A fixture handing out a session of a `scoped_session` registry, which stays sync: its async users get it
+        through `compat.adopt_session()`."""
+        plan = adopted_handout(self.evidence, call, self._users_async)
+        if plan is not None:
+            self._report("D105", call, f"fixture hands out a session of the sync `scoped_session` registry "
+                         f"`{registry}`, which its async users need as an AsyncSession", plan)
+
+    def _users_async(self, fixture: cst.FunctionDef) -> bool | None:
+        """Does any test or fixture requesting `fixture` become async? None before the run's coloring is solved
+        (the prediction takes every function for async)."""
+        index = getattr(self.context.coloring, "index", None)
+        if index is None:
+            return None
+        reference = (str(self.context.path), qualname_of(fixture, self.evidence.parents))
+        if index.function(reference) is None:
+            return None
+        return any(self.context.coloring.async_after(user) for user in users(index, reference))
 
     def _report(self, code: str, node: cst.CSTNode, message: str, plan: object) -> None:
         if isinstance(plan, str):

@@ -13,6 +13,7 @@ from . import imports
 from .blank_lines import definitions_spaced_from_imports
 from .acquisition_plan import Opener, ToAsyncWith, ToBlock, ToParameter, Unregister
 from .family import FileContext
+from .fixture_adoption import AdoptedHandout, SyncFace, SyncQuery
 from .fixture_sessions import FixtureHandout
 from .fixture_sessions_rewrite import own_handout
 from .rule import Match
@@ -28,6 +29,7 @@ LINE_LIMIT = 100
 NOTE_WIDTH = 96
 _INDENT = cst.ParenthesizedWhitespace(indent=True, last_line=cst.SimpleWhitespace("    "))
 _DEDENT = cst.ParenthesizedWhitespace(indent=True, last_line=cst.SimpleWhitespace(""))
+ADOPT_SESSION = (imports.Import("sqlasync.compat", "adopt_session"), ("sqlasync.compat.adopted.adopt_session",))
 CONTEXT_MANAGERS = {"async": imports.Import("contextlib", "asynccontextmanager"),
                     "sync": imports.Import("contextlib", "contextmanager")}
 
@@ -49,9 +51,10 @@ def rewrite(context: FileContext, matches: list[Match]) -> cst.Module:
     depends = spelled(DEPENDS, [p.binding.function for p in parameters])
     entering = [p.binding.statement for p in blocks if p.opener.context]
     context_manager = spelled((CONTEXT_MANAGERS[context.target], ()), entering)
-    applier = _Apply(plans, context.target == "async", session_type, depends, context_manager)
+    adopt = spelled(ADOPT_SESSION, [p.fixture for p in plans if isinstance(p, AdoptedHandout)])
+    applier = _Apply(plans, context.target == "async", session_type, depends, context_manager, adopt)
     updated = module.visit(applier)
-    needed = [s.needs for s in (session_type, depends, context_manager) if s is not None and s.needs is not None]
+    needed = [s.needs for s in (session_type, depends, context_manager, adopt) if s is not None and s.needs is not None]
     needed += [p.get_db.needs for p in parameters if p.get_db.needs is not None]
     needed += [p.opener.factory.needs for p in blocks if p.opener.factory and p.opener.factory.needs is not None]
     updated = imports.add_imports(updated, needed)
@@ -61,8 +64,16 @@ def rewrite(context: FileContext, matches: list[Match]) -> cst.Module:
 
 class _Apply(cst.CSTTransformer):
     def __init__(self, plans: list[object], asynchronous: bool, session_type: imports.Spelling | None,
-                 depends: imports.Spelling | None, context_manager: imports.Spelling | None) -> None:
+                 depends: imports.Spelling | None, context_manager: imports.Spelling | None,
+                 adopt: imports.Spelling | None = None) -> None:
         super().__init__()
+        self.adopt = adopt.text if adopt else ""
+        # What fixtures hand out that their async users get through `adopt_session(...)` (AdoptedHandout).
+        self.adopted = {id(value) for p in plans if isinstance(p, AdoptedHandout) for value in p.handouts}
+        # Sync users of such fixtures: their parameter's uses go to its sync face (SyncFace).
+        self.sync_faces = {id(p.function): p for p in plans if isinstance(p, SyncFace)}
+        self.renamed = {use: p.renamed for p in plans if isinstance(p, SyncFace) for use in p.uses}
+        self.sync_query_receivers = {id(p.receiver) for p in plans if isinstance(p, SyncQuery)}
         self.asynchronous = asynchronous
         self.session_type = session_type.text if session_type else ""
         self.depends = depends.text if depends else ""
@@ -100,6 +111,8 @@ class _Apply(cst.CSTTransformer):
 
     def on_leave(self, original: cst.CSTNode, updated: cst.CSTNode):
         result = super().on_leave(original, updated)
+        if id(original) in self.adopted:
+            result = cst.Call(cst.parse_expression(self.adopt), [cst.Arg(result)])
         if isinstance(original, cst.BaseStatement):
             self.results[id(original)] = result
         return result
@@ -204,7 +217,16 @@ class _Apply(cst.CSTTransformer):
         return updated.with_changes(asynchronous=cst.Asynchronous())
 
     # -- parameters ---------------------------------------------------------------------------
+    def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.BaseExpression:
+        if id(original) in self.sync_query_receivers:
+            return cst.Attribute(updated, cst.Name("sync_session"))
+        renamed = self.renamed.get(id(original))
+        return updated.with_changes(value=renamed) if renamed is not None else updated
+
     def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef) -> cst.FunctionDef:
+        face = self.sync_faces.get(id(original))
+        if face is not None:
+            updated = _with_sync_face(updated, face)
         handout = self.fixtures.get(id(original))
         if handout is not None:
             opener = handout.acquire
@@ -223,6 +245,15 @@ class _Apply(cst.CSTTransformer):
             updated = updated.with_changes(params=_one_parameter_per_line(updated.params),
                                            whitespace_before_params=_INDENT)
         return updated
+
+
+def _with_sync_face(function: cst.FunctionDef, face: SyncFace) -> cst.FunctionDef:
+    """`sync_session = session.sync_session` first in the body (after its docstring)."""
+    statements = list(function.body.body)
+    first = 1 if statements and m.matches(statements[0], m.SimpleStatementLine([m.Expr(m.SimpleString())])) else 0
+    binding = cst.parse_statement(f"{face.renamed} = {face.name}.sync_session\n")
+    statements.insert(first, binding)
+    return function.with_changes(body=function.body.with_changes(body=statements))
 
 
 def _header_too_long(original: cst.FunctionDef, updated: cst.FunctionDef) -> bool:

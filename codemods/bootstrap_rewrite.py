@@ -13,7 +13,7 @@ from . import async_url, imports
 from .alembic_env import AlembicPlan, rewrite_env
 from .blank_lines import definitions_spaced_from_imports, two_blank_lines
 from .bootstrap_plan import CreateAllPlan, DeclarativePlan, EnginePlan, SessionmakerPlan
-from .engine_calls import AsyncEngineAnnotation
+from .engine_calls import AsyncEngineAnnotation, RegistryBind
 from .engine_calls_rewrite import EngineCallRewrite
 from .family import FileContext
 from .fixture_sessions import FixtureHandout
@@ -36,6 +36,7 @@ NAMES = {
     "async_engine_from_config": (imports.Import("sqlalchemy.ext.asyncio", "async_engine_from_config"),
                                  ("sqlalchemy.ext.asyncio.engine.async_engine_from_config",)),
     "AsyncEngine": (imports.Import("sqlalchemy.ext.asyncio", "AsyncEngine"), ("sqlalchemy.ext.asyncio.engine.AsyncEngine",)),
+    "sync_twin": (imports.Import("sqlasync.compat", "sync_twin"), ("sqlasync.compat.sync_twin.sync_twin",)),
 }
 
 
@@ -65,6 +66,7 @@ def rewrite(context: FileContext, matches: list[Match]) -> cst.Module:
         "AsyncSession": spell("AsyncSession", [p.function for p in get_dbs if p.returns is not None]),
         "async_engine_from_config": spell("async_engine_from_config", [p.engine_call for p in envs]),
         "AsyncEngine": spell("AsyncEngine", [p.annotation for p in plans if isinstance(p, AsyncEngineAnnotation)]),
+        "sync_twin": spell("sync_twin", [p.bind for p in plans if isinstance(p, RegistryBind)]),
     }
     returns = {}
     for plan in get_dbs:
@@ -118,6 +120,7 @@ class _Apply(cst.CSTTransformer):
         self.missing = {id(p.get_db.after): p.get_db for p in plans if isinstance(p, SessionmakerPlan) and p.get_db}
         self.pools = {id(p.pool.value) for p in plans if isinstance(p, EnginePlan) and p.pool is not None}
         self.engine_annotations = {id(p.annotation) for p in plans if isinstance(p, AsyncEngineAnnotation)}
+        self.registry_binds = {id(p.bind) for p in plans if isinstance(p, RegistryBind)}
         self.engine_calls = EngineCallRewrite(plans)
         # Connection fixtures (E107): the fixture's block owns the connection it hands out.
         self.fixtures = {id(p.fixture): p for p in plans if isinstance(p, FixtureHandout)}
@@ -130,6 +133,9 @@ class _Apply(cst.CSTTransformer):
         return self.engine_calls.call(original, updated)
 
     def on_leave(self, original: cst.CSTNode, updated: cst.CSTNode):
+        if id(original) in self.registry_binds:
+            bound = super().on_leave(original, updated)
+            return cst.Call(cst.parse_expression(self.names["sync_twin"]), [cst.Arg(bound)])
         if id(original) in self.pools:
             return cst.parse_expression(self.names["AsyncAdaptedQueuePool"])
         if id(original) in self.engine_annotations:

@@ -23,7 +23,8 @@ from sqlasync.config import Config
 from .coloring_scan import ModuleFacts, qualname_of
 from .coloring_solve import STAYS_SYNC, Coloring, solve
 from .family import Family, FileContext
-from .fixture_sessions import FixtureHandout
+from .fixture_adoption import AdoptedHandout, sync_face_params
+from .fixture_sessions import ADOPTED, FixtureHandout, users
 from .repo_index import FileSummary, ModuleLocation, RepoIndex, async_bodies, call_key, locate_module, scan_module
 
 COLORING_PREFIX = "F"
@@ -190,9 +191,12 @@ def _legacy_io(context: FileContext, matches) -> set[str]:
 
 def _handout_fixtures(context: FileContext, matches, selection) -> dict[str, str]:
     """Fixtures the run makes own what they hand out (D105, E107), with what they hand out: the solver
-    converts them only together with their users (fixture_sessions.chain_reason)."""
-    return {qualname_of(match.data.fixture, context.evidence.parents): match.data.kind for match in matches
-            if match.fixable and isinstance(match.data, FixtureHandout)
+    converts them only together with their users (fixture_sessions.chain_reason). Fixtures that stay sync and
+    hand their async users an adopted session (D105) are "adopted": the prediction cannot tell whether a user
+    becomes async, so `resume_from_prediction` checks it."""
+    return {qualname_of(match.data.fixture, context.evidence.parents):
+            ADOPTED if isinstance(match.data, AdoptedHandout) else match.data.kind for match in matches
+            if match.fixable and isinstance(match.data, (FixtureHandout, AdoptedHandout))
             and (selection is None or match.rule.code in selection)}
 
 
@@ -209,6 +213,14 @@ def resume_from_prediction(coloring, path: str, source: bytes, families: Sequenc
             return None  # the prediction assumed async where the run keeps a function sync
     if any(coloring.verdict((path, q)) == STAYS_SYNC for q in summary.facts.functions):
         return None
+    if any(kind == ADOPTED and not any(coloring.async_after(user) for user in users(coloring.index, (path, qualname)))
+           for qualname, (kind, _) in summary.handout_fixtures.items()):
+        return None  # the prediction adopted the session of a fixture none of whose users becomes async
+    if any(sync_face_params(coloring, (path, qualname)) for qualname in summary.facts.functions):
+        return None  # a sync user of an adopted session: the prediction took it for async
+    if b".query" in source and any(sync_face_params(coloring, (path, qualname), asynchronous=True)
+                                   for qualname in summary.facts.functions):
+        return None  # an async user of an adopted session may keep a legacy query (SyncQuery), which needs the index
     if any((path, qualname) in coloring.drivers.users for qualname in summary.facts.functions):
         return None  # the prediction could not see F110 make `run(...)` an await for the other families
     if path in coloring.queries.files or path in coloring.returned.files:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 import libcst.matchers as m
-from libcst.metadata import Assignment, ImportAssignment, PositionProvider
+from libcst.metadata import Assignment, ImportAssignment, PositionProvider, QualifiedNameSource
 
 from .await_sites import await_problem, decorator_name
 from .evidence import dotted_name, metadata_value
@@ -79,7 +79,12 @@ ENGINE_METHODS = Rule(
         "annotation. A pytest fixture handing out `engine.connect()` (`yield engine.connect()`, `conn = "
         "engine.connect(); yield conn`) becomes `async with engine.connect() as conn: yield conn` as D105 "
         "describes, only together with its users, and only while none of them calls the connection's I/O "
-        "methods without `await` (sqlasync does not follow the connection into them)."
+        "methods without `await` (sqlasync does not follow the connection into them). `Session.configure(bind="
+        "engine)` on a `scoped_session` registry of the project (which E102 leaves sync, with the factory_boy "
+        "factories that share it) becomes `Session.configure(bind=sync_twin(engine))`: `sqlasync.compat.sync_twin` "
+        "is the engine itself while it is sync and its sync-driver twin (same URL, same execution options) once "
+        "it is async, so the registry's sessions can still run their queries; `engine.execution_options(...)` of "
+        "the engine, directly or through a name bound once, counts as the engine."
     ),
 )
 INSPECT_ENGINE = Rule(
@@ -197,6 +202,14 @@ class InspectSite:
     last: cst.BaseStatement | None = None
 
 
+@dataclass(frozen=True)
+class RegistryBind:
+    """`bind=engine` of a sync `scoped_session` registry becomes `bind=sync_twin(engine)`: the sync-driver engine
+    on the same database (sqlasync.compat.sync_twin), the engine itself while it is still sync."""
+
+    bind: cst.BaseExpression
+
+
 class EngineCalls:
     """The E107/E108 half of the bootstrap recogniser; `engine_fixable(call)` says whether E101 converts a
     `create_engine(...)` call, `report(code, node, message, plan_or_reason)` records a site."""
@@ -210,6 +223,8 @@ class EngineCalls:
         if self.context.target != "async":
             return
         func = node.func
+        if isinstance(func, cst.Attribute) and func.attr.value == "configure":
+            self._registry_bind(node)
         if isinstance(func, cst.Attribute) and self.is_engine(func.value):
             self._method(node, func.attr.value)
         elif node.args and self.evidence.callee_is(node, INSPECT, ()) and self.is_engine(node.args[0].value):
@@ -267,6 +282,40 @@ class EngineCalls:
                    and any(alias.evaluated_name in wanted for alias in small.names)
                    for statement in self.context.module.body if isinstance(statement, cst.SimpleStatementLine)
                    for small in statement.body)
+
+    def _derived_engine(self, expr: cst.BaseExpression) -> bool:
+        """The project's engine, or `engine.execution_options(...)` of it, directly or through a name bound once."""
+        if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) \
+                and expr.func.attr.value == "execution_options":
+            return self._derived_engine(expr.func.value)
+        if not isinstance(expr, cst.Name):
+            return False
+        if self.is_engine(expr) or self._imported_engine_name(expr):
+            return True
+        scope = metadata_value(self.evidence.scopes, expr)
+        assignments = [a for a in scope[expr.value] if isinstance(a, Assignment)] \
+            if scope is not None and expr.value in scope else []
+        values = [self.evidence.bound_value(a.node) for a in assignments]
+        return len(values) == 1 and isinstance(values[0], cst.Call) and self._derived_engine(values[0])
+
+    def _imported_engine_name(self, name: cst.Name) -> bool:
+        """A name listed in `engine-names` imported from a module of the project (E101 makes that engine async)."""
+        return name.value in self.context.config.engine_names and any(
+            q.source is QualifiedNameSource.IMPORT and q.name.split(".")[0] not in ("", "sqlalchemy")
+            for q in metadata_value(self.evidence.qualified_names, name, ()))
+
+    def _registry_bind(self, node: cst.Call) -> None:
+        """`Session.configure(bind=engine)` on a `scoped_session` registry, which stays sync: bound to the engine
+        that becomes async, its sessions (and factory_boy's, which share them) could not run a query."""
+        registry = self.evidence.registry_name(node.func.value)
+        bind = next((a.value for a in node.args if a.keyword is not None and a.keyword.value == "bind"), None)
+        if registry is None or bind is None or not self._derived_engine(bind):
+            return
+        if isinstance(bind, cst.Call) and dotted_name(bind.func) in ("sync_twin", "compat.sync_twin"):
+            return
+        self.recogniser.report_plan(
+            "E107", node, f"`{registry}.configure(bind=...)` binds the sync `scoped_session` registry `{registry}` to "
+            "the engine that becomes async", RegistryBind(bind))
 
     # -- E107 ---------------------------------------------------------------------------------
     def _method(self, node: cst.Call, method: str) -> None:

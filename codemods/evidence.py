@@ -67,6 +67,15 @@ FLASK_SQLALCHEMY_SESSION = (
     "now (2.0-style `select()` on `db.session`), and to AsyncSession once the app runs on an async framework")
 
 
+
+
+def scoped_registry_reason(registry: str) -> str:
+    """Why a session from the `scoped_session` registry `registry` stays sync (E102 leaves the registry)."""
+    return (f"it comes from the `scoped_session` registry `{registry}`, which stays sync (E102 leaves "
+            "`scoped_session` as it is), and so does the sync code that shares it (e.g. factory_boy's "
+            "`sqlalchemy_session`); async code gets it as an AsyncSession through `compat.adopt_session()` (D105)")
+
+
 @dataclass(frozen=True)
 class Evidence:
     kind: Kind
@@ -146,6 +155,15 @@ def nodes_under(node: cst.CSTNode):
         stack.extend(current.children)
 
 
+def _same_module_name(qualified: str, registry: str) -> bool:
+    """Does an import's qualified name (`tests.database.Session`, or `.database.Session` for a relative import,
+    which LibCST leaves relative) name `registry`? A relative one is matched by its trailing components."""
+    if not qualified.startswith("."):
+        return qualified == registry
+    tail = qualified.lstrip(".")
+    return bool(tail) and (registry == tail or registry.endswith("." + tail))
+
+
 def dotted_name(node: cst.BaseExpression) -> str | None:
     if isinstance(node, cst.Name):
         return node.value
@@ -176,6 +194,7 @@ class ReceiverEvidence:
         self.qualified_names = QualifiedNames(wrapper.module, self.scopes, self.parents)
         self.aliases = self._collect_aliases()
         self._module_factories = self._collect_module_factories()
+        self._module_registries = self._collect_module_registries()
         self._self_attributes = self._collect_self_attributes()
         self._in_progress: set[int] = set()
         self.imports_asyncpg = any(_imports_asyncpg(node) for node in self.parents)
@@ -457,7 +476,33 @@ class ReceiverEvidence:
             return None
         return self._asyncpg_call(value, in_with) if asyncpg else self._session_call(value)
 
+    def scoped_registry(self, call: cst.Call) -> str | None:
+        """The name of the `scoped_session` registry `call` calls (`Session()`), when it is one of the project's:
+        bound at module level here, or imported from the module that binds it (config.scoped_registries)."""
+        return self.registry_name(call.func) if not call.args else None
+
+    def registry_name(self, expr: cst.BaseExpression) -> str | None:
+        """`expr` when it names one of the project's `scoped_session` registries (see `scoped_registry`)."""
+        if not isinstance(expr, cst.Name):
+            return None
+        if expr.value in self._module_registries:
+            return expr.value if self._bound_at_module_only(expr) else None
+        for name in self.qualified(expr):
+            if any(_same_module_name(name, registry) for registry in self.config.scoped_registries or ()):
+                return expr.value
+        return None
+
+    def _bound_at_module_only(self, name: cst.Name) -> bool:
+        scope = metadata_value(self.scopes, name)
+        assignments = self.bindings(scope, name.value) if scope is not None and name.value in scope else []
+        return bool(assignments) and all(a.scope is not None and isinstance(a.scope.node, cst.Module)
+                                         for a in assignments)
+
     def _session_call(self, call: cst.Call) -> Evidence | _Negative | None:
+        registry = self.scoped_registry(call)
+        if registry is not None:
+            return Evidence(Kind.SYNC_SESSION, f"bound from the `scoped_session` registry {registry}()",
+                            stays_sync=scoped_registry_reason(registry))
         kind = self.is_session_factory_call(call)
         if kind is not None:
             return Evidence(kind, f"bound from {dotted_name(call.func) or 'a session factory'}()")
@@ -525,6 +570,18 @@ class ReceiverEvidence:
                         if kind is not None and isinstance(target.target, cst.Name):
                             factories[target.target.value] = kind
         return factories
+
+    def _collect_module_registries(self) -> frozenset[str]:
+        """Names bound at module level from `scoped_session(...)`."""
+        registries = set()
+        for statement in self.module.body:
+            if not isinstance(statement, cst.SimpleStatementLine):
+                continue
+            for small in statement.body:
+                if isinstance(small, cst.Assign) and isinstance(small.value, cst.Call) and self.qualified(
+                        small.value.func) & {"sqlalchemy.orm.scoped_session", "sqlalchemy.orm.scoping.scoped_session"}:
+                    registries |= {t.target.value for t in small.targets if isinstance(t.target, cst.Name)}
+        return frozenset(registries)
 
     def _factory_kind(self, call: cst.Call) -> Kind | None:
         names = self.qualified(call.func)

@@ -86,7 +86,18 @@ HANDED_OUT_BY_FIXTURE = Rule(
         "when a user is in a file this run does not migrate or must stay sync for a reason of its own (F107), "
         "when the project's `anyio_backend` fixture is narrower than the fixture's scope, and when the "
         "fixture also stores the session (a module global, `app.state.db = session`), uses it in a nested "
-        "function or lambda, or binds the name twice."
+        "function or lambda, or binds the name twice.\n"
+        "A fixture handing out a session of a `scoped_session` registry of the project (`session = Session(); "
+        "session.begin_nested(); yield session; session.rollback()`, the registry imported from the module that "
+        "binds it) cannot own an AsyncSession: the registry stays sync (E102 leaves `scoped_session`), and so do "
+        "the factories (factory_boy's `sqlalchemy_session`) that add and commit through the same session. The "
+        "fixture stays sync, its own calls on the session stay sync (S101 says why), and once one of its users "
+        "becomes async it hands out `adopt_session(session)` (`sqlasync.compat`): an AsyncSession whose "
+        "`sync_session` is that very session, so async tests, the services they await and the factories share "
+        "one session and transaction. A test or fixture that requests it and stays sync (nothing it does needs "
+        "async) uses the sync session under it: `sync_session = session.sync_session` first in its body, its "
+        "uses of the parameter renamed to that; so does a `session.query(...)` that Q101 leaves in an async one "
+        "(`session.sync_session.query(...)`: the registry's engine is sync, E107)."
     ),
 )
 
@@ -116,6 +127,11 @@ class FixtureHandout:
             and self.acquire.func.attr.value in ("connect", "begin") else "session"
 
 
+# What a fixture that hands its users an adopted session (fixture_adoption.py) hands out, in the repository index
+# (FileSummary.handout_fixtures).
+ADOPTED = "adopted"
+
+
 def is_fixture(evidence, function: cst.FunctionDef) -> bool:
     for decorator in function.decorators:
         target = decorator.decorator
@@ -139,7 +155,7 @@ def handout_plan(evidence, call: cst.Call, default_name: str, rename: bool = Fal
         if statement not in statements or len(statement.body) != 1:
             return None
         index = statements.index(statement)
-        return FixtureHandout(function, call, "direct", _free_name(function, default_name), index, index, rename)
+        return FixtureHandout(function, call, "direct", free_name(function, default_name), index, index, rename)
     if isinstance(parent, cst.WithItem):
         statement = holder
         if statement not in statements or statement.asynchronous is not None or len(statement.items) != 1 \
@@ -241,7 +257,7 @@ def _top_statement(evidence, node: cst.CSTNode, block: cst.IndentedBlock) -> cst
     return current
 
 
-def _free_name(function: cst.FunctionDef, preferred: str) -> str:
+def free_name(function: cst.FunctionDef, preferred: str) -> str:
     taken = {n.value for n in m.findall(function, m.Name())}
     for candidate in (preferred, f"{preferred}_", f"opened_{preferred}"):
         if candidate not in taken:
@@ -267,6 +283,8 @@ def chain_reason(coloring, fixture, facts) -> str | None:
     if fixture[1] not in summary.handout_fixtures:
         return None
     kind, requests_backend = summary.handout_fixtures[fixture[1]]
+    if kind == ADOPTED:
+        return None  # it stays sync, its users become async or not on their own
     for user in users(coloring.index, fixture):
         user_facts = coloring.index.function(user)
         if user[0] not in coloring.migrated:

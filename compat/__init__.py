@@ -23,6 +23,11 @@ side by side on ONE configuration and (for async code) ONE pool::
     # a Click command / Celery task / scheduled job that stays sync, running its async body
     compat.run_from_sync(purge_async, days=30)
 
+    # an async test handed the sync session that factory_boy and the fixture's SAVEPOINT keep using
+    # (its registry bound to the sync-driver twin of the now async engine)
+    Session.configure(bind=compat.sync_twin(engine))
+    yield compat.adopt_session(session)
+
     # a functools.cached_property whose getter now awaits: an async method, still run once per instance
     @compat.cached_per_instance
     async def service(self): ...
@@ -35,6 +40,7 @@ Dependencies are the standard library, SQLAlchemy and greenlet only; database
 drivers are imported by SQLAlchemy when an engine needs them.
 """
 
+from .adopted import adopt_session
 from .asgi import LegacySessionScopeMiddleware, request_session_scope
 from .asyncpg_statements import FacadeInterfaceError
 from .asyncpg_pool import LegacyAsyncpgPool
@@ -48,6 +54,7 @@ from .records import Record
 from .runtime_log import RUNTIME_LOG_ENV
 from .scope import SessionScope, SessionScopeError, legacy_session_scope
 from .sync_entry import SyncEntryOnLoopError, run_from_sync
+from .sync_twin import sync_twin
 from .urls import DatabaseURLError, DriverInfo, detect_driver, to_async_url, to_sync_url
 
 __all__ = [
@@ -69,6 +76,7 @@ __all__ = [
     "SessionScope",
     "SessionScopeError",
     "SyncEntryOnLoopError",
+    "adopt_session",
     "cached_per_instance",
     "call_legacy",
     "configure",
@@ -79,6 +87,7 @@ __all__ = [
     "legacy_session_scope",
     "request_session_scope",
     "run_from_sync",
+    "sync_twin",
     "to_async_url",
     "to_sync_url",
 ]

@@ -908,3 +908,45 @@ class Jobs:
     violations = _violations(tmp_path, monkeypatch, {
         "app/__init__.py": "", "app/database.py": ASYNC_DATABASE, "app/user.py": user})
     assert _summary(violations) == [("app/user.py", 69, "unawaited")]
+
+
+def test_a_fixture_adopting_its_registry_session_hands_out_an_async_session(tmp_path, monkeypatch):
+    """`yield adopt_session(session)`: async tests may await on it, sync tests may not use it the sync way but may
+    use its `sync_session`; the fixture's own calls on the registry's session stay sync."""
+    violations = _violations(tmp_path, monkeypatch, {"tests/__init__.py": "", "tests/database.py": """
+        from sqlalchemy.orm import scoped_session, sessionmaker
+
+        Session = scoped_session(sessionmaker())
+        """, "tests/conftest.py": """
+        import pytest
+        from sqlasync.compat import adopt_session
+
+        from .database import Session
+
+        @pytest.fixture(autouse=True)
+        def session():
+            session = Session()
+            session.begin_nested()
+            yield adopt_session(session)
+            session.rollback()
+        """, "tests/test_jobs.py": """
+        from sqlalchemy.orm import Session
+
+        def helper(db: Session):
+            return db.get(dict, 1)
+
+        async def test_async(session):
+            await session.commit()
+
+        def test_sync(session):
+            session.commit()
+            helper(session)
+
+        def test_sync_face(session):
+            sync_session = session.sync_session
+            sync_session.commit()
+            helper(sync_session)
+            helper(session.sync_session)
+        """})
+    assert _summary(violations) == [("tests/test_jobs.py", 11, "unawaited"),
+                                    ("tests/test_jobs.py", 12, "session-mismatch")]

@@ -51,6 +51,10 @@ class Config:
     # Derived by the run, never read from TOML: service-locator keys with `resolve()` calls D102 leaves alone,
     # whose registration D104 must therefore keep (see project_sources.py). None: not looked at.
     held_container_keys: tuple[str, ...] | None = None
+    # Derived by the run, never read from TOML: the project's module-level `Name = scoped_session(...)`
+    # registries, as `package.module.Name` (project_sources.py). E102 leaves them sync, so the sessions they
+    # hand out stay sync wherever they are called. None: not looked at.
+    scoped_registries: tuple[str, ...] | None = None
     test_async_marker: str = "anyio"
 
     def fingerprint(self) -> str:

@@ -46,6 +46,7 @@ from .suppressions import parse_suppressions
 _FACTORY = rb"^(%s)\s*(?::[^=\n]*)?=\s*(?:[\w.]+\.)?(async_)?sessionmaker\s*\("
 _FUNCTION = rb"^(?:async\s+)?def\s+(%s)\s*\("
 _RESOLVE = rb"\.resolve\s*\(\s*[\"'](%s)[\"']"
+_SCOPED_REGISTRY = re.compile(rb"^(\w+)\s*(?::[^=\n]*)?=\s*(?:[\w.]+\.)?scoped_session\s*\(", re.M)
 
 
 def with_project_sources(config: Config, files: Iterable[SourceFile], selection: Selection | None = None,
@@ -70,7 +71,17 @@ def with_project_sources(config: Config, files: Iterable[SourceFile], selection:
         (__version__, config.fingerprint(), str(selection is None or "D102" in selection))))
     held = _held_keys(config, contents, selection, run, kept)
     kept.save()
-    return replace(config, held_container_keys=held)
+    return replace(config, held_container_keys=held, scoped_registries=_scoped_registries(contents))
+
+
+def _scoped_registries(contents: dict[Path, bytes]) -> tuple[str, ...]:
+    """`package.module.Name` of every module-level `Name = scoped_session(...)` of the project, tests included
+    (a test suite's registry is what its factories and its session fixture share)."""
+    found = set()
+    for path, content in contents.items():
+        module = locate_module(path).module
+        found |= {f"{module}.{match.decode()}" for match in _SCOPED_REGISTRY.findall(content)}
+    return tuple(sorted(found))
 
 
 def _sources(config: Config, contents: dict[Path, bytes]) -> Config:

@@ -27,6 +27,8 @@ from .kinds import (
 from .locators import Locators
 from .project import Binding, Declared, Entered, Imported, Module, ModuleRef, Project, Unknown, Unpacked
 
+# `compat.adopt_session(session)`: an AsyncSession over a sync session that sync code goes on sharing.
+ADOPT_SESSION = ("sqlasync.compat.adopt_session", "sqlasync.compat.adopted.adopt_session")
 # How deep one expression is followed before memoised names take over (a guard, not a limit in practice).
 MAX_DEPTH = 40
 
@@ -213,6 +215,8 @@ class Inference:
             return _sqlalchemy_call(name, node, lambda n: self.expr(n, scope, depth))
         if external_name(callee) in ("flask_sqlalchemy.SQLAlchemy", "flask_sqlalchemy.extension.SQLAlchemy"):
             return Kind(Tag.FLASK_SQLALCHEMY)
+        if external_name(callee) in ADOPT_SESSION:
+            return Kind(Tag.ASYNC_SESSION)
         if callee.tag is Tag.MAPPING_LOOKUP:
             return callee.ref
         if callee.tag is Tag.ASYNC_FACTORY:
@@ -257,6 +261,8 @@ class Inference:
             return found
         if kind.tag is Tag.EXTERNAL and isinstance(kind.ref, str):
             return Kind(Tag.EXTERNAL, f"{kind.ref}.{attribute}")
+        if kind.tag is Tag.ASYNC_SESSION and attribute == "sync_session":
+            return Kind(Tag.SYNC_SESSION)
         if kind.tag is Tag.FLASK_SQLALCHEMY and attribute == "session":
             # Flask-SQLAlchemy's scoped session proxies a sync Session (the extension has no async one).
             return Kind(Tag.SYNC_SESSION)

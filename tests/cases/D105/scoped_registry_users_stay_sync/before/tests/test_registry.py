@@ -1,0 +1,2 @@
+def test_session_is_handed_out(session):
+    assert session is not None
