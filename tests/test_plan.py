@@ -23,12 +23,14 @@ from sqlasync.diffs import changed_lines
 
 pytestmark = pytest.mark.slow
 
-# Each fixture in an xdist group of its own, like the other tests that run a fixture end to end.
+# Each fixture in an xdist group of its own, like the other tests that run a fixture end to end; the longest
+# tests of the suite, so first in its order (tests/conftest.py).
 FIXTURES = [
     pytest.param("personas_alembic", ("sqlite", "postgresql"), id="personas_alembic",
-                 marks=[pytest.mark.postgres, pytest.mark.xdist_group("plan-personas_alembic")]),
+                 marks=[pytest.mark.postgres, pytest.mark.xdist_group("plan-personas_alembic"),
+                        pytest.mark.slow(minutes=5)]),
     pytest.param("service_registry", ("sqlite",), id="service_registry",
-                 marks=pytest.mark.xdist_group("plan-service_registry")),
+                 marks=[pytest.mark.xdist_group("plan-service_registry"), pytest.mark.slow(minutes=6)]),
 ]
 _IGNORED = shutil.ignore_patterns("__pycache__", ".pytest_cache", ".sqlasync_cache", "*.db")
 
