@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from support.cases import check_cases_folder
-from support.databases import fresh_postgres_database, psycopg2_connect
+from support.databases import fresh_postgres_database, psycopg2_connect, sqlite_folder
 
 POSTGRES_URL_ENV = "SQLASYNC_TEST_POSTGRES_URL"
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -63,9 +63,10 @@ def postgres_url(postgres_server_url: str) -> Iterator[str]:
 
 
 @pytest.fixture
-def sqlite_url(tmp_path: Path) -> str:
-    """Sync URL of a fresh SQLite file owned by one test."""
-    return f"sqlite:///{tmp_path / 'test.db'}"
+def sqlite_url(tmp_path: Path) -> Iterator[str]:
+    """Sync URL of a fresh SQLite file owned by one test (in memory where it can be: support/databases.py)."""
+    with sqlite_folder(tmp_path / "sqlite") as folder:
+        yield f"sqlite:///{folder / 'test.db'}"
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
