@@ -105,3 +105,17 @@ def test_plan_leaves_its_rewrites_to_migrate_batch_1(project: Path, rewritten: l
 def test_plan_without_cache_leaves_no_cache_folder(project: Path) -> None:
     assert main(["plan", "--no-cache"]) == 1
     assert not (project / ".sqlasync_cache").exists()
+
+
+def test_only_the_trees_used_last_keep_their_entries(project: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    import sqlasync.migration_cache as migration_cache
+
+    monkeypatch.setattr(migration_cache, "KEPT_TREES", 2)
+    trees = project / ".sqlasync_cache" / "migrations"
+    seen = []
+    for version in range(3):
+        (project / "app" / "service.py").write_text(SERVICE + f"\n\nVERSION = {version}\n")
+        _diff(capsys)
+        seen.append({tree.name for tree in trees.iterdir()} - set().union(*seen))
+    assert all(len(new) == 1 for new in seen)
+    assert {tree.name for tree in trees.iterdir()} == seen[1] | seen[2]

@@ -135,8 +135,10 @@ def migrate_files(files: list[SourceFile], options: Options) -> list[Migration]:
         found[i] = migration
         if cache is not None:
             cache.put(keys[i], migration)
-    if cache is not None and pending:
-        keep_out_of_version_control(cache.folder.parent)
+    if cache is not None:
+        cache.keep_recent()
+        if pending:
+            keep_out_of_version_control(cache.trees.parent)
     migrations.extend(found)
     return sorted(migrations, key=lambda m: m.path)
 
@@ -147,9 +149,9 @@ def _migration_cache(files: list[SourceFile], options: Options) -> MigrationCach
     if not options.use_cache or options.project_digest is None or options.families is not None:
         return None
     config = options.config
-    return MigrationCache(config.root / config.cache_dir, "\0".join((
+    return MigrationCache(config.root / config.cache_dir, options.project_digest, "\0".join((
         config.fingerprint(), options.target, repr(options.selection), *(f.name for f in options.active_families),
-        options.coloring.digest(), options.project_digest, settings_digest(config.root),
+        options.coloring.digest(), settings_digest(config.root),
         # The cut itself: the coloring converts the files of the run, and its digest is of verdicts.
         *sorted(file.display for file in files))))
 
