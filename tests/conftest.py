@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from support.cases import check_cases_folder
-from support.databases import fresh_postgres_database, psycopg2_connect
+from support.databases import fresh_postgres_database, psycopg2_connect, sqlite_folder
 
 POSTGRES_URL_ENV = "SQLASYNC_TEST_POSTGRES_URL"
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -63,9 +63,10 @@ def postgres_url(postgres_server_url: str) -> Iterator[str]:
 
 
 @pytest.fixture
-def sqlite_url(tmp_path: Path) -> str:
-    """Sync URL of a fresh SQLite file owned by one test."""
-    return f"sqlite:///{tmp_path / 'test.db'}"
+def sqlite_url(tmp_path: Path) -> Iterator[str]:
+    """Sync URL of a fresh SQLite file owned by one test (in memory where it can be: support/databases.py)."""
+    with sqlite_folder(tmp_path / "sqlite") as folder:
+        yield f"sqlite:///{folder / 'test.db'}"
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -85,10 +86,19 @@ def cases_folder_report(tmp_path_factory: pytest.TempPathFactory) -> dict:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Slow tests first (a stable sort: the rest keep their order).
+    """Slow tests first, the longest of them (`slow(minutes=N)`) in front (a stable sort: the rest keep their order).
 
-    Under `-n auto --dist loadgroup`, xdist hands out its xdist groups (most tests first), then single tests
-    in collection order, one at a time as a worker runs dry. A minutes-long fixture run collected late
-    (test_plan.py sorts after most of the suite) started when the other worker had little left, and then ran
-    alone at the end; started early, it runs while the other worker gets through the many quick tests."""
-    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+    Under `-n auto --dist loadgroup --no-loadscope-reorder` (pyproject.toml), xdist hands out its scopes (an xdist
+    group, or a test of its own) in collection order, one at a time as a worker runs low, a group where its first
+    test sorts. Left to its default order (groups with most tests first, then single tests), the plan test of
+    service_registry (minutes of fixture runs, one test) started when the other worker had little left, and then
+    ran alone at the end; started first, it runs while the other worker gets through the many quick tests, the
+    longest first as in any fair split of work between two workers. `minutes` is a rough figure for CI, there
+    only for this order."""
+    items.sort(key=_expected_minutes, reverse=True)
+
+
+def _expected_minutes(item: pytest.Item) -> float:
+    """What the order goes by: a test not marked slow -1, one marked slow 0 or the minutes its mark gives."""
+    slow = item.get_closest_marker("slow")
+    return -1 if slow is None else slow.kwargs.get("minutes", 0)

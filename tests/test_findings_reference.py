@@ -32,6 +32,7 @@ def test_findings_on_fixtures_are_the_recorded_ones() -> None:
 
 
 @pytest.mark.xdist_group(CASES_FOLDER_CHECK)
+@pytest.mark.slow(minutes=4)  # the whole group: the check of every case, then test_golden.py's tests on its report
 def test_findings_on_the_golden_cases_are_the_recorded_ones(cases_folder_report, capsys) -> None:
     """The harness's comparison of the report of `check tests/cases --no-cache` that test_golden.py reads too."""
     harness = _compare_findings()

@@ -2,10 +2,13 @@
 suite passes; the plan computed again after a batch is the old plan without it; the diff lines it announces
 are those the batch writes; when every batch is applied, nothing is left to plan.
 
-Every step costs a plan (several in-memory migrations of the project) and a run of the fixture's suite, so
-two fixtures: the smallest with several batches, on SQLite and PostgreSQL, and the service locator (SQLite),
-whose sessions reach services through `Container.resolve("db_session")` rather than through an import of the
-session factory: its first cut must take every file that resolves one along, and its registration goes last.
+The first plan costs several in-memory migrations of the project; the rewrites it works out are kept in the
+copy's cache folder (toolkit/migration_cache.py), so each `migrate --batch 1` and each plan after it runs its
+search (the cuts, their soundness) again but reads back the rewrite of every file it has seen with the same
+project around it. What each step still costs is mostly a run of the fixture's suite, so two fixtures: the
+smallest with several batches, on SQLite and PostgreSQL, and the service locator (SQLite), whose sessions
+reach services through `Container.resolve("db_session")` rather than through an import of the session
+factory: its first cut must take every file that resolves one along, and its registration goes last.
 """
 
 from __future__ import annotations
@@ -23,12 +26,14 @@ from sqlasync.diffs import changed_lines
 
 pytestmark = pytest.mark.slow
 
-# Each fixture in an xdist group of its own, like the other tests that run a fixture end to end.
+# Each fixture in an xdist group of its own, like the other tests that run a fixture end to end; the longest
+# tests of the suite, so first in its order (tests/conftest.py).
 FIXTURES = [
     pytest.param("personas_alembic", ("sqlite", "postgresql"), id="personas_alembic",
-                 marks=[pytest.mark.postgres, pytest.mark.xdist_group("plan-personas_alembic")]),
+                 marks=[pytest.mark.postgres, pytest.mark.xdist_group("plan-personas_alembic"),
+                        pytest.mark.slow(minutes=5)]),
     pytest.param("service_registry", ("sqlite",), id="service_registry",
-                 marks=pytest.mark.xdist_group("plan-service_registry")),
+                 marks=[pytest.mark.xdist_group("plan-service_registry"), pytest.mark.slow(minutes=6)]),
 ]
 _IGNORED = shutil.ignore_patterns("__pycache__", ".pytest_cache", ".sqlasync_cache", "*.db")
 

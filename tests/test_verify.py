@@ -123,7 +123,7 @@ def test_a_commit_subject_stays_short_whatever_cmd_is_and_the_body_names_it_whol
     assert "Left: breaks `make test`:" in short
 
 
-@pytest.mark.slow
+@pytest.mark.slow(minutes=2)
 @pytest.mark.xdist_group("verify-interrupt")
 def test_a_stop_signal_while_cmd_runs_leaves_the_last_kept_batch_committed(tmp_path):
     project = _copy("personas_alembic", tmp_path)
@@ -171,7 +171,7 @@ def test_alembic_env_runs_on_a_sync_engine():
 '''
 
 
-@pytest.mark.slow
+@pytest.mark.slow(minutes=2)
 @pytest.mark.xdist_group("verify-culprit")
 def test_the_file_whose_rewrite_breaks_cmd_is_left_legacy_and_the_rest_migrated(tmp_path):
     project = _copy("personas_alembic", tmp_path)
@@ -201,8 +201,8 @@ def test_the_file_whose_rewrite_breaks_cmd_is_left_legacy_and_the_rest_migrated(
     _suite_passes(project, tmp_path)
 
 
-@pytest.mark.parametrize("arguments", [["--commit"], ["--verify", "true", "--diff"], ["--verify", "true", "--batch", "1"],
-                                       ["--batch", "1", "--max-lines", "0"]])
+@pytest.mark.parametrize("arguments", [["--commit"], ["--verify", "true", "--diff"],
+                                       ["--verify", "true", "--batch", "1"], ["--batch", "1", "--max-lines", "0"]])
 def test_options_that_do_not_go_together_are_refused_before_anything_runs(arguments, tmp_path, monkeypatch, capsys):
     from sqlasync.cli import main
 

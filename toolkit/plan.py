@@ -192,15 +192,23 @@ def make_plan(prepare: Prepare, by: str, max_lines: int, batches: int | None = N
 
 
 @contextmanager
-def scratch_copy(root: Path) -> Iterator[Path]:
+def scratch_copy(root: Path, cache_folder: Path | None = None) -> Iterator[Path]:
     """A copy of the project under `root` (no VCS folders, environments or caches of other tools), with the
-    current folder moved to the same place in it, so that every path reads as in the original."""
+    current folder moved to the same place in it, so that every path reads as in the original.
+
+    `cache_folder`, when inside `root`, is not copied but linked: what the scratch runs work out (summaries,
+    rewrites) is keyed by content and stays for the runs on the project itself (`migrate --batch 1` after
+    `plan` rewrites what the plan rewrote in memory)."""
     root = Path(os.path.abspath(root))
     here = Path(os.path.abspath(Path.cwd()))
     base = Path(os.path.commonpath([root, here]))
+    linked = _linkable(root, cache_folder)
     with tempfile.TemporaryDirectory(prefix="sqlasync-plan-") as scratch:
         copy_root = Path(scratch) / root.relative_to(base)
-        shutil.copytree(root, copy_root, symlinks=True, ignore=_NOT_COPIED, dirs_exist_ok=True)
+        ignore = _NOT_COPIED if linked is None else _also_ignoring(_NOT_COPIED, linked)
+        shutil.copytree(root, copy_root, symlinks=True, ignore=ignore, dirs_exist_ok=True)
+        if linked is not None:
+            _link_cache(linked, copy_root / linked.relative_to(root))
         copy_here = Path(scratch) / here.relative_to(base)
         copy_here.mkdir(parents=True, exist_ok=True)
         os.chdir(copy_here)
@@ -208,3 +216,30 @@ def scratch_copy(root: Path) -> Iterator[Path]:
             yield copy_root
         finally:
             os.chdir(here)
+
+
+def _linkable(root: Path, cache_folder: Path | None) -> Path | None:
+    """The cache folder as an absolute path when it lies inside `root` (one outside is shared as it is)."""
+    if cache_folder is None:
+        return None
+    folder = Path(os.path.abspath(root / cache_folder))
+    return folder if folder != root and folder.is_relative_to(root) else None
+
+
+def _also_ignoring(ignore: Callable[[str, list[str]], set[str]], folder: Path):
+    def ignored(directory: str, names: list[str]) -> set[str]:
+        skipped = set(ignore(directory, names))
+        if Path(os.path.abspath(directory)) == folder.parent and folder.name in names:
+            skipped.add(folder.name)
+        return skipped
+    return ignored
+
+
+def _link_cache(original: Path, link: Path) -> None:
+    """`link` points at `original` (created if need be); where no link can be made, the copy starts without one."""
+    try:
+        original.mkdir(parents=True, exist_ok=True)
+        link.parent.mkdir(parents=True, exist_ok=True)
+        link.symlink_to(original, target_is_directory=True)
+    except OSError:
+        pass  # no symlinks here (or a read-only project): the scratch runs keep their own cache

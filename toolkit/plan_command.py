@@ -95,11 +95,11 @@ def _check_limits(args: argparse.Namespace) -> None:
 
 
 def _on_scratch_copy(args: argparse.Namespace):
-    """Work on a scratch copy of the project; the paths named keep their meaning there."""
-    root = load_config(args.paths, {"target": args.target}).root
+    """Work on a scratch copy of the project, sharing its cache folder; the paths named keep their meaning there."""
+    config = load_config(args.paths, {"target": args.target})
     here = Path.cwd()
     args.paths = [Path(os.path.relpath(p, here)) if p.is_absolute() else p for p in args.paths]
-    return scratch_copy(root)
+    return scratch_copy(config.root, None if args.no_cache else config.root / config.cache_dir)
 
 
 def families(fixed: Counter[str]) -> Counter[str]:

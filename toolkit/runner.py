@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import os
-import traceback
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from functools import partial
-from pathlib import Path
 
 from sqlasync.codemods import progress
 from sqlasync.codemods.coloring_predict import COLORING_PREFIX, build_coloring, coloring_active, summarise
@@ -27,6 +25,7 @@ from .discovery import SourceFile, discover
 from .findings import Finding
 from .interrupts import worker_leaves_stopping_to_parent
 from .live_status import current as run_status
+from .migration_cache import MigrationCache, settings_digest, sources_digest
 from .prefilter import Prefilter
 from .problems import INTERNAL_ERROR, UNREADABLE, describe_bug
 from .selection import Selection
@@ -48,6 +47,8 @@ class Options:
     families: Sequence[Family] | None = None
     # The repository-wide async coloring (family F), built by check/migrate over the whole project.
     coloring: Coloring | None = None
+    # Digest of every file that coloring was solved over (path and content): what a rewrite may read of other files.
+    project_digest: str | None = None
 
     @property
     def active_families(self) -> Sequence[Family]:
@@ -124,9 +125,35 @@ def migrate_files(files: list[SourceFile], options: Options) -> list[Migration]:
         elif prefilter.may_match(content) or not options.use_prefilter or (
                 options.coloring and options.coloring.interesting(file.display, content)):
             jobs.append((file.display, content))
-    run_status().phase("rewrite", len(jobs))
-    migrations.extend(_map(_migrate_job, jobs, options, size=lambda job: len(job[1])))
+    cache = _migration_cache(files, options)
+    keys = [cache.key(display, content) for display, content in jobs] if cache is not None else []
+    found = [cache.get(key, *job) for key, job in zip(keys, jobs)] if cache is not None else [None] * len(jobs)
+    pending = [i for i, migration in enumerate(found) if migration is None]
+    run_status().phase("rewrite", len(pending))
+    for i, migration in zip(pending, _map(_migrate_job, [jobs[i] for i in pending], options,
+                                          size=lambda job: len(job[1]))):
+        found[i] = migration
+        if cache is not None:
+            cache.put(keys[i], migration)
+    if cache is not None:
+        cache.keep_recent()
+        if pending:
+            keep_out_of_version_control(cache.trees.parent)
+    migrations.extend(found)
     return sorted(migrations, key=lambda m: m.path)
+
+
+def _migration_cache(files: list[SourceFile], options: Options) -> MigrationCache | None:
+    """Where the rewrites of this run are kept, under a key of everything they depend on; None when the run
+    keeps nothing (--no-cache) or cannot name all of that (no project-wide coloring, families of a test)."""
+    if not options.use_cache or options.project_digest is None or options.families is not None:
+        return None
+    config = options.config
+    return MigrationCache(config.root / config.cache_dir, options.project_digest, "\0".join((
+        config.fingerprint(), options.target, repr(options.selection), *(f.name for f in options.active_families),
+        options.coloring.digest(), settings_digest(config.root),
+        # The cut itself: the coloring converts the files of the run, and its digest is of verdicts.
+        *sorted(file.display for file in files))))
 
 
 def with_coloring(files: list[SourceFile], options: Options) -> Options:
@@ -152,7 +179,7 @@ def with_coloring(files: list[SourceFile], options: Options) -> Options:
         keep_out_of_version_control(options.config.root / options.config.cache_dir)
     run_status().phase("coloring")
     coloring = build_coloring(summaries, [file.display for file in files], options.active_families, options.selection)
-    return replace(options, coloring=coloring)
+    return replace(options, coloring=coloring, project_digest=sources_digest((item[0], item[2]) for item in items))
 
 
 def project_files(files: list[SourceFile], options: Options) -> dict[str, SourceFile]:

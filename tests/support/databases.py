@@ -1,10 +1,18 @@
-"""Throwaway PostgreSQL databases for tests that need a database of their own."""
+"""Throwaway databases for tests that need one of their own: PostgreSQL databases, folders for SQLite files."""
 
 from __future__ import annotations
 
+import os
+import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
+
+# Memory-backed on Linux. SQLite syncs each commit to disk, and a fixture's suite commits in every test: on disk it
+# spent more than half its wall time waiting for those syncs (personas_alembic's suite: 20.7 s there, 9.2 s here).
+# Where the file lives changes nothing the tests look at.
+MEMORY_FOLDER = Path("/dev/shm")
 
 
 def psycopg2_connect(url: str):
@@ -35,3 +43,15 @@ def fresh_postgres_database(server_url: str, prefix: str = "sqlasync") -> Iterat
                 cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         admin.close()
+
+
+@contextmanager
+def sqlite_folder(fallback: Path) -> Iterator[Path]:
+    """A fresh empty folder for SQLite files, removed afterwards: in memory where the machine lets us write there,
+    else `fallback` (created here, left to pytest's tmp_path cleanup)."""
+    if MEMORY_FOLDER.is_dir() and os.access(MEMORY_FOLDER, os.W_OK | os.X_OK):
+        with tempfile.TemporaryDirectory(prefix="sqlasync-test-db-", dir=MEMORY_FOLDER) as folder:
+            yield Path(folder)
+        return
+    fallback.mkdir(parents=True)
+    yield fallback

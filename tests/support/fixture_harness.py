@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from support.databases import fresh_postgres_database
+from support.databases import fresh_postgres_database, sqlite_folder
 
 try:
     import tomllib
@@ -114,15 +114,15 @@ def migrate_copy(project: Path, migrate_args: Sequence[str]) -> subprocess.Compl
 def describe_run(result: subprocess.CompletedProcess[str]) -> str:
     """Command, exit status and both output streams, for assertion messages."""
     command = " ".join(str(part) for part in result.args)
-    return f"$ {command}\nexit status {result.returncode}\n--- stdout ---\n{result.stdout}\n--- stderr ---\n{result.stderr}"
+    return (f"$ {command}\nexit status {result.returncode}\n"
+            f"--- stdout ---\n{result.stdout}\n--- stderr ---\n{result.stderr}")
 
 
 @contextmanager
 def _database_url(database: str, tmp_path: Path, postgres_server_url: str | None) -> Iterator[str]:
     if database == "sqlite":
-        database_dir = tmp_path / "database"
-        database_dir.mkdir()
-        yield f"sqlite:///{database_dir / 'fixture.db'}"
+        with sqlite_folder(tmp_path / "database") as database_dir:
+            yield f"sqlite:///{database_dir / 'fixture.db'}"
         return
     with fresh_postgres_database(postgres_server_url, prefix="sqlasync_fixture") as url:
         yield url
