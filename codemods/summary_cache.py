@@ -26,16 +26,21 @@ _TYPES = {cls.__name__: cls for cls in (AttributeRead, CallableParam, CallSite, 
                                         Relationship, ValueUse, FileSummary, ModuleLocation)}
 
 
+def content_key(salt: str, path: str, source: bytes) -> str:
+    """The digest a per-file cache entry is filed under: what the run depends on (salt), the file and its bytes."""
+    digest = hashlib.sha256(salt.encode())
+    digest.update(path.encode() + b"\0")
+    digest.update(source)
+    return digest.hexdigest()
+
+
 class SummaryCache:
     def __init__(self, folder: Path, salt: str) -> None:
         self.folder = folder / "summaries"
         self.salt = f"{SUMMARY_FORMAT}\0{salt}"
 
     def key(self, path: str, source: bytes) -> str:
-        digest = hashlib.sha256(self.salt.encode())
-        digest.update(path.encode() + b"\0")
-        digest.update(source)
-        return digest.hexdigest()
+        return content_key(self.salt, path, source)
 
     def get(self, key: str) -> FileSummary | None:
         try:

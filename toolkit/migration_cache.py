@@ -23,6 +23,7 @@ from pathlib import Path
 
 from . import __version__
 from .analysis import Migration
+from .codemods.summary_cache import content_key
 from .findings import Finding
 
 # Bumped whenever the stored layout changes, so that old entries are never misread.
@@ -45,10 +46,7 @@ class MigrationCache:
         self.salt = f"{__version__}\0{MIGRATION_FORMAT}\0{project_digest}\0{salt}"
 
     def key(self, path: str, source: bytes) -> str:
-        digest = hashlib.sha256(self.salt.encode())
-        digest.update(path.encode() + b"\0")
-        digest.update(source)
-        return digest.hexdigest()
+        return content_key(self.salt, path, source)
 
     def _entry(self, key: str) -> Path:
         return self.folder / key[:2] / f"{key[2:]}.json.z"
