@@ -438,6 +438,9 @@ class ReceiverEvidence:
                     return Evidence(inner.kind, f"annotated {text} (alias of {inner.detail.removeprefix('annotated ')})")
             if text.split(".")[-1] in self.config.session_aliases:
                 return Evidence(Kind.SYNC_SESSION, f"annotated {text} (configured session alias)")
+            if text.split(".")[-1] in self.config.session_factories:
+                # `db_session: SessionLocal` (Netflix/dispatch): the factory's name read as the type of its sessions.
+                return Evidence(Kind.SYNC_SESSION, f"annotated {text} (a session factory, read as its sessions' type)")
         return NEGATIVE if not asyncpg else None
 
     def annotation_parts(self, annotation: cst.BaseExpression) -> list[cst.BaseExpression]:
