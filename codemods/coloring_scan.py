@@ -674,7 +674,7 @@ class ModuleScanner:
         owner, context = self.placement(node)
         parent = self.parents.get(node)
         positional = [arg for arg in node.args if arg.keyword is None and not arg.star]
-        sessions = [arg for arg in node.args if not arg.star and self.evidence.session(arg.value) is not None]
+        sessions = self._session_arguments(node)
         session_first = bool(positional) and positional[0] in sessions
         passes_session = bool(sessions)
         method = node.func.attr.value if isinstance(node.func, cst.Attribute) else None
@@ -684,8 +684,15 @@ class ModuleScanner:
             session_first=session_first, passes_session=passes_session, method=method, used=self._used(node, parent),
             query_args=self._query_args(node), finishes=self._finishes(node), bound=self._bound(node, parent),
             thunk=isinstance(parent, cst.Lambda) and self._thunk_call(parent) is node,
-            session_args=tuple(found for arg in sessions if (found := self.expr(arg.value)) is not None),
+            session_args=self._values(sessions),
         )
+
+    def _session_arguments(self, node: cst.Call) -> list[cst.Arg]:
+        """The arguments of a call that are database sessions."""
+        return [arg for arg in node.args if not arg.star and self.evidence.session(arg.value) is not None]
+
+    def _values(self, arguments: list[cst.Arg]) -> tuple[Expr, ...]:
+        return tuple(found for arg in arguments if (found := self.expr(arg.value)) is not None)
 
     def entry_sites(self, item: cst.WithItem) -> list[CallSite]:
         """`with x:` calls `x.__enter__()` and `x.__exit__(...)`: a class of the project may make them async."""
@@ -895,7 +902,7 @@ class ModuleScanner:
         detail = f"handed in a lambda to `{dotted_name(consumer.func) or 'a call'}(...)`"
         keyword = arg.keyword.value if arg.keyword is not None else None
         return ValueUse(target, self.line_of(node), owner, "unknown", detail, keyword, self.expr(consumer.func),
-                        argument_slot(consumer, arg), self.call_site(call).session_args)
+                        argument_slot(consumer, arg), self._values(self._session_arguments(call)))
 
     @staticmethod
     def _thunk_call(node: cst.Lambda) -> cst.Call | None:

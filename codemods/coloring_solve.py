@@ -446,10 +446,9 @@ def _override_groups(index: RepoIndex, functions: dict[FunctionId, FunctionFacts
             for ancestor in index.mro(path, qualname)[1:]:
                 ancestor_facts = index.cls(*ancestor)
                 for name, method in facts.methods.items():
-                    if name in ancestor_facts.methods and (
-                            not (name.startswith("__") and name.endswith("__")) or name in CONTEXT_METHODS):
+                    if name in ancestor_facts.methods and not (name.startswith("__") and name.endswith("__")):
                         union((path, method), (ancestor[0], ancestor_facts.methods[name]))
-                if context:
+                if context:  # (joined with the class's own pair, so with the ancestor's twin of each)
                     for name in CONTEXT_METHODS:
                         if name in ancestor_facts.methods:
                             union(context[0], (ancestor[0], ancestor_facts.methods[name]))

@@ -286,29 +286,24 @@ class RepoIndex:
         called = expr[1]
         if called[0] == "name" and called[1] in SESSION_CLASS_SIDES:
             return SESSION_CLASS_SIDES[called[1]]
-        bound = self._binding_of(called, origin)
-        if bound is None:
-            return None
-        value, path = bound
-        if value is not None and value[0] == "call" and value[1] is not None and value[1][0] == "name":
-            side = SESSION_FACTORY_SIDES.get(value[1][1])
-            if side is not None:
-                return side
+        factory = self._binding_of(called, origin)
+        if factory is not None and factory[0] == "call" and factory[1] is not None and factory[1][0] == "name":
+            return SESSION_FACTORY_SIDES.get(factory[1][1])
         return None
 
-    def _binding_of(self, expr: Expr, origin: str) -> tuple[Expr | None, str] | None:
-        """What a module name or a class attribute (`self.session_maker`) is bound to, and in which file."""
+    def _binding_of(self, expr: Expr, origin: str) -> Expr | None:
+        """What a module name or a class attribute (`self.session_maker`) is bound to."""
         if expr[0] == "attr" and expr[1] is not None and expr[1][0] in ("self", "cls"):
             for path, qualname in self.mro(expr[1][1], expr[1][2]):
                 attributes = self.cls(path, qualname).attributes
                 if expr[2] in attributes:
-                    return attributes[expr[2]], path
+                    return attributes[expr[2]]
             return None
         if expr[0] == "name":
             module, _, name = expr[1].rpartition(".")
             path = self.module_path(module, origin) if module else None
-            if path is not None and name in self.files[path].facts.names:
-                return self.files[path].facts.names[name], path
+            if path is not None:
+                return self.files[path].facts.names.get(name)
         return None
 
     def lookup(self, fqn: str, origin: str, depth: int) -> Entity | None:
