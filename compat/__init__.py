@@ -32,6 +32,9 @@ side by side on ONE configuration and (for async code) ONE pool::
     @compat.cached_per_instance
     async def service(self): ...
 
+SQL scripts that psycopg2 ran in one call (several statements, no parameters) keep running on asyncpg,
+statement by statement (:mod:`sqlasync.compat.sql_scripts`); importing this package registers that.
+
 Every legacy entry point reports its caller once (:class:`LegacyDatabaseAccessWarning`
 and, with ``SQLASYNC_RUNTIME_LOG=/path/file.jsonl``, a JSON line; format in
 :mod:`sqlasync.compat.runtime_log`).
@@ -53,6 +56,7 @@ from .legacy_sessions import LegacySessionFactory, SessionLocal, get_db
 from .records import Record
 from .runtime_log import RUNTIME_LOG_ENV
 from .scope import SessionScope, SessionScopeError, legacy_session_scope
+from .sql_scripts import script_statements
 from .sync_entry import SyncEntryOnLoopError, run_from_sync
 from .sync_twin import sync_twin
 from .urls import DatabaseURLError, DriverInfo, detect_driver, to_async_url, to_sync_url
@@ -87,6 +91,7 @@ __all__ = [
     "legacy_session_scope",
     "request_session_scope",
     "run_from_sync",
+    "script_statements",
     "sync_twin",
     "to_async_url",
     "to_sync_url",
