@@ -41,13 +41,18 @@ def _qualified_name(function: Callable[..., Any]) -> str:
     return f"{module}.{getattr(function, '__qualname__', repr(function))}"
 
 
-async def call_legacy(db: AsyncSession, function: Callable[..., _T], /, *args: Any, **kwargs: Any) -> _T:
+async def call_legacy(db: AsyncSession | Session, function: Callable[..., _T], /, *args: Any, **kwargs: Any) -> _T:
     """``function(sync_session, *args, **kwargs)`` on ``db``'s connection and transaction.
 
     When ``db`` itself is among the arguments (``call_legacy(db, get, db_session=db, id=1)``, for a
-    function that takes its session by keyword), the sync session takes its place there instead."""
+    function that takes its session by keyword), the sync session takes its place there instead.
+
+    A sync ``Session`` (one that code left sync hands out, e.g. a generator dependency on the sync twin) is what
+    ``function`` expects: it runs as it is, blocking like the sync code it is."""
     report_legacy_access("call_legacy", "S101", target=_qualified_name(function))
     where = _position_of(db, args, kwargs)
+    if isinstance(db, Session):
+        return function(*args, **kwargs) if where is not None else function(db, *args, **kwargs)
     if where is not None:
         return await db.run_sync(_with_session, function, where, args, kwargs)
     return await db.run_sync(function, *args, **kwargs)

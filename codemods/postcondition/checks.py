@@ -354,9 +354,7 @@ class _ScopeChecker:
     def _bridge(self, call: ast.Call) -> None:
         if not call.args:
             return
-        session = self.inference.expr(call.args[0], self.scope)
-        if session is not None and session.tag is Tag.SYNC_SESSION:
-            self._add(call, SESSION_MISMATCH, "call_legacy() needs an AsyncSession, given a sync Session")
+        # (a sync Session is fine: call_legacy hands it to the sync function as it is)
         if len(call.args) > 1:
             target = self.inference.expr(call.args[1], self.scope)
             if target is not None and target.tag is Tag.FUNCTION and target.ref.is_async:

@@ -64,6 +64,21 @@ def test_a_session_passed_by_keyword_is_replaced_by_the_sync_one(db: Database, l
     loop.run_until_complete(scenario())
 
 
+def test_a_sync_session_is_handed_to_the_function_as_it_is(db: Database, loop: asyncio.AbstractEventLoop,
+                                                            legacy: ModuleType) -> None:
+    """Code left sync may hand async code a sync Session (a generator dependency on the sync twin): the bridged
+    function gets that very session, with its pending objects, and no `run_sync` is asked of it."""
+    async def scenario() -> None:
+        with db.sync_sessionmaker() as session:
+            pending = legacy.Job(job_id="sync-1")
+            session.add(pending)
+            assert await call_legacy(session, legacy.get_job, "sync-1") is pending
+            assert await call_legacy(session, lambda db_session: db_session, db_session=session) is session
+            session.rollback()
+
+    loop.run_until_complete(scenario())
+
+
 def test_dao_writes_commit_with_the_caller(db: Database, loop: asyncio.AbstractEventLoop, legacy: ModuleType) -> None:
     async def scenario() -> None:
         async with db.sessionmaker() as session, session.begin():
