@@ -64,6 +64,9 @@ class PredictionView:
         # Only the whole repository knows; a file with a stuck function is rewritten again (resume_from_prediction).
         return False
 
+    def sync_session_giver(self, path: str, qualname: str) -> str | None:
+        return None  # callers are the whole repository's to tell, as for function_stuck
+
 
 def coloring_enabled(families: Sequence[Family], selection) -> bool:
     """May functions become async in this run (F101 selected, or F110, which makes its users async, or F112, which
@@ -216,6 +219,8 @@ def resume_from_prediction(coloring, path: str, source: bytes, families: Sequenc
     if any(kind == ADOPTED and not any(coloring.async_after(user) for user in users(coloring.index, (path, qualname)))
            for qualname, (kind, _) in summary.handout_fixtures.items()):
         return None  # the prediction adopted the session of a fixture none of whose users becomes async
+    if any(coloring.sync_session_giver(path, qualname) for qualname in summary.facts.functions):
+        return None  # a sync function handed a sync session keeps its `Session` type: the prediction converted it
     if any(sync_face_params(coloring, (path, qualname)) for qualname in summary.facts.functions):
         return None  # a sync user of an adopted session: the prediction took it for async
     if b".query" in source and any(sync_face_params(coloring, (path, qualname), asynchronous=True)

@@ -252,6 +252,18 @@ class Coloring:
     def function_stuck(self, path: str, qualname: str) -> bool:
         return self.verdict((path, qualname)) == STAYS_SYNC or self.legacy((path, qualname))
 
+    def sync_session_giver(self, path: str, qualname: str) -> str | None:
+        """A caller that stays sync with its sync session I/O and hands that session to this function, which
+        stays sync too (so it is handed a sync `Session`): the caller's name, or None."""
+        function = (path, qualname)
+        if self.async_after(function):
+            return None
+        for caller in self.callers.get(function, ()):
+            if caller.function is not None and caller.site.passes_session and not caller.site.awaited \
+                    and self.legacy(caller.function):
+                return caller.function[1]
+        return None
+
     def imported_from(self, path: str) -> frozenset[str]:
         """Names other files import from the module at `path` (`from .core import engine, sessionmaker`):
         an import there that the rewrite no longer uses itself is still what they import."""

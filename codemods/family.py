@@ -28,6 +28,7 @@ class ColoringView(Protocol):
     def function_blocker(self, path: str, qualname: str) -> str | None: ...
     def imported_from(self, path: str) -> frozenset[str]: ...
     def function_stuck(self, path: str, qualname: str) -> bool: ...
+    def sync_session_giver(self, path: str, qualname: str) -> str | None: ...
 
 
 # From about 500 lines on (some 20 nodes a line), a full collection (a hundredth of a second or two) costs well
@@ -92,6 +93,12 @@ class FileContext:
         if function.asynchronous is not None or self.coloring is None:
             return False
         return self.coloring.function_stuck(str(self.path), qualname_of(function, self.evidence.parents))
+
+    def sync_session_giver(self, function: cst.FunctionDef) -> str | None:
+        """The caller that hands sync `function` a sync `Session` (it stays sync with its session I/O), if any."""
+        if function.asynchronous is not None or self.coloring is None:
+            return None
+        return self.coloring.sync_session_giver(str(self.path), qualname_of(function, self.evidence.parents))
 
     def async_blocker(self, function: cst.FunctionDef) -> str | None:
         """Why `function` stays sync after this migration (for a finding's reason); None if it will be async."""

@@ -68,7 +68,8 @@ SYNC_ANNOTATION = Rule(
         "keeps sync session I/O (S101/S103 left, e.g. in a sync `__init__` or around SQL built at run time), or whose "
         "parameter still calls `query()` or a bulk helper another family leaves (in an ORM event listener, say), "
         "stays `Session`, with that reason; so does every annotation in an Alembic revision, which runs "
-        "synchronously (F107): the function goes on using the session synchronously."
+        "synchronously (F107): the function goes on using the session synchronously. A function that stays sync "
+        "keeps `Session` too when a caller that keeps its sync session I/O (F107) hands it that session."
     ),
 )
 SYNC_BEGIN = Rule(
@@ -260,6 +261,10 @@ class SessionIORecogniser(Recogniser):
             if self.context.stuck_sync(function):
                 stuck.setdefault(id(function), f"{self.context.async_blocker(function)}; what it hands its session "
                                                "to stays sync with it, so the session stays a sync `Session`")
+            giver = self.context.sync_session_giver(function)
+            if giver is not None:
+                stuck.setdefault(id(function), f"`{function.name.value}` stays sync and `{giver}`, which keeps its "
+                                               "sync session I/O, hands it its session: that stays a sync `Session`")
             if id(function) in stuck:
                 self.matches[position] = replace(match, fixable=False, data=None, reason=stuck[id(function)])
 
