@@ -70,6 +70,19 @@ def test_a_symlink_loop_named_directly_says_so(tmp_path: Path) -> None:
     assert "a.py:1:1: P002 cannot read: Too many levels of symbolic links" in result.stdout
 
 
+def test_a_symlink_loop_beside_an_imported_module_is_a_finding_not_a_crash(tmp_path: Path) -> None:
+    # Following `from app.models import User` lists the folder `app`, the loop among its entries.
+    project = _project(tmp_path, {"app/__init__.py": "", "app/models.py": "class User:\n    pass\n",
+                                  "app/dao.py": LEGACY})
+    (project / "app" / "a.py").symlink_to("b.py")
+    (project / "app" / "b.py").symlink_to("a.py")
+    for command in (["check"], ["migrate", "--diff"]):
+        result = _sqlasync(*command, "--no-cache", "app", cwd=project)
+        assert result.returncode == 1 and "internal error" not in result.stderr, result.stderr
+        assert "app/a.py:1:1: P002" in result.stdout + result.stderr
+        assert "Too many levels of symbolic links" in result.stdout + result.stderr
+
+
 def test_unreadable_folders_and_files_are_findings_with_the_reason(tmp_path: Path) -> None:
     prefix = _permissions_apply()
     project = _project(tmp_path, {"app/ok.py": "x = 1\n", "app/secret/dao.py": LEGACY, "app/closed.py": LEGACY})
