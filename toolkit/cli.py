@@ -59,7 +59,8 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ignore", action="append", metavar="CODES", help="rule codes or prefixes to leave out")
     parser.add_argument("-j", "--jobs", type=int, default=0, help="worker processes (default: all cores)")
     parser.add_argument("--no-cache", action="store_true", help="ignore and do not write the results cache")
-    parser.add_argument("--target", choices=TARGETS, help="async (AsyncSession, default) or sync (2.0 style on Session)")
+    parser.add_argument("--target", choices=TARGETS,
+                        help="async (AsyncSession, default) or sync (2.0 style on Session)")
     parser.add_argument("--exclude", action="append", default=[], metavar="GLOB",
                         help="leave matching files out of this run (gitignore-style, from the project root); "
                              "they stay part of the project: migrated callers reach them through the compat bridge")
@@ -75,7 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
     check_parser = commands.add_parser("check", help="report legacy database access", **counted)
     _common(check_parser)
     add_check_arguments(check_parser)
-    check_parser.add_argument("--no-prefilter", action="store_true", help="parse every file (slower; finds syntax errors everywhere)")
+    check_parser.add_argument("--no-prefilter", action="store_true",
+                              help="parse every file (slower; finds syntax errors everywhere)")
 
     migrate_parser = commands.add_parser("migrate", help="rewrite legacy database access", **counted)
     _common(migrate_parser)
@@ -169,13 +171,15 @@ def _run(args: argparse.Namespace, console: Console, errors: Console) -> int:
         return _init(args.path, console)
     if args.command == "plan":
         return run_plan_command(args, lambda: _prepare(args), console)
-    options, files = _prepare(args)
+    # A run that would write refuses a dirty tree once it knows the files, before it reads any of them.
+    writes = args.command == "migrate" and not (args.diff or args.check)
+    options, files = _prepare(args, refuse_dirty=writes and not args.allow_dirty)
     if args.command == "check":
         return run_check_command(args, options, files, console, errors)
     return _migrate(args, options, files, console)
 
 
-def _prepare(args: argparse.Namespace):
+def _prepare(args: argparse.Namespace, *, refuse_dirty: bool = False):
     config = load_config(args.paths, {"target": args.target})
     codes = list(ALL_RULES)
     selection = Selection(
@@ -186,6 +190,8 @@ def _prepare(args: argparse.Namespace):
         raise UsageError("--jobs must be 0 (all cores) or more")
     run_status().phase("discovery")
     files = leave_out(discover(args.paths, config), args.exclude, config.root)
+    if refuse_dirty:
+        _refuse_dirty([file.path for file in files], allowed=False)
     config = with_project_sources(config, files, selection, use_cache=not args.no_cache)
     options = Options(config, selection, config.target, args.jobs, not args.no_cache,
                       not getattr(args, "no_prefilter", False))
@@ -194,8 +200,6 @@ def _prepare(args: argparse.Namespace):
 
 def _migrate(args, options: Options, files, console: Console) -> int:
     writes = not (args.diff or args.check)
-    if writes:
-        _refuse_dirty([file.path for file in files], args.allow_dirty)
     if args.verify is not None:
         return _verify(args, console)
     if args.commit:
@@ -314,17 +318,40 @@ def _dependency_summary(needs, written: bool, console: Console) -> None:
 
 
 def _dirty(paths: list[Path]) -> list[str]:
-    """Files among `paths` with uncommitted git changes (none when git or a work tree is absent)."""
+    """Files among `paths` with uncommitted git changes (none when git or a work tree is absent), named from
+    the current folder. A symlink's target is asked about too: it is the file a rewrite changes."""
+    if not paths:
+        return []
     try:
-        result = subprocess.run(
-            ["git", "status", "--porcelain", "--", *map(str, paths)],
-            capture_output=True, text=True, check=False, cwd=Path.cwd(),
-        )
+        top = subprocess.run(["git", "rev-parse", "--show-toplevel"], capture_output=True, text=True,
+                             check=False, cwd=Path.cwd())
+        if top.returncode != 0 or not top.stdout.strip():
+            return []
+        # The whole work tree's status, not one pathspec per file: a large run's names would not fit on a
+        # command line, and a symlink's target outside the work tree would make git refuse them all.
+        status = subprocess.run(["git", "status", "--porcelain=v1", "-z", "--untracked-files=no"],
+                                capture_output=True, check=False, cwd=Path.cwd())
     except OSError:
         return []
-    if result.returncode != 0:
+    if status.returncode != 0:
         return []
-    return sorted(line[3:] for line in result.stdout.splitlines() if line and not line.startswith("??"))
+    root = os.path.realpath(top.stdout.strip())
+    changed = set()
+    entries = iter(os.fsdecode(status.stdout).split("\0"))
+    for entry in entries:
+        if len(entry) < 4:
+            continue
+        if entry[0] in "RC":
+            next(entries, None)  # a rename's or copy's second field: where it came from
+        changed.add(os.path.join(root, entry[3:]))
+    dirty = set()
+    for path in paths:
+        # The link where it is (its folder resolved, as git's top is) and the file it leads to.
+        link = os.path.join(os.path.realpath(path.parent), path.name)
+        for candidate in {link, os.path.realpath(path)}:
+            if candidate in changed:
+                dirty.add(os.path.relpath(candidate))
+    return sorted(dirty)
 
 
 def _init(path: Path, console: Console) -> int:
