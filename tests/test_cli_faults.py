@@ -61,6 +61,20 @@ def test_a_fifo_is_reported_not_read(tmp_path: Path) -> None:
     assert "app/pipe.py:1:1: P002 cannot read: not a regular file but a named pipe (FIFO)" in result.stdout
 
 
+def test_a_socket_is_reported_as_one(tmp_path: Path) -> None:
+    import socket
+
+    project = _project(tmp_path, {"app/ok.py": "x = 1\n"})
+    listener = socket.socket(socket.AF_UNIX)
+    listener.bind(str(project / "app" / "sock.py"))
+    try:
+        result = _sqlasync("check", "--no-cache", "app", cwd=project, timeout=60)
+    finally:
+        listener.close()
+    assert result.returncode == 1, result.stderr
+    assert "app/sock.py:1:1: P002 cannot read: not a regular file but a socket" in result.stdout
+
+
 def test_a_symlink_loop_named_directly_says_so(tmp_path: Path) -> None:
     project = _project(tmp_path, {})
     (project / "a.py").symlink_to("b.py")
