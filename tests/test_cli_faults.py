@@ -209,6 +209,46 @@ def test_a_stop_signal_while_analysing_ends_the_run_and_its_workers(tmp_path: Pa
     assert list(project.rglob(f"*{TEMP_SUFFIX}")) == []
 
 
+# `python -m sqlasync check .` whose import of libcst (while the command line loads) is announced and slowed.
+SLOW_LOADING = textwrap.dedent("""\
+    import runpy, sys, time
+    from pathlib import Path
+
+    marker = Path(sys.argv[1])
+
+    class SlowLibcst:
+        def find_spec(self, name, path=None, target=None):
+            if name == "libcst":
+                marker.touch()
+                time.sleep(5)
+            return None
+
+    sys.meta_path.insert(0, SlowLibcst())
+    sys.argv = ["sqlasync", *sys.argv[2:]]
+    runpy.run_module("sqlasync", run_name="__main__", alter_sys=True)
+""")
+
+
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)], ids=["SIGINT", "SIGTERM"])
+def test_a_stop_signal_while_the_command_line_loads_exits_at_once_without_a_traceback(tmp_path: Path, signum,
+                                                                                      code) -> None:
+    project = _project(tmp_path / "project", {"app/ok.py": "x = 1\n"})
+    marker = tmp_path / "loading"
+    process = subprocess.Popen([sys.executable, "-c", SLOW_LOADING, str(marker), "check", "--no-cache", "app"],
+                               cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               start_new_session=True)
+    try:
+        _wait_for(marker.exists, timeout=30)
+        took = _stop(process, signum, whole_group=True)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+    stderr = process.stderr.read()
+    assert process.returncode == code, stderr
+    assert stderr.strip() == f"sqlasync: interrupted ({signal.Signals(signum).name})"
+    assert took < EXIT_WITHIN, f"took {took:.2f} s to exit"
+
+
 # The run as `sqlasync migrate`, with every temp file's fsync slowed down and announced, so that the signal
 # lands while the files are being written.
 SLOW_WRITES = textwrap.dedent("""\
