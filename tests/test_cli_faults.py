@@ -114,6 +114,19 @@ def test_unreadable_folders_and_files_are_findings_with_the_reason(tmp_path: Pat
     assert "app/secret/dao.py:1:1: P002 cannot read: Permission denied" in named.stdout
 
 
+def test_migrate_names_an_unlistable_folder_as_a_folder_with_the_reason(tmp_path: Path) -> None:
+    prefix = _permissions_apply()
+    project = _project(tmp_path, {"app/ok.py": "x = 1\n", "app/secret/dao.py": LEGACY})
+    os.chmod(project / "app" / "secret", 0)
+    try:
+        result = _sqlasync("migrate", "--diff", "--no-cache", "app", cwd=project, prefix=prefix)
+    finally:
+        os.chmod(project / "app" / "secret", 0o755)
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    assert ("app/secret:1:1: P002 the folder was not checked: cannot list the folder: Permission denied"
+            in result.stderr)
+
+
 def test_a_folder_that_refuses_the_rewrite_leaves_every_file_as_it_was(tmp_path: Path) -> None:
     prefix = _permissions_apply()
     project = _project(tmp_path, {"app/__init__.py": "", "app/models.py": "class User:\n    pass\n",

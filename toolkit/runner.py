@@ -71,7 +71,9 @@ class CheckOutcome:
 
 def _read(file: SourceFile) -> bytes | Finding:
     if file.unreadable is not None:
-        return problem(UNREADABLE.code, file.display, file.unreadable, 1, 1)
+        # A folder that cannot be listed: none of its files was checked.
+        what = "folder" if os.path.isdir(file.path) else "file"
+        return problem(UNREADABLE.code, file.display, file.unreadable, 1, 1, what=what)
     try:
         return read_source(file.path)
     except OSError as exc:
