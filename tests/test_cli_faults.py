@@ -146,6 +146,23 @@ def test_a_folder_that_refuses_the_rewrite_leaves_every_file_as_it_was(tmp_path:
     assert list(project.rglob(f"*{TEMP_SUFFIX}")) == []
 
 
+@pytest.mark.parametrize("command", [["migrate", "--diff"], ["check", "--format", "json"], ["check"]])
+def test_a_reader_that_stops_reading_ends_the_run_quietly(tmp_path: Path, command: list[str]) -> None:
+    """`sqlasync migrate --diff | head`: the reader closed its end before the output came."""
+    project = _project(tmp_path, {"app/__init__.py": "", "app/models.py": "class User:\n    pass\n",
+                                  "app/dao.py": LEGACY})
+    process = subprocess.Popen([sys.executable, "-m", "sqlasync", *command, "--no-cache", "app"], cwd=project,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process.stdout.close()
+    try:
+        stderr = process.communicate(timeout=120)[1]
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 1, stderr
+    assert "internal error" not in stderr and "Traceback" not in stderr and "BrokenPipe" not in stderr, stderr
+
+
 def _signal_project(root: Path, files: int, functions: int) -> Path:
     body = "\n\n".join(f"def get_{j}(db: Session, user_id: int):\n"
                        f"    return db.query(User).filter(User.id == user_id, User.rank == {j}).first()\n"

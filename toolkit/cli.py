@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import gc
 import os
+import select
 import subprocess
 import sys
 from collections import Counter
@@ -130,7 +131,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     errors = Console(stderr=True, highlight=False, soft_wrap=True, width=width)
     try:
         with stop_signals_raise(), _status_shown(args):
-            return _run(args, console, errors)
+            code = _run(args, console, errors)
+        sys.stdout.flush()  # here, where a reader that has gone is seen, not at exit
+        return code
+    except BrokenPipeError as exc:
+        if not _stdout_reader_gone():
+            errors.print(f"sqlasync: {describe_bug(exc)}", markup=False)
+            return EXIT_ERROR
+        # `sqlasync migrate --diff | head`: the reader has what it wanted. Quietly, with rich's exit code for
+        # the same (a report printed through rich ends so); stdout goes nowhere so that exiting flushes nothing.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_PENDING
     except Interrupted as stop:
         errors.print(f"sqlasync: interrupted ({stop})", markup=False)
         return stop.exit_code
@@ -141,6 +152,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - exit 1 means findings to CI; a bug must not read as one
         errors.print(f"sqlasync: {describe_bug(exc)}", markup=False)
         return EXIT_ERROR
+
+
+def _stdout_reader_gone() -> bool:
+    """Whether stdout is a pipe whose reading end is closed (a BrokenPipeError from elsewhere is a bug)."""
+    try:
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(events & select.POLLERR for _, events in poller.poll(0))
+    except (OSError, ValueError, AttributeError):
+        return False
 
 
 def _collect_less_often() -> None:
