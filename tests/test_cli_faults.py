@@ -3,6 +3,7 @@ a symlink loop, a folder that refuses the rewrite, and SIGINT / SIGTERM while an
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -237,6 +238,30 @@ def test_a_stop_signal_while_analysing_ends_the_run_and_its_workers(tmp_path: Pa
     assert [pid for pid in workers if _running(pid)] == [], "worker processes outlived the run"
     assert {path: path.read_bytes() for path in project.rglob("*.py")} == before
     assert list(project.rglob(f"*{TEMP_SUFFIX}")) == []
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the kernel's parent-death signal is Linux's")
+def test_workers_end_with_a_run_that_is_killed(tmp_path: Path) -> None:
+    """SIGKILL (or the OOM killer) gives the run no chance to stop its workers; they must not wait for ever."""
+    project = _signal_project(tmp_path, files=20, functions=10)
+    process = subprocess.Popen([sys.executable, "-m", "sqlasync", "check", "--no-cache", "-j", "2", "app"],
+                               cwd=project, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               start_new_session=True)
+    workers: set[int] = set()
+    try:
+        _wait_for(lambda: len(_descendants(process.pid)) >= 2)
+        workers = _descendants(process.pid)
+        process.kill()
+        process.wait(timeout=30)
+        deadline = time.monotonic() + EXIT_WITHIN
+        while [pid for pid in workers if _running(pid)] and time.monotonic() < deadline:
+            time.sleep(0.05)
+        left = [pid for pid in workers if _running(pid)]
+    finally:
+        for pid in _descendants(process.pid) | workers:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+    assert left == [], "worker processes outlived a killed run"
 
 
 # `python -m sqlasync check .` whose import of libcst (while the command line loads) is announced and slowed.

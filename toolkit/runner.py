@@ -230,7 +230,8 @@ def _map(function, items: list, options: Options, size: Callable[[tuple], int]) 
     # The largest files go first, in small chunks, so that no worker is left with a big file at the end.
     order = sorted(range(len(items)), key=lambda i: size(items[i]), reverse=True)
     results: list = [None] * len(items)
-    pool = ProcessPoolExecutor(max_workers=options.workers, initializer=_start_worker, initargs=(options,))
+    pool = ProcessPoolExecutor(max_workers=options.workers, initializer=_start_worker,
+                               initargs=(options, os.getpid()))
     try:
         done = pool.map(partial(_with_worker_options, function), [items[i] for i in order],
                         chunksize=max(1, len(items) // (options.workers * 32)))
@@ -267,9 +268,9 @@ def _stop_workers(pool: ProcessPoolExecutor) -> None:
 _worker_options: Options | None = None
 
 
-def _start_worker(options: Options) -> None:
+def _start_worker(options: Options, parent: int) -> None:
     global _worker_options
-    worker_leaves_stopping_to_parent()
+    worker_leaves_stopping_to_parent(parent)
     _worker_options = options
 
 
