@@ -247,7 +247,8 @@ def _migrate(args, options: Options, files, console: Console) -> int:
     if args.diff:
         for migration in changed:
             encoding = cst.parse_module(migration.original).encoding
-            sys.stdout.buffer.write(unified_diff(migration.path, migration.original, migration.updated, encoding))
+            sys.stdout.buffer.write(unified_diff(_rewritten_name(migration.path), migration.original,
+                                                 migration.updated, encoding))
     sys.stdout.flush()
     summary = Console(stderr=args.diff, highlight=False, soft_wrap=True)
     _migrate_summary(migrations, changed, failed, args, summary)
@@ -258,6 +259,16 @@ def _migrate(args, options: Options, files, console: Console) -> int:
     # One rule for every mode: 1 while work remains, files still to rewrite or sites left for manual work.
     pending = (changed and not writes) or any(m.left for m in migrations)
     return EXIT_PENDING if pending else EXIT_CLEAN
+
+
+def _rewritten_name(display: str) -> str:
+    """The file that a rewrite of `display` changes, as a diff names it: a symlink's target (named like
+    `display`, from the current folder or in full), since that is what is written and `git apply` will not
+    patch a link."""
+    if not os.path.islink(display):
+        return display
+    target = os.path.realpath(display)
+    return Path(target if os.path.isabs(display) else os.path.relpath(target)).as_posix()
 
 
 def _verify(args, console: Console) -> int:
