@@ -87,3 +87,25 @@ def test_plan_leaves_the_project_and_what_its_links_reach_as_they_were(layout: t
     assert "batch" in capsys.readouterr().out
     assert (project / "app" / "real" / "impl.py").read_text() == LEGACY
     assert (elsewhere / "lib.py").read_text() == LEGACY
+
+
+def test_plan_copies_around_a_named_pipe_and_what_it_may_not_read(layout: tuple[Path, Path]) -> None:
+    project, _ = layout
+    prefix = []
+    if os.geteuid() == 0:
+        if shutil.which("setpriv") is None:
+            pytest.skip("running as root, and setpriv is missing to drop the capability that ignores permissions")
+        prefix = ["setpriv", "--bounding-set=-dac_override,-dac_read_search"]
+    os.mkfifo(project / "app" / "pipe.py")
+    (project / "app" / "secret").mkdir()
+    (project / "app" / "secret" / "dao.py").write_text(LEGACY)
+    (project / "app" / "closed.py").write_text(LEGACY)
+    os.chmod(project / "app" / "closed.py", 0)
+    os.chmod(project / "app" / "secret", 0)
+    try:
+        run = subprocess.run([*prefix, sys.executable, "-m", "sqlasync", "plan", "--no-cache"], cwd=project,
+                             capture_output=True, text=True, timeout=120)
+    finally:
+        os.chmod(project / "app" / "secret", 0o755)
+    assert run.returncode in (0, 1) and "error" not in run.stderr, run.stderr
+    assert "batch(es)" in run.stdout

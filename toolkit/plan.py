@@ -206,8 +206,9 @@ def scratch_copy(root: Path, cache_folder: Path | None = None) -> Iterator[Path]
     linked = _linkable(root, cache_folder)
     with tempfile.TemporaryDirectory(prefix="sqlasync-plan-") as scratch:
         copy_root = Path(scratch) / root.relative_to(base)
-        ignore = _NOT_COPIED if linked is None else _also_ignoring(_NOT_COPIED, linked)
-        shutil.copytree(root, copy_root, symlinks=True, ignore=ignore, dirs_exist_ok=True)
+        ignore = _also_ignoring_unreadable(_NOT_COPIED if linked is None else _also_ignoring(_NOT_COPIED, linked))
+        shutil.copytree(root, copy_root, symlinks=True, ignore=ignore, copy_function=_copy_readable,
+                        dirs_exist_ok=True)
         _keep_writes_inside(copy_root, root, Path(scratch) / ".outside")
         if linked is not None:
             _link_cache(linked, copy_root / linked.relative_to(root))
@@ -218,6 +219,38 @@ def scratch_copy(root: Path, cache_folder: Path | None = None) -> Iterator[Path]
             yield copy_root
         finally:
             os.chdir(here)
+
+
+def _also_ignoring_unreadable(ignore: Callable[[str, list[str]], set[str]]):
+    """`ignore`, and the folders that cannot be listed: what no run can read (a P002 finding) stays out of
+    the copy rather than stopping it."""
+    def ignored(directory: str, names: list[str]) -> set[str]:
+        skipped = set(ignore(directory, names))
+        for name in names:
+            path = os.path.join(directory, name)
+            if name in skipped or os.path.islink(path) or not os.path.isdir(path):
+                continue
+            try:
+                os.scandir(path).close()
+            except OSError:
+                skipped.add(name)
+        return skipped
+    return ignored
+
+
+def _copy_readable(source: str, destination: str) -> None:
+    """copy2 for a regular file this process may read; nothing for the others (a named pipe would block a
+    copy, a device never end one): no run reads them either, they are P002 findings."""
+    try:
+        fd = os.open(source, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError:
+        return
+    try:
+        regular = stat.S_ISREG(os.fstat(fd).st_mode)
+    finally:
+        os.close(fd)
+    if regular:
+        shutil.copy2(source, destination)
 
 
 def _keep_writes_inside(copy_root: Path, root: Path, outside: Path) -> None:
