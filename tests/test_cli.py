@@ -248,6 +248,22 @@ def test_a_dirty_tree_is_refused_before_anything_is_analysed(project: Path, caps
     assert "uncommitted changes" in err and "app/dao.py" in err
 
 
+def test_a_dirty_tree_is_refused_from_outside_its_work_tree(project: Path, capsys, monkeypatch) -> None:
+    import subprocess
+
+    for args in (["init", "-q"], ["add", "-A"], ["-c", "user.email=t@example.invalid", "-c", "user.name=t",
+                                                  "commit", "-qm", "base"]):
+        subprocess.run(["git", *args], cwd=project, check=True, capture_output=True)
+    edited = LEGACY + "\n# edited\n"
+    (project / "app" / "dao.py").write_text(edited)
+    elsewhere = project.parent / f"{project.name}-elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    assert main(["migrate", str(project / "app")]) == 2
+    assert "uncommitted changes" in capsys.readouterr().err
+    assert (project / "app" / "dao.py").read_text() == edited
+
+
 def test_a_dirty_file_behind_a_symlink_is_refused_and_named_from_the_current_folder(project: Path, capsys,
                                                                                       monkeypatch) -> None:
     import subprocess

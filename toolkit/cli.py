@@ -350,24 +350,45 @@ def _dependency_summary(needs, written: bool, console: Console) -> None:
 
 
 def _dirty(paths: list[Path]) -> list[str]:
-    """Files among `paths` with uncommitted git changes (none when git or a work tree is absent), named from
-    the current folder. A symlink's target is asked about too: it is the file a rewrite changes."""
-    if not paths:
-        return []
+    """Files among `paths` with uncommitted git changes (none outside a git work tree, or without git), named
+    from the current folder. A symlink's target is asked about too: it is the file a rewrite changes. Each
+    file is looked up in its own work tree, wherever the run starts from."""
+    wanted: dict[str, set[str]] = {}
+    tops: dict[str, str | None] = {}
+    for path in paths:
+        # The link where it is (its folder resolved, as the work tree's top is) and the file it leads to.
+        for candidate in {os.path.join(os.path.realpath(path.parent), path.name), os.path.realpath(path)}:
+            top = _work_tree(os.path.dirname(candidate), tops)
+            if top is not None:
+                wanted.setdefault(top, set()).add(candidate)
+    dirty = set()
+    for top, candidates in wanted.items():
+        dirty |= candidates & _changed(top)
+    return sorted(os.path.relpath(path) for path in dirty)
+
+
+def _work_tree(folder: str, known: dict[str, str | None]) -> str | None:
+    """The top of the git work tree holding `folder` (where `.git` is), None outside one."""
+    if folder not in known:
+        parent = os.path.dirname(folder)
+        if os.path.exists(os.path.join(folder, ".git")):
+            known[folder] = folder
+        else:
+            known[folder] = None if parent == folder else _work_tree(parent, known)
+    return known[folder]
+
+
+def _changed(top: str) -> set[str]:
+    """The files of the work tree at `top` whose content differs from the last commit (staged or not), by
+    full path. One status of the whole tree, not a pathspec per file: a large run's names would not fit on
+    a command line."""
     try:
-        top = subprocess.run(["git", "rev-parse", "--show-toplevel"], capture_output=True, text=True,
-                             check=False, cwd=Path.cwd())
-        if top.returncode != 0 or not top.stdout.strip():
-            return []
-        # The whole work tree's status, not one pathspec per file: a large run's names would not fit on a
-        # command line, and a symlink's target outside the work tree would make git refuse them all.
         status = subprocess.run(["git", "status", "--porcelain=v1", "-z", "--untracked-files=no"],
-                                capture_output=True, check=False, cwd=Path.cwd())
+                                capture_output=True, check=False, cwd=top)
     except OSError:
-        return []
+        return set()
     if status.returncode != 0:
-        return []
-    root = os.path.realpath(top.stdout.strip())
+        return set()
     changed = set()
     entries = iter(os.fsdecode(status.stdout).split("\0"))
     for entry in entries:
@@ -375,15 +396,8 @@ def _dirty(paths: list[Path]) -> list[str]:
             continue
         if entry[0] in "RC":
             next(entries, None)  # a rename's or copy's second field: where it came from
-        changed.add(os.path.join(root, entry[3:]))
-    dirty = set()
-    for path in paths:
-        # The link where it is (its folder resolved, as git's top is) and the file it leads to.
-        link = os.path.join(os.path.realpath(path.parent), path.name)
-        for candidate in {link, os.path.realpath(path)}:
-            if candidate in changed:
-                dirty.add(os.path.relpath(candidate))
-    return sorted(dirty)
+        changed.add(os.path.join(top, entry[3:]))
+    return changed
 
 
 def _init(path: Path, console: Console) -> int:
