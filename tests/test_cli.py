@@ -248,6 +248,23 @@ def test_a_dirty_tree_is_refused_before_anything_is_analysed(project: Path, caps
     assert "uncommitted changes" in err and "app/dao.py" in err
 
 
+def test_migrate_does_not_overwrite_a_file_edited_while_it_ran(project: Path, capsys, monkeypatch) -> None:
+    real = cli_module.sound_migrations
+    edited = LEGACY + "\n# edited while the migration ran\n"
+
+    def analysis_then_an_edit(*args, **kwargs):
+        result = real(*args, **kwargs)
+        (project / "app" / "dao.py").write_text(edited)
+        return result
+
+    monkeypatch.setattr(cli_module, "sound_migrations", analysis_then_an_edit)
+    assert main(["migrate", "--no-cache", "app"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "sqlasync: error: app/dao.py changed on disk while sqlasync read the project; nothing was written "
+        "(run it again)")
+    assert (project / "app" / "dao.py").read_text() == edited
+
+
 def test_a_dirty_tree_is_refused_from_outside_its_work_tree(project: Path, capsys, monkeypatch) -> None:
     import subprocess
 

@@ -242,7 +242,7 @@ def _migrate(args, options: Options, files, console: Console) -> int:
         remove_stale_temps({folder for file in files
                             for folder in (file.path.parent, Path(os.path.realpath(file.path)).parent)})
         run_status().phase("writing")
-        write_all([(Path(m.path), m.updated) for m in changed])
+        write_all([(Path(m.path), m.updated) for m in changed], [m.original for m in changed])
     run_status().stop()
     if args.diff:
         for migration in changed:

@@ -36,16 +36,21 @@ class _Staged:
     backup: Path     # the original, to put back if a later rename fails
 
 
-def write_all(changes: Sequence[tuple[Path, bytes]]) -> None:
-    """Replace each path's content, all or nothing; raises WriteError naming the path that failed."""
+def write_all(changes: Sequence[tuple[Path, bytes]], originals: Sequence[bytes] | None = None) -> None:
+    """Replace each path's content, all or nothing; raises WriteError naming the path that failed. With
+    `originals` (each path's content when the run read it), a file edited since is not overwritten: the
+    run stops, nothing written (a long migration and an editor open on the same tree)."""
     staged: list[_Staged] = []
     current: Path | None = None
     try:
         targets: set[Path] = set()
-        for current, content in changes:
+        for index, (current, content) in enumerate(changes):
             target = current.resolve(strict=True)
             if target not in targets:
                 targets.add(target)
+                if originals is not None and target.read_bytes() != originals[index]:
+                    raise WriteError(f"{current} changed on disk while sqlasync read the project; nothing was "
+                                     "written (run it again)")
                 _stage(current, target, content, staged)
     except BaseException as exc:
         _discard(staged)
