@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from sqlasync.cli import main
 from sqlasync.writing import TEMP_SUFFIX
 
 LEGACY = textwrap.dedent("""\
@@ -62,18 +63,18 @@ def test_a_fifo_is_reported_not_read(tmp_path: Path) -> None:
     assert "app/pipe.py:1:1: P002 cannot read: not a regular file but a named pipe (FIFO)" in result.stdout
 
 
-def test_a_socket_is_reported_as_one(tmp_path: Path) -> None:
+def test_a_socket_is_reported_as_one(tmp_path: Path, monkeypatch, capsys) -> None:
     import socket
 
     project = _project(tmp_path, {"app/ok.py": "x = 1\n"})
+    monkeypatch.chdir(project)
     listener = socket.socket(socket.AF_UNIX)
-    listener.bind(str(project / "app" / "sock.py"))
+    listener.bind("app/sock.py")
     try:
-        result = _sqlasync("check", "--no-cache", "app", cwd=project, timeout=60)
+        assert main(["check", "--no-cache", "app"]) == 1
     finally:
         listener.close()
-    assert result.returncode == 1, result.stderr
-    assert "app/sock.py:1:1: P002 cannot read: not a regular file but a socket" in result.stdout
+    assert "app/sock.py:1:1: P002 cannot read: not a regular file but a socket" in capsys.readouterr().out
 
 
 def test_a_symlink_loop_named_directly_says_so(tmp_path: Path) -> None:
@@ -85,17 +86,20 @@ def test_a_symlink_loop_named_directly_says_so(tmp_path: Path) -> None:
     assert "a.py:1:1: P002 cannot read: Too many levels of symbolic links" in result.stdout
 
 
-def test_a_symlink_loop_beside_an_imported_module_is_a_finding_not_a_crash(tmp_path: Path) -> None:
+def test_a_symlink_loop_beside_an_imported_module_is_a_finding_not_a_crash(tmp_path: Path, monkeypatch,
+                                                                           capsys) -> None:
     # Following `from app.models import User` lists the folder `app`, the loop among its entries.
     project = _project(tmp_path, {"app/__init__.py": "", "app/models.py": "class User:\n    pass\n",
                                   "app/dao.py": LEGACY})
     (project / "app" / "a.py").symlink_to("b.py")
     (project / "app" / "b.py").symlink_to("a.py")
+    monkeypatch.chdir(project)
     for command in (["check"], ["migrate", "--diff"]):
-        result = _sqlasync(*command, "--no-cache", "app", cwd=project)
-        assert result.returncode == 1 and "internal error" not in result.stderr, result.stderr
-        assert "app/a.py:1:1: P002" in result.stdout + result.stderr
-        assert "Too many levels of symbolic links" in result.stdout + result.stderr
+        assert main([*command, "--no-cache", "app"]) == 1
+        captured = capsys.readouterr()
+        assert "internal error" not in captured.err, captured.err
+        assert "app/a.py:1:1: P002" in captured.out + captured.err
+        assert "Too many levels of symbolic links" in captured.out + captured.err
 
 
 def test_unreadable_folders_and_files_are_findings_with_the_reason(tmp_path: Path) -> None:
