@@ -77,6 +77,20 @@ def test_a_socket_is_reported_as_one(tmp_path: Path, monkeypatch, capsys) -> Non
     assert "app/sock.py:1:1: P002 cannot read: not a regular file but a socket" in capsys.readouterr().out
 
 
+def test_a_file_name_that_is_not_utf8_is_a_finding_not_a_crash(tmp_path: Path, monkeypatch, capsys) -> None:
+    project = _project(tmp_path, {"app/__init__.py": "", "app/models.py": "class User:\n    pass\n"})
+    name = os.fsdecode(b"app/caf\xe9.py")  # latin-1 bytes, as an old archive unpacks them
+    (project / name).write_text(LEGACY)
+    monkeypatch.chdir(project)
+    expected = "app/caf\\xe9.py:1:1: P002 cannot read: the file name is not valid UTF-8"
+    for arguments in (["check", "app"], ["check", name], ["check", "--format", "json", "app"]):
+        assert main([*arguments, "--no-cache"]) == 1, capsys.readouterr().err
+        out = capsys.readouterr().out
+        assert expected in out or '"path": "app/caf\\\\xe9.py"' in out, out
+    assert main(["migrate", "--diff", "--no-cache", "app"]) == 1
+    assert "app/caf\\xe9.py:1:1: P002 the file was not checked" in capsys.readouterr().err
+
+
 def test_a_symlink_loop_named_directly_says_so(tmp_path: Path) -> None:
     project = _project(tmp_path, {})
     (project / "a.py").symlink_to("b.py")

@@ -33,7 +33,7 @@ from .dependencies import needed_packages
 from .project_sources import with_project_sources
 from .diffs import on_disk_line, unified_diff
 from .plan_command import NoSuchBatch, add_batch_arguments, add_plan_command, batch_migrations, run_plan_command
-from .discovery import DiscoveryError, discover, leave_out
+from .discovery import DiscoveryError, discover, leave_out, printable
 from .problems import PROBLEMS, describe_bug
 from .report.rule_help import rule_markdown, rules_reference
 from .runner import Options
@@ -364,7 +364,7 @@ def _dirty(paths: list[Path]) -> list[str]:
     dirty = set()
     for top, candidates in wanted.items():
         dirty |= candidates & _changed(top)
-    return sorted(os.path.relpath(path) for path in dirty)
+    return sorted(printable(os.path.relpath(path)) for path in dirty)
 
 
 def _work_tree(folder: str, known: dict[str, str | None]) -> str | None:
