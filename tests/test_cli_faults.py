@@ -282,6 +282,26 @@ def test_workers_end_with_a_run_that_is_killed(tmp_path: Path) -> None:
     assert left == [], "worker processes outlived a killed run"
 
 
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads child processes from /proc")
+def test_a_worker_killed_from_outside_is_an_error_that_says_so(tmp_path: Path) -> None:
+    """The OOM killer picks the largest process, a worker: the run must say what happened, not 'a bug'."""
+    project = _signal_project(tmp_path, files=20, functions=10)
+    process = subprocess.Popen([sys.executable, "-m", "sqlasync", "migrate", "--no-cache", "-j", "2", "app"],
+                               cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               start_new_session=True)
+    try:
+        _wait_for(lambda: len(_descendants(process.pid)) >= 2)
+        os.kill(min(_descendants(process.pid)), signal.SIGKILL)
+        stderr = process.communicate(timeout=60)[1]
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+    assert process.returncode == 2, stderr
+    assert stderr.strip() == ("sqlasync: error: a worker process died (killed by SIGKILL: out of memory?); nothing "
+                              "was written. Run again; if memory is short, with fewer workers (-j 1)")
+    assert list(project.rglob(f"*{TEMP_SUFFIX}")) == []
+
+
 # `python -m sqlasync check .` whose import of libcst (while the command line loads) is announced and slowed.
 SLOW_LOADING = textwrap.dedent("""\
     import runpy, sys, time

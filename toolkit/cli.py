@@ -36,7 +36,7 @@ from .plan_command import NoSuchBatch, add_batch_arguments, add_plan_command, ba
 from .discovery import DiscoveryError, discover, leave_out, printable
 from .problems import PROBLEMS, describe_bug
 from .report.rule_help import rule_markdown, rules_reference
-from .runner import Options
+from .runner import Options, WorkerDied
 from .selection import Selection, SelectionError, parse_selectors
 from .interrupts import Interrupted, stop_signals_raise
 from .live_status import current as run_status, shown_on
@@ -146,7 +146,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         errors.print(f"sqlasync: interrupted ({stop})", markup=False)
         return stop.exit_code
     except (ConfigError, DiscoveryError, SelectionError, UsageError, ReportingError, scaffold.ScaffoldError,
-            WriteError, NoSuchBatch, VerifyError) as exc:
+            WriteError, NoSuchBatch, VerifyError, WorkerDied) as exc:
         errors.print(f"sqlasync: error: {exc}", markup=False)
         return EXIT_ERROR
     except Exception as exc:  # noqa: BLE001 - exit 1 means findings to CI; a bug must not read as one

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from functools import partial
 
@@ -238,11 +240,33 @@ def _map(function, items: list, options: Options, size: Callable[[tuple], int]) 
         for i, result in zip(order, done):
             results[i] = result
             run_status().advance()
+    except BrokenProcessPool as exc:
+        died = _died_of(pool)
+        _stop_workers(pool)
+        raise WorkerDied(f"a worker process died{died}; nothing was written. Run again; if memory is short, with "
+                         "fewer workers (-j 1)") from exc
     except BaseException:
         _stop_workers(pool)
         raise
     pool.shutdown()
     return results
+
+
+class WorkerDied(Exception):
+    """A worker process ended without a result: killed from outside (the OOM killer) or crashed."""
+
+
+def _died_of(pool: ProcessPoolExecutor) -> str:
+    """Why the pool broke, from its workers' exit codes: ` (killed by SIGKILL: out of memory?)`, or nothing.
+    The pool ends the others with SIGTERM once one has died, so that one says nothing."""
+    codes = [process.exitcode for process in (getattr(pool, "_processes", None) or {}).values()]
+    for code in codes:
+        if code is not None and code < 0 and -code != signal.SIGTERM:
+            name = signal.Signals(-code).name
+            return f" (killed by {name}{': out of memory?' if name == 'SIGKILL' else ''})"
+        if code is not None and code > 0:
+            return f" (exit code {code})"
+    return ""
 
 
 def _stop_workers(pool: ProcessPoolExecutor) -> None:
