@@ -31,9 +31,10 @@ LEGACY = textwrap.dedent("""\
 EXIT_WITHIN = 2.0
 
 
-def _sqlasync(*args: str, cwd: Path, prefix: list[str] | None = None, timeout: float = 120):
-    return subprocess.run([*(prefix or []), sys.executable, "-m", "sqlasync", *args], cwd=cwd,
-                          capture_output=True, text=True, timeout=timeout)
+def _sqlasync(*args: str, cwd: Path, prefix: list[str] | None = None, timeout: float = 120, module: bool = True):
+    program = [sys.executable, "-m", "sqlasync"] if module else [sys.executable]
+    return subprocess.run([*(prefix or []), *program, *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=timeout)
 
 
 def _permissions_apply() -> list[str]:
@@ -180,6 +181,31 @@ def test_a_reader_that_stops_reading_ends_the_run_quietly(tmp_path: Path, comman
             process.kill()
     assert process.returncode == 1, stderr
     assert "internal error" not in stderr and "Traceback" not in stderr and "BrokenPipe" not in stderr, stderr
+
+
+# `python -m sqlasync ...` allowed to write files of at most LIMIT bytes (EFBIG beyond, as on a full disk).
+SMALL_FILES = textwrap.dedent("""\
+    import resource, runpy, signal, sys
+
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    limit = int(sys.argv[1])
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+    sys.argv = ["sqlasync", *sys.argv[2:]]
+    runpy.run_module("sqlasync", run_name="__main__", alter_sys=True)
+""")
+
+
+def test_a_report_that_cannot_be_written_whole_leaves_the_previous_one(tmp_path: Path) -> None:
+    project = _project(tmp_path, {"app/__init__.py": "", "app/models.py": "class User:\n    pass\n",
+                                  "app/dao.py": LEGACY})
+    previous = '{"findings": []}\n'
+    (project / "report.json").write_text(previous)
+    result = _sqlasync("-c", SMALL_FILES, "400", "check", "--no-cache", "--format", "json", "--output",
+                       "report.json", "app", cwd=project, prefix=[], module=False)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "report.json: cannot write the report: [Errno 27] File too large" in result.stderr
+    assert (project / "report.json").read_text() == previous
+    assert list(project.glob(f".*{TEMP_SUFFIX}")) == []
 
 
 def _signal_project(root: Path, files: int, functions: int) -> Path:

@@ -79,6 +79,21 @@ def put_back(changes: Sequence[tuple[Path, bytes]]) -> None:
         _commit(staged)
 
 
+def replace_whole(path: Path, content: bytes) -> None:
+    """Write a file of sqlasync's own (a report) so that it is either its old self or wholly the new one: a
+    full disk or a stop signal halfway leaves the previous report, not half of the new."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = _temp_name(path)
+    try:
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(content)
+        os.replace(temp, path)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+
+
 def remove_stale_temps(folders: Iterable[Path]) -> None:
     """Remove the temp files a killed run left in `folders` (those of a run still going stay)."""
     for folder in set(folders):
