@@ -183,6 +183,28 @@ def test_a_reader_that_stops_reading_ends_the_run_quietly(tmp_path: Path, comman
     assert "internal error" not in stderr and "Traceback" not in stderr and "BrokenPipe" not in stderr, stderr
 
 
+def test_closed_standard_streams_are_no_reason_to_fail(tmp_path: Path) -> None:
+    project = _project(tmp_path, {"app/__init__.py": "", "app/models.py": "class User:\n    pass\n",
+                                  "app/dao.py": LEGACY})
+    closed_stdout = subprocess.run(["sh", "-c", 'exec "$0" -m sqlasync check --no-cache app >&- <&-', sys.executable],
+                                   cwd=project, capture_output=True, text=True, timeout=120)
+    assert closed_stdout.returncode == 1 and closed_stdout.stderr == "", closed_stdout.stderr
+    closed_stderr = subprocess.run(["sh", "-c", 'exec "$0" -m sqlasync check --no-cache app 2>&-', sys.executable],
+                                   cwd=project, capture_output=True, text=True, timeout=120)
+    assert closed_stderr.returncode == 1 and "app/dao.py" in closed_stderr.stdout
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full, a device that is always full")
+def test_output_to_a_full_disk_is_an_error_not_a_bug(tmp_path: Path) -> None:
+    project = _project(tmp_path, {"app/__init__.py": "", "app/models.py": "class User:\n    pass\n",
+                                  "app/dao.py": LEGACY})
+    with open("/dev/full", "w") as full:
+        result = subprocess.run([sys.executable, "-m", "sqlasync", "check", "--no-cache", "app"], cwd=project,
+                                stdout=full, stderr=subprocess.PIPE, text=True, timeout=120)
+    assert result.returncode == 2
+    assert result.stderr.strip() == "sqlasync: error: cannot write the output: No space left on device"
+
+
 # `python -m sqlasync ...` allowed to write files of at most LIMIT bytes (EFBIG beyond, as on a full disk).
 SMALL_FILES = textwrap.dedent("""\
     import resource, runpy, signal, sys

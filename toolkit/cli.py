@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import gc
 import os
 import select
@@ -45,6 +46,8 @@ from .verify import Verification, VerifyError, print_verification
 from .writing import WriteError, remove_stale_temps, write_all
 
 EXIT_CLEAN, EXIT_PENDING, EXIT_ERROR = 0, 1, 2
+# A write that fails for want of room (or of a working device): the disk's fault, not a bug.
+OUT_OF_SPACE = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO})
 # A refused run shows this many broken uses per file (the count says how many more there are).
 REFUSAL_EXAMPLES = 3
 ALL_RULES = {**RULES, **PROBLEMS}
@@ -148,6 +151,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ConfigError, DiscoveryError, SelectionError, UsageError, ReportingError, scaffold.ScaffoldError,
             WriteError, NoSuchBatch, VerifyError, WorkerDied) as exc:
         errors.print(f"sqlasync: error: {exc}", markup=False)
+        return EXIT_ERROR
+    except OSError as exc:
+        if exc.errno not in OUT_OF_SPACE:
+            errors.print(f"sqlasync: {describe_bug(exc)}", markup=False)
+            return EXIT_ERROR
+        # Files of the project fail as WriteError, the cache's are let go: what is left is the output itself
+        # (`sqlasync check > report.txt` on a full disk), no bug to report.
+        where = f" {exc.filename}" if exc.filename else " the output"
+        errors.print(f"sqlasync: error: cannot write{where}: {exc.strerror}", markup=False)
         return EXIT_ERROR
     except Exception as exc:  # noqa: BLE001 - exit 1 means findings to CI; a bug must not read as one
         errors.print(f"sqlasync: {describe_bug(exc)}", markup=False)

@@ -9,6 +9,20 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
+
+
+def _standard_streams_open() -> None:
+    """A standard stream closed by the caller (`sqlasync check >&-`) is opened on /dev/null: Python leaves
+    sys.stdout None (every print fails), and the first file the run opened would take its number, so that
+    whatever writes to that stream (a worker, a child process) would write into the file."""
+    for fd, name in ((0, "stdin"), (1, "stdout"), (2, "stderr")):
+        try:
+            os.fstat(fd)
+        except OSError:
+            os.open(os.devnull, os.O_RDWR)  # the lowest free number: this one
+            if getattr(sys, name) is None:
+                setattr(sys, name, open(fd, "r" if fd == 0 else "w", closefd=False))
 
 
 def _leave_at_once(signum: int, _frame) -> None:
@@ -22,6 +36,7 @@ def _leave_at_once(signum: int, _frame) -> None:
 def main() -> int:
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, _leave_at_once)
+    _standard_streams_open()
     # The command line installs its own handlers for the run (interrupts.stop_signals_raise).
     from .cli import main as run
 
