@@ -134,7 +134,7 @@ def modules_imported_by(source: bytes, package: str) -> set[str]:
     resolved), read with `ast`."""
     try:
         tree = ast.parse(source)
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError):  # RecursionError: nested past what Python compiles
         return set()
     names: set[str] = set()
     for node in ast.walk(tree):

@@ -92,6 +92,16 @@ def test_a_file_name_that_is_not_utf8_is_a_finding_not_a_crash(tmp_path: Path, m
     assert "app/caf\\xe9.py:1:1: P002 the file was not checked" in capsys.readouterr().err
 
 
+def test_an_expression_nested_past_python_s_parser_is_no_internal_error(tmp_path: Path, monkeypatch, capsys) -> None:
+    # 3,000 terms: ast.parse (which reads the imports) raises RecursionError, as Python's own compile does.
+    project = _project(tmp_path, {"app/__init__.py": "", "app/user.py": "import app.chain\n",
+                                  "app/chain.py": "x = " + "1 + " * 3000 + "1\n"})
+    monkeypatch.chdir(project)
+    for command in (["check"], ["migrate", "--diff"]):
+        assert main([*command, "--no-cache", "app"]) == 0
+        assert "internal error" not in capsys.readouterr().err
+
+
 def test_a_symlink_loop_named_directly_says_so(tmp_path: Path) -> None:
     project = _project(tmp_path, {})
     (project / "a.py").symlink_to("b.py")
