@@ -13,6 +13,7 @@ Read once per project root from the files those tools read there:
 from __future__ import annotations
 
 import configparser
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -73,9 +74,12 @@ def _line_length(root: Path, pyproject: dict, ruff: dict) -> int:
 
 def _isort_config(root: Path, pyproject: dict, ruff: dict) -> isort.Config:
     try:
-        return _configured_isort(root, pyproject, ruff)
-    except (ISortError, TypeError, ValueError):
-        # Settings isort itself rejects (an unknown profile, a value of the wrong kind): its defaults.
+        config = _configured_isort(root, pyproject, ruff)
+        _ = config.known_patterns  # compiled when first asked: a pattern that is not one fails here, not per file
+        return config
+    except (ISortError, TypeError, ValueError, re.error):
+        # Settings isort itself rejects (an unknown profile, a value of the wrong kind, a `known_*` entry that
+        # is no pattern): its defaults.
         return isort.Config(directory=str(root), quiet=True)
 
 

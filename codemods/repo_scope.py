@@ -47,7 +47,8 @@ class ModuleFinder:
         """Files that `import <name>` from a file in `origin`'s folder may load, looked up in that folder and
         every folder above it up to `stop` (how `pythonpath = ["."]`-style layouts find their packages)."""
         found: set[Path] = set()
-        folders = [str(f) for f in [origin.parent, *[p for p in origin.parent.parents if stop == p or stop in p.parents]]]
+        above = [p for p in origin.parent.parents if stop == p or stop in p.parents]
+        folders = [str(f) for f in [origin.parent, *above]]
         for name in module_names:
             for folder in folders:
                 if (folder, name) not in self._loaded:
@@ -98,9 +99,18 @@ class ModuleFinder:
                     listed = list(entries)
             except OSError:
                 listed = []
-            self._entries[folder] = (frozenset(e.name for e in listed if e.is_file()),
-                                     frozenset(e.name for e in listed if e.is_dir()))
+            self._entries[folder] = (frozenset(e.name for e in listed if _entry_is(e, os.DirEntry.is_file)),
+                                     frozenset(e.name for e in listed if _entry_is(e, os.DirEntry.is_dir)))
         return self._entries[folder]
+
+
+def _entry_is(entry: os.DirEntry, kind: Callable[[os.DirEntry], bool]) -> bool:
+    """`kind(entry)`, False where following its link fails (a symlink loop raises ELOOP): an import cannot
+    load it either, and the file itself is reported unreadable where it is read."""
+    try:
+        return kind(entry)
+    except OSError:
+        return False
 
 
 def expand(initial: Iterable[Path], imported_names: Callable[[Path], set[str]], stop: Path) -> set[Path]:
@@ -124,7 +134,7 @@ def modules_imported_by(source: bytes, package: str) -> set[str]:
     resolved), read with `ast`."""
     try:
         tree = ast.parse(source)
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError):  # RecursionError: nested past what Python compiles
         return set()
     names: set[str] = set()
     for node in ast.walk(tree):

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+import sqlasync.cli as cli_module
 from sqlasync.cli import main
 
 LEGACY = """\
@@ -210,7 +211,8 @@ def test_sites_left_for_manual_work_exit_1_in_every_mode(project: Path, argv: li
 
 def test_diff_reports_what_it_leaves_where_it_is_on_disk(project: Path, capsys) -> None:
     (project / "app" / "dao.py").write_text(WIDENED)
-    line = WIDENED.splitlines().index('    return db.execute("SELECT * FROM jobs WHERE name = \'" + name + "\'").fetchall()')
+    wanted = '    return db.execute("SELECT * FROM jobs WHERE name = \'" + name + "\'").fetchall()'
+    line = WIDENED.splitlines().index(wanted)
     assert main(["migrate", "--diff", "--no-cache", "app"]) == 1
     err = capsys.readouterr().err
     assert f"app/dao.py:{line + 1}:12: X101" in err, err
@@ -239,6 +241,60 @@ def test_a_dirty_tree_is_refused_before_anything_is_analysed(project: Path, caps
         raise AssertionError("analysed a tree it then refused")
 
     monkeypatch.setattr(closure, "migrate_files", analysis)
+    # Reading the project's sources (D102's decisions parse files with LibCST) is analysis too.
+    monkeypatch.setattr(cli_module, "with_project_sources", analysis)
     assert main(["migrate", "app"]) == 2
     err = capsys.readouterr().err
     assert "uncommitted changes" in err and "app/dao.py" in err
+
+
+def test_migrate_does_not_overwrite_a_file_edited_while_it_ran(project: Path, capsys, monkeypatch) -> None:
+    real = cli_module.sound_migrations
+    edited = LEGACY + "\n# edited while the migration ran\n"
+
+    def analysis_then_an_edit(*args, **kwargs):
+        result = real(*args, **kwargs)
+        (project / "app" / "dao.py").write_text(edited)
+        return result
+
+    monkeypatch.setattr(cli_module, "sound_migrations", analysis_then_an_edit)
+    assert main(["migrate", "--no-cache", "app"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "sqlasync: error: app/dao.py changed on disk while sqlasync read the project; nothing was written "
+        "(run it again)")
+    assert (project / "app" / "dao.py").read_text() == edited
+
+
+def test_a_dirty_tree_is_refused_from_outside_its_work_tree(project: Path, capsys, monkeypatch) -> None:
+    import subprocess
+
+    for args in (["init", "-q"], ["add", "-A"], ["-c", "user.email=t@example.invalid", "-c", "user.name=t",
+                                                  "commit", "-qm", "base"]):
+        subprocess.run(["git", *args], cwd=project, check=True, capture_output=True)
+    edited = LEGACY + "\n# edited\n"
+    (project / "app" / "dao.py").write_text(edited)
+    elsewhere = project.parent / f"{project.name}-elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    assert main(["migrate", str(project / "app")]) == 2
+    assert "uncommitted changes" in capsys.readouterr().err
+    assert (project / "app" / "dao.py").read_text() == edited
+
+
+def test_a_dirty_file_behind_a_symlink_is_refused_and_named_from_the_current_folder(project: Path, capsys,
+                                                                                      monkeypatch) -> None:
+    import subprocess
+
+    (project / "app" / "real").mkdir()
+    (project / "app" / "dao.py").rename(project / "app" / "real" / "dao.py")
+    (project / "app" / "dao.py").symlink_to("real/dao.py")
+    for args in (["init", "-q"], ["add", "-A"], ["-c", "user.email=t@example.invalid", "-c", "user.name=t",
+                                                  "commit", "-qm", "base"]):
+        subprocess.run(["git", *args], cwd=project, check=True, capture_output=True)
+    edited = LEGACY + "\n# edited\n"
+    (project / "app" / "real" / "dao.py").write_text(edited)
+    monkeypatch.chdir(project / "app")
+    assert main(["migrate", "dao.py"]) == 2
+    err = capsys.readouterr().err
+    assert err.strip().endswith("pass --allow-dirty): real/dao.py"), err
+    assert (project / "app" / "real" / "dao.py").read_text() == edited

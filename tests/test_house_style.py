@@ -93,7 +93,8 @@ def test_the_project_settings_decide_the_sections(tmp_path):
     root = _project(tmp_path, {"pyproject.toml": '[tool.ruff.lint.isort]\nknown-first-party = ["sqlalchemy"]\n'})
     before = "import os\n\nfrom fastapi import APIRouter\n"
     after = "import os\n\nfrom fastapi import APIRouter\nfrom sqlalchemy import select\n"
-    assert _styled(root, before, after) == "import os\n\nfrom fastapi import APIRouter\n\nfrom sqlalchemy import select\n"
+    assert _styled(root, before, after) == ("import os\n\nfrom fastapi import APIRouter\n\n"
+                                            "from sqlalchemy import select\n")
     isort_root = _project(tmp_path / "sorted", {".isort.cfg": "[settings]\nforce_sort_within_sections = true\n"})
     before = "import os\nfrom pathlib import Path\nimport sys\n"
     after = "import os\nfrom pathlib import Path\nimport sys\nimport asyncio\nfrom contextlib import contextmanager\n"
@@ -105,7 +106,8 @@ def test_the_users_own_imports_keep_their_order_and_lines(tmp_path):
     before = "import sys, os\nfrom zlib import crc32\nimport abc  # first\n\nx = 1\n"
     after = "import sys, os\nfrom zlib import crc32\nimport abc  # first\nimport json\n\nx = 1\n"
     # isort would put json before sys; among lines it does not own it goes after the last that sorts before it.
-    assert _styled(tmp_path, before, after) == "import sys, os\nfrom zlib import crc32\nimport abc  # first\nimport json\n\nx = 1\n"
+    assert _styled(tmp_path, before, after) == ("import sys, os\nfrom zlib import crc32\nimport abc  # first\n"
+                                                "import json\n\nx = 1\n")
 
 
 def test_the_first_import_of_a_file_is_set_apart(tmp_path):
@@ -131,10 +133,11 @@ def test_a_written_line_past_the_limit_is_broken_as_black_breaks_it(tmp_path):
 
 
 def test_a_written_signature_past_the_limit_is_broken_and_its_body_kept(tmp_path):
-    before = "class A:\n    def method(self, first_argument, second_argument, third_argument, fourth_argument):\n        pass\n"
-    after = "class A:\n    async def method(self, first_argument, second_argument, third_argument, fourth_argument):\n        pass\n"
+    arguments = "self, first_argument, second_argument, third_argument, fourth_argument"
+    before = f"class A:\n    def method({arguments}):\n        pass\n"
+    after = f"class A:\n    async def method({arguments}):\n        pass\n"
     assert _styled(tmp_path, before, after) == (
-        "class A:\n    async def method(\n        self, first_argument, second_argument, third_argument, fourth_argument\n    ):\n"
+        f"class A:\n    async def method(\n        {arguments}\n    ):\n"
         "        pass\n")
 
 
@@ -162,8 +165,10 @@ def test_a_comment_above_a_replaced_only_import_stays_with_it(tmp_path):
     assert _styled(tmp_path, before, after) == after
 
 
-def test_settings_isort_rejects_leave_its_defaults(tmp_path):
-    root = _project(tmp_path, {".isort.cfg": "[settings]\nprofile = no-such-profile\n", "app/__init__.py": ""})
+@pytest.mark.parametrize("settings", ["profile = no-such-profile\n", "known_first_party = [\n"],
+                         ids=["unknown profile", "a known_* entry that is no pattern"])
+def test_settings_isort_rejects_leave_its_defaults(tmp_path, settings):
+    root = _project(tmp_path, {".isort.cfg": "[settings]\n" + settings, "app/__init__.py": ""})
     before = "import os\n\nfrom app import x\n"
     after = "import os\n\nfrom app import x\nimport asyncio\n"
     assert _styled(root, before, after) == "import asyncio\nimport os\n\nfrom app import x\n"

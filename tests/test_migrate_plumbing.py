@@ -126,6 +126,20 @@ def test_diff_applies_with_git_apply(project: Path, capsysbinary) -> None:
     assert (project / "pkg" / "bom.py").read_bytes() == b"\xef\xbb\xbfmodern_fetch()\n"
 
 
+def test_diff_of_a_symlinked_file_patches_its_target_and_applies(project: Path, capsysbinary) -> None:
+    (project / "pkg" / "real").mkdir(parents=True)
+    (project / "pkg" / "real" / "impl.py").write_bytes(b"legacy_fetch()\n")
+    (project / "pkg" / "link.py").symlink_to("real/impl.py")
+    _init_repo(project)
+    assert cli.main(["migrate", "--diff", "pkg"]) == 1
+    patch = capsysbinary.readouterr().out
+    assert patch.startswith(b"diff --git a/pkg/real/impl.py b/pkg/real/impl.py\n"), patch
+    (project / "change.patch").write_bytes(patch)
+    _git(project, "apply", "change.patch")
+    assert (project / "pkg" / "real" / "impl.py").read_bytes() == b"modern_fetch()\n"
+    assert os.readlink(project / "pkg" / "link.py") == "real/impl.py"
+
+
 def test_refuses_to_rewrite_dirty_files_unless_allowed(project: Path, capsys) -> None:
     target = project / "e.py"
     target.write_text("x = 1\n")

@@ -55,6 +55,17 @@ def test_a_file_that_cannot_be_prepared_stops_the_run_before_any_rename(tmp_path
     assert _temps(tmp_path) == []
 
 
+def test_a_file_edited_since_the_run_read_it_is_not_overwritten(tmp_path: Path) -> None:
+    first, second = tmp_path / "a.py", tmp_path / "b.py"
+    first.write_text("old\n")
+    second.write_text("edited meanwhile\n")
+    with pytest.raises(WriteError, match=r"b\.py changed on disk while sqlasync read the project; nothing was "
+                                         r"written"):
+        write_all([(first, b"new\n"), (second, b"new\n")], [b"old\n", b"old\n"])
+    assert (first.read_text(), second.read_text()) == ("old\n", "edited meanwhile\n")
+    assert _temps(tmp_path) == []
+
+
 def test_a_symlink_is_written_through_once_and_stays_a_link(tmp_path: Path) -> None:
     (tmp_path / "real").mkdir()
     target = tmp_path / "real" / "impl.py"

@@ -86,9 +86,9 @@ def _syntax_problem(source: bytes, path: str, exc: cst.ParserSyntaxError) -> Fin
     return problem(PARSE_ERROR.code, path, f"syntax error: {exc.message}", exc.raw_line, exc.raw_column + 1)
 
 
-def problem(code: str, path: str, message: str, line: int, column: int) -> Finding:
+def problem(code: str, path: str, message: str, line: int, column: int, *, what: str = "file") -> Finding:
     return Finding(code, message, path, line, column, line, column, False,
-                   fingerprint(code, message, "", 0), reason=f"the file was not checked: {message}")
+                   fingerprint(code, message, "", 0), reason=f"the {what} was not checked: {message}")
 
 
 def recognise(context: FileContext, families: Sequence[Family],

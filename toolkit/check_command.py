@@ -13,6 +13,7 @@ from .baseline import BaselineError
 from .check_run import CheckRequest, run_check
 from .discovery import SourceFile
 from .problems import INTERNAL_ERROR
+from .writing import replace_whole
 from .renames import RenameMapError
 from .report import FORMATS, RenderOptions, render
 from .live_status import current as run_status
@@ -132,8 +133,7 @@ def _emit(report: Report, args: argparse.Namespace, console: Console, errors: Co
         sys.stdout.flush()
     else:
         try:
-            args.output.parent.mkdir(parents=True, exist_ok=True)
-            args.output.write_text(text, encoding="utf-8")
+            replace_whole(args.output, text.encode("utf-8"))
         except OSError as exc:
             raise ReportingError(f"{args.output}: cannot write the report: {exc}") from exc
         for line in summary_lines(report):

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import gc
 import os
+import select
 import subprocess
 import sys
 from collections import Counter
@@ -32,10 +34,10 @@ from .dependencies import needed_packages
 from .project_sources import with_project_sources
 from .diffs import on_disk_line, unified_diff
 from .plan_command import NoSuchBatch, add_batch_arguments, add_plan_command, batch_migrations, run_plan_command
-from .discovery import DiscoveryError, discover, leave_out
+from .discovery import DiscoveryError, discover, leave_out, printable
 from .problems import PROBLEMS, describe_bug
 from .report.rule_help import rule_markdown, rules_reference
-from .runner import Options
+from .runner import Options, WorkerDied
 from .selection import Selection, SelectionError, parse_selectors
 from .interrupts import Interrupted, stop_signals_raise
 from .live_status import current as run_status, shown_on
@@ -44,6 +46,8 @@ from .verify import Verification, VerifyError, print_verification
 from .writing import WriteError, remove_stale_temps, write_all
 
 EXIT_CLEAN, EXIT_PENDING, EXIT_ERROR = 0, 1, 2
+# A write that fails for want of room (or of a working device): the disk's fault, not a bug.
+OUT_OF_SPACE = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO})
 # A refused run shows this many broken uses per file (the count says how many more there are).
 REFUSAL_EXAMPLES = 3
 ALL_RULES = {**RULES, **PROBLEMS}
@@ -59,7 +63,8 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ignore", action="append", metavar="CODES", help="rule codes or prefixes to leave out")
     parser.add_argument("-j", "--jobs", type=int, default=0, help="worker processes (default: all cores)")
     parser.add_argument("--no-cache", action="store_true", help="ignore and do not write the results cache")
-    parser.add_argument("--target", choices=TARGETS, help="async (AsyncSession, default) or sync (2.0 style on Session)")
+    parser.add_argument("--target", choices=TARGETS,
+                        help="async (AsyncSession, default) or sync (2.0 style on Session)")
     parser.add_argument("--exclude", action="append", default=[], metavar="GLOB",
                         help="leave matching files out of this run (gitignore-style, from the project root); "
                              "they stay part of the project: migrated callers reach them through the compat bridge")
@@ -75,7 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
     check_parser = commands.add_parser("check", help="report legacy database access", **counted)
     _common(check_parser)
     add_check_arguments(check_parser)
-    check_parser.add_argument("--no-prefilter", action="store_true", help="parse every file (slower; finds syntax errors everywhere)")
+    check_parser.add_argument("--no-prefilter", action="store_true",
+                              help="parse every file (slower; finds syntax errors everywhere)")
 
     migrate_parser = commands.add_parser("migrate", help="rewrite legacy database access", **counted)
     _common(migrate_parser)
@@ -128,17 +134,46 @@ def main(argv: Sequence[str] | None = None) -> int:
     errors = Console(stderr=True, highlight=False, soft_wrap=True, width=width)
     try:
         with stop_signals_raise(), _status_shown(args):
-            return _run(args, console, errors)
+            code = _run(args, console, errors)
+        sys.stdout.flush()  # here, where a reader that has gone is seen, not at exit
+        return code
+    except BrokenPipeError as exc:
+        if not _stdout_reader_gone():
+            errors.print(f"sqlasync: {describe_bug(exc)}", markup=False)
+            return EXIT_ERROR
+        # `sqlasync migrate --diff | head`: the reader has what it wanted. Quietly, with rich's exit code for
+        # the same (a report printed through rich ends so); stdout goes nowhere so that exiting flushes nothing.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_PENDING
     except Interrupted as stop:
         errors.print(f"sqlasync: interrupted ({stop})", markup=False)
         return stop.exit_code
     except (ConfigError, DiscoveryError, SelectionError, UsageError, ReportingError, scaffold.ScaffoldError,
-            WriteError, NoSuchBatch, VerifyError) as exc:
+            WriteError, NoSuchBatch, VerifyError, WorkerDied) as exc:
         errors.print(f"sqlasync: error: {exc}", markup=False)
+        return EXIT_ERROR
+    except OSError as exc:
+        if exc.errno not in OUT_OF_SPACE:
+            errors.print(f"sqlasync: {describe_bug(exc)}", markup=False)
+            return EXIT_ERROR
+        # Files of the project fail as WriteError, the cache's are let go: what is left is the output itself
+        # (`sqlasync check > report.txt` on a full disk), no bug to report.
+        where = f" {exc.filename}" if exc.filename else " the output"
+        errors.print(f"sqlasync: error: cannot write{where}: {exc.strerror}", markup=False)
         return EXIT_ERROR
     except Exception as exc:  # noqa: BLE001 - exit 1 means findings to CI; a bug must not read as one
         errors.print(f"sqlasync: {describe_bug(exc)}", markup=False)
         return EXIT_ERROR
+
+
+def _stdout_reader_gone() -> bool:
+    """Whether stdout is a pipe whose reading end is closed (a BrokenPipeError from elsewhere is a bug)."""
+    try:
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(events & select.POLLERR for _, events in poller.poll(0))
+    except (OSError, ValueError, AttributeError):
+        return False
 
 
 def _collect_less_often() -> None:
@@ -169,13 +204,15 @@ def _run(args: argparse.Namespace, console: Console, errors: Console) -> int:
         return _init(args.path, console)
     if args.command == "plan":
         return run_plan_command(args, lambda: _prepare(args), console)
-    options, files = _prepare(args)
+    # A run that would write refuses a dirty tree once it knows the files, before it reads any of them.
+    writes = args.command == "migrate" and not (args.diff or args.check)
+    options, files = _prepare(args, refuse_dirty=writes and not args.allow_dirty)
     if args.command == "check":
         return run_check_command(args, options, files, console, errors)
     return _migrate(args, options, files, console)
 
 
-def _prepare(args: argparse.Namespace):
+def _prepare(args: argparse.Namespace, *, refuse_dirty: bool = False):
     config = load_config(args.paths, {"target": args.target})
     codes = list(ALL_RULES)
     selection = Selection(
@@ -186,6 +223,8 @@ def _prepare(args: argparse.Namespace):
         raise UsageError("--jobs must be 0 (all cores) or more")
     run_status().phase("discovery")
     files = leave_out(discover(args.paths, config), args.exclude, config.root)
+    if refuse_dirty:
+        _refuse_dirty([file.path for file in files], allowed=False)
     config = with_project_sources(config, files, selection, use_cache=not args.no_cache)
     options = Options(config, selection, config.target, args.jobs, not args.no_cache,
                       not getattr(args, "no_prefilter", False))
@@ -194,8 +233,6 @@ def _prepare(args: argparse.Namespace):
 
 def _migrate(args, options: Options, files, console: Console) -> int:
     writes = not (args.diff or args.check)
-    if writes:
-        _refuse_dirty([file.path for file in files], args.allow_dirty)
     if args.verify is not None:
         return _verify(args, console)
     if args.commit:
@@ -217,12 +254,13 @@ def _migrate(args, options: Options, files, console: Console) -> int:
         remove_stale_temps({folder for file in files
                             for folder in (file.path.parent, Path(os.path.realpath(file.path)).parent)})
         run_status().phase("writing")
-        write_all([(Path(m.path), m.updated) for m in changed])
+        write_all([(Path(m.path), m.updated) for m in changed], [m.original for m in changed])
     run_status().stop()
     if args.diff:
         for migration in changed:
             encoding = cst.parse_module(migration.original).encoding
-            sys.stdout.buffer.write(unified_diff(migration.path, migration.original, migration.updated, encoding))
+            sys.stdout.buffer.write(unified_diff(_rewritten_name(migration.path), migration.original,
+                                                 migration.updated, encoding))
     sys.stdout.flush()
     summary = Console(stderr=args.diff, highlight=False, soft_wrap=True)
     _migrate_summary(migrations, changed, failed, args, summary)
@@ -233,6 +271,16 @@ def _migrate(args, options: Options, files, console: Console) -> int:
     # One rule for every mode: 1 while work remains, files still to rewrite or sites left for manual work.
     pending = (changed and not writes) or any(m.left for m in migrations)
     return EXIT_PENDING if pending else EXIT_CLEAN
+
+
+def _rewritten_name(display: str) -> str:
+    """The file that a rewrite of `display` changes, as a diff names it: a symlink's target (named like
+    `display`, from the current folder or in full), since that is what is written and `git apply` will not
+    patch a link."""
+    if not os.path.islink(display):
+        return display
+    target = os.path.realpath(display)
+    return Path(target if os.path.isabs(display) else os.path.relpath(target)).as_posix()
 
 
 def _verify(args, console: Console) -> int:
@@ -314,17 +362,54 @@ def _dependency_summary(needs, written: bool, console: Console) -> None:
 
 
 def _dirty(paths: list[Path]) -> list[str]:
-    """Files among `paths` with uncommitted git changes (none when git or a work tree is absent)."""
+    """Files among `paths` with uncommitted git changes (none outside a git work tree, or without git), named
+    from the current folder. A symlink's target is asked about too: it is the file a rewrite changes. Each
+    file is looked up in its own work tree, wherever the run starts from."""
+    wanted: dict[str, set[str]] = {}
+    tops: dict[str, str | None] = {}
+    for path in paths:
+        # The link where it is (its folder resolved, as the work tree's top is) and the file it leads to.
+        for candidate in {os.path.join(os.path.realpath(path.parent), path.name), os.path.realpath(path)}:
+            top = _work_tree(os.path.dirname(candidate), tops)
+            if top is not None:
+                wanted.setdefault(top, set()).add(candidate)
+    dirty = set()
+    for top, candidates in wanted.items():
+        dirty |= candidates & _changed(top)
+    return sorted(printable(os.path.relpath(path)) for path in dirty)
+
+
+def _work_tree(folder: str, known: dict[str, str | None]) -> str | None:
+    """The top of the git work tree holding `folder` (where `.git` is), None outside one."""
+    if folder not in known:
+        parent = os.path.dirname(folder)
+        if os.path.exists(os.path.join(folder, ".git")):
+            known[folder] = folder
+        else:
+            known[folder] = None if parent == folder else _work_tree(parent, known)
+    return known[folder]
+
+
+def _changed(top: str) -> set[str]:
+    """The files of the work tree at `top` whose content differs from the last commit (staged or not), by
+    full path. One status of the whole tree, not a pathspec per file: a large run's names would not fit on
+    a command line."""
     try:
-        result = subprocess.run(
-            ["git", "status", "--porcelain", "--", *map(str, paths)],
-            capture_output=True, text=True, check=False, cwd=Path.cwd(),
-        )
+        status = subprocess.run(["git", "status", "--porcelain=v1", "-z", "--untracked-files=no"],
+                                capture_output=True, check=False, cwd=top)
     except OSError:
-        return []
-    if result.returncode != 0:
-        return []
-    return sorted(line[3:] for line in result.stdout.splitlines() if line and not line.startswith("??"))
+        return set()
+    if status.returncode != 0:
+        return set()
+    changed = set()
+    entries = iter(os.fsdecode(status.stdout).split("\0"))
+    for entry in entries:
+        if len(entry) < 4:
+            continue
+        if entry[0] in "RC":
+            next(entries, None)  # a rename's or copy's second field: where it came from
+        changed.add(os.path.join(top, entry[3:]))
+    return changed
 
 
 def _init(path: Path, console: Console) -> int:

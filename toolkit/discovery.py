@@ -72,12 +72,12 @@ def discover(paths: list[Path], config: Config) -> list[SourceFile]:
         except (FileNotFoundError, NotADirectoryError) as exc:
             raise DiscoveryError(f"{given}: no such file or directory") from exc
         except OSError as exc:  # a folder on the way that may not be searched: reported, not fatal
-            found.setdefault(given.absolute(), SourceFile(given, _display(given, cwd), f"cannot read: {exc.strerror}"))
+            found.setdefault(given.absolute(), _source(given, cwd, f"cannot read: {exc.strerror}"))
             continue
         excludes = _excludes_below(given, config, root)
         if not os.path.isdir(given):
             resolved = given.resolve() if os.path.exists(given) else given.absolute()
-            found.setdefault(resolved, SourceFile(given, _display(given, cwd)))
+            found.setdefault(resolved, _source(given, cwd))
             continue
         for candidate, real, unreadable in _walk(given, root, excludes):
             if real is None:  # a symbolic link or a folder that cannot be listed: resolved the slow way, as named
@@ -87,8 +87,27 @@ def discover(paths: list[Path], config: Config) -> list[SourceFile]:
                 resolved, relative = Path(real), _inside(real, str(root))
             if unreadable is None and not include.match_file(relative or candidate.name):
                 continue
-            found.setdefault(resolved, SourceFile(candidate, _display(candidate, cwd), unreadable))
+            found.setdefault(resolved, _source(candidate, cwd, unreadable))
     return sorted(found.values(), key=lambda f: f.display)
+
+
+def _source(path: Path, cwd: Path, unreadable: str | None = None) -> SourceFile:
+    """The file as a run takes it. A name that is not UTF-8 (latin-1 bytes from an old archive) cannot be a
+    module's name, nor be written into a report or a cache key: the file is a P002 finding, shown with the
+    odd bytes escaped (`caf\\xe9.py`)."""
+    display = printable(_display(path, cwd))
+    if display != _display(path, cwd):
+        unreadable = unreadable or "cannot read: the file name is not valid UTF-8"
+    return SourceFile(path, display, unreadable)
+
+
+def printable(name: str) -> str:
+    """A path as a run shows it: bytes that are not UTF-8 (decoded by Python as lone surrogates) escaped."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return name
 
 
 def _excludes_below(given: Path, config: Config, root: Path) -> pathspec.PathSpec:

@@ -3,7 +3,10 @@ leave the stopping to their parent, and a window in which a signal waits (renami
 
 from __future__ import annotations
 
+import ctypes
+import os
 import signal
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -58,8 +61,37 @@ def stop_signal_waiting() -> bool:
     return bool(signal.sigpending() & set(STOP_SIGNALS))
 
 
-def worker_leaves_stopping_to_parent() -> None:
+def worker_leaves_stopping_to_parent(parent: int | None = None) -> None:
     """Initialiser of worker processes: Ctrl-C reaches the whole process group, and the parent stops its
-    workers itself; SIGTERM (sent by the parent) ends a worker at once, without a traceback."""
+    workers itself; SIGTERM (sent by the parent) ends a worker at once, without a traceback. A parent that
+    cannot stop them (SIGKILL, the OOM killer) takes them along: on Linux the kernel sends each worker
+    SIGTERM when `parent` dies; they would otherwise wait for work for ever."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if _end_with_parent() and parent is not None and os.getppid() != parent and not _running(parent):
+        # The run died before the kernel was asked to tell. (A worker started by a fork server has that
+        # server for its parent while the run goes on.)
+        os._exit(128 + signal.SIGTERM)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _end_with_parent() -> bool:
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+_PR_SET_PDEATHSIG = 1

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -205,8 +206,10 @@ def scratch_copy(root: Path, cache_folder: Path | None = None) -> Iterator[Path]
     linked = _linkable(root, cache_folder)
     with tempfile.TemporaryDirectory(prefix="sqlasync-plan-") as scratch:
         copy_root = Path(scratch) / root.relative_to(base)
-        ignore = _NOT_COPIED if linked is None else _also_ignoring(_NOT_COPIED, linked)
-        shutil.copytree(root, copy_root, symlinks=True, ignore=ignore, dirs_exist_ok=True)
+        ignore = _also_ignoring_unreadable(_NOT_COPIED if linked is None else _also_ignoring(_NOT_COPIED, linked))
+        shutil.copytree(root, copy_root, symlinks=True, ignore=ignore, copy_function=_copy_readable,
+                        dirs_exist_ok=True)
+        _keep_writes_inside(copy_root, root, Path(scratch) / ".outside")
         if linked is not None:
             _link_cache(linked, copy_root / linked.relative_to(root))
         copy_here = Path(scratch) / here.relative_to(base)
@@ -216,6 +219,84 @@ def scratch_copy(root: Path, cache_folder: Path | None = None) -> Iterator[Path]
             yield copy_root
         finally:
             os.chdir(here)
+
+
+def _also_ignoring_unreadable(ignore: Callable[[str, list[str]], set[str]]):
+    """`ignore`, and the folders that cannot be listed: what no run can read (a P002 finding) stays out of
+    the copy rather than stopping it."""
+    def ignored(directory: str, names: list[str]) -> set[str]:
+        skipped = set(ignore(directory, names))
+        for name in names:
+            path = os.path.join(directory, name)
+            if name in skipped or os.path.islink(path) or not os.path.isdir(path):
+                continue
+            try:
+                os.scandir(path).close()
+            except OSError:
+                skipped.add(name)
+        return skipped
+    return ignored
+
+
+def _copy_readable(source: str, destination: str) -> None:
+    """copy2 for a regular file this process may read; nothing for the others (a named pipe would block a
+    copy, a device never end one): no run reads them either, they are P002 findings."""
+    try:
+        fd = os.open(source, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError:
+        return
+    try:
+        regular = stat.S_ISREG(os.fstat(fd).st_mode)
+    finally:
+        os.close(fd)
+    if regular:
+        shutil.copy2(source, destination)
+
+
+def _keep_writes_inside(copy_root: Path, root: Path, outside: Path) -> None:
+    """Make the copy the only thing the plan's rewrites can reach. A symlink of the copy that leads out of
+    it (an absolute link, or one that climbs out of the project) would carry a rewrite to the project
+    itself or beyond: it is pointed at the copy's counterpart of its target, or, for a file outside the
+    project, at a copy of that file made once under `outside`. And the copy is writable, whatever the
+    project's own permissions (copytree keeps them)."""
+    copy_real, root_real = os.path.realpath(copy_root), os.path.realpath(root)
+    copied: dict[str, str] = {}
+    for folder, dirnames, filenames in os.walk(copy_root):
+        _writable(folder)
+        for name in (*dirnames, *filenames):
+            path = os.path.join(folder, name)
+            if not os.path.islink(path):
+                if name in filenames:
+                    _writable(path)
+                continue
+            # Where the link leads from its place in the project (a relative one that climbs out of the
+            # copy leads nowhere, or somewhere else, from the copy).
+            target = os.path.realpath(os.path.join(root, os.path.relpath(path, copy_root)))
+            if _within(target, root_real):
+                replacement = os.path.join(copy_real, os.path.relpath(target, root_real))
+                if os.path.realpath(path) == replacement:
+                    continue
+            elif os.path.isfile(target):
+                if target not in copied:
+                    kept = outside / str(len(copied)) / os.path.basename(target)
+                    kept.parent.mkdir(parents=True)
+                    shutil.copyfile(target, kept)
+                    copied[target] = str(kept)
+                replacement = copied[target]
+            else:
+                continue  # a folder outside the project (never walked for files to rewrite), or a broken link
+            os.unlink(path)
+            os.symlink(replacement, path)
+
+
+def _writable(path: str) -> None:
+    mode = os.stat(path).st_mode
+    if not mode & stat.S_IWUSR:
+        os.chmod(path, mode | stat.S_IWUSR)
+
+
+def _within(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
 def _linkable(root: Path, cache_folder: Path | None) -> Path | None:

@@ -133,7 +133,7 @@ def _kept_resolves(config: Config, path: Path, content: bytes, selection: Select
     """The keys of the resolves in this file that D102 leaves as they are, sorted (as the cache keeps them)."""
     try:
         module = cst.parse_module(content)
-    except cst.ParserSyntaxError:
+    except (cst.ParserSyntaxError, RecursionError):
         return sorted(config.container_session_keys)
     display = path.as_posix()
     wrapper = cst.MetadataWrapper(module, unsafe_skip_copy=True)

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from .discovery import SourceFile
+from .discovery import SourceFile, printable
 from .shard import Shard
 
 
@@ -27,7 +27,8 @@ class ProjectPaths:
     def relative(self, shown: str) -> str:
         """The project-root-relative form of a path shown relative to the current folder (or absolute)."""
         absolute = Path(os.path.normpath(self.cwd / shown))
-        for base, candidate in ((self.root, absolute), (Path(os.path.realpath(self.root)), Path(os.path.realpath(absolute)))):
+        resolved = (Path(os.path.realpath(self.root)), Path(os.path.realpath(absolute)))
+        for base, candidate in ((self.root, absolute), resolved):
             try:
                 return candidate.relative_to(base).as_posix()
             except ValueError:
@@ -52,7 +53,8 @@ class RunScope:
                  shard: Shard | None) -> None:
         self.paths = paths
         self.shard = shard
-        self._given = [paths.relative(str(p)) for p in given] or [paths.relative(".")]
+        # Named as the discovered files are shown (a name that is not UTF-8 escaped alike).
+        self._given = [paths.relative(printable(str(p))) for p in given] or [paths.relative(".")]
         self._discovered = {paths.relative(f.display): f for f in discovered}
         self.checked = [f for rel, f in sorted(self._discovered.items()) if self.covers(rel)]
         self._checked = {paths.relative(f.display) for f in self.checked}

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from functools import partial
 
@@ -71,7 +73,9 @@ class CheckOutcome:
 
 def _read(file: SourceFile) -> bytes | Finding:
     if file.unreadable is not None:
-        return problem(UNREADABLE.code, file.display, file.unreadable, 1, 1)
+        # A folder that cannot be listed: none of its files was checked.
+        what = "folder" if os.path.isdir(file.path) else "file"
+        return problem(UNREADABLE.code, file.display, file.unreadable, 1, 1, what=what)
     try:
         return read_source(file.path)
     except OSError as exc:
@@ -228,18 +232,41 @@ def _map(function, items: list, options: Options, size: Callable[[tuple], int]) 
     # The largest files go first, in small chunks, so that no worker is left with a big file at the end.
     order = sorted(range(len(items)), key=lambda i: size(items[i]), reverse=True)
     results: list = [None] * len(items)
-    pool = ProcessPoolExecutor(max_workers=options.workers, initializer=_start_worker, initargs=(options,))
+    pool = ProcessPoolExecutor(max_workers=options.workers, initializer=_start_worker,
+                               initargs=(options, os.getpid()))
     try:
         done = pool.map(partial(_with_worker_options, function), [items[i] for i in order],
                         chunksize=max(1, len(items) // (options.workers * 32)))
         for i, result in zip(order, done):
             results[i] = result
             run_status().advance()
+    except BrokenProcessPool as exc:
+        died = _died_of(pool)
+        _stop_workers(pool)
+        raise WorkerDied(f"a worker process died{died}; nothing was written. Run again; if memory is short, with "
+                         "fewer workers (-j 1)") from exc
     except BaseException:
         _stop_workers(pool)
         raise
     pool.shutdown()
     return results
+
+
+class WorkerDied(Exception):
+    """A worker process ended without a result: killed from outside (the OOM killer) or crashed."""
+
+
+def _died_of(pool: ProcessPoolExecutor) -> str:
+    """Why the pool broke, from its workers' exit codes: ` (killed by SIGKILL: out of memory?)`, or nothing.
+    The pool ends the others with SIGTERM once one has died, so that one says nothing."""
+    codes = [process.exitcode for process in (getattr(pool, "_processes", None) or {}).values()]
+    for code in codes:
+        if code is not None and code < 0 and -code != signal.SIGTERM:
+            name = signal.Signals(-code).name
+            return f" (killed by {name}{': out of memory?' if name == 'SIGKILL' else ''})"
+        if code is not None and code > 0:
+            return f" (exit code {code})"
+    return ""
 
 
 def _stop_workers(pool: ProcessPoolExecutor) -> None:
@@ -265,9 +292,9 @@ def _stop_workers(pool: ProcessPoolExecutor) -> None:
 _worker_options: Options | None = None
 
 
-def _start_worker(options: Options) -> None:
+def _start_worker(options: Options, parent: int) -> None:
     global _worker_options
-    worker_leaves_stopping_to_parent()
+    worker_leaves_stopping_to_parent(parent)
     _worker_options = options
 
 

@@ -20,12 +20,25 @@ class NotRegularFile(OSError):
 def read_source(path: Path) -> bytes:
     """The bytes of `path` if it is a regular file (through symlinks); NotRegularFile or the OS's own
     error otherwise. Opening does not wait: a FIFO with no writer would block a plain open() for ever."""
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError:
+        _refuse_if_not_regular(path)  # a socket cannot be opened at all: ENXIO says "no such device"
+        raise
     with open(fd, "rb") as handle:
         mode = os.fstat(handle.fileno()).st_mode
         if not stat.S_ISREG(mode):
             raise NotRegularFile(path, mode)
         return handle.read()
+
+
+def _refuse_if_not_regular(path: Path) -> None:
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return
+    if not stat.S_ISREG(mode):
+        raise NotRegularFile(path, mode)
 
 
 def looks_binary(content: bytes) -> bool:

@@ -36,16 +36,21 @@ class _Staged:
     backup: Path     # the original, to put back if a later rename fails
 
 
-def write_all(changes: Sequence[tuple[Path, bytes]]) -> None:
-    """Replace each path's content, all or nothing; raises WriteError naming the path that failed."""
+def write_all(changes: Sequence[tuple[Path, bytes]], originals: Sequence[bytes] | None = None) -> None:
+    """Replace each path's content, all or nothing; raises WriteError naming the path that failed. With
+    `originals` (each path's content when the run read it), a file edited since is not overwritten: the
+    run stops, nothing written (a long migration and an editor open on the same tree)."""
     staged: list[_Staged] = []
     current: Path | None = None
     try:
         targets: set[Path] = set()
-        for current, content in changes:
+        for index, (current, content) in enumerate(changes):
             target = current.resolve(strict=True)
             if target not in targets:
                 targets.add(target)
+                if originals is not None and target.read_bytes() != originals[index]:
+                    raise WriteError(f"{current} changed on disk while sqlasync read the project; nothing was "
+                                     "written (run it again)")
                 _stage(current, target, content, staged)
     except BaseException as exc:
         _discard(staged)
@@ -72,6 +77,21 @@ def put_back(changes: Sequence[tuple[Path, bytes]]) -> None:
             _discard(staged)
             raise WriteError(f"cannot put back {path}: {_reason(exc)}") from exc
         _commit(staged)
+
+
+def replace_whole(path: Path, content: bytes) -> None:
+    """Write a file of sqlasync's own (a report) so that it is either its old self or wholly the new one: a
+    full disk or a stop signal halfway leaves the previous report, not half of the new."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = _temp_name(path)
+    try:
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(content)
+        os.replace(temp, path)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
 
 
 def remove_stale_temps(folders: Iterable[Path]) -> None:

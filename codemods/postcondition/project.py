@@ -84,7 +84,7 @@ class Project:
         for path, source in sources.items():
             try:
                 tree = ast.parse(source, filename=path)
-            except (SyntaxError, ValueError):
+            except (SyntaxError, ValueError, RecursionError):  # RecursionError: nested past what Python compiles
                 continue
             location = locate_module(Path(path))
             module = Module(path, location.module, location.package, location.source_root, tree)
