@@ -15,7 +15,7 @@ from .alembic_env import plan_env
 from . import async_url
 from .async_url import literal_async_url
 from .await_sites import await_problem
-from .bootstrap_plan import CreateAllPlan, DeclarativePlan, EnginePlan, MissingGetDb, SessionmakerPlan
+from .bootstrap_plan import CreateAllPlan, DeclarativePlan, EnginePlan, MissingGetDb, SessionmakerPlan, SyncSessionFrom
 from .bootstrap_rewrite import rewrite
 from .engine_calls import RULES as ENGINE_CALL_RULES
 from .engine_calls import AsyncEngineAnnotation, EngineCalls
@@ -148,7 +148,14 @@ SYNC_GET_DB = Rule(
         "`AsyncIterator[AsyncSession]`. A dependency that does anything else is left with the reason (its "
         "session calls too: they are part of this site). Committing on success is new behaviour for "
         "handlers that relied on uncommitted changes being discarded. A dependency whose factory is this "
-        "module's `sessionmaker(...)` that E102 leaves stays sync, with that reason."
+        "module's `sessionmaker(...)` that E102 leaves stays sync, with that reason. A dependency that is left "
+        "(it does more, a `@contextmanager` that threads and CLI commands enter) while E102 makes this module's "
+        "factory async keeps a sync session: each `SessionLocal()` in it becomes "
+        "`sync_session_from(SessionLocal)` (`sqlasync.compat`: a sync Session configured like the factory's, on "
+        "the sync-driver twin of its engine), and what it yields stays a sync Session for its users: a function "
+        "it is handed to stays sync (F107, async callers bridge it, F108), and I/O on it in this module stays "
+        "sync with that reason (a user in another module that does I/O on it directly is refused by the "
+        "post-condition: hand the session to a function instead)."
     ),
 )
 SYNC_ALEMBIC_ENV = Rule(
@@ -300,6 +307,27 @@ class BootstrapRecogniser(Recogniser):
                 plan = (f"its session factory `{dotted_name(plan.factory.func)}` stays sync (E102 leaves it), so "
                         "the dependency must stay sync too")
             self._report("E105", node.name, f"`{node.name.value}()` is a sync generator dependency", plan)
+            if isinstance(plan, str) and self.context.target == "async":
+                self._sync_sessions_from_async_factories(node)
+
+    def _sync_sessions_from_async_factories(self, function: cst.FunctionDef) -> None:
+        """A dependency left sync keeps its sync session I/O (its S101 sites are part of this one) even where
+        E102 makes its factory async: each `SessionLocal()` it opens becomes `sync_session_from(SessionLocal)`,
+        and what it yields stays a sync Session for its users (the repository index follows that)."""
+        for call in m.findall(function.body, m.Call(func=m.Name())):
+            if self.evidence.is_session_factory_call(call) is None or not self._factory_converts(call.func):
+                continue
+            self._report("E105", call, f"`{call.func.value}()` would open an AsyncSession once E102 converts the "
+                         f"factory, in `{function.name.value}`, which stays sync", SyncSessionFrom(call))
+
+    def _factory_converts(self, name: cst.Name) -> bool:
+        """Whether `name` is bound, in this module, to a `sessionmaker(...)` that E102 makes async."""
+        for assignment in _assignments(self.evidence, name):
+            value = self.evidence.bound_value(assignment.node)
+            if isinstance(value, cst.Call) and self.evidence.callee_is(value, SYNC_FACTORIES, ("sessionmaker",)) \
+                    and not self._async_class(value) and isinstance(self._sessionmaker_plan(value), SessionmakerPlan):
+                return True
+        return False
 
     def _factory_stays_sync(self, opened: cst.Call) -> bool:
         """Whether the factory `opened` calls is this module's own `sessionmaker(...)` that E102 leaves."""

@@ -56,3 +56,11 @@ class CreateAllPlan:
     method: str
     options: tuple[cst.Arg, ...]
     connection: str
+
+
+@dataclass(frozen=True)
+class SyncSessionFrom:
+    """`SessionLocal(...)` in a sync generator dependency that stays sync while E102 makes the factory async:
+    `sync_session_from(SessionLocal, ...)`, a sync Session on the sync twin of the factory's engine."""
+
+    call: cst.Call

@@ -12,8 +12,8 @@ from libcst.metadata import ScopeProvider
 from . import async_url, imports
 from .alembic_env import AlembicPlan, rewrite_env
 from .blank_lines import definitions_spaced_from_imports, two_blank_lines
-from .bootstrap_plan import CreateAllPlan, DeclarativePlan, EnginePlan, SessionmakerPlan
-from .engine_calls import AsyncEngineAnnotation, RegistryBind
+from .bootstrap_plan import CreateAllPlan, DeclarativePlan, EnginePlan, SessionmakerPlan, SyncSessionFrom
+from .engine_calls import AsyncEngineAnnotation, RegistryBind, SyncTwinConnection
 from .engine_calls_rewrite import EngineCallRewrite
 from .family import FileContext
 from .fixture_sessions import FixtureHandout
@@ -37,6 +37,8 @@ NAMES = {
                                  ("sqlalchemy.ext.asyncio.engine.async_engine_from_config",)),
     "AsyncEngine": (imports.Import("sqlalchemy.ext.asyncio", "AsyncEngine"), ("sqlalchemy.ext.asyncio.engine.AsyncEngine",)),
     "sync_twin": (imports.Import("sqlasync.compat", "sync_twin"), ("sqlasync.compat.sync_twin.sync_twin",)),
+    "sync_session_from": (imports.Import("sqlasync.compat", "sync_session_from"),
+                          ("sqlasync.compat.sync_twin.sync_session_from",)),
 }
 
 
@@ -66,7 +68,9 @@ def rewrite(context: FileContext, matches: list[Match]) -> cst.Module:
         "AsyncSession": spell("AsyncSession", [p.function for p in get_dbs if p.returns is not None]),
         "async_engine_from_config": spell("async_engine_from_config", [p.engine_call for p in envs]),
         "AsyncEngine": spell("AsyncEngine", [p.annotation for p in plans if isinstance(p, AsyncEngineAnnotation)]),
-        "sync_twin": spell("sync_twin", [p.bind for p in plans if isinstance(p, RegistryBind)]),
+        "sync_twin": spell("sync_twin", [*(p.bind for p in plans if isinstance(p, RegistryBind)),
+                                         *(p.engine for p in plans if isinstance(p, SyncTwinConnection))]),
+        "sync_session_from": spell("sync_session_from", [p.call for p in plans if isinstance(p, SyncSessionFrom)]),
     }
     returns = {}
     for plan in get_dbs:
@@ -114,6 +118,7 @@ class _Apply(cst.CSTTransformer):
         self.returns = returns
         self.engines = {id(p.call): p for p in plans if isinstance(p, EnginePlan)}
         self.makers = {id(p.call): p for p in plans if isinstance(p, SessionmakerPlan)}
+        self.sync_sessions = {id(p.call) for p in plans if isinstance(p, SyncSessionFrom)}
         self.bases = {id(p.statement): p for p in plans if isinstance(p, DeclarativePlan)}
         self.creates = {id(p.statement): p for p in plans if isinstance(p, CreateAllPlan)}
         self.get_dbs = {id(p.function): p for p in plans if isinstance(p, GetDbPlan)}
@@ -121,6 +126,7 @@ class _Apply(cst.CSTTransformer):
         self.pools = {id(p.pool.value) for p in plans if isinstance(p, EnginePlan) and p.pool is not None}
         self.engine_annotations = {id(p.annotation) for p in plans if isinstance(p, AsyncEngineAnnotation)}
         self.registry_binds = {id(p.bind) for p in plans if isinstance(p, RegistryBind)}
+        self.registry_binds.update(id(p.engine) for p in plans if isinstance(p, SyncTwinConnection))
         self.engine_calls = EngineCallRewrite(plans)
         # Connection fixtures (E107): the fixture's block owns the connection it hands out.
         self.fixtures = {id(p.fixture): p for p in plans if isinstance(p, FixtureHandout)}
@@ -130,6 +136,9 @@ class _Apply(cst.CSTTransformer):
             return self._engine(self.engines[id(original)], updated)
         if id(original) in self.makers:
             return self._sessionmaker(updated)
+        if id(original) in self.sync_sessions:
+            return updated.with_changes(func=cst.parse_expression(self.names["sync_session_from"]),
+                                        args=[cst.Arg(updated.func), *updated.args])
         return self.engine_calls.call(original, updated)
 
     def on_leave(self, original: cst.CSTNode, updated: cst.CSTNode):

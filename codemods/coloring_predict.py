@@ -64,7 +64,7 @@ class PredictionView:
         # Only the whole repository knows; a file with a stuck function is rewritten again (resume_from_prediction).
         return False
 
-    def sync_session_giver(self, path: str, qualname: str) -> str | None:
+    def sync_session_giver(self, path: str, qualname: str) -> tuple[str, bool] | None:
         return None  # callers are the whole repository's to tell, as for function_stuck
 
 

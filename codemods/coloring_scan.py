@@ -161,7 +161,7 @@ class FunctionFacts:
     role: str | None
     params: tuple[tuple[str, Expr | None], ...]
     returns: Expr | None
-    value: Expr | None = None  # a fixture's value (what it returns or yields)
+    value: Expr | None = None  # a fixture's or a generator context manager's value (what it returns or yields)
     fixture_name: str | None = None
     # A fixture's `scope=` as written ("session", "module", ...); None: function scope.
     fixture_scope: str | None = None
@@ -411,7 +411,7 @@ class ModuleScanner:
         params = tuple((p.name.value, self._param_type(p, node, class_qualname, role))
                        for p in _all_params(node.params))
         returns = self.annotation(node.returns.annotation) if node.returns is not None else self._returned(node)
-        value = self._fixture_value(node) if role == "fixture" else None
+        value = self._handed_out(node) if role in ("fixture", "contextmanager") else None
         blocker, sync_entry = self._blocker(node, decorators, class_qualname, role)
         return FunctionFacts(
             qualname=qualname, name=node.name.value, line=self.line_of(node),
@@ -582,8 +582,9 @@ class ModuleScanner:
         found.discard(None)
         return found.pop() if len(found) == 1 else None
 
-    def _fixture_value(self, function: cst.FunctionDef) -> Expr | None:
-        """What a fixture hands its users: the value of its (first) `return` or `yield`."""
+    def _handed_out(self, function: cst.FunctionDef) -> Expr | None:
+        """What a fixture or a generator context manager hands its users: the value of its (first) `return` or
+        `yield`."""
         for node in _own_nodes(function):
             if isinstance(node, cst.Return) and node.value is not None:
                 return self.expr(node.value)

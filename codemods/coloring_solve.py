@@ -252,17 +252,19 @@ class Coloring:
     def function_stuck(self, path: str, qualname: str) -> bool:
         return self.verdict((path, qualname)) == STAYS_SYNC or self.legacy((path, qualname))
 
-    def sync_session_giver(self, path: str, qualname: str) -> str | None:
+    def sync_session_giver(self, path: str, qualname: str) -> tuple[str, bool] | None:
         """A caller that stays sync with its sync session I/O and hands that session to this function, which
-        stays sync too (so it is handed a sync `Session`): the caller's name, or None."""
+        stays sync too (so it is handed a sync `Session`): the caller's name, and whether other callers hand it
+        a session too (which may then be an AsyncSession); None when no such caller does."""
         function = (path, qualname)
         if self.async_after(function):
             return None
-        for caller in self.callers.get(function, ()):
-            if caller.function is not None and caller.site.passes_session and not caller.site.awaited \
-                    and self.legacy(caller.function):
-                return caller.function[1]
-        return None
+        handing = [caller for caller in self.callers.get(function, ())
+                   if caller.site.passes_session and not caller.site.awaited]
+        givers = [caller for caller in handing if caller.function is not None and self.legacy(caller.function)]
+        if not givers:
+            return None
+        return givers[0].function[1], len(givers) < len(handing)
 
     def imported_from(self, path: str) -> frozenset[str]:
         """Names other files import from the module at `path` (`from .core import engine, sessionmaker`):

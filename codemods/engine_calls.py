@@ -67,7 +67,11 @@ ENGINE_METHODS = Rule(
         "block) is left with the reason, as are `raw_connection()`, and the 1.x `engine.execute()`/`scalar()`/`table_names()`/`has_table()` that "
         "SQLAlchemy 2 no longer has. A connection passed as the first argument to a function of the same module "
         "that stays sync (`setup_triggers(conn, tables)`) runs it as it is on the connection's sync face: "
-        "`await conn.run_sync(setup_triggers, tables)`. Several blocks of one function may bind the same name "
+        "`await conn.run_sync(setup_triggers, tables)`; when such a function hands the connection on to code "
+        "outside the module or runs driver-level SQL (`exec_driver_sql`, the DBAPI connection), which may be "
+        "written for the sync driver (its paramstyle, several statements in one call), the whole block stays a "
+        "sync `with` on the engine's sync-driver twin instead: `with sync_twin(engine).connect() as conn:` "
+        "(`sqlasync.compat`), the driver it had. Several blocks of one function may bind the same name "
         "(`with engine.begin() as connection:` twice). The engine is a name bound to `create_engine(...)` that "
         "E101 converts or to `create_async_engine(...)`, a name in `engine-names` imported from the database "
         "module (one whose last part is `database`, `db`, `session` or `engine`, or that the file imports the "
@@ -200,6 +204,14 @@ class InspectSite:
     # Uses that are the receiver of something (`inspect(e).get_columns(t)[0]`): the await goes in parentheses.
     parenthesized: frozenset[int] = frozenset()
     last: cst.BaseStatement | None = None
+
+
+@dataclass(frozen=True)
+class SyncTwinConnection:
+    """`with engine.connect() as conn:` whose connection only goes to sync helpers that hand it on to code sqlasync
+    does not see (or run driver-level SQL): `with sync_twin(engine).connect() as conn:`, the sync driver as before."""
+
+    engine: cst.BaseExpression
 
 
 @dataclass(frozen=True)
@@ -414,7 +426,37 @@ class EngineCalls:
             if problem:
                 return problem
             awaits.append(AwaitEngineCall(call, _needs_parentheses(self.evidence, call)))
+        if isinstance(node.func, cst.Attribute) and any(self._opaque_helper(run.call) for run in runs):
+            return SyncTwinConnection(node.func.value)  # (and the block's own calls stay those of a sync connection)
         return ConnectionBlock(statement, tuple(awaits), tuple(runs))
+
+    def _opaque_helper(self, call: cst.Call, depth: int = 0) -> bool:
+        """Does the sync helper `call` calls (handed the connection first) use it beyond SQLAlchemy's `Connection`
+        methods: driver-level SQL (`exec_driver_sql`, the DBAPI `.connection`), or handing it on to code outside
+        this module? Such code may be written for the sync driver (its paramstyle, several statements in one
+        execute), which the async driver's sync face does not keep."""
+        helpers = [statement for statement in self.context.module.body
+                   if isinstance(statement, cst.FunctionDef) and statement.name.value == dotted_name(call.func)]
+        parameters = helpers[0].params.params if len(helpers) == 1 else ()
+        if not parameters or depth > 3:
+            return False
+        name = parameters[0].name.value
+        for use in m.findall(helpers[0].body, m.Name(name)):
+            parent = self.evidence.parent(use)
+            if isinstance(parent, cst.Attribute) and parent.value is use:
+                if parent.attr.value in ("exec_driver_sql", "connection", "driver_connection"):
+                    return True
+                continue
+            argument_of = self.evidence.parent(parent) if isinstance(parent, cst.Arg) else None
+            if isinstance(argument_of, cst.Call) and isinstance(argument_of.func, cst.Name) and any(
+                    isinstance(s, cst.FunctionDef) and s.name.value == argument_of.func.value
+                    for s in self.context.module.body):
+                if argument_of.args and argument_of.args[0] is parent and self._opaque_helper(argument_of, depth + 1):
+                    return True
+                continue
+            if not isinstance(parent, (cst.Param, cst.AssignTarget)):
+                return True  # handed to another module's code, kept in a container, returned ...
+        return False
 
     def _block_accesses(self, scope, name: str, block: cst.With) -> list | None:
         """The uses of the connection `block` binds: all uses of `name` when it is bound once; when every binding

@@ -15,6 +15,7 @@ from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 import libcst as cst
+import libcst.matchers as m
 from libcst.metadata import (
     Assignment,
     ParentNodeProvider,
@@ -66,6 +67,16 @@ FLASK_SQLALCHEMY_SESSION = (
     "now (2.0-style `select()` on `db.session`), and to AsyncSession once the app runs on an async framework")
 
 
+
+
+SYNC_SESSION_FROM = frozenset({"sqlasync.compat.sync_session_from", "sqlasync.compat.sync_twin.sync_session_from"})
+OBJECT_SESSION = frozenset({"sqlalchemy.orm.object_session", "sqlalchemy.orm.session.object_session",
+                            "sqlalchemy.orm.Session.object_session", "sqlalchemy.orm.session.Session.object_session"})
+OBJECT_SESSION_REASON = ("`object_session()` gives the sync Session an object belongs to, even one an AsyncSession "
+                         "holds: its I/O stays sync (it runs where SQLAlchemy calls sync code, in an ORM event "
+                         "listener during a flush; `async_object_session()` gives the AsyncSession)")
+SYNC_TWIN_SESSION = ("it is compat's `sync_session_from()`, a sync Session on the sync twin of the engine, kept by code "
+                     "that stays sync (E105): its I/O stays sync")
 
 
 def scoped_registry_reason(registry: str) -> str:
@@ -508,6 +519,13 @@ class ReceiverEvidence:
         kind = self.is_session_factory_call(call)
         if kind is not None:
             return Evidence(kind, f"bound from {dotted_name(call.func) or 'a session factory'}()")
+        if self.qualified(call.func) & OBJECT_SESSION:
+            return Evidence(Kind.SYNC_SESSION, "bound from object_session()", stays_sync=OBJECT_SESSION_REASON)
+        if self.qualified(call.func) & SYNC_SESSION_FROM:
+            return Evidence(Kind.SYNC_SESSION, "bound from sync_session_from()", stays_sync=SYNC_TWIN_SESSION)
+        yielded = self._yielded_by_context_manager(call)
+        if yielded is not None:
+            return yielded
         func = call.func
         if isinstance(func, cst.Attribute) and func.attr.value == "resolve" and call.args:
             key = string_value(call.args[0].value)
@@ -518,6 +536,26 @@ class ReceiverEvidence:
             if inner and inner.split(".")[-1] in self.config.get_db_names:
                 return Evidence(Kind.SYNC_SESSION, f"bound from next({inner}())")
         return self._foreign(call)
+
+    def _yielded_by_context_manager(self, call: cst.Call) -> Evidence | None:
+        """`with get_session() as session:` where this module's `@contextmanager def get_session()` yields a
+        session that stays sync (see SYNC_TWIN_SESSION): so does the entered one."""
+        if not isinstance(call.func, cst.Name):
+            return None
+        scope = metadata_value(self.scopes, call.func)
+        assignments = self.bindings(scope, call.func.value) if scope is not None and call.func.value in scope else []
+        functions = [a.node for a in assignments if isinstance(a.node, cst.FunctionDef)]
+        if len(functions) != 1 or len(assignments) != 1 or not any(
+                self.qualified(d.decorator) & {"contextlib.contextmanager"} for d in functions[0].decorators):
+            return None
+        yields = [y for y in m.findall(functions[0].body, m.Yield(value=m.Name())) if self.enclosing(y, cst.FunctionDef)
+                  is functions[0]]
+        verdicts = [self._name_evidence(y.value, False) for y in yields]
+        if not verdicts or not all(isinstance(v, Evidence) and v.stays_sync is not None for v in verdicts):
+            return None
+        return Evidence(Kind.SYNC_SESSION, f"entered from {call.func.value}(), which yields a session that stays "
+                        "sync", stays_sync=f"it comes from `{call.func.value}()`, which stays sync and yields a sync "
+                        "Session: its I/O stays sync")
 
     def _asyncpg_call(self, call: cst.Call, in_with: bool) -> Evidence | _Negative | None:
         names = self.qualified(call.func)

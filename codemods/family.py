@@ -28,7 +28,7 @@ class ColoringView(Protocol):
     def function_blocker(self, path: str, qualname: str) -> str | None: ...
     def imported_from(self, path: str) -> frozenset[str]: ...
     def function_stuck(self, path: str, qualname: str) -> bool: ...
-    def sync_session_giver(self, path: str, qualname: str) -> str | None: ...
+    def sync_session_giver(self, path: str, qualname: str) -> tuple[str, bool] | None: ...
 
 
 # From about 500 lines on (some 20 nodes a line), a full collection (a hundredth of a second or two) costs well
@@ -94,8 +94,9 @@ class FileContext:
             return False
         return self.coloring.function_stuck(str(self.path), qualname_of(function, self.evidence.parents))
 
-    def sync_session_giver(self, function: cst.FunctionDef) -> str | None:
-        """The caller that hands sync `function` a sync `Session` (it stays sync with its session I/O), if any."""
+    def sync_session_giver(self, function: cst.FunctionDef) -> tuple[str, bool] | None:
+        """The caller that hands sync `function` a sync `Session` (it stays sync with its session I/O), if any, and
+        whether other callers hand it a session too."""
         if function.asynchronous is not None or self.coloring is None:
             return None
         return self.coloring.sync_session_giver(str(self.path), qualname_of(function, self.evidence.parents))

@@ -18,7 +18,16 @@ from .query_chain import JOINS, Step, Unsupported, descendants
 
 # Receivers such as `self.model` in generic repositories hold a mapped class.
 MODEL_LIKE_NAMES = frozenset({"model", "model_class", "model_cls", "entity", "cls", "klass", "mapped_class"})
-ENTITY_FACTORIES = frozenset({"aliased", "with_polymorphic"})
+# Mappers select objects as their classes do (`sqlalchemy_utils.get_mapper(obj)` in an ORM event listener).
+ENTITY_FACTORIES = frozenset({"aliased", "with_polymorphic", "get_mapper", "class_mapper", "object_mapper"})
+# SQL expression constructors called by a bare name (`func.count(...)`, `X.id.label(...)` are columns too).
+COLUMN_FACTORIES = frozenset({"and_", "between", "bindparam", "case", "cast", "coalesce", "collate", "column",
+                              "distinct", "extract", "false", "label", "literal", "literal_column", "not_", "null",
+                              "or_", "over", "text", "true", "tuple_", "type_coerce", "within_group",
+                              # sqlalchemy.sql.functions imported by name
+                              "array_agg", "char_length", "concat", "count", "current_date", "current_time",
+                              "current_timestamp", "dense_rank", "max", "min", "now", "random", "rank", "row_number",
+                              "sum"})
 SELECTABLE_METHODS = frozenset({"subquery", "cte", "alias"})
 # References inside these calls live in a subquery of their own and add nothing to the FROM clause.
 SUBQUERY_CALLS = frozenset({"any", "has", "select", "exists", "scalar_subquery", "in_", "not_in", "notin_", "query"})
@@ -74,6 +83,9 @@ def entity_kind(expr: cst.BaseExpression, resolve: Resolver, code: Callable[[cst
             return Kind.SELECTABLE
         if name == "Bundle":
             return Unsupported("a `Bundle` changes the row shape; convert by hand")
+        if isinstance(expr.func, cst.Name) and name not in COLUMN_FACTORIES:
+            return Unsupported(f"cannot tell whether `{code(expr)}` returns a mapped class or a column, so the "
+                               "result shape (objects or rows) is unknown")
         return Kind.COLUMN
     if isinstance(expr, (cst.BinaryOperation, cst.UnaryOperation, cst.Comparison)):
         return Kind.COLUMN

@@ -48,8 +48,10 @@ SESSION_FACTORY_SIDES = {
     **dict.fromkeys(("sqlalchemy.ext.asyncio.async_sessionmaker", "sqlalchemy.ext.asyncio.async_scoped_session",
                      "sqlalchemy.ext.asyncio.session.async_sessionmaker"), "async"),
 }
+# What calling one of these gives: a session of that side (compat's `sync_session_from(SessionLocal)` too).
 SESSION_CLASS_SIDES = {
-    **dict.fromkeys(("sqlalchemy.orm.Session", "sqlalchemy.orm.session.Session"), "sync"),
+    **dict.fromkeys(("sqlalchemy.orm.Session", "sqlalchemy.orm.session.Session", "sqlasync.compat.sync_session_from",
+                     "sqlasync.compat.sync_twin.sync_session_from"), "sync"),
     **dict.fromkeys(("sqlalchemy.ext.asyncio.AsyncSession", "sqlalchemy.ext.asyncio.session.AsyncSession"), "async"),
 }
 SELF_TYPES = frozenset(("inst", ("name", f"{module}.Self")) for module in ("typing", "typing_extensions"))
@@ -280,6 +282,9 @@ class RepoIndex:
         if expr is None or depth > MAX_RESOLVE_DEPTH:
             return None
         if expr[0] == "enter":
+            yielded = self._yielded_by(expr[1], origin, depth)
+            if yielded is not None:
+                return self.session_side(yielded[1], yielded[0], depth + 1)
             return self.session_side(expr[1], origin, depth + 1)
         if expr[0] != "call" or expr[1] is None:
             return None
@@ -290,6 +295,19 @@ class RepoIndex:
         if factory is not None and factory[0] == "call" and factory[1] is not None and factory[1][0] == "name":
             return SESSION_FACTORY_SIDES.get(factory[1][1])
         return None
+
+    def _yielded_by(self, expr: Expr, origin: str, depth: int) -> tuple[str, Expr] | None:
+        """What the project's `@contextmanager` generator that `expr` calls yields (`with get_session() as s:`),
+        with the file that says it."""
+        if expr[0] != "call" or expr[1] is None:
+            return None
+        entity = self.resolve(expr[1], origin, depth + 1)
+        if entity is None or entity[0] != "function":
+            return None
+        facts = self.function((entity[1], entity[2]))
+        if facts is None or facts.role != "contextmanager" or facts.value is None:
+            return None
+        return entity[1], facts.value
 
     def _binding_of(self, expr: Expr, origin: str) -> Expr | None:
         """What a module name or a class attribute (`self.session_maker`) is bound to."""

@@ -13,7 +13,7 @@ from . import imports
 from .await_sites import await_problem
 from .bootstrap import _yields
 from .blank_lines import definitions_spaced_from_imports
-from .evidence import Evidence, Kind, dotted_name, is_alembic_revision
+from .evidence import ASYNC_SESSION_TYPES, Evidence, Kind, dotted_name, is_alembic_revision
 from .family import Family, FileContext, Recogniser, session_hints
 from .rule import Match, Rule
 from .safety import SafetyRecogniser
@@ -43,7 +43,10 @@ SYNC_IO = Rule(
         "makes each function holding an await `async def` and awaits its callers. Un-awaited I/O on a session "
         "that is already an `AsyncSession` is reported and awaited too, except where the coroutine is handed "
         "to something that awaits it (`asyncio.gather`, `create_task`, ...) or returned by a function that "
-        "stays sync. "
+        "stays sync. Sessions that stay sync whatever the run does keep their I/O as it is, with the reason: "
+        "`object_session(obj)` (an ORM event listener's: the sync Session the object belongs to, even under an "
+        "AsyncSession), compat's `sync_session_from(...)`, and one entered from this module's `@contextmanager` "
+        "that yields such a session (E105). "
         "`tx.commit()` / `tx.rollback()` on a `with db.begin() as tx:` transaction are awaited with S103. "
         "`--target sync` leaves these calls alone."
     ),
@@ -69,7 +72,8 @@ SYNC_ANNOTATION = Rule(
         "parameter still calls `query()` or a bulk helper another family leaves (in an ORM event listener, say), "
         "stays `Session`, with that reason; so does every annotation in an Alembic revision, which runs "
         "synchronously (F107): the function goes on using the session synchronously. A function that stays sync "
-        "keeps `Session` too when a caller that keeps its sync session I/O (F107) hands it that session."
+        "keeps `Session` too when a caller that keeps its sync session I/O (F107) hands it that session; when other "
+        "callers hand it a session as well, it takes either: `AsyncSession | Session`."
     ),
 )
 SYNC_BEGIN = Rule(
@@ -131,6 +135,8 @@ class AnnotationSite:
     parts: tuple[cst.BaseExpression, ...]
     twins: tuple[tuple[str, str], ...]
     string: cst.SimpleString | None = None
+    # `AsyncSession | Session`: a function that stays sync, handed a sync Session by some callers.
+    either: bool = False
 
 
 class SessionIORecogniser(Recogniser):
@@ -204,9 +210,10 @@ class SessionIORecogniser(Recogniser):
             self._report_sync_session_type(value, f"type alias `{alias}` wraps")
 
     def _report_sync_session_type(self, annotation: cst.BaseExpression, what: str) -> None:
-        parts = [part for part in self.evidence.annotation_parts(annotation) if self.evidence.is_sync_session_type(part)]
-        if not parts:
-            return
+        candidates = self.evidence.annotation_parts(annotation)
+        parts = [part for part in candidates if self.evidence.is_sync_session_type(part)]
+        if not parts or any(self.evidence.qualified(part) & ASYNC_SESSION_TYPES for part in candidates):
+            return  # (`AsyncSession | Session` takes either on purpose)
         message = f"{what} sync `{dotted_name(parts[0])}`"
         if self.context.target == "sync":
             self.report("S102", annotation, message, reason=SYNC_TARGET["S102"])
@@ -261,10 +268,14 @@ class SessionIORecogniser(Recogniser):
             if self.context.stuck_sync(function):
                 stuck.setdefault(id(function), f"{self.context.async_blocker(function)}; what it hands its session "
                                                "to stays sync with it, so the session stays a sync `Session`")
-            giver = self.context.sync_session_giver(function)
-            if giver is not None:
-                stuck.setdefault(id(function), f"`{function.name.value}` stays sync and `{giver}`, which keeps its "
-                                               "sync session I/O, hands it its session: that stays a sync `Session`")
+            given = self.context.sync_session_giver(function)
+            if given is not None and given[1] and id(function) not in stuck and match.data.string is None:
+                # Handed a sync Session by one caller and maybe an AsyncSession by others: it takes either.
+                self.matches[position] = replace(match, data=replace(match.data, either=True))
+            elif given is not None:
+                stuck.setdefault(id(function), f"`{function.name.value}` stays sync and `{given[0]}`, which keeps "
+                                               "its sync session I/O, hands it its session: that stays a sync "
+                                               "`Session`")
             if id(function) in stuck:
                 self.matches[position] = replace(match, fixable=False, data=None, reason=stuck[id(function)])
 
@@ -404,6 +415,7 @@ class _Apply(cst.CSTTransformer):
                 self.awaits.update((id(call), False) for call in match.data)
         self.spellings = spellings
         self.parts: dict[int, tuple[str, str]] = {}
+        self.either: set[int] = set()
         self.strings: dict[int, AnnotationSite] = {}
         for match in matches:
             if match.rule.code != "S102":
@@ -412,6 +424,8 @@ class _Apply(cst.CSTTransformer):
             if site.string is not None:
                 self.strings[id(site.string)] = site
             self.parts.update((id(part), twin) for part, twin in zip(site.parts, site.twins))
+            if site.either:
+                self.either.update(id(part) for part in site.parts)
         self.replaced_names: set[str] = set()
 
     def on_leave(self, original: cst.CSTNode, updated: cst.CSTNode):
@@ -422,6 +436,8 @@ class _Apply(cst.CSTTransformer):
                              rpar=[cst.RightParen()] if parentheses else [])
         if key in self.blocks:
             return updated.with_changes(asynchronous=cst.Asynchronous())
+        if key in self.parts and key in self.either:
+            return cst.BinaryOperation(_spelled(self.spellings[self.parts[key]]), cst.BitOr(), updated)
         if key in self.parts:
             self.replaced_names.add(_head(original))
             return _spelled(self.spellings[self.parts[key]]).with_changes(lpar=updated.lpar, rpar=updated.rpar)

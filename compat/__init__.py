@@ -58,7 +58,7 @@ from .runtime_log import RUNTIME_LOG_ENV
 from .scope import SessionScope, SessionScopeError, legacy_session_scope
 from .sql_scripts import script_statements
 from .sync_entry import SyncEntryOnLoopError, run_from_sync
-from .sync_twin import sync_twin
+from .sync_twin import sync_session_from, sync_twin
 from .urls import DatabaseURLError, DriverInfo, detect_driver, to_async_url, to_sync_url
 
 __all__ = [
@@ -92,6 +92,7 @@ __all__ = [
     "request_session_scope",
     "run_from_sync",
     "script_statements",
+    "sync_session_from",
     "sync_twin",
     "to_async_url",
     "to_sync_url",

@@ -10,6 +10,12 @@ the sync driver (psycopg2, pysqlite, pymysql) on the same URL and with the same 
 
 keeps the factories working, and ``compat.adopt_session(Session())`` hands async tests the very same session.
 
+Code that must stay sync and opens its own session from a factory that became an ``async_sessionmaker`` (a
+``@contextmanager`` that a thread, a CLI command or a Slack middleware enters) gets a sync ``Session`` configured
+like the factory's sessions, on the twin of the factory's engine::
+
+    session = compat.sync_session_from(SessionLocal)
+
 One twin is made per pool of the async engine (``engine.execution_options(...)`` shares its pool, and so does
 its twin); a sync engine is returned as it is.
 """
@@ -19,14 +25,17 @@ from __future__ import annotations
 import threading
 import weakref
 
+from typing import Any
+
 from sqlalchemy import create_engine
 from sqlalchemy.engine import Engine
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import Pool
 
 from .urls import to_sync_url
 
-__all__ = ["sync_twin"]
+__all__ = ["sync_session_from", "sync_twin"]
 
 _twins: weakref.WeakKeyDictionary[Pool, Engine] = weakref.WeakKeyDictionary()
 _lock = threading.Lock()
@@ -44,3 +53,21 @@ def sync_twin(engine: AsyncEngine | Engine) -> Engine:
             twin = _twins[sync_engine.pool] = create_engine(url)
     options = sync_engine.get_execution_options()
     return twin.execution_options(**options) if options else twin
+
+
+def sync_session_from(factory: async_sessionmaker[AsyncSession] | sessionmaker[Session], **options: Any) -> Session:
+    """A sync ``Session`` made as ``factory(**options)`` makes its sessions, bound to the sync twin of its
+    engine; a sync ``sessionmaker`` simply makes one."""
+    if isinstance(factory, sessionmaker):
+        return factory(**options)
+    if not isinstance(factory, async_sessionmaker):
+        raise TypeError(f"sync_session_from() takes a sessionmaker or async_sessionmaker, not {type(factory).__name__}")
+    settings = {**factory.kw, **options}
+    session_class = settings.pop("sync_session_class", None) or Session
+    bind = settings.pop("bind", None)
+    binds = settings.pop("binds", None)
+    if bind is not None:
+        settings["bind"] = sync_twin(bind)
+    if binds:
+        settings["binds"] = {key: sync_twin(engine) for key, engine in binds.items()}
+    return session_class(**settings)

@@ -29,6 +29,8 @@ from .project import Binding, Declared, Entered, Imported, Module, ModuleRef, Pr
 
 # `compat.adopt_session(session)`: an AsyncSession over a sync session that sync code goes on sharing.
 ADOPT_SESSION = ("sqlasync.compat.adopt_session", "sqlasync.compat.adopted.adopt_session")
+# `compat.sync_session_from(SessionLocal)`: a sync Session on the sync twin of an async factory's engine.
+SYNC_SESSION_FROM = ("sqlasync.compat.sync_session_from", "sqlasync.compat.sync_twin.sync_session_from")
 # How deep one expression is followed before memoised names take over (a guard, not a limit in practice).
 MAX_DEPTH = 40
 
@@ -217,6 +219,8 @@ class Inference:
             return Kind(Tag.FLASK_SQLALCHEMY)
         if external_name(callee) in ADOPT_SESSION:
             return Kind(Tag.ASYNC_SESSION)
+        if external_name(callee) in SYNC_SESSION_FROM:
+            return Kind(Tag.SYNC_SESSION)
         if callee.tag is Tag.MAPPING_LOOKUP:
             return callee.ref
         if callee.tag is Tag.ASYNC_FACTORY:

@@ -15,7 +15,8 @@ import pytest
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import InvalidRequestError
-from sqlalchemy.ext.asyncio import AsyncSession, async_object_session, async_session, create_async_engine
+from sqlalchemy.ext.asyncio import (AsyncSession, async_object_session, async_session, async_sessionmaker,
+                                    create_async_engine)
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
 from sqlasync import compat
@@ -163,5 +164,36 @@ def test_a_registry_bound_to_the_sync_twin_of_an_async_engine_serves_factories_a
         assert loop.run_until_complete(job_ids(compat.adopt_session(session), legacy)) == ["from-factory"]
         registry.remove()
         twin.dispose()
+    finally:
+        loop.run_until_complete(async_engine.dispose())
+
+
+def test_code_left_sync_opens_a_sync_session_like_the_async_factorys(
+    database_url: str, legacy: ModuleType, loop: asyncio.AbstractEventLoop
+) -> None:
+    """`sync_session_from(SessionLocal)` in a `@contextmanager` that stays sync: the factory's settings, the sync
+    twin of its engine, and rows that async sessions of the same factory see once committed."""
+    async_engine = create_async_engine(compat.to_async_url(database_url))
+    factory = async_sessionmaker(async_engine, expire_on_commit=False, autoflush=False)
+    try:
+        session = compat.sync_session_from(factory, info={"opened_by": "cli"})
+        assert type(session) is Session and not session.bind.dialect.is_async
+        assert session.bind.pool is compat.sync_twin(async_engine).pool
+        assert (session.expire_on_commit, session.autoflush, session.info) == (False, False, {"opened_by": "cli"})
+        legacy.Base.metadata.create_all(session.bind)
+        with session:
+            session.add(legacy.Job(job_id="from-sync-code"))
+            session.commit()
+
+        async def read() -> list[str]:
+            async with factory() as db:
+                return await job_ids(db, legacy)
+
+        assert loop.run_until_complete(read()) == ["from-sync-code"]
+        plain = sessionmaker(bind=session.bind)
+        assert compat.sync_session_from(plain).bind is session.bind  # a sync factory simply makes its session
+        with pytest.raises(TypeError, match="sessionmaker or async_sessionmaker"):
+            compat.sync_session_from(async_engine)
+        compat.sync_twin(async_engine).dispose()
     finally:
         loop.run_until_complete(async_engine.dispose())

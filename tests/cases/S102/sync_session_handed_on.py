@@ -1,4 +1,4 @@
-# expect: F107 S101 S101 S102 S102 S102
+# expect: F107 S101 S101 S102 S102 S102 S102
 # before
 from functools import lru_cache
 
@@ -6,6 +6,13 @@ from sqlalchemy.orm import Session
 
 from app.decorators import background_task
 from app.models import Contact
+
+ACTIVE: dict[int, Session] = {}
+
+
+def track(session: Session) -> int:
+    ACTIVE[id(session)] = session
+    return id(session)
 
 
 @lru_cache(maxsize=100)
@@ -15,6 +22,7 @@ def contact_details(plugin, email: str, db_session: Session):
 
 @background_task
 def add_contact(*, db_session: Session, plugin, email: str) -> Contact:
+    track(db_session)
     details = contact_details(plugin, email, db_session)
     contact = Contact(email=email, name=details.get("name", email))
     db_session.add(contact)
@@ -23,6 +31,7 @@ def add_contact(*, db_session: Session, plugin, email: str) -> Contact:
 
 
 async def rename_contact(db_session: Session, contact: Contact, name: str) -> None:
+    track(db_session)
     contact.name = name
     db_session.commit()
 # after
@@ -34,6 +43,13 @@ from sqlalchemy.orm import Session
 from app.decorators import background_task
 from app.models import Contact
 
+ACTIVE: dict[int, Session] = {}
+
+
+def track(session: AsyncSession | Session) -> int:
+    ACTIVE[id(session)] = session
+    return id(session)
+
 
 @lru_cache(maxsize=100)
 def contact_details(plugin, email: str, db_session: Session):
@@ -42,6 +58,7 @@ def contact_details(plugin, email: str, db_session: Session):
 
 @background_task
 def add_contact(*, db_session: Session, plugin, email: str) -> Contact:
+    track(db_session)
     details = contact_details(plugin, email, db_session)
     contact = Contact(email=email, name=details.get("name", email))
     db_session.add(contact)
@@ -50,5 +67,6 @@ def add_contact(*, db_session: Session, plugin, email: str) -> Contact:
 
 
 async def rename_contact(db_session: AsyncSession, contact: Contact, name: str) -> None:
+    track(db_session)
     contact.name = name
     await db_session.commit()
