@@ -32,8 +32,9 @@ side by side on ONE configuration and (for async code) ONE pool::
     @compat.cached_per_instance
     async def service(self): ...
 
-SQL scripts that psycopg2 ran in one call (several statements, no parameters) keep running on asyncpg,
-statement by statement (:mod:`sqlasync.compat.sql_scripts`); importing this package registers that.
+What psycopg2 accepted and asyncpg refuses keeps working on asyncpg: SQL scripts run in one call (several
+statements, no parameters) and aware datetimes for ``timestamp without time zone`` parameters
+(:mod:`sqlasync.compat.asyncpg_leniency`); importing this package registers that.
 
 Every legacy entry point reports its caller once (:class:`LegacyDatabaseAccessWarning`
 and, with ``SQLASYNC_RUNTIME_LOG=/path/file.jsonl``, a JSON line; format in
@@ -45,6 +46,7 @@ drivers are imported by SQLAlchemy when an engine needs them.
 
 from .adopted import adopt_session
 from .asgi import LegacySessionScopeMiddleware, request_session_scope
+from .asyncpg_leniency import naive_timestamp_positions, script_statements
 from .asyncpg_statements import FacadeInterfaceError
 from .asyncpg_pool import LegacyAsyncpgPool
 from .bridge import LegacyDaoModule, call_legacy, legacy_dao
@@ -56,7 +58,6 @@ from .legacy_sessions import LegacySessionFactory, SessionLocal, get_db
 from .records import Record
 from .runtime_log import RUNTIME_LOG_ENV
 from .scope import SessionScope, SessionScopeError, legacy_session_scope
-from .sql_scripts import script_statements
 from .sync_entry import SyncEntryOnLoopError, run_from_sync
 from .sync_twin import sync_session_from, sync_twin
 from .urls import DatabaseURLError, DriverInfo, detect_driver, to_async_url, to_sync_url
@@ -89,6 +90,7 @@ __all__ = [
     "get_db",
     "legacy_dao",
     "legacy_session_scope",
+    "naive_timestamp_positions",
     "request_session_scope",
     "run_from_sync",
     "script_statements",

@@ -1,15 +1,16 @@
-"""SQL scripts that psycopg2 ran in one call keep running on asyncpg once sqlasync.compat is imported."""
+"""What psycopg2 accepted keeps working on asyncpg once sqlasync.compat is imported: SQL scripts, aware datetimes."""
 
 from __future__ import annotations
 
 import asyncio
+import datetime
 
 import pytest
-from sqlalchemy import DDL, Column, Integer, MetaData, Table, event, text
+from sqlalchemy import DDL, Column, DateTime, Integer, MetaData, Table, event, insert, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from sqlasync.compat import script_statements, to_async_url
+from sqlasync.compat import naive_timestamp_positions, script_statements, to_async_url
 
 FUNCTION_SCRIPT = """
 CREATE FUNCTION answer() RETURNS int AS $$
@@ -82,6 +83,40 @@ def test_statements_with_parameters_take_sqlalchemys_own_path(postgres_url: str)
                 assert (await connection.execute(text("SELECT CAST(:x AS int)"), {"x": 1})).scalar_one() == 1
                 with pytest.raises(DBAPIError, match="multiple commands"):
                     await connection.execute(text("SELECT CAST(:x AS int); SELECT 2"), {"x": 1})
+        finally:
+            await engine.dispose()
+
+    asyncio.run(scenario())
+
+
+def test_the_parameters_cast_to_timestamp_without_time_zone_are_found() -> None:
+    sql = ("INSERT INTO t (a, made, at) VALUES ($1::VARCHAR, $2::TIMESTAMP WITHOUT TIME ZONE, "
+           "$3::TIMESTAMP WITH TIME ZONE), ($4::VARCHAR, $5::TIMESTAMP(3) WITHOUT TIME ZONE, $6)")
+    assert naive_timestamp_positions(sql) == (1, 4)
+    assert naive_timestamp_positions("SELECT $1::INTEGER") == ()
+
+
+@pytest.mark.postgres
+def test_an_aware_datetime_keeps_its_wall_clock_time_in_a_timestamp_column(postgres_url: str) -> None:
+    """psycopg2 sent the offset and PostgreSQL ignored it for `timestamp without time zone`; asyncpg refused the
+    value. Single rows, several rows (executemany) and an untouched `timestamp with time zone` column."""
+    metadata = MetaData()
+    events = Table("events", metadata, Column("id", Integer, primary_key=True), Column("made", DateTime()),
+                   Column("at", DateTime(timezone=True)))
+    tokyo = datetime.timezone(datetime.timedelta(hours=9))
+    aware = datetime.datetime(2026, 12, 7, 8, 16, 10, tzinfo=tokyo)
+
+    async def scenario() -> None:
+        engine = create_async_engine(to_async_url(postgres_url))
+        try:
+            async with engine.begin() as connection:
+                await connection.run_sync(metadata.create_all)
+                await connection.execute(insert(events).values(id=1, made=aware, at=aware))
+                await connection.execute(insert(events), [{"id": 2, "made": aware, "at": aware},
+                                                          {"id": 3, "made": aware.replace(tzinfo=None), "at": aware}])
+                rows = (await connection.execute(select(events.c.made, events.c.at).order_by(events.c.id))).all()
+            assert [made for made, _ in rows] == [datetime.datetime(2026, 12, 7, 8, 16, 10)] * 3
+            assert all(at == aware for _, at in rows)  # the same instant, whatever zone it reads back in
         finally:
             await engine.dispose()
 
