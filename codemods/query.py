@@ -205,6 +205,7 @@ class QueryRecogniser(Recogniser):
         self._helpers: query_returns.QueryHelpers | None = None
         self._flask: FlaskModels | None = None
         self._model_dbs: dict[int, FlaskDb | str] = {}
+        self._helper_calls: dict[int, tuple[str, str] | None] = {}
 
     @property
     def flows(self) -> FlowAnalysis:
@@ -260,6 +261,9 @@ class QueryRecogniser(Recogniser):
         default."""
         if self.context.target != "sync":
             return None
+        if isinstance(head, cst.Call) and not (isinstance(head.func, cst.Attribute)
+                                               and head.func.attr.value == "query"):
+            return self._returned_origin(head)
         if isinstance(head, cst.Attribute) and head.attr.value == "query":
             if not self._model_like(head.value):
                 return None
@@ -276,6 +280,32 @@ class QueryRecogniser(Recogniser):
                 # `db.session`, `database.session` (an alias) or `models.db.session`: the extension as spelled here
                 return Origin(session, tuple(head.args), FlaskDb(dotted_name(session.value)))
         return None
+
+    def _returned_origin(self, call: cst.Call) -> Origin | None:
+        """A call of a function that returns its Flask-SQLAlchemy query as a `select()` for this caller to run on
+        the extension's session (query_returns.approve_flask)."""
+        helper = self._flask_helper(call)
+        if helper is None:
+            return None
+        db = self.flask._spelling(self.context.coloring.returned.flask[helper])
+        if not self._reaches(db, call):
+            return None  # approve_flask saw the spelling; the rewrite cannot differ from it unnoticed (see visit_Call)
+        return query_returns.returned_origin(db, cst.Attribute(cst.Name(db.name), cst.Name("session")),
+                                             helper in self.context.coloring.returned.repeating)
+
+    def _flask_helper(self, call: cst.Call) -> tuple[str, str] | None:
+        """The approved function returning a Flask-SQLAlchemy query that `call` calls, if any."""
+        returned = getattr(self.context.coloring, "returned", None)
+        if not isinstance(call.func, (cst.Name, cst.Attribute)) or returned is None or not returned.flask:
+            return None
+        key = id(call)
+        if key not in self._helper_calls:
+            index = self.context.coloring.index
+            path = str(self.context.path)
+            entity = index.resolve(self._module_scanner().expr(call.func), path) if path in index.files else None
+            found = (entity[1], entity[2]) if entity is not None and entity[0] == "function" else None
+            self._helper_calls[key] = found if found in returned.flask else None
+        return self._helper_calls[key]
 
     def leave_Module(self, original_node: cst.Module) -> None:
         if self.context.target == "async":
@@ -312,6 +342,9 @@ class QueryRecogniser(Recogniser):
         if function is None:
             return RETURNED
         helper = (str(self.context.path), qualname_of(function, self.evidence.parents))
+        returned = getattr(self.context.coloring, "returned", None)
+        if self.context.target == "sync" and returned is not None and helper in returned.flask:
+            return None  # query_returns.approve_flask: every caller runs the `select()` it returns
         problem = self._helper_problem(helper)
         if problem != RETURNED:
             return problem
@@ -331,8 +364,10 @@ class QueryRecogniser(Recogniser):
             where = (f"`{name}()` is called at {', '.join(sites[:3])}" + (f" and {len(sites) - 3} more place(s)"
                      if len(sites) > 3 else "") if sites else f"nothing in the repository calls `{name}()`")
         if self._flask_query(use.node):
-            return (f"{where}; a returned Flask-SQLAlchemy query is not converted with its callers yet: return "
-                    f"`db.select(...)` from `{name}()` and run it on `db.session` where it is called")
+            return (f"{where}; a returned Flask-SQLAlchemy query converts with its callers only when the function "
+                    "(sync, no decorator but `classmethod`/`staticmethod`) returns `Model.query...` of one model on "
+                    f"every path: else return `db.select(...)` from `{name}()` and run it on `db.session` where it "
+                    "is called")
         return (f"{where}; only a method without parameters besides `self`, whose calls are all `self.{name}()` in "
                 "its own class and run the query, returns a converted statement")
 
@@ -381,6 +416,52 @@ class QueryRecogniser(Recogniser):
             self.report("Q101", outer, described, reason=conversion.reason)
         else:
             self._fixed("Q101", outer, described, conversion)
+
+    def _finishing_returned(self, node: cst.Call) -> None:
+        """A call of a function returning a Flask-SQLAlchemy query, converted with it: the caller runs the `select()`
+        it returns on `db.session`. Refused here although approved, the function would return a `select()` to a
+        caller still treating it as a Query: the finding says so loudly (and approve_flask should have refused)."""
+        outer = self._outer(node)
+        name = cst.Module([]).code_for_node(node.func)
+        described = f"legacy Query API: `{name}()` returns a Flask-SQLAlchemy query that this call runs"
+        origin = self._returned_origin(node)
+        if origin is None:
+            self.report("Q102", outer, described, reason="the extension's `db` cannot be named here, although the "
+                        "function is converted: report this as a bug of sqlasync")
+            return
+        if self._already_run(node, origin):
+            return  # what the rewrite wrote (the run's index still shows the function's legacy query)
+        custom = self._custom_query_class()
+        conversion = Unsupported(custom) if custom else self.flows.convert(node)
+        if isinstance(conversion, Unsupported):
+            self.report("Q102", outer, described, reason=conversion.reason)
+        else:
+            self._fixed("Q102", outer, described, conversion)
+
+    def _already_run(self, call: cst.Call, origin: Origin) -> bool:
+        """Does the caller already run what `call` returns as a statement: handed to `<db>.session.scalars()` (and
+        the like) or to the extension's methods, or made a subquery (a count), directly or through the variable
+        that holds it?"""
+        chain = read_chain(call, self.evidence.parents, origin)
+        if isinstance(chain, Unsupported):
+            return False
+        if chain.use.kind != "assign":
+            return self._run_form(chain)
+        scope = self.evidence.scopes.get(call)
+        if scope is None or chain.use.variable not in scope:
+            return False
+        reads = [access.node for assignment in scope.assignments[chain.use.variable]
+                 for access in assignment.references]
+        chains = [read_chain(node, self.evidence.parents, flask=True) for node in reads]
+        return bool(chains) and all(not isinstance(c, Unsupported) and self._run_form(c) for c in chains)
+
+    @staticmethod
+    def _run_form(chain) -> bool:
+        if chain.use.kind == "subquery":
+            return not chain.steps
+        call = chain.use.call
+        return chain.use.kind == "pass" and isinstance(call.func, cst.Attribute) and call.func.attr.value in (
+            "scalars", "scalar", "execute", "paginate", "first_or_404", "one_or_404")
 
     # -- queries handed to functions (query_params.py) ----------------------------------------------
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
@@ -436,6 +517,8 @@ class QueryRecogniser(Recogniser):
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
+        if self.context.target == "sync" and self._flask_helper(node) is not None:
+            self._finishing_returned(node)
         if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == "self" \
                 and not node.args and getattr(self.context.coloring, "returned", None) is not None:
             self._finishing(node)

@@ -232,7 +232,11 @@ class FlowAnalysis:
             if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
                 if node.func.attr.value == "query" and self.session_evidence(node.func.value) is not None:
                     return node
+                if node.func.attr.value != "query" and self.origin_of(node) is not None:
+                    return node  # a call of a function returning a query its callers finish (query_returns.py)
                 node = node.func.value
+            elif isinstance(node, cst.Call) and isinstance(node.func, cst.Name):
+                return node if self.origin_of(node) is not None else None
             elif isinstance(node, cst.Attribute):
                 if node.attr.value == "query" and self.origin_of(node) is not None:
                     return node
