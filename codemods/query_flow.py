@@ -106,13 +106,17 @@ class FlowAnalysis:
                                "in local variables only")
         definitions: list[Chain] = []
         assignments = self._in_source_order(scope.assignments[variable])
+        function = self._function_of(first.use.node)
+        shadowed = self._shadowed_parameter(function, assignments, variable)
         for assignment in assignments:
+            if shadowed is not None and assignment is shadowed[0]:
+                continue
             chain = self._definition(assignment, variable)
             if isinstance(chain, Unsupported):
                 return chain
             definitions.append(chain)
         flask = any(chain.flask for chain in definitions)
-        uses = self._reads(assignments, variable, self._function_of(first.use.node), flask)
+        uses = self._reads(assignments, variable, function, flask, shadowed[1] if shadowed is not None else ())
         if isinstance(uses, Unsupported):
             return uses
         for chain in uses:
@@ -146,12 +150,16 @@ class FlowAnalysis:
         problem = self.target_problem(conversion, [chain.session for chain in origins])
         return Unsupported(problem) if problem else conversion
 
-    def _reads(self, assignments, variable: str, function, flask: bool = False) -> list[Chain] | Unsupported:
-        """The chains that start at each read of `variable` in `function` (its re-assignments excepted); `flask`:
-        the variable holds Flask-SQLAlchemy's Query."""
+    def _reads(self, assignments, variable: str, function, flask: bool = False,
+               parameter_reads=()) -> list[Chain] | Unsupported:
+        """The chains that start at each read of `variable` in `function` (its re-assignments excepted, and the
+        reads of the parameter it shadows); `flask`: the variable holds Flask-SQLAlchemy's Query."""
         reads: list[Chain] = []
+        skipped = {id(node) for node in parameter_reads}
         for assignment in assignments:
             for access in assignment.references:
+                if id(access.node) in skipped:
+                    continue
                 if self._function_of(access.node) is not function:
                     return Unsupported(f"`{variable}` is read by a nested function; convert by hand")
                 chain = read_chain(access.node, self.parents, flask=flask)
@@ -163,6 +171,57 @@ class FlowAnalysis:
                     continue
                 reads.append(chain)
         return reads
+
+    def _shadowed_parameter(self, function, assignments, variable: str):
+        """A parameter the query variable shadows (`def get_latest(cls, query): ... query = cls.query...`): the
+        parameter's assignment and the reads of it, when every one of them comes before the first statement of the
+        function's body that binds the query, that statement binds it on every path and reads no `variable`, so
+        that every later read sees a query. None: no such parameter, or the reads are not that simple."""
+        if not isinstance(function, cst.FunctionDef) or not isinstance(function.body, cst.IndentedBlock):
+            return None
+        params = [a for a in assignments if isinstance(a, Assignment) and isinstance(a.node, cst.Param)]
+        if len(params) != 1:
+            return None
+        others = [a.node for a in assignments if a is not params[0]]
+        statements = list(function.body.body)
+        first = next((i for i, statement in enumerate(statements)
+                      if any(self._inside(node, statement) for node in others)), None)
+        if first is None or not self._binds_on_every_path(statements[first], variable):
+            return None
+        accesses = {id(access.node): access.node for a in assignments for access in a.references}.values()
+        before = [node for node in accesses if any(self._inside(node, s) for s in statements[:first])]
+        if any(self._inside(node, statements[first]) for node in accesses):
+            return None
+        return params[0], tuple(before)
+
+    def _inside(self, node: cst.CSTNode, ancestor: cst.CSTNode) -> bool:
+        current = node
+        while current is not None:
+            if current is ancestor:
+                return True
+            current = self.parents.get(current)
+        return False
+
+    def _binds_on_every_path(self, statement: cst.CSTNode, variable: str) -> bool:
+        """`variable = ...` as a statement, or an `if` whose every branch (an `else` included) binds it so in its
+        own block."""
+        if isinstance(statement, cst.SimpleStatementLine):
+            return any(isinstance(small, cst.Assign) and len(small.targets) == 1
+                       and isinstance(small.targets[0].target, cst.Name) and small.targets[0].target.value == variable
+                       for small in statement.body)
+        if isinstance(statement, cst.If):
+            branch = statement.orelse
+            if branch is None:
+                return False
+            otherwise = self._binds_on_every_path(branch, variable) if isinstance(branch, cst.If) else \
+                self._block_binds(branch.body, variable)
+            return otherwise and self._block_binds(statement.body, variable)
+        return False
+
+    def _block_binds(self, block: cst.BaseSuite, variable: str) -> bool:
+        if isinstance(block, cst.SimpleStatementSuite):
+            return self._binds_on_every_path(cst.SimpleStatementLine(block.body), variable)
+        return any(self._binds_on_every_path(statement, variable) for statement in block.body)
 
     def parameter(self, candidate: Candidate) -> Conversion | Unsupported:
         """The flow of a function's query parameter, run by the session the function receives with it."""
