@@ -12,7 +12,7 @@ from .coloring_scan import ModuleScanner, qualname_of
 from .evidence import FLASK_SQLALCHEMY_SESSION, dotted_name
 from .family import Family, Recogniser
 from .flask_models import FlaskDb, FlaskModels, sqlalchemy_problem, terminal_problem
-from .query_chain import RETURNED, Origin, Unsupported, Use, descendants, passed_to, read_chain
+from .query_chain import RETURNED, Origin, Unsupported, Use, passed_to, read_chain
 from .query_flow import FlowAnalysis
 from .query_plan import Planner
 from .query_rewrite import rewrite
@@ -201,7 +201,6 @@ MODEL_QUERY = Rule(
     ),
 )
 
-QUERY_CLASSES = frozenset({"sqlalchemy.orm.Query", "sqlalchemy.orm.query.Query"})
 QUERY_METHODS = frozenset(
     {"filter", "filter_by", "get", "get_or_404", "first", "first_or_404", "all", "one", "one_or_none",
      "order_by", "count", "join", "outerjoin", "options", "limit", "offset", "paginate", "delete", "update",
@@ -555,17 +554,7 @@ class QueryRecogniser(Recogniser):
     def _custom_query_class(self) -> str | None:
         """A Query subclass defined or installed (`query_cls=`) in this file may change what any chain does."""
         if self._custom_query is None:
-            self._custom_query = ""
-            for node in descendants(self.context.module, (cst.ClassDef, cst.Arg)):
-                if isinstance(node, cst.ClassDef) and any(
-                    self.evidence.qualified(base.value) & QUERY_CLASSES for base in node.bases
-                ):
-                    self._custom_query = (f"this file defines the Query subclass `{node.name.value}`, whose methods "
-                                          "may change what a chain does; convert by hand")
-                    break
-                if isinstance(node, cst.Arg) and node.keyword is not None and node.keyword.value == "query_cls":
-                    self._custom_query = "this file installs a custom Query class (`query_cls=`); convert by hand"
-                    break
+            self._custom_query = query_returns.custom_query_class(self.evidence, self.context.module) or ""
         return self._custom_query or None
 
     def _outer(self, query_call: cst.BaseExpression) -> cst.BaseExpression:

@@ -26,7 +26,7 @@ import libcst as cst
 
 from .flask_models import FlaskDb
 from .query_chain import (CONSTRUCTS, EXECUTING, FLASK_TERMINALS, RETURNED, STEP_METHODS, Origin, Unsupported,
-                          passed_to, read_chain)
+                          descendants, passed_to, read_chain)
 from .query_flow import SHAPE_STEPS, FlowAnalysis
 from .query_params import bound_value
 from .query_plan import RETURNED_ENTITY, RETURNED_REPEATING, History, Planner
@@ -228,6 +228,28 @@ _ITERATING = frozenset({"list", "tuple", "set", "frozenset", "sorted", "dict", "
 HELPER_DECORATORS = frozenset({"classmethod", "staticmethod"})
 
 
+QUERY_CLASSES = frozenset({"sqlalchemy.orm.Query", "sqlalchemy.orm.query.Query"})
+
+
+def custom_query_class(evidence, module: cst.Module) -> str | None:
+    """Why no chain of this file converts: it defines a Query subclass or installs a custom Query class
+    (`query_cls=`), whose methods may change what a chain does (None: neither). Worked out once per file."""
+    if evidence.custom_query is None:
+        evidence.custom_query = _custom_query_class(evidence, module) or ""
+    return evidence.custom_query or None
+
+
+def _custom_query_class(evidence, module: cst.Module) -> str | None:
+    for node in descendants(module, (cst.ClassDef, cst.Arg)):
+        if isinstance(node, cst.ClassDef) and any(evidence.qualified(base.value) & QUERY_CLASSES
+                                                  for base in node.bases):
+            return (f"this file defines the Query subclass `{node.name.value}`, whose methods may change what a "
+                    "chain does; convert by hand")
+        if isinstance(node, cst.Arg) and node.keyword is not None and node.keyword.value == "query_cls":
+            return "this file installs a custom Query class (`query_cls=`); convert by hand"
+    return None
+
+
 def returned_origin(db: FlaskDb, session: cst.BaseExpression, repeats: bool = False) -> Origin:
     """What a call of such a function starts at its caller; `repeats`: the function's query may repeat its entity
     (a join), so its caller de-duplicates the objects like the legacy Query did."""
@@ -265,7 +287,7 @@ def flask_helper(evidence, function: cst.FunctionDef, decorators: tuple[str, ...
     far as this file shows, and whether its rows may repeat the entity (joins); the repository decides whether the
     class is a Flask-SQLAlchemy model (`approve`)."""
     if function.asynchronous is not None or is_generator or set(decorators) - HELPER_DECORATORS \
-            or function.name.value.startswith("__"):
+            or function.name.value.startswith("__") or custom_query_class(evidence, evidence.module):
         return None
     origin = next((node for node in own_nodes(function) if model_query(evidence, node) is not None), None)
     if origin is None:
@@ -295,6 +317,9 @@ def flask_helper(evidence, function: cst.FunctionDef, decorators: tuple[str, ...
 def returned_use(evidence, call: cst.Call) -> str | None:
     """For a call whose function may return a Flask-SQLAlchemy query: None when the caller, taking the result for
     such a query, runs it by steps and terminals Q102 converts (in this function); else why not."""
+    custom = custom_query_class(evidence, evidence.module)
+    if custom:
+        return custom
     callee = _code(call.func)
 
     def origin_of(head):
@@ -360,8 +385,8 @@ def approve_flask(index, callers, values, migrated, found: ReturnedQueries) -> N
             if models is None:
                 models = FlaskModels(None, path, index, None)
             home = models.indexed_home(model)
-            if home is None:
-                continue  # not a Flask-SQLAlchemy model: no Q102 site either
+            if home is None or _own_query(index, model, path):
+                continue  # not a Flask-SQLAlchemy model (or one with a `query` of its own): no Q102 site either
             helper = (path, qualname)
             facts = index.function(helper)
             if facts.class_qualname is not None and below is None:
@@ -385,6 +410,14 @@ def approve_flask(index, callers, values, migrated, found: ReturnedQueries) -> N
                 found.repeating.add(helper)
             found.files.add(path)
             found.files.update(caller.path for caller in callers[helper])
+
+
+def _own_query(index, model, path: str) -> bool:
+    """Does the model (or a class of the repository it derives from) define a `query` attribute of its own?"""
+    entity = index.resolve(model, path)
+    return entity is not None and entity[0] == "class" and any(
+        "query" in facts.attributes or "query" in facts.methods
+        for facts in (index.cls(*cls) for cls in index.mro(entity[1], entity[2])) if facts is not None)
 
 
 def _flask_call_problem(helper, callers, values, migrated) -> str | None:
