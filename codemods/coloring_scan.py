@@ -115,9 +115,10 @@ class CallSite:
     thunk: bool = False
     # What each argument that is a database session is (index.session_side tells whether it stays sync).
     session_args: tuple[Expr, ...] = ()
-    # If the function called returns a Flask-SQLAlchemy query (query_returns.flask_helper): the names bound around
-    # the call when the caller runs it by steps and terminals Q102 converts, else why not (None: not used as a query).
-    returned_use: tuple[str, ...] | str | None = None
+    # If the function called returns a Flask-SQLAlchemy query (query_returns.flask_helper): when the caller runs it
+    # by steps and terminals Q102 converts, the names bound around the call and the classes of the `Model.query` it
+    # shares a variable with; else why not (None: not used as a query).
+    returned_use: tuple[tuple[str, ...], tuple[Expr | None, ...]] | str | None = None
 
 
 @dataclass(frozen=True)
@@ -699,10 +700,13 @@ class ModuleScanner:
             session_args=self._values(sessions), returned_use=self._returned_use(node),
         )
 
-    def _returned_use(self, node: cst.Call) -> tuple[str, ...] | str | None:
+    def _returned_use(self, node: cst.Call) -> tuple | str | None:
         if not query_returns.may_finish(self.evidence, node):
             return None
-        return query_returns.returned_use(self.evidence, node) or query_returns.local_names(self.evidence, node)
+        found = query_returns.returned_use(self.evidence, node)
+        if isinstance(found, str):
+            return found
+        return query_returns.local_names(self.evidence, node), tuple(self.expr(model) for model in found)
 
     def _session_arguments(self, node: cst.Call) -> list[cst.Arg]:
         """The arguments of a call that are database sessions."""

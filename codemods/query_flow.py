@@ -128,7 +128,7 @@ class FlowAnalysis:
         problem = self._origin_problem(origins, definitions, variable)
         if problem:
             return Unsupported(problem)
-        origin = origins[0]
+        origin = next((chain for chain in origins if chain.origin.returned), origins[0])
         all_steps = [step for chain in definitions for step in chain.steps]
         join_target = self._join_target(origins, definitions, variable)
         sites: list[Site] = []
@@ -321,9 +321,17 @@ class FlowAnalysis:
         if not origins:
             return f"`{variable}` never receives a `session.query(...)`"
         sessions = {self.code(chain.session) for chain in origins}
-        entities = {tuple(self.code(arg) for arg in chain.entities) for chain in origins}
-        if len(sessions) > 1 or len(entities) > 1:
+        # A call of a function returning a Flask-SQLAlchemy query (query_returns.py) may share the variable with
+        # `Model.query` of the class it selects (`groups = Group.all(org)` / `groups = Group.query.filter(...)`):
+        # the repository checked that the class is the same (query_returns.approve_flask).
+        returned = {id(chain.entities[0]) for chain in origins if chain.origin.returned}
+        plain = [chain for chain in origins if not chain.origin.returned]
+        entities = {tuple(self.code(arg) for arg in chain.entities) for chain in plain}
+        if len(sessions) > 1 or len(entities) > 1 or len(returned) > 1:
             return f"`{variable}` is bound to queries of different sessions or entities along different paths"
+        if returned and plain and not (len(plain[0].entities) == 1 and not plain[0].entities[0].star
+                                       and plain[0].entities[0].keyword is None):
+            return f"`{variable}` is bound to queries of different entities along different paths"
         if len(definitions) > 1 and any(step.name in SHAPE_STEPS for chain in definitions for step in chain.steps):
             return (f"the row shape of `{variable}` changes (`with_entities()`/`add_columns()`) along some paths; "
                     "convert by hand")

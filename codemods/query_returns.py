@@ -314,18 +314,25 @@ def flask_helper(evidence, function: cst.FunctionDef, decorators: tuple[str, ...
     return model, may_repeat_entities([selection], conversion.steps)
 
 
-def returned_use(evidence, call: cst.Call) -> str | None:
-    """For a call whose function may return a Flask-SQLAlchemy query: None when the caller, taking the result for
-    such a query, runs it by steps and terminals Q102 converts (in this function); else why not."""
+def returned_use(evidence, call: cst.Call) -> str | list[cst.BaseExpression]:
+    """For a call whose function may return a Flask-SQLAlchemy query: how the caller, taking the result for such a
+    query, runs it by steps and terminals Q102 converts (in this function): the classes of the `Model.query` it
+    may share a variable with (the repository checks they are the function's); else why it does not."""
     custom = custom_query_class(evidence, evidence.module)
     if custom:
         return custom
     callee = _code(call.func)
+    models: list[cst.BaseExpression] = []
 
     def origin_of(head):
         # Another call of the same function in the caller (`x = f(a)` on one branch, `x = f(b)` on the other).
-        same = head is call or (isinstance(head, cst.Call) and _code(head.func) == callee)
-        return returned_origin(PLACEHOLDER_DB, PLACEHOLDER_SESSION) if same else None
+        if head is call or (isinstance(head, cst.Call) and _code(head.func) == callee):
+            return returned_origin(PLACEHOLDER_DB, PLACEHOLDER_SESSION)
+        model = model_query(evidence, head)
+        if model is None:
+            return None
+        models.append(model)
+        return Origin(PLACEHOLDER_SESSION, (cst.Arg(model),), PLACEHOLDER_DB)
 
     flows = _scan_flows(evidence, origin_of, lambda use: RETURNED)
     conversion = flows.convert(call)
@@ -333,7 +340,7 @@ def returned_use(evidence, call: cst.Call) -> str | None:
         return conversion.reason
     if conversion.arguments or conversion.returned or conversion.parameter is not None:
         return "the query is handed on"
-    return None
+    return models
 
 
 def may_finish(evidence, call: cst.Call) -> bool:
@@ -397,7 +404,9 @@ def approve_flask(index, callers, values, migrated, found: ReturnedQueries) -> N
                 index, path, home, names)
             if reason is None:
                 for caller in callers[helper]:
-                    reason = _spelling_problem(index, caller.path, home, caller.site.returned_use)
+                    names, shared = caller.site.returned_use
+                    reason = _spelling_problem(index, caller.path, home, names) or _shared_problem(
+                        index, (path, model), caller, shared)
                     if reason:
                         break
             if reason is None and path not in migrated:
@@ -410,6 +419,17 @@ def approve_flask(index, callers, values, migrated, found: ReturnedQueries) -> N
                 found.repeating.add(helper)
             found.files.add(path)
             found.files.update(caller.path for caller in callers[helper])
+
+
+def _shared_problem(index, helper_model, caller, shared) -> str | None:
+    """Why a caller's variable bound both to the function's query and to `Model.query` may not be converted as one
+    flow: the class is not the function's own."""
+    mine = index.resolve(helper_model[1], helper_model[0])
+    for model in shared:
+        if model is None or index.resolve(model, caller.path) != mine:
+            return (f"the call at {caller.path}:{caller.site.line} shares its variable with a `Model.query` of "
+                    "another class (or one sqlasync cannot resolve)")
+    return None
 
 
 def _own_query(index, model, path: str) -> bool:

@@ -25,6 +25,7 @@ CALLS = [
     ("views", "group_list", ("b",)), ("reports", "recent_names", ()), ("reports", "newest", ()),
     ("models", "latest", (2,)), ("models", "Group.named", ("a", "x")), ("models", "Group.named", ("b", "q")),
     ("views", "populated", ("a", True)), ("views", "populated", ("a", False)), ("views", "populated", ("b", False)),
+    ("views", "visible_groups", ("a", True)), ("views", "visible_groups", ("a", False)),
 ]
 
 

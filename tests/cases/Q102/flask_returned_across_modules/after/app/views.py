@@ -40,3 +40,11 @@ def populated(org, named_only):
     else:
         groups = models.Group.with_members(org)
     return sorted(group.id for group in db.session.scalars(groups).unique())
+
+
+def visible_groups(org, admin):
+    if admin:
+        groups = models.Group.all(org)
+    else:
+        groups = db.select(models.Group).where(models.Group.name.isnot(None))
+    return [group.name for group in db.session.scalars(groups).unique()]

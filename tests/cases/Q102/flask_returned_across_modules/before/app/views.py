@@ -34,3 +34,11 @@ def populated(org, named_only):
     else:
         groups = models.Group.with_members(org)
     return sorted(group.id for group in groups)
+
+
+def visible_groups(org, admin):
+    if admin:
+        groups = models.Group.all(org)
+    else:
+        groups = models.Group.query.filter(models.Group.name.isnot(None))
+    return [group.name for group in groups]

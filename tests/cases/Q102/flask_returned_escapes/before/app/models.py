@@ -18,6 +18,15 @@ class Group(db.Model):
     def unused(cls):
         return cls.query.filter(cls.name.is_(None))
 
+    @classmethod
+    def by_org(cls, org):
+        return cls.query.filter(cls.org == org)
+
+
+class Tag(db.Model):
+    id = db.Column(db.Integer, primary_key=True)
+    name = db.Column(db.String(80))
+
 
 def paginate(query, page):
     return query.limit(20).offset(20 * page).all()

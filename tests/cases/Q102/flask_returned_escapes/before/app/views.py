@@ -13,3 +13,12 @@ def page_of_groups(org, page):
 def by_name(name):
     # `filter_by()` needs the class the function selects, which only the function names
     return models.Group.named(name).filter_by(name=name).first()
+
+
+def labels(org, tagged):
+    # one variable for the function's query and for `Model.query` of another class: `Group.by_org` stays
+    if tagged:
+        found = models.Tag.query.order_by(models.Tag.name)
+    else:
+        found = models.Group.by_org(org)
+    return [item.name for item in found]
