@@ -115,6 +115,10 @@ class CallSite:
     thunk: bool = False
     # What each argument that is a database session is (index.session_side tells whether it stays sync).
     session_args: tuple[Expr, ...] = ()
+    # If the function called returns a Flask-SQLAlchemy query (query_returns.flask_helper): when the caller runs it
+    # by steps and terminals Q102 converts, the names bound around the call and the classes of the `Model.query` it
+    # shares a variable with; else why not (None: not used as a query).
+    returned_use: tuple[tuple[str, ...], tuple[Expr | None, ...]] | str | None = None
 
 
 @dataclass(frozen=True)
@@ -216,6 +220,10 @@ class ModuleFacts:
     query_functions: dict[str, tuple[str, int]] = field(default_factory=dict)
     # Methods that return a legacy query for the other methods of their class to finish (query_returns.py).
     query_helpers: list[str] = field(default_factory=list)
+    # Functions that return `Model.query...` of one Flask-SQLAlchemy model (if the index shows the class is one) on
+    # every path, for any caller to finish (query_returns.approve_flask): the class, whether its rows may repeat it,
+    # and the names bound around it.
+    flask_helpers: dict[str, tuple[Expr | None, bool, tuple[str, ...]]] = field(default_factory=dict)
     is_test_module: bool = False
     is_conftest: bool = False
     # F110 (coloring_loop_driver.py): fixtures that drive an event loop, and the callables functions receive.
@@ -302,6 +310,11 @@ class ModuleScanner:
                     self.facts.query_functions[facts.qualname] = received
                 if isinstance(self.query_helpers.helper(node), query_returns.Helper):
                     self.facts.query_helpers.append(facts.qualname)
+                found = query_returns.flask_helper(self.evidence, node, facts.decorators, facts.is_generator)
+                if found is not None:
+                    model, repeats = found
+                    self.facts.flask_helpers[facts.qualname] = (self.expr(model), repeats,
+                                                                query_returns.local_names(self.evidence, model))
             elif isinstance(node, cst.ClassDef):
                 facts = self._class(node)
                 self.facts.classes[facts.qualname] = facts
@@ -685,8 +698,16 @@ class ModuleScanner:
             session_first=session_first, passes_session=passes_session, method=method, used=self._used(node, parent),
             query_args=self._query_args(node), finishes=self._finishes(node), bound=self._bound(node, parent),
             thunk=isinstance(parent, cst.Lambda) and self._thunk_call(parent) is node,
-            session_args=self._values(sessions),
+            session_args=self._values(sessions), returned_use=self._returned_use(node),
         )
+
+    def _returned_use(self, node: cst.Call) -> tuple | str | None:
+        if not query_returns.may_finish(self.evidence, node):
+            return None
+        found = query_returns.returned_use(self.evidence, node)
+        if isinstance(found, str):
+            return found
+        return query_returns.local_names(self.evidence, node), tuple(self.expr(model) for model in found)
 
     def _session_arguments(self, node: cst.Call) -> list[cst.Arg]:
         """The arguments of a call that are database sessions."""

@@ -222,6 +222,8 @@ class Coloring:
         files |= self.anyio_homes()
         files |= self.engine_homes()
         files |= {driver[0] for driver in (*self.drivers.removed, *self.drivers.refused)}
+        # The callers of a function returning a Flask-SQLAlchemy query may not name `.query` themselves.
+        files |= self.returned.files
         for callee, callers in self.callers.items():
             if self.verdict(callee) in (BECOMES, CONVERTED, STAYS_SYNC) or self.legacy(callee) or \
                     self.verdict(callee) == ALREADY_ASYNC:
@@ -234,7 +236,10 @@ class Coloring:
             data = [self.enabled, sorted(self.migrated), sorted(map(list, self.status.items())),
                     sorted(map(list, self.reasons.items())), sorted(map(list, self.roles.items())),
                     sorted(self.engine_homes()), sorted(map(list, self.drivers.refused.items())),
-                    sorted(self.generator_overrides)]
+                    sorted(self.generator_overrides),
+                    # Queries returned across modules: a caller's findings depend on the function's file.
+                    sorted(map(list, self.returned.flask.items())), sorted(self.returned.repeating),
+                    sorted(map(list, self.returned.reasons.items()))]
             self._digest = hashlib.sha256(json.dumps(data, default=str).encode()).hexdigest()[:16]
         return self._digest
 

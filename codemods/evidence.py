@@ -198,6 +198,8 @@ class ReceiverEvidence:
     def __init__(self, wrapper: cst.MetadataWrapper, config: Config) -> None:
         self.config = config
         self.module = wrapper.module
+        # Why no Query chain of this file converts (query_returns.custom_query_class); None: not worked out yet.
+        self.custom_query: str | None = None
         self._wrapper = wrapper
         self.scopes = wrapper.resolve(ScopeProvider)
         self.parents = wrapper.resolve(ParentNodeProvider)

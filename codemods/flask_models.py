@@ -84,7 +84,14 @@ class FlaskModels:
 
     # -- with the repository index ----------------------------------------------------------------
     def _indexed_home(self, model: cst.BaseExpression) -> tuple[str, str] | None:
-        entity = self.index.resolve(self._scanner().expr(model), self.path)
+        return self.indexed_home(self._scanner().expr(model))
+
+    def indexed_home(self, model) -> tuple[str, str] | None:
+        """(module, name) of the extension whose `db.Model` the class `model` (an index expression read in this
+        file) derives from."""
+        if model is None or self.index is None:
+            return None
+        entity = self.index.resolve(model, self.path)
         if entity is None or entity[0] != "class":
             return None
         for path, qualname in self.index.mro(entity[1], entity[2]):
@@ -141,6 +148,18 @@ class FlaskModels:
 
     def _spelling(self, home: tuple[str, str]) -> FlaskDb:
         """A module-level name of this file standing for the instance, else the import that brings it."""
+        found = self.indexed_spelling(home)
+        if found.home is None:
+            return found
+        module, name = home
+        # The index may predate this module's text (`migrate` re-reads what it wrote): the import itself counts.
+        scope = self.evidence.scopes.get(self.evidence.module)
+        if scope is not None and {q.name for q in scope.get_qualified_names_for(name)} == {f"{module}.{name}"}:
+            return FlaskDb(name)
+        return found
+
+    def indexed_spelling(self, home: tuple[str, str]) -> FlaskDb:
+        """What the index shows of this file: a module-level name standing for the instance, else its import."""
         facts = self.index.files[self.path].facts
         module, name = home
         for local, binding in facts.names.items():
@@ -148,10 +167,6 @@ class FlaskModels:
                 return FlaskDb(local)
             if binding is not None and binding[0] == "name" and self.db_home(binding, self.path) == home:
                 return FlaskDb(local)
-        # The index may predate this module's text (`migrate` re-reads what it wrote): the import itself counts.
-        scope = self.evidence.scopes.get(self.evidence.module)
-        if scope is not None and {q.name for q in scope.get_qualified_names_for(name)} == {f"{module}.{name}"}:
-            return FlaskDb(name)
         return FlaskDb(name, module)
 
     # -- this file alone --------------------------------------------------------------------------

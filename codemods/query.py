@@ -12,7 +12,7 @@ from .coloring_scan import ModuleScanner, qualname_of
 from .evidence import FLASK_SQLALCHEMY_SESSION, dotted_name
 from .family import Family, Recogniser
 from .flask_models import FlaskDb, FlaskModels, sqlalchemy_problem, terminal_problem
-from .query_chain import RETURNED, Origin, Unsupported, Use, descendants, passed_to, read_chain
+from .query_chain import RETURNED, Origin, Unsupported, Use, passed_to, read_chain
 from .query_flow import FlowAnalysis
 from .query_plan import Planner
 from .query_rewrite import rewrite
@@ -178,10 +178,26 @@ MODEL_QUERY = Rule(
         "Those four methods need Flask-SQLAlchemy 3.0: under a pin below it the site stays, with the reason. "
         "Every `--target sync` query (Q101 too) needs SQLAlchemy 1.4.24 (`Session.scalars`): below it the site "
         "stays. With no pin the newest versions are assumed (Flask-SQLAlchemy 3.x, SQLAlchemy 2.x).\n"
+        "A query returned for its callers to finish converts together with every caller, in any module: a sync "
+        "function (module-level, a method, a classmethod or staticmethod; no other decorator) that returns "
+        "`Model.query...` of one model on every path (not reshaped by `with_entities()`) returns "
+        "`db.select(...)`, and each call of it runs that statement on `db.session`: "
+        "`for x in Model.all(org)` -> `for x in db.session.scalars(Model.all(org))`, `.count()` through a "
+        "subquery, `.first()` with `limit(1)`, `[i]` and slices with `slice()` (relative to the function's own "
+        "limit, like the legacy Query), `.unique()` when the function's query joins (the legacy Query "
+        "de-duplicated). Only when the repository index shows every call, each part of this migration, extending "
+        "the query with steps that do not need its class and finishing it with a terminal Q101 converts (directly "
+        "or through a local variable); nothing uses the function as a value or overrides it; and every module "
+        "involved can name the extension. Otherwise the function and all its callers stay (never one without the "
+        "other), and the function's finding names the call that keeps them: one that hands the query on, stores or "
+        "returns it (a function returning another's query is not followed yet), uses `filter_by()`, `join()` or "
+        "`with_entities()` on it (they need the class only the function names), runs `get()`, a bulk "
+        "`update()`/`delete()` or the extension's own terminals (`paginate()`, `first_or_404()`) on it, or sits "
+        "outside the migrated paths (tests left out of `--paths`). A call the index cannot resolve (a receiver of "
+        "unknown type) is not seen.\n"
         "Left alone, with the reason: a class that is not a model on a Flask-SQLAlchemy `db.Model` the index shows "
         "(another library's `query` property), a model whose `db` this module cannot name (the name is taken), "
-        "a query returned for its callers to finish (the reason names where they call it: `db.select(...)` "
-        "returned and run on `db.session` there is the change to make by hand), "
+        "a query returned for callers that do not all finish it as above (the reason names the call), "
         "and every site under the async target. Without the index (`--select Q` alone) only a model defined in the "
         "file on its own `db.Model`, or a capitalised name imported beside an imported `db`, counts. Known gap: a "
         "custom `query_class` given to `SQLAlchemy(...)` in another module is not seen (its own methods are left, "
@@ -189,7 +205,6 @@ MODEL_QUERY = Rule(
     ),
 )
 
-QUERY_CLASSES = frozenset({"sqlalchemy.orm.Query", "sqlalchemy.orm.query.Query"})
 QUERY_METHODS = frozenset(
     {"filter", "filter_by", "get", "get_or_404", "first", "first_or_404", "all", "one", "one_or_none",
      "order_by", "count", "join", "outerjoin", "options", "limit", "offset", "paginate", "delete", "update",
@@ -209,6 +224,7 @@ class QueryRecogniser(Recogniser):
         self._helpers: query_returns.QueryHelpers | None = None
         self._flask: FlaskModels | None = None
         self._model_dbs: dict[int, FlaskDb | str] = {}
+        self._helper_calls: dict[int, tuple[str, str] | None] = {}
 
     @property
     def flows(self) -> FlowAnalysis:
@@ -264,6 +280,9 @@ class QueryRecogniser(Recogniser):
         default."""
         if self.context.target != "sync":
             return None
+        if isinstance(head, cst.Call) and not (isinstance(head.func, cst.Attribute)
+                                               and head.func.attr.value == "query"):
+            return self._returned_origin(head)
         if isinstance(head, cst.Attribute) and head.attr.value == "query":
             if not self._model_like(head.value):
                 return None
@@ -280,6 +299,32 @@ class QueryRecogniser(Recogniser):
                 # `db.session`, `database.session` (an alias) or `models.db.session`: the extension as spelled here
                 return Origin(session, tuple(head.args), FlaskDb(dotted_name(session.value)))
         return None
+
+    def _returned_origin(self, call: cst.Call) -> Origin | None:
+        """A call of a function that returns its Flask-SQLAlchemy query as a `select()` for this caller to run on
+        the extension's session (query_returns.approve_flask)."""
+        helper = self._flask_helper(call)
+        if helper is None:
+            return None
+        db = self.flask._spelling(self.context.coloring.returned.flask[helper])
+        if not self._reaches(db, call):
+            return None  # approve_flask saw the spelling; the rewrite cannot differ from it unnoticed (see visit_Call)
+        return query_returns.returned_origin(db, cst.Attribute(cst.Name(db.name), cst.Name("session")),
+                                             helper in self.context.coloring.returned.repeating)
+
+    def _flask_helper(self, call: cst.Call) -> tuple[str, str] | None:
+        """The approved function returning a Flask-SQLAlchemy query that `call` calls, if any."""
+        returned = getattr(self.context.coloring, "returned", None)
+        if not isinstance(call.func, (cst.Name, cst.Attribute)) or returned is None or not returned.flask:
+            return None
+        key = id(call)
+        if key not in self._helper_calls:
+            index = self.context.coloring.index
+            path = str(self.context.path)
+            entity = index.resolve(self._module_scanner().expr(call.func), path) if path in index.files else None
+            found = (entity[1], entity[2]) if entity is not None and entity[0] == "function" else None
+            self._helper_calls[key] = found if found in returned.flask else None
+        return self._helper_calls[key]
 
     def leave_Module(self, original_node: cst.Module) -> None:
         if self.context.target == "async":
@@ -316,6 +361,9 @@ class QueryRecogniser(Recogniser):
         if function is None:
             return RETURNED
         helper = (str(self.context.path), qualname_of(function, self.evidence.parents))
+        returned = getattr(self.context.coloring, "returned", None)
+        if self.context.target == "sync" and returned is not None and helper in returned.flask:
+            return None  # query_returns.approve_flask: every caller runs the `select()` it returns
         problem = self._helper_problem(helper)
         if problem != RETURNED:
             return problem
@@ -335,8 +383,10 @@ class QueryRecogniser(Recogniser):
             where = (f"`{name}()` is called at {', '.join(sites[:3])}" + (f" and {len(sites) - 3} more place(s)"
                      if len(sites) > 3 else "") if sites else f"nothing in the repository calls `{name}()`")
         if self._flask_query(use.node):
-            return (f"{where}; a returned Flask-SQLAlchemy query is not converted with its callers yet: return "
-                    f"`db.select(...)` from `{name}()` and run it on `db.session` where it is called")
+            return (f"{where}; a returned Flask-SQLAlchemy query converts with its callers only when the function "
+                    "(sync, no decorator but `classmethod`/`staticmethod`) returns `Model.query...` of one model on "
+                    f"every path: else return `db.select(...)` from `{name}()` and run it on `db.session` where it "
+                    "is called")
         return (f"{where}; only a method without parameters besides `self`, whose calls are all `self.{name}()` in "
                 "its own class and run the query, returns a converted statement")
 
@@ -385,6 +435,52 @@ class QueryRecogniser(Recogniser):
             self.report("Q101", outer, described, reason=conversion.reason)
         else:
             self._fixed("Q101", outer, described, conversion)
+
+    def _finishing_returned(self, node: cst.Call) -> None:
+        """A call of a function returning a Flask-SQLAlchemy query, converted with it: the caller runs the `select()`
+        it returns on `db.session`. Refused here although approved, the function would return a `select()` to a
+        caller still treating it as a Query: the finding says so loudly (and approve_flask should have refused)."""
+        outer = self._outer(node)
+        name = cst.Module([]).code_for_node(node.func)
+        described = f"legacy Query API: `{name}()` returns a Flask-SQLAlchemy query that this call runs"
+        origin = self._returned_origin(node)
+        if origin is None:
+            self.report("Q102", outer, described, reason="the extension's `db` cannot be named here, although the "
+                        "function is converted: report this as a bug of sqlasync")
+            return
+        if self._already_run(node, origin):
+            return  # what the rewrite wrote (the run's index still shows the function's legacy query)
+        custom = self._custom_query_class()
+        conversion = Unsupported(custom) if custom else self.flows.convert(node)
+        if isinstance(conversion, Unsupported):
+            self.report("Q102", outer, described, reason=conversion.reason)
+        else:
+            self._fixed("Q102", outer, described, conversion)
+
+    def _already_run(self, call: cst.Call, origin: Origin) -> bool:
+        """Does the caller already run what `call` returns as a statement: handed to `<db>.session.scalars()` (and
+        the like) or to the extension's methods, or made a subquery (a count), directly or through the variable
+        that holds it?"""
+        chain = read_chain(call, self.evidence.parents, origin)
+        if isinstance(chain, Unsupported):
+            return False
+        if chain.use.kind != "assign":
+            return self._run_form(chain)
+        scope = self.evidence.scopes.get(call)
+        if scope is None or chain.use.variable not in scope:
+            return False
+        reads = [access.node for assignment in scope.assignments[chain.use.variable]
+                 for access in assignment.references]
+        chains = [read_chain(node, self.evidence.parents, flask=True) for node in reads]
+        return bool(chains) and all(not isinstance(c, Unsupported) and self._run_form(c) for c in chains)
+
+    @staticmethod
+    def _run_form(chain) -> bool:
+        if chain.use.kind == "subquery":
+            return not chain.steps
+        call = chain.use.call
+        return chain.use.kind == "pass" and isinstance(call.func, cst.Attribute) and call.func.attr.value in (
+            "scalars", "scalar", "execute", "paginate", "first_or_404", "one_or_404")
 
     # -- queries handed to functions (query_params.py) ----------------------------------------------
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
@@ -440,6 +536,8 @@ class QueryRecogniser(Recogniser):
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
+        if self.context.target == "sync" and self._flask_helper(node) is not None:
+            self._finishing_returned(node)
         if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == "self" \
                 and not node.args and getattr(self.context.coloring, "returned", None) is not None:
             self._finishing(node)
@@ -460,17 +558,7 @@ class QueryRecogniser(Recogniser):
     def _custom_query_class(self) -> str | None:
         """A Query subclass defined or installed (`query_cls=`) in this file may change what any chain does."""
         if self._custom_query is None:
-            self._custom_query = ""
-            for node in descendants(self.context.module, (cst.ClassDef, cst.Arg)):
-                if isinstance(node, cst.ClassDef) and any(
-                    self.evidence.qualified(base.value) & QUERY_CLASSES for base in node.bases
-                ):
-                    self._custom_query = (f"this file defines the Query subclass `{node.name.value}`, whose methods "
-                                          "may change what a chain does; convert by hand")
-                    break
-                if isinstance(node, cst.Arg) and node.keyword is not None and node.keyword.value == "query_cls":
-                    self._custom_query = "this file installs a custom Query class (`query_cls=`); convert by hand"
-                    break
+            self._custom_query = query_returns.custom_query_class(self.evidence, self.context.module) or ""
         return self._custom_query or None
 
     def _outer(self, query_call: cst.BaseExpression) -> cst.BaseExpression:

@@ -113,6 +113,9 @@ class Origin:
     session: cst.BaseExpression
     entities: tuple[cst.Arg, ...]
     flask: FlaskDb | None = None
+    # The head is a call of a function that returns such a query as a `select()` (query_returns.py): the statement
+    # is the call itself, not a `select()` built from `entities` (a stand-in for the class the function selects).
+    returned: bool = False
 
 
 @dataclass(frozen=True)

@@ -106,13 +106,17 @@ class FlowAnalysis:
                                "in local variables only")
         definitions: list[Chain] = []
         assignments = self._in_source_order(scope.assignments[variable])
+        function = self._function_of(first.use.node)
+        shadowed = self._shadowed_parameter(function, assignments, variable)
         for assignment in assignments:
+            if shadowed is not None and assignment is shadowed[0]:
+                continue
             chain = self._definition(assignment, variable)
             if isinstance(chain, Unsupported):
                 return chain
             definitions.append(chain)
         flask = any(chain.flask for chain in definitions)
-        uses = self._reads(assignments, variable, self._function_of(first.use.node), flask)
+        uses = self._reads(assignments, variable, function, flask, shadowed[1] if shadowed is not None else ())
         if isinstance(uses, Unsupported):
             return uses
         for chain in uses:
@@ -124,7 +128,7 @@ class FlowAnalysis:
         problem = self._origin_problem(origins, definitions, variable)
         if problem:
             return Unsupported(problem)
-        origin = origins[0]
+        origin = next((chain for chain in origins if chain.origin.returned), origins[0])
         all_steps = [step for chain in definitions for step in chain.steps]
         join_target = self._join_target(origins, definitions, variable)
         sites: list[Site] = []
@@ -146,12 +150,16 @@ class FlowAnalysis:
         problem = self.target_problem(conversion, [chain.session for chain in origins])
         return Unsupported(problem) if problem else conversion
 
-    def _reads(self, assignments, variable: str, function, flask: bool = False) -> list[Chain] | Unsupported:
-        """The chains that start at each read of `variable` in `function` (its re-assignments excepted); `flask`:
-        the variable holds Flask-SQLAlchemy's Query."""
+    def _reads(self, assignments, variable: str, function, flask: bool = False,
+               parameter_reads=()) -> list[Chain] | Unsupported:
+        """The chains that start at each read of `variable` in `function` (its re-assignments excepted, and the
+        reads of the parameter it shadows); `flask`: the variable holds Flask-SQLAlchemy's Query."""
         reads: list[Chain] = []
+        skipped = {id(node) for node in parameter_reads}
         for assignment in assignments:
             for access in assignment.references:
+                if id(access.node) in skipped:
+                    continue
                 if self._function_of(access.node) is not function:
                     return Unsupported(f"`{variable}` is read by a nested function; convert by hand")
                 chain = read_chain(access.node, self.parents, flask=flask)
@@ -163,6 +171,57 @@ class FlowAnalysis:
                     continue
                 reads.append(chain)
         return reads
+
+    def _shadowed_parameter(self, function, assignments, variable: str):
+        """A parameter the query variable shadows (`def get_latest(cls, query): ... query = cls.query...`): the
+        parameter's assignment and the reads of it, when every one of them comes before the first statement of the
+        function's body that binds the query, that statement binds it on every path and reads no `variable`, so
+        that every later read sees a query. None: no such parameter, or the reads are not that simple."""
+        if not isinstance(function, cst.FunctionDef) or not isinstance(function.body, cst.IndentedBlock):
+            return None
+        params = [a for a in assignments if isinstance(a, Assignment) and isinstance(a.node, cst.Param)]
+        if len(params) != 1:
+            return None
+        others = [a.node for a in assignments if a is not params[0]]
+        statements = list(function.body.body)
+        first = next((i for i, statement in enumerate(statements)
+                      if any(self._inside(node, statement) for node in others)), None)
+        if first is None or not self._binds_on_every_path(statements[first], variable):
+            return None
+        accesses = {id(access.node): access.node for a in assignments for access in a.references}.values()
+        before = [node for node in accesses if any(self._inside(node, s) for s in statements[:first])]
+        if any(self._inside(node, statements[first]) for node in accesses):
+            return None
+        return params[0], tuple(before)
+
+    def _inside(self, node: cst.CSTNode, ancestor: cst.CSTNode) -> bool:
+        current = node
+        while current is not None:
+            if current is ancestor:
+                return True
+            current = self.parents.get(current)
+        return False
+
+    def _binds_on_every_path(self, statement: cst.CSTNode, variable: str) -> bool:
+        """`variable = ...` as a statement, or an `if` whose every branch (an `else` included) binds it so in its
+        own block."""
+        if isinstance(statement, cst.SimpleStatementLine):
+            return any(isinstance(small, cst.Assign) and len(small.targets) == 1
+                       and isinstance(small.targets[0].target, cst.Name) and small.targets[0].target.value == variable
+                       for small in statement.body)
+        if isinstance(statement, cst.If):
+            branch = statement.orelse
+            if branch is None:
+                return False
+            otherwise = self._binds_on_every_path(branch, variable) if isinstance(branch, cst.If) else \
+                self._block_binds(branch.body, variable)
+            return otherwise and self._block_binds(statement.body, variable)
+        return False
+
+    def _block_binds(self, block: cst.BaseSuite, variable: str) -> bool:
+        if isinstance(block, cst.SimpleStatementSuite):
+            return self._binds_on_every_path(cst.SimpleStatementLine(block.body), variable)
+        return any(self._binds_on_every_path(statement, variable) for statement in block.body)
 
     def parameter(self, candidate: Candidate) -> Conversion | Unsupported:
         """The flow of a function's query parameter, run by the session the function receives with it."""
@@ -232,7 +291,11 @@ class FlowAnalysis:
             if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
                 if node.func.attr.value == "query" and self.session_evidence(node.func.value) is not None:
                     return node
+                if node.func.attr.value != "query" and self.origin_of(node) is not None:
+                    return node  # a call of a function returning a query its callers finish (query_returns.py)
                 node = node.func.value
+            elif isinstance(node, cst.Call) and isinstance(node.func, cst.Name):
+                return node if self.origin_of(node) is not None else None
             elif isinstance(node, cst.Attribute):
                 if node.attr.value == "query" and self.origin_of(node) is not None:
                     return node
@@ -258,9 +321,17 @@ class FlowAnalysis:
         if not origins:
             return f"`{variable}` never receives a `session.query(...)`"
         sessions = {self.code(chain.session) for chain in origins}
-        entities = {tuple(self.code(arg) for arg in chain.entities) for chain in origins}
-        if len(sessions) > 1 or len(entities) > 1:
+        # A call of a function returning a Flask-SQLAlchemy query (query_returns.py) may share the variable with
+        # `Model.query` of the class it selects (`groups = Group.all(org)` / `groups = Group.query.filter(...)`):
+        # the repository checked that the class is the same (query_returns.approve_flask).
+        returned = {id(chain.entities[0]) for chain in origins if chain.origin.returned}
+        plain = [chain for chain in origins if not chain.origin.returned]
+        entities = {tuple(self.code(arg) for arg in chain.entities) for chain in plain}
+        if len(sessions) > 1 or len(entities) > 1 or len(returned) > 1:
             return f"`{variable}` is bound to queries of different sessions or entities along different paths"
+        if returned and plain and not (len(plain[0].entities) == 1 and not plain[0].entities[0].star
+                                       and plain[0].entities[0].keyword is None):
+            return f"`{variable}` is bound to queries of different entities along different paths"
         if len(definitions) > 1 and any(step.name in SHAPE_STEPS for chain in definitions for step in chain.steps):
             return (f"the row shape of `{variable}` changes (`with_entities()`/`add_columns()`) along some paths; "
                     "convert by hand")

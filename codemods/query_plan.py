@@ -104,6 +104,34 @@ CRITERIA_STEPS = frozenset({"filter", "where", "filter_by"})
 LOOSE = (cst.BooleanOperation, cst.Comparison, cst.IfExp, cst.Lambda, cst.NamedExpr)
 
 
+# A stand-in for the class a function's returned query selects, at the calls that finish it (query_returns.py):
+# what the planner needs to choose `scalars()`; never written out, since everything that would write it is refused.
+RETURNED_ENTITY = cst.Arg(cst.Name("ReturnedEntity"))
+# The same for a function whose query may repeat its entity (a join): its callers de-duplicate (`.unique()`) where
+# the legacy Query did.
+RETURNED_REPEATING = cst.Arg(cst.Name("ReturnedEntity"))
+
+
+def returned_stand_in(origin_args) -> bool:
+    return bool(origin_args) and (origin_args[0] is RETURNED_ENTITY or origin_args[0] is RETURNED_REPEATING)
+# What a caller may not do with a query a function returns: steps and terminals that need its class by name, and
+# the extension's terminals (whether the pinned Flask-SQLAlchemy has them is not known where the callers are read).
+RETURNED_REFUSED_STEPS = frozenset({"filter_by", "join", "outerjoin", "select_from", "with_entities", "add_columns",
+                                    "add_entity"})
+RETURNED_REFUSED_USES = frozenset({"get", "update", "delete", *FLASK_TERMINALS})
+
+
+def returned_problem(chain: Chain) -> str | None:
+    """Why a caller cannot finish a query a function returns this way (None: it can)."""
+    step = next((s for s in chain.steps if s.name in RETURNED_REFUSED_STEPS), None)
+    if step is not None:
+        return (f"`{step.name}()` on the query a function returns needs the class it selects, which only the function "
+                "names")
+    if chain.use.kind in RETURNED_REFUSED_USES:
+        return f"`{chain.use.kind}()` on the query a function returns is not converted with it"
+    return None
+
+
 # Legacy positional order of Flask-SQLAlchemy 2.x `Query.paginate()` (3.x takes keywords only).
 PAGINATE_ARGUMENTS = ("page", "per_page", "error_out", "max_per_page")
 FLASK_KEYWORDS = {"get_or_404": ("description",), "first_or_404": ("description",),
@@ -128,6 +156,10 @@ class Planner:
         return replace(plan, flask=history.flask) if isinstance(plan, Plan) and history.flask is not None else plan
 
     def _plan(self, chain: Chain, history: History) -> Plan | Unsupported:
+        if returned_stand_in(history.origin_args):
+            problem = returned_problem(chain)
+            if problem:
+                return Unsupported(problem)
         if chain.use.kind in FLASK_TERMINALS:
             problem = self.flask_problem(chain.use.kind)
             if problem:
@@ -140,7 +172,7 @@ class Planner:
         if isinstance(links, Unsupported):
             return links
         head: Link | tuple[Piece, ...]
-        if chain.is_origin:
+        if chain.is_origin and not chain.origin.returned:
             # `select(Model)` for `Model.query`, else the entities as `query(...)` listed them.
             head = Link(Spelled("select"), Verbatim(chain.head) if isinstance(chain.head, cst.Call) else tuple(
                 arg.value for arg in chain.entities))
@@ -156,7 +188,7 @@ class Planner:
         finish = self._finish(chain, history, selection)
         if isinstance(finish, Unsupported):
             return finish
-        needs = {"select"} if chain.is_origin else set()
+        needs = {"select"} if chain.is_origin and not chain.origin.returned else set()
         if finish.kind in ("count", "simple_count"):
             needs |= {"select", "func"}
         return Plan(statement, finish, frozenset(needs))
@@ -305,7 +337,8 @@ class Planner:
             return Finish(kind, call=use.call)
         if isinstance(selection, Unsupported):
             return selection
-        unique = may_repeat_entities([selection], steps)
+        unique = may_repeat_entities([selection], steps) or (bool(history.origin_args)
+                                                              and history.origin_args[0] is RETURNED_REPEATING)
         if kind in FLASK_TERMINALS:
             return self._flask_finish(chain, history, selection, unique)
         if kind == "count":
@@ -316,7 +349,9 @@ class Planner:
             bounds = self._bounds(use.subscript)
             if isinstance(bounds, Unsupported):
                 return bounds
-            relative = any(s.name in ROW_LIMITING for s in steps)
+            # A function's returned query may limit its rows already: the index counts from there, like the
+            # legacy Query's (`Select.slice()` is relative too).
+            relative = any(s.name in ROW_LIMITING for s in steps) or returned_stand_in(history.origin_args)
             return Finish(kind, history.session, selection.single_entity, unique, relative, bounds)
         return Finish(kind, history.session, selection.single_entity, unique, call=use.call, around=use.around)
 
@@ -339,7 +374,7 @@ class Planner:
     def _simple_count(self, chain: Chain, history: History, selection: Selection) -> cst.BaseExpression | None:
         """`select(func.count()).select_from(Model).where(...)` counts exactly what the legacy subquery counts
         when nothing but criteria (and ordering, which a count ignores) is applied to one mapped class."""
-        if history.earlier_steps or not chain.is_origin or not selection.single_entity:
+        if history.earlier_steps or not chain.is_origin or chain.origin.returned or not selection.single_entity:
             return None
         entity = selection.exprs[0][0]
         if not isinstance(entity, (cst.Name, cst.Attribute)):
