@@ -21,7 +21,7 @@ from .coloring_scan import AttributeRead, CallSite, ClassFacts, FunctionFacts, M
 from .repo_index import FileSummary, ModuleLocation
 
 # Bumped whenever a summary dataclass changes shape, so that old entries are never misread.
-SUMMARY_FORMAT = 23
+SUMMARY_FORMAT = 24
 _TYPES = {cls.__name__: cls for cls in (AttributeRead, CallableParam, CallSite, ClassFacts, FunctionFacts, ModuleFacts,
                                         Relationship, ValueUse, FileSummary, ModuleLocation)}
 
