@@ -450,12 +450,7 @@ class QueryRecogniser(Recogniser):
             return
         if self._already_run(node, origin):
             return  # what the rewrite wrote (the run's index still shows the function's legacy query)
-        custom = self._custom_query_class()
-        conversion = Unsupported(custom) if custom else self.flows.convert(node)
-        if isinstance(conversion, Unsupported):
-            self.report("Q102", outer, described, reason=conversion.reason)
-        else:
-            self._fixed("Q102", outer, described, conversion)
+        self._convert("Q102", node, outer, described)
 
     def _already_run(self, call: cst.Call, origin: Origin) -> bool:
         """Does the caller already run what `call` returns as a statement: handed to `<db>.session.scalars()` (and
@@ -548,12 +543,17 @@ class QueryRecogniser(Recogniser):
             return
         outer = self._outer(node)
         described = f"legacy Query API `{_describe(func.value, node, outer)}` ({evidence.describe()})"
+        self._convert("Q101", node, outer, described)
+
+    def _convert(self, code: str, node: cst.Call, outer: cst.CSTNode, described: str) -> None:
+        """Report the site `outer` as fixed with the flow analysis' conversion of `node`, or left with its reason
+        (always left in a module whose models use a custom Query class)."""
         custom = self._custom_query_class()
         conversion = Unsupported(custom) if custom else self.flows.convert(node)
         if isinstance(conversion, Unsupported):
-            self.report("Q101", outer, described, reason=conversion.reason)
+            self.report(code, outer, described, reason=conversion.reason)
         else:
-            self._fixed("Q101", outer, described, conversion)
+            self._fixed(code, outer, described, conversion)
 
     def _custom_query_class(self) -> str | None:
         """A Query subclass defined or installed (`query_cls=`) in this file may change what any chain does."""
@@ -594,12 +594,7 @@ class QueryRecogniser(Recogniser):
             return  # `Model.query` is not used as a query here (compared, printed): nothing to convert
         outer = self._outer(node)
         described = f"`{model}.query` uses the Flask-SQLAlchemy query property (runs on `{db.name}.session`)"
-        custom = self._custom_query_class()
-        conversion = Unsupported(custom) if custom else self.flows.convert(node)
-        if isinstance(conversion, Unsupported):
-            self.report("Q102", outer, described, reason=conversion.reason)
-        else:
-            self._fixed("Q102", outer, described, conversion)
+        self._convert("Q102", node, outer, described)
 
     def _model_like(self, node: cst.BaseExpression) -> bool:
         """A capitalised class name (`Author`, `models.Author`), or, under `--target sync`, where the repository
