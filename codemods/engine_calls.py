@@ -435,8 +435,7 @@ class EngineCalls:
         methods: driver-level SQL (`exec_driver_sql`, the DBAPI `.connection`), or handing it on to code outside
         this module? Such code may be written for the sync driver (its paramstyle, several statements in one
         execute), which the async driver's sync face does not keep."""
-        helpers = [statement for statement in self.context.module.body
-                   if isinstance(statement, cst.FunctionDef) and statement.name.value == dotted_name(call.func)]
+        helpers = self._module_functions(dotted_name(call.func))
         parameters = helpers[0].params.params if len(helpers) == 1 else ()
         if not parameters or depth > 3:
             return False
@@ -448,9 +447,8 @@ class EngineCalls:
                     return True
                 continue
             argument_of = self.evidence.parent(parent) if isinstance(parent, cst.Arg) else None
-            if isinstance(argument_of, cst.Call) and isinstance(argument_of.func, cst.Name) and any(
-                    isinstance(s, cst.FunctionDef) and s.name.value == argument_of.func.value
-                    for s in self.context.module.body):
+            if isinstance(argument_of, cst.Call) and isinstance(argument_of.func, cst.Name) \
+                    and self._module_functions(argument_of.func.value):
                 if argument_of.args and argument_of.args[0] is parent and self._opaque_helper(argument_of, depth + 1):
                     return True
                 continue
@@ -491,9 +489,13 @@ class EngineCalls:
             return False
         if any(m.findall(other, m.Name(connection.value)) for other in call.args[1:]):
             return False
-        helpers = [statement for statement in self.context.module.body
-                   if isinstance(statement, cst.FunctionDef) and statement.name.value == call.func.value]
+        helpers = self._module_functions(call.func.value)
         return len(helpers) == 1 and not self.context.will_be_async(helpers[0])
+
+    def _module_functions(self, name: str | None) -> list[cst.FunctionDef]:
+        """The module-level `def`s of this file named `name`."""
+        return [statement for statement in self.context.module.body
+                if isinstance(statement, cst.FunctionDef) and statement.name.value == name]
 
     def _unnamed(self, statement: cst.With) -> ConnectionBlock | str:
         """`with engine.begin():` without a name: nothing in the block can use the connection."""

@@ -521,9 +521,10 @@ class ReceiverEvidence:
         kind = self.is_session_factory_call(call)
         if kind is not None:
             return Evidence(kind, f"bound from {dotted_name(call.func) or 'a session factory'}()")
-        if self.qualified(call.func) & OBJECT_SESSION:
+        names = self.qualified(call.func)
+        if names & OBJECT_SESSION:
             return Evidence(Kind.SYNC_SESSION, "bound from object_session()", stays_sync=OBJECT_SESSION_REASON)
-        if self.qualified(call.func) & SYNC_SESSION_FROM:
+        if names & SYNC_SESSION_FROM:
             return Evidence(Kind.SYNC_SESSION, "bound from sync_session_from()", stays_sync=SYNC_TWIN_SESSION)
         yielded = self._yielded_by_context_manager(call)
         if yielded is not None:

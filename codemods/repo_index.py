@@ -34,7 +34,7 @@ from .coloring_scan import (
     qualname_of,
 )
 from . import coloring_callables, coloring_loop_driver
-from .evidence import ReceiverEvidence
+from .evidence import SYNC_SESSION_FROM, ReceiverEvidence
 
 FunctionId = tuple[str, str]  # (file, qualname)
 Entity = tuple
@@ -50,8 +50,7 @@ SESSION_FACTORY_SIDES = {
 }
 # What calling one of these gives: a session of that side (compat's `sync_session_from(SessionLocal)` too).
 SESSION_CLASS_SIDES = {
-    **dict.fromkeys(("sqlalchemy.orm.Session", "sqlalchemy.orm.session.Session", "sqlasync.compat.sync_session_from",
-                     "sqlasync.compat.sync_twin.sync_session_from"), "sync"),
+    **dict.fromkeys(("sqlalchemy.orm.Session", "sqlalchemy.orm.session.Session", *SYNC_SESSION_FROM), "sync"),
     **dict.fromkeys(("sqlalchemy.ext.asyncio.AsyncSession", "sqlalchemy.ext.asyncio.session.AsyncSession"), "async"),
 }
 SELF_TYPES = frozenset(("inst", ("name", f"{module}.Self")) for module in ("typing", "typing_extensions"))
