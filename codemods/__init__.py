@@ -1,1 +1,1 @@
-"""LibCST codemods, one module per rule family."""
+"""LibCST codemods: shared machinery (core/), the repository index (index/), one subpackage per rule family."""

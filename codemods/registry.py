@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from . import acquisition, bootstrap, coloring, query, raw_asyncpg, safety, session_io
-from .family import Family
-from .rule import Rule
+from .session import acquisition, safety, io as session_io
+from .bootstrap import recogniser as bootstrap
+from .coloring import recogniser as coloring
+from .query import recogniser as query
+from .raw_asyncpg import recogniser as raw_asyncpg
+from .core.family import Family
+from .core.rule import Rule
 
 FAMILIES: tuple[Family, ...] = (
     query.FAMILY,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import libcst as cst
 from sqlasync.analysis import analyse
-from sqlasync.codemods.batched_visitor import OwnMethodsBatchableVisitor
-from sqlasync.codemods.progress import MigratedConstructs
+from sqlasync.codemods.core.batched_visitor import OwnMethodsBatchableVisitor
+from sqlasync.codemods.core.progress import MigratedConstructs
 from sqlasync.codemods.registry import FAMILIES
 from sqlasync.config import Config
 from support.cases import positive_cases

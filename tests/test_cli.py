@@ -157,7 +157,7 @@ def test_python_dash_m_entry_point(project: Path) -> None:
 
 
 def test_a_bug_on_one_file_is_reported_and_the_others_still_checked(project: Path, capsys, monkeypatch) -> None:
-    import sqlasync.codemods.query as query
+    import sqlasync.codemods.query.recogniser as query
 
     def visit_Name(self, node):  # libcst's batched visitor dispatches by the method's own name
         if "boom" in self.context.module.code:

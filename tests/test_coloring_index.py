@@ -8,12 +8,12 @@ from pathlib import Path, PurePosixPath
 import libcst as cst
 import pytest
 
-from sqlasync.codemods.coloring_scan import ModuleScanner
-from sqlasync.codemods.coloring_solve import ALREADY_ASYNC, BECOMES, NOT_NEEDED, STAYS_SYNC
-from sqlasync.codemods.family import FileContext
-from sqlasync.codemods.repo_index import ModuleLocation, locate_module, scan_module
-from sqlasync.codemods import repo_scope
-from sqlasync.codemods.repo_scope import ImportCache, expand, source_roots
+from sqlasync.codemods.index.scan import ModuleScanner
+from sqlasync.codemods.coloring.solve import ALREADY_ASYNC, BECOMES, NOT_NEEDED, STAYS_SYNC
+from sqlasync.codemods.core.family import FileContext
+from sqlasync.codemods.index.repo_index import ModuleLocation, locate_module, scan_module
+from sqlasync.codemods.index import repo_scope
+from sqlasync.codemods.index.repo_scope import ImportCache, expand, source_roots
 from sqlasync.config import Config, load_config
 from sqlasync.discovery import discover
 from sqlasync.runner import Options, with_coloring

@@ -10,7 +10,7 @@ import textwrap
 import pytest
 
 from sqlasync.analysis import analyse, migrate
-from sqlasync.codemods.family import FileContext
+from sqlasync.codemods.core.family import FileContext
 from sqlasync.codemods.registry import FAMILIES
 from sqlasync.config import Config
 from sqlasync.selection import Selection

@@ -11,8 +11,8 @@ from pathlib import Path
 import libcst as cst
 import pytest
 
-from sqlasync.codemods.house_style import in_house_style
-from sqlasync.codemods.project_style import style_of
+from sqlasync.codemods.core.house_style import in_house_style
+from sqlasync.codemods.core.project_style import style_of
 
 
 def _styled(root: Path, before: str, after: str) -> str:

@@ -9,7 +9,7 @@ import libcst as cst
 import pytest
 
 from sqlasync.analysis import migrate
-from sqlasync.codemods.pragmas import pragmas_kept_on_their_line
+from sqlasync.codemods.core.pragmas import pragmas_kept_on_their_line
 from sqlasync.codemods.registry import FAMILIES
 from sqlasync.config import Config
 from sqlasync.selection import Selection

@@ -11,8 +11,8 @@ import pytest
 
 import sqlasync.cli as cli
 import sqlasync.runner as runner
-from sqlasync.codemods.family import Family, Recogniser
-from sqlasync.codemods.rule import Rule
+from sqlasync.codemods.core.family import Family, Recogniser
+from sqlasync.codemods.core.rule import Rule
 
 RENAME = Rule(code="T901", name="rename", family="test", summary="legacy_fetch() → modern_fetch()",
               why="test", before="legacy_fetch()\n", after="modern_fetch()\n", fixable=True)

@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, joinedload, mapped_column, relationship, selectinload
 
 from sqlasync.analysis import migrate
-from sqlasync.codemods import query
+from sqlasync.codemods.query import recogniser as query
 from sqlasync.compat.urls import to_async_url, to_sync_url
 from sqlasync.config import Config
 from sqlasync.selection import Selection

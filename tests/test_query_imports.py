@@ -10,7 +10,7 @@ import libcst.matchers as m
 import pytest
 from libcst.metadata import ScopeProvider
 
-from sqlasync.codemods.imports import Import, Spelling, add_imports, remove_unused_imports, spell
+from sqlasync.codemods.core.imports import Import, Spelling, add_imports, remove_unused_imports, spell
 
 SELECT = Import("sqlalchemy", "select")
 EQUIVALENTS = ("sqlalchemy.future.select",)

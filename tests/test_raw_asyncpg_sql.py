@@ -6,8 +6,8 @@ import libcst as cst
 import pytest
 from sqlalchemy import text
 
-from sqlasync.codemods.evidence import string_value
-from sqlasync.codemods.raw_asyncpg_sql import UnsafeForText, bind_sql
+from sqlasync.codemods.core.evidence import string_value
+from sqlasync.codemods.raw_asyncpg.sql import UnsafeForText, bind_sql
 
 
 def _bind(source: str, names=lambda index: f"p{index}"):

@@ -9,8 +9,8 @@ import libcst as cst
 import pytest
 
 from sqlasync.cli import main
-from sqlasync.codemods.family import FileContext
-from sqlasync.codemods.progress import CONSTRUCTS, MigratedConstructs
+from sqlasync.codemods.core.family import FileContext
+from sqlasync.codemods.core.progress import CONSTRUCTS, MigratedConstructs
 from sqlasync.codemods.registry import RULES
 from sqlasync.config import Config
 from sqlasync.findings import Finding

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy.engine import URL, make_url
 
-from sqlasync.codemods.async_url import SOURCE, literal_async_url
+from sqlasync.codemods.bootstrap.async_url import SOURCE, literal_async_url
 from sqlasync.compat import to_async_url
 
 CONVERTED = [

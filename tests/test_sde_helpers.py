@@ -9,9 +9,9 @@ from pathlib import Path, PurePosixPath
 import libcst as cst
 import pytest
 
-from sqlasync.codemods.family import FileContext
-from sqlasync.codemods.imports import Import, remove_unused_imports
-from sqlasync.codemods.routes import is_route_handler
+from sqlasync.codemods.core.family import FileContext
+from sqlasync.codemods.core.imports import Import, remove_unused_imports
+from sqlasync.codemods.session.routes import is_route_handler
 from sqlasync.config import Config
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlasync.codemods.coloring_predict import summarise
+from sqlasync.codemods.coloring.predict import summarise
 from sqlasync.codemods.registry import FAMILIES
-from sqlasync.codemods.repo_index import ModuleLocation
-from sqlasync.codemods.summary_cache import SummaryCache, cached_summaries
+from sqlasync.codemods.index.repo_index import ModuleLocation
+from sqlasync.codemods.index.summary_cache import SummaryCache, cached_summaries
 from sqlasync.config import Config
 
 SOURCE = b'''\

@@ -12,14 +12,14 @@ from pathlib import PurePosixPath
 import libcst as cst
 from libcst.metadata import ParentNodeProvider, PositionProvider
 
-from sqlasync.codemods.coloring_predict import resume_from_prediction, single_file_coloring
-from sqlasync.codemods.family import ColoringView, Family, FileContext
-from sqlasync.codemods.drained_generators import awaiting_generators_as_lists
-from sqlasync.codemods.house_style import in_house_style
-from sqlasync.codemods.pragmas import pragmas_kept_on_their_line
-from sqlasync.codemods.progress import MigratedConstructs
+from sqlasync.codemods.coloring.predict import resume_from_prediction, single_file_coloring
+from sqlasync.codemods.core.family import ColoringView, Family, FileContext
+from sqlasync.codemods.core.drained_generators import awaiting_generators_as_lists
+from sqlasync.codemods.core.house_style import in_house_style
+from sqlasync.codemods.core.pragmas import pragmas_kept_on_their_line
+from sqlasync.codemods.core.progress import MigratedConstructs
 from sqlasync.codemods.registry import RULES
-from sqlasync.codemods.rule import Match
+from sqlasync.codemods.core.rule import Match
 
 from .config import Config
 from .findings import Finding, fingerprint
@@ -44,7 +44,7 @@ class FileResult:
     parsed: bool = False
     # Silenced by `# sqlasync: ignore` comments; kept for --show-suppressed and the reports.
     suppressed: list[Finding] = field(default_factory=list)
-    # Migrated constructs by name (codemods/progress.py): the other side of the progress numbers.
+    # Migrated constructs by name (codemods/core/progress.py): the other side of the progress numbers.
     migrated: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
 

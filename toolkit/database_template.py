@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlasync.codemods.async_url import SOURCE as ASYNC_URL_SOURCE
+from sqlasync.codemods.bootstrap.async_url import SOURCE as ASYNC_URL_SOURCE
 
 TEMPLATE = '''\
 """Database access: the async engine, sessions for request handlers, schema and health helpers.

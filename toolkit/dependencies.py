@@ -16,11 +16,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlasync.codemods import pins
+from sqlasync.codemods.core import pins
 
 # The dialects of URLs written in the code (`"sqlite:///..."`, `f"postgresql://{user}..."`).
 URL_SCHEME = re.compile(r"""["'](sqlite|postgres(?:ql)?|mysql|mariadb)(?:\+\w+)?://""")
-# The async driver `async_database_url` gives each dialect (codemods/async_url.py, compat/urls.py).
+# The async driver `async_database_url` gives each dialect (codemods/bootstrap/async_url.py, compat/urls.py).
 ASYNC_DRIVERS = {"sqlite": "aiosqlite", "postgresql": "asyncpg", "mysql": "aiomysql"}
 # A listed sync driver means the project connects to that dialect, whatever its URLs look like.
 SYNC_DRIVERS = {

@@ -23,12 +23,12 @@ from pathlib import Path
 
 from . import __version__
 from .analysis import Migration
-from .codemods.summary_cache import content_key
+from .codemods.index.summary_cache import content_key
 from .findings import Finding
 
 # Bumped whenever the stored layout changes, so that old entries are never misread.
 MIGRATION_FORMAT = 1
-# What the project's formatters, isort and version pins are read from (codemods/project_style.py, pins.py).
+# What the project's formatters, isort and version pins are read from (codemods/core/project_style.py, pins.py).
 SETTINGS_FILES = ("pyproject.toml", "setup.cfg", "tox.ini", ".flake8", "ruff.toml", ".ruff.toml", ".isort.cfg")
 SETTINGS_PATTERNS = ("requirements*.txt", "requirements/*.txt")
 # Trees whose entries are kept: more than the batches of most plans, so that the runs after a plan find them all.

@@ -11,8 +11,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from sqlasync.codemods.repo_index import locate_module
-from sqlasync.codemods.repo_scope import ModuleFinder, modules_imported_by
+from sqlasync.codemods.index.repo_index import locate_module
+from sqlasync.codemods.index.repo_scope import ModuleFinder, modules_imported_by
 
 UNIT_KINDS = ("file", "directory")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from sqlasync.codemods.family import Family
+from sqlasync.codemods.core.family import Family
 
 from .config import Config
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import traceback
 from pathlib import Path
 
-from sqlasync.codemods.rule import Rule
+from sqlasync.codemods.core.rule import Rule
 
 PARSE_ERROR = Rule(
     code="P001", name="syntax-error", family="file",

@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from pathlib import PurePosixPath
 
-from sqlasync.codemods.progress import CONSTRUCTS_BY_NAME
+from sqlasync.codemods.core.progress import CONSTRUCTS_BY_NAME
 from sqlasync.codemods.registry import RULES
 
 from .findings import Finding

@@ -27,12 +27,12 @@ from pathlib import Path, PurePosixPath
 
 import libcst as cst
 
-from sqlasync.codemods.acquisition import FAMILY as ACQUISITION
-from sqlasync.codemods.coloring_predict import PredictionView
-from sqlasync.codemods.evidence import string_value
-from sqlasync.codemods.family import FileContext
-from sqlasync.codemods.repo_index import locate_module, scan_module
-from sqlasync.codemods.repo_scope import source_roots
+from sqlasync.codemods.session.acquisition import FAMILY as ACQUISITION
+from sqlasync.codemods.coloring.predict import PredictionView
+from sqlasync.codemods.core.evidence import string_value
+from sqlasync.codemods.core.family import FileContext
+from sqlasync.codemods.index.repo_index import locate_module, scan_module
+from sqlasync.codemods.index.repo_scope import source_roots
 
 from . import __version__
 from .analysis import to_findings

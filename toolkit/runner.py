@@ -10,13 +10,13 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from functools import partial
 
-from sqlasync.codemods import progress
-from sqlasync.codemods.coloring_predict import COLORING_PREFIX, build_coloring, coloring_active, summarise
-from sqlasync.codemods.coloring_solve import Coloring
-from sqlasync.codemods.repo_index import FileSummary, ModuleLocation, locate_module
-from sqlasync.codemods.repo_scope import ImportCache, expand, source_roots
-from sqlasync.codemods.summary_cache import SummaryCache, cached_summaries
-from sqlasync.codemods.family import Family
+from sqlasync.codemods.core import progress
+from sqlasync.codemods.coloring.predict import COLORING_PREFIX, build_coloring, coloring_active, summarise
+from sqlasync.codemods.coloring.solve import Coloring
+from sqlasync.codemods.index.repo_index import FileSummary, ModuleLocation, locate_module
+from sqlasync.codemods.index.repo_scope import ImportCache, expand, source_roots
+from sqlasync.codemods.index.summary_cache import SummaryCache, cached_summaries
+from sqlasync.codemods.core.family import Family
 from sqlasync.codemods.registry import FAMILIES
 
 from . import __version__

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlasync.codemods.coloring_loops import ASYNC_ENGINE_FACTORIES, LISTENER, top_conftests
+from sqlasync.codemods.coloring.loops import ASYNC_ENGINE_FACTORIES, LISTENER, top_conftests
 from sqlasync.codemods.postcondition import Violation, introduced, violations_of
 
 from .analysis import Migration

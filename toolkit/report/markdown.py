@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlasync.codemods.progress import CONSTRUCTS_BY_NAME
+from sqlasync.codemods.core.progress import CONSTRUCTS_BY_NAME
 from sqlasync.codemods.registry import RULES
 
 from ..problems import PROBLEMS

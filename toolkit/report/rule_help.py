@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlasync.codemods.rule import Rule
+from sqlasync.codemods.core.rule import Rule
 
 # Where docs/rules.md is published; each rule has a section whose anchor is its lower-cased code.
 RULES_DOC_URL = "https://github.com/sqlasync/sqlasync/blob/main/docs/rules.md"

@@ -12,7 +12,7 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import quote
 
 from sqlasync.codemods.registry import RULES
-from sqlasync.codemods.rule import Rule
+from sqlasync.codemods.core.rule import Rule
 
 from .. import __version__
 from ..findings import Finding

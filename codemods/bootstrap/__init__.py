@@ -1,0 +1,1 @@
+"""E: engine and bootstrap code, engine calls, and Alembic's env.py."""

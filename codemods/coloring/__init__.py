@@ -1,0 +1,1 @@
+"""F: async coloring across the repository, its boundaries, and relationship loading under asyncio."""

@@ -1,0 +1,1 @@
+"""Q: the legacy 1.x Query API (`session.query(...)...`, `Model.query...`)."""

@@ -1,0 +1,1 @@
+"""R: raw asyncpg pools and connections."""
