@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlasync.codemods.coloring.predict import summarise
+from sqlasync.prediction import summarise
 from sqlasync.codemods.registry import FAMILIES
 from sqlasync.codemods.index.repo_index import ModuleLocation
 from sqlasync.codemods.index.summary_cache import SummaryCache, cached_summaries

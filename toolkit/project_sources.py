@@ -28,7 +28,7 @@ from pathlib import Path, PurePosixPath
 import libcst as cst
 
 from sqlasync.codemods.session.acquisition import FAMILY as ACQUISITION
-from sqlasync.codemods.coloring.predict import PredictionView
+from sqlasync.prediction import PredictionView
 from sqlasync.codemods.core.evidence import string_value
 from sqlasync.codemods.core.family import FileContext
 from sqlasync.codemods.index.repo_index import locate_module, scan_module

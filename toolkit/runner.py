@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from functools import partial
 
 from sqlasync.codemods.core import progress
-from sqlasync.codemods.coloring.predict import COLORING_PREFIX, build_coloring, coloring_active, summarise
+from sqlasync.prediction import COLORING_PREFIX, build_coloring, coloring_active, summarise
 from sqlasync.codemods.coloring.solve import Coloring
 from sqlasync.codemods.index.repo_index import FileSummary, ModuleLocation, locate_module
 from sqlasync.codemods.index.repo_scope import ImportCache, expand, source_roots
@@ -20,7 +20,8 @@ from sqlasync.codemods.core.family import Family
 from sqlasync.codemods.registry import FAMILIES
 
 from . import __version__
-from .analysis import FileResult, Migration, RewriteError, analyse, migrate, problem
+from .analysis import FileResult, Migration, RewriteError, analyse, migrate
+from .passes import problem
 from .cache import ResultCache, keep_out_of_version_control
 from .config import Config
 from .discovery import SourceFile, discover

@@ -17,8 +17,7 @@ from libcst.metadata import Assignment, ImportAssignment, PositionProvider, Qual
 
 from ..core.await_sites import await_problem, decorator_name
 from ..core.evidence import dotted_name, metadata_value
-from ..session import fixture_sessions
-from ..session.fixture_sessions import handout_plan
+from ..session import CONNECTION_IO, handout_plan
 from ..core.rule import Rule
 
 ENGINE_METHODS = Rule(
@@ -143,7 +142,6 @@ ENGINE_TYPES = frozenset({"sqlalchemy.Engine", "sqlalchemy.engine.Engine", "sqla
 # Modules whose `engine` is the database engine, whatever else the file imports from them.
 DATABASE_MODULES = frozenset({"database", "db", "session", "sessions", "engine", "engines"})
 CONTEXT_METHODS = frozenset({"connect", "begin"})
-CONNECTION_IO = fixture_sessions.CONNECTION_IO
 GONE_METHODS = frozenset({"execute", "scalar", "table_names", "has_table", "run_callable", "transaction"})
 # Called by code that never awaits, when no event loop runs: a coroutine can only go through asyncio.run().
 EXIT_DECORATORS = frozenset({"atexit.register"})

@@ -22,6 +22,7 @@ from .engine_calls import AsyncEngineAnnotation, EngineCalls
 from ..core.evidence import (ASYNC_SESSION_TYPES, SYNC_FACTORIES, dotted_name, imports_from_alembic, metadata_value,
                        string_value)
 from ..core.family import Family, Recogniser, words
+from ..core.functions import _yields
 from .get_db_template import GetDbPlan, plan_get_db
 from ..core.rule import Rule
 
@@ -635,25 +636,6 @@ def _is_module(path: PurePosixPath, module: str) -> bool:
     as_file = (*parts[:-1], parts[-1] + ".py")
     as_package = (*parts, "__init__.py")
     return path.parts[-len(as_file):] == as_file or path.parts[-len(as_package):] == as_package
-
-
-def _yields(function: cst.FunctionDef) -> bool:
-    """Whether the function's own body (not nested functions) yields."""
-    class Finder(cst.CSTVisitor):
-        found = False
-
-        def visit_Yield(self, node: cst.Yield) -> None:
-            self.found = True
-
-        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-            return node is function
-
-        def visit_Lambda(self, node: cst.Lambda) -> bool:
-            return False
-
-    finder = Finder()
-    function.visit(finder)
-    return finder.found
 
 
 FAMILY = Family(

@@ -17,8 +17,7 @@ from .plan import CreateAllPlan, DeclarativePlan, EnginePlan, SessionmakerPlan, 
 from .engine_calls import AsyncEngineAnnotation, RegistryBind, SyncTwinConnection
 from .engine_calls_rewrite import EngineCallRewrite
 from ..core.family import FileContext
-from ..session.fixture_sessions import FixtureHandout
-from ..session.fixture_sessions_rewrite import own_handout
+from ..session import FixtureHandout, own_handout
 from .get_db_template import GetDbPlan, render
 from ..core.rule import Match
 from ..core.session_sources import drop_unused_imports

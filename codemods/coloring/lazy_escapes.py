@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from . import lazy_loads
+from . import lazy_sources
 from ..core.orm_statements import loaded_by
 
 PYDANTIC_MODELS = frozenset({"BaseModel", "pydantic.BaseModel", "pydantic.main.BaseModel"})
@@ -97,7 +97,7 @@ def _eager(rec, value: cst.BaseExpression, detached: bool) -> None:
     """Returned straight from the statement that loads it: the statement loads what its readers need."""
     index = rec.coloring.index
     if isinstance(value, cst.Name):
-        origin = lazy_loads.origin(rec, value)
+        origin = lazy_sources.origin(rec, value)
     else:  # the statement's result itself, not something computed from it (`len(rows)`)
         origin = loaded_by(value, rec.scanner.is_session, rec.scanner.bound_values)
     if origin is None or origin.kind == "get":
@@ -110,13 +110,13 @@ def _eager(rec, value: cst.BaseExpression, detached: bool) -> None:
         return
     every, sync = read_relationships(index, entity)
     wanted = every if detached else sync
-    sources = [*lazy_loads.sources(rec, value), _chain(rec, origin.anchor)]
-    missing = [r for r in wanted if not any(lazy_loads.loads(rec, source, r) for source in sources)]
+    sources = [*lazy_sources.sources(rec, value), _chain(rec, origin.anchor)]
+    missing = [r for r in wanted if not any(lazy_sources.loads(rec, source, r) for source in sources)]
     how = "leaves its session block detached" if detached else "is returned to code that reads it synchronously"
     for relationship in missing:
         rec.report("F201", value, _message(value, entity, (relationship,), how)
                    + "; loaded eagerly by the statement that loads it", fixable=True,
-                   data=lazy_loads.EagerLoad(origin, relationship))
+                   data=lazy_sources.EagerLoad(origin, relationship))
 
 
 def _chain(rec, anchor: cst.Call) -> cst.BaseExpression:

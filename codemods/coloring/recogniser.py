@@ -11,12 +11,13 @@ the nodes of one file, as it looks after the other families' rewrites (`migrate`
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
 
 import libcst as cst
 
 from . import background as coloring_background, blocking as coloring_blocking, loop_driver as coloring_loop_driver, loops as coloring_loops, lazy_loads
-from ..session import fixture_sessions
+from ..session import loop_scope
+from .plan import (AnyioBackend, AsyncEntry, AsyncLoop, AwaitCall, AwaitInsteadOfRun, AwaitRead, AwaitTwin, Bridge,
+                   MakeAsync, RunMain, SyncEntry)
 from .rewrite import rewrite
 from .rules import RULES
 from ..index.scan import CONTEXT_METHODS, CallSite, ModuleScanner, is_main_guard, own_nodes, qualname_of
@@ -33,92 +34,6 @@ LOOP_SOURCES = LOOP_FACTORIES | {"asyncio.get_event_loop"}
 CONSUMERS = frozenset({"run", "create_task", "gather", "ensure_future", "wait_for", "shield", "run_until_complete",
                        "run_coroutine_threadsafe", "start_soon"})
 ROLE_CODES = {"route": "F103", "handler": "F103", "dependency": "F103", "test": "F104", "fixture": "F104"}
-
-
-@dataclass(frozen=True)
-class MakeAsync:
-    function: cst.FunctionDef
-    role: str | None
-    accessor: bool = False     # a @property getter: it loses the decorator and becomes a method
-    cached: bool = False       # ... a cached_property's, whose decorator becomes compat's cached_per_instance
-    # pytest-asyncio: the event loop the test or fixture must share with the wider fixtures it requests.
-    loop_scope: str | None = None
-
-
-@dataclass(frozen=True)
-class SyncEntry:
-    """A function that must keep its sync signature: its body moves into `async def <twin>`, which it runs to the
-    end with compat's `run_from_sync`."""
-
-    function: cst.FunctionDef
-    twin: str
-
-
-@dataclass(frozen=True)
-class AwaitTwin:
-    """`entry(...)` from code that is async after the run: `await entry_async(...)` (the sync entry would wait for
-    its body on the loop that must run it). `module` is where the twin is imported from when the call names an
-    imported function."""
-
-    call: cst.Call
-    twin: str
-    module: str | None
-    parenthesize: bool
-
-
-@dataclass(frozen=True)
-class AwaitRead:
-    """`obj.name` of a property that becomes an async method: `await obj.name()`."""
-
-    attribute: cst.Attribute
-    parenthesize: bool
-
-
-@dataclass(frozen=True)
-class AnyioBackend:
-    """Give the module the session-scoped `anyio_backend` fixture."""
-
-
-@dataclass(frozen=True)
-class AwaitCall:
-    call: cst.Call
-    parenthesize: bool
-
-
-@dataclass(frozen=True)
-class AwaitInsteadOfRun:
-    """`asyncio.run(coro())` in a function that becomes async: the loop already runs, so `await coro()`."""
-
-    run: cst.Call
-    parenthesize: bool
-
-
-@dataclass(frozen=True)
-class AsyncLoop:
-    loop: cst.For | cst.CompFor
-
-
-@dataclass(frozen=True)
-class AsyncEntry:
-    """`with cm() as x:` where `cm` becomes an @asynccontextmanager: the statement becomes `async with`."""
-
-    statement: cst.With
-
-
-@dataclass(frozen=True)
-class RunMain:
-    call: cst.Call
-
-
-@dataclass(frozen=True)
-class Bridge:
-    call: cst.Call
-    parenthesize: bool
-    # Where the call passes its session when that is not its first positional argument (an index into its
-    # arguments): the arguments then stay as they are, and the bridge puts the sync session there.
-    session_argument: int | None = None
-    # False in a lambda handing the bridge's coroutine to a function that awaits what the lambda returns.
-    awaited: bool = True
 
 
 class ColoringRecogniser(Recogniser):
@@ -188,7 +103,7 @@ class ColoringRecogniser(Recogniser):
     def _loop_scope(self, function, role: str | None) -> str | None:
         if self.context.config.test_async_marker != "pytest-asyncio" or role not in ("test", "fixture"):
             return None
-        return fixture_sessions.loop_scope(self.coloring, function)
+        return loop_scope(self.coloring, function)
 
     def _anyio_backend(self, module: cst.Module) -> None:
         """The file where the anyio plugin learns which backend the migrated async tests use (see F104)."""

@@ -24,7 +24,7 @@ def anyio_backend():
 
 def rewrite(context: FileContext, matches: list[Match]) -> cst.Module:
     from . import background as coloring_background, blocking as coloring_blocking, loop_driver as coloring_loop_driver, loops as coloring_loops, lazy_loads
-    from .recogniser import (AnyioBackend, AsyncEntry, AsyncLoop, AwaitCall, AwaitInsteadOfRun, AwaitRead, Bridge,
+    from .plan import (AnyioBackend, AsyncEntry, AsyncLoop, AwaitCall, AwaitInsteadOfRun, AwaitRead, Bridge,
                            AwaitTwin, MakeAsync, RunMain, SyncEntry)
 
     plan = _Plan(context)

@@ -34,9 +34,9 @@ from pathlib import PurePosixPath
 
 from ..index import callables as coloring_callables
 from . import loop_driver as coloring_loop_driver, loops as coloring_loops
-from ..session import fixture_sessions
+from ..session import chain_reason
 from ..index import properties as coloring_properties
-from ..query import params as query_params, returns as query_returns
+from ..query import QueryFunctions, ReturnedQueries, approve_query_functions, approve_returned_queries
 from ..index.properties import Accessors
 from ..index.scan import CONTEXT_METHODS, AttributeRead, CallSite, FunctionFacts
 from ..index.repo_index import FunctionId, RepoIndex
@@ -72,8 +72,8 @@ class Coloring:
     values: dict[FunctionId, list[tuple[str, object]]] = field(default_factory=dict)
     accessors: Accessors = field(default_factory=Accessors)
     drivers: coloring_loop_driver.Drivers = field(default_factory=coloring_loop_driver.Drivers)
-    queries: query_params.QueryFunctions = field(default_factory=query_params.QueryFunctions)
-    returned: query_returns.ReturnedQueries = field(default_factory=query_returns.ReturnedQueries)
+    queries: QueryFunctions = field(default_factory=QueryFunctions)
+    returned: ReturnedQueries = field(default_factory=ReturnedQueries)
     # Methods overridden by (or overriding) a generator: a call may run an (async) generator, iterated, not awaited.
     generator_overrides: frozenset[FunctionId] = frozenset()
     _used_results: dict[FunctionId, list[FunctionId]] | None = field(default=None, repr=False)
@@ -295,8 +295,8 @@ def solve(index: RepoIndex, migrated: Iterable[str], enabled: bool = True) -> Co
     coloring = Coloring(index, frozenset(migrated), enabled, accessors=coloring_properties.analyse(index))
     functions = dict(index.functions())
     _collect_edges(coloring, functions)
-    coloring.queries = query_params.approve(index, coloring.callers, coloring.values, coloring.migrated)
-    coloring.returned = query_returns.approve(index, coloring.callers, coloring.values, coloring.migrated)
+    coloring.queries = approve_query_functions(index, coloring.callers, coloring.values, coloring.migrated)
+    coloring.returned = approve_returned_queries(index, coloring.callers, coloring.values, coloring.migrated)
     coloring.callables = coloring_callables.analyse(index, coloring.callers, coloring.values)
     groups = _override_groups(index, functions)
     sizes = Counter(groups.values())
@@ -571,7 +571,7 @@ def _hands_sync_session(coloring: Coloring, caller: Caller) -> bool:
 
 
 def _shape_reason(coloring: Coloring, function: FunctionId, facts: FunctionFacts) -> str | None:
-    chain = fixture_sessions.chain_reason(coloring, function, facts)
+    chain = chain_reason(coloring, function, facts)
     if chain is not None:
         return chain
     if facts.role == "contextmanager":

@@ -16,7 +16,7 @@ from libcst.metadata import ParentNodeProvider, ScopeProvider
 from sqlasync.config import Config
 
 from .batched_visitor import OwnMethodsBatchableVisitor
-from ..index.scan import qualname_of
+from .functions import qualname_of
 from .evidence import ReceiverEvidence, nodes_under
 from .rule import Match, Rule
 

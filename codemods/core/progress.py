@@ -16,7 +16,7 @@ from libcst.metadata import ParentNodeProvider, PositionProvider, ScopeProvider
 from sqlasync.config import Config
 
 from .batched_visitor import OwnMethodsBatchableVisitor
-from ..bootstrap.recogniser import _yields
+from .functions import _yields
 from .evidence import ASYNC_FACTORIES, ASYNC_SESSION_TYPES, Evidence, Kind, dotted_name
 from .family import FileContext, words
 

@@ -34,7 +34,7 @@ from .scan import (
     qualname_of,
 )
 from . import callables as coloring_callables
-from ..coloring import loop_driver as coloring_loop_driver
+from .registration import LOOP_DRIVER as coloring_loop_driver
 from ..core.evidence import SYNC_SESSION_FROM, ReceiverEvidence
 
 FunctionId = tuple[str, str]  # (file, qualname)

@@ -25,8 +25,8 @@ from libcst.metadata import (
     Scope,
 )
 
-from ..query import params as query_params, returns as query_returns
-from ..query.returns import own_nodes as _own_nodes
+from .registration import QUERY_PARAMS as query_params, QUERY_RETURNS as query_returns
+from ..core.functions import own_nodes as _own_nodes, qualname_of
 from ..core.drained_generators import drained_at_once
 from ..core.evidence import ReceiverEvidence, dotted_name, is_alembic_revision, metadata_value, string_value
 from ..core.orm_statements import REFINING, is_select, loaded_by, loader_targets
@@ -254,20 +254,6 @@ class _LocalValue:
     everywhere: Expr | None
     # What the reads a binding's value is worked out from see (by id): the name without that binding.
     within: Mapping[int, Expr | None] = field(default_factory=dict)
-
-
-def qualname_of(node: cst.FunctionDef | cst.ClassDef, parents: Mapping[cst.CSTNode, cst.CSTNode]) -> str:
-    """Python's `__qualname__` for a definition: `C.m`, `outer.<locals>.inner`."""
-    parts = [node.name.value]
-    current = parents.get(node)
-    while current is not None:
-        if isinstance(current, cst.ClassDef):
-            parts.append(current.name.value)
-        elif isinstance(current, cst.FunctionDef):
-            parts.append("<locals>")
-            parts.append(current.name.value)
-        current = parents.get(current)
-    return ".".join(reversed(parts))
 
 
 def is_test_file(path: str) -> bool:

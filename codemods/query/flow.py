@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 
 import libcst as cst
 from libcst.metadata import Assignment, FunctionScope, Scope
 
-from ..core.evidence import Evidence, Kind, metadata_value
+from ..core.evidence import Evidence, Kind, ReceiverEvidence, metadata_value
 from .chain import JOINS, RETURNED, Chain, Origin, Unsupported, Use, passed_to, read_chain
-from .params import CALLERS_ENTITY, Candidate, entity_problem
+from .params import CALLERS_ENTITY, Candidate, bound_value, entity_problem
 from .plan import History, Plan, Planner
 
 SHAPE_STEPS = frozenset({"with_entities", "add_columns", "add_entity"})
@@ -361,3 +362,28 @@ class FlowAnalysis:
         while current is not None and not isinstance(current, (cst.FunctionDef, cst.Lambda)):
             current = self.parents.get(current)
         return current
+
+
+# -- the repository scan (query/params.py, query/returns.py) ---------------------------------------
+def scan_flows(evidence: ReceiverEvidence):
+    """Q's flow analysis as the repository scan runs it: any query may be handed to a call or returned (what each
+    call passes, and which methods return one, is recorded, and the coloring decides), and `await` may go wherever a
+    function could become async."""
+    from ..core.await_sites import await_problem
+
+    def code(node: cst.CSTNode) -> str:
+        return cst.Module([]).code_for_node(node)
+
+    planner = Planner(partial(bound_value, evidence), code)
+    return FlowAnalysis(evidence.parents, evidence.scopes, evidence.session, planner, "async", code,
+                        partial(await_problem, _EveryFunctionAsync(evidence)), lambda use: None, lambda use: None)
+
+
+class _EveryFunctionAsync:
+    """The view of a file in which any function may become async (the scan cannot know which will)."""
+
+    def __init__(self, evidence: ReceiverEvidence) -> None:
+        self.evidence = evidence
+
+    def async_blocker(self, function: cst.FunctionDef) -> str | None:
+        return None

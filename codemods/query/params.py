@@ -24,7 +24,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import partial
 
 import libcst as cst
 from libcst.metadata import Assignment
@@ -151,32 +150,6 @@ def _head(evidence: ReceiverEvidence, node: cst.BaseExpression) -> cst.Call | No
             return node
         node = node.func if isinstance(node, cst.Call) else node.value
     return None
-
-
-def scan_flows(evidence: ReceiverEvidence):
-    """Q's flow analysis as the repository scan runs it: any query may be handed to a call or returned (what each
-    call passes, and which methods return one, is recorded, and the coloring decides), and `await` may go wherever a
-    function could become async."""
-    from ..core.await_sites import await_problem
-    from .flow import FlowAnalysis
-    from .plan import Planner
-
-    def code(node: cst.CSTNode) -> str:
-        return cst.Module([]).code_for_node(node)
-
-    planner = Planner(partial(bound_value, evidence), code)
-    return FlowAnalysis(evidence.parents, evidence.scopes, evidence.session, planner, "async", code,
-                        partial(await_problem, _EveryFunctionAsync(evidence)), lambda use: None, lambda use: None)
-
-
-class _EveryFunctionAsync:
-    """The view of a file in which any function may become async (the scan cannot know which will)."""
-
-    def __init__(self, evidence: ReceiverEvidence) -> None:
-        self.evidence = evidence
-
-    def async_blocker(self, function: cst.FunctionDef) -> str | None:
-        return None
 
 
 # -- the whole repository -----------------------------------------------------------------------

@@ -24,6 +24,7 @@ from functools import partial
 
 import libcst as cst
 
+from ..core.functions import own_nodes
 from .flask_models import FlaskDb
 from .chain import (CONSTRUCTS, EXECUTING, FLASK_TERMINALS, RETURNED, STEP_METHODS, Origin, Unsupported,
                           descendants, passed_to, read_chain)
@@ -45,16 +46,6 @@ class Helper:
     session: cst.BaseExpression
     entities: tuple[cst.Arg, ...]
     steps: tuple
-
-
-def own_nodes(function: cst.FunctionDef):
-    """The nodes of `function`'s body, not of the functions, lambdas and classes nested in it."""
-    stack: list[cst.CSTNode] = [function.body]
-    while stack:
-        node = stack.pop()
-        yield node
-        stack.extend(child for child in node.children if not isinstance(child, (cst.FunctionDef, cst.Lambda,
-                                                                                 cst.ClassDef)))
 
 
 class QueryHelpers:

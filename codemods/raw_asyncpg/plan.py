@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 from libcst.metadata import Assignment
 
-from ..coloring import loop_driver as coloring_loop_driver
+from ..coloring import driven_call, loop_driver_converts
 from ..core.evidence import ASYNC_FACTORIES, SYNC_FACTORIES, Evidence, Kind, dotted_name, metadata_value, string_value
 from ..core.family import FileContext
 from .rows import Flow, FlowAnalysis, HelperUse
@@ -194,7 +194,7 @@ class _Planner:
         if function is None:
             return [], {id(s.call): "at module level, which cannot open a session; move it into an async function"
                         for s in sites}
-        if function.asynchronous is None and not coloring_loop_driver.converts(self.context, function):
+        if function.asynchronous is None and not loop_driver_converts(self.context, function):
             return [], {id(s.call): f"`{function.name.value}` is not async: asyncpg calls here are never awaited"
                         for s in sites}
         acquires: dict[int, AcquireUnit] = {}
@@ -360,7 +360,7 @@ class _Planner:
     def _query(self, site: Site, function: cst.FunctionDef) -> Query:
         call, method = site.call, site.call.func.attr.value
         # `run(pool.fetchval(...))` in a user of a loop driver becomes `await pool.fetchval(...)` (F110).
-        driven = coloring_loop_driver.driven_call(self.context, call)
+        driven = driven_call(self.context, call)
         awaited = driven or self.evidence.parent(call)
         if not isinstance(awaited, cst.Await) and driven is None:
             raise Unconvertible("the call is not awaited here (its coroutine is passed on), so no statement can "

@@ -11,7 +11,7 @@ from libcst.metadata import ScopeProvider
 
 from ..core import imports
 from ..core.await_sites import await_problem
-from ..bootstrap.recogniser import _yields
+from ..core.functions import _yields
 from ..core.blank_lines import definitions_spaced_from_imports
 from ..core.evidence import ASYNC_SESSION_TYPES, Evidence, Kind, dotted_name, is_alembic_revision
 from ..core.family import Family, FileContext, Recogniser, session_hints

@@ -18,14 +18,17 @@ from pathlib import Path, PurePosixPath
 
 import libcst as cst
 
-from sqlasync.config import Config
+from sqlasync.codemods.coloring.solve import STAYS_SYNC, Coloring, solve
+from sqlasync.codemods.core.family import Family, FileContext
+from sqlasync.codemods.index.repo_index import (FileSummary, ModuleLocation, RepoIndex, async_bodies, call_key,
+                                               locate_module, scan_module)
+from sqlasync.codemods.index.scan import ModuleFacts, qualname_of
+from sqlasync.codemods.session.fixture_adoption import AdoptedHandout, sync_face_params
+from sqlasync.codemods.session.fixture_sessions import ADOPTED, FixtureHandout, users
 
-from ..index.scan import ModuleFacts, qualname_of
-from .solve import STAYS_SYNC, Coloring, solve
-from ..core.family import Family, FileContext
-from ..session.fixture_adoption import AdoptedHandout, sync_face_params
-from ..session.fixture_sessions import ADOPTED, FixtureHandout, users
-from ..index.repo_index import FileSummary, ModuleLocation, RepoIndex, async_bodies, call_key, locate_module, scan_module
+from .config import Config
+from .findings import Finding
+from .passes import parse, recognise, rewrite_module
 
 COLORING_PREFIX = "F"
 QUERY_PREFIX = "Q"
@@ -118,10 +121,6 @@ REEXPORTED_SESSIONMAKER = re.compile(rb"from\s+(?!sqlalchemy\b)[\w.]+\s+import[^
 
 def _summarise(path: str, source: bytes, location: ModuleLocation, config: Config, families: Sequence[Family],
                selection, target: str, predict: bool) -> FileSummary | None:
-    # analysis imports the registry, which imports the families: import it when first needed.
-    from sqlasync.analysis import parse, recognise, rewrite_module
-    from sqlasync.findings import Finding
-
     module = parse(source, path)
     if isinstance(module, Finding):
         return None
