@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from ..index.scan import qualname_of
+from ..core.functions import qualname_of
 from ..core.docstrings import docstring_and_rest
 from ..core.imports import Import
 from ..core.session_sources import session_factory_source

@@ -18,7 +18,9 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from ..index.scan import Expr, own_nodes, qualname_of
+from ..core.functions import qualname_of
+from ..index.facts import Expr
+from ..index.scan_nodes import own_nodes
 from ..core.imports import Import
 
 OFFLOAD = "offload"    # the call alone does the blocking work: run it in a worker thread

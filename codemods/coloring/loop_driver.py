@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from ..index.scan import qualname_of
+from ..core.functions import qualname_of
 from ..core.evidence import dotted_name, nodes_under
 
 LOOP_FACTORIES = frozenset({"asyncio.new_event_loop"})

@@ -19,8 +19,11 @@ from ..session import loop_scope
 from .plan import (AnyioBackend, AsyncEntry, AsyncLoop, AwaitCall, AwaitInsteadOfRun, AwaitRead, AwaitTwin, Bridge,
                    MakeAsync, RunMain, SyncEntry)
 from .rewrite import rewrite
-from .rules import RULES
-from ..index.scan import CONTEXT_METHODS, CallSite, ModuleScanner, is_main_guard, own_nodes, qualname_of
+from . import rules as rules_async, rules_boundaries, rules_lazy
+from ..core.functions import qualname_of
+from ..index.facts import CONTEXT_METHODS, CallSite
+from ..index.scan import ModuleScanner
+from ..index.scan_nodes import is_main_guard, own_nodes
 from ..core.evidence import dotted_name
 from .loop_driver import DIRECT_RUNNERS, LOOP_FACTORIES
 from .solve import (ALREADY_ASYNC, BECOMES, CONVERTED, ENTRY_SUFFIX, NOT_NEEDED, STAYS_SYNC, SYNC_ENTRY,
@@ -34,6 +37,12 @@ LOOP_SOURCES = LOOP_FACTORIES | {"asyncio.get_event_loop"}
 CONSUMERS = frozenset({"run", "create_task", "gather", "ensure_future", "wait_for", "shield", "run_until_complete",
                        "run_coroutine_threadsafe", "start_soon"})
 ROLE_CODES = {"route": "F103", "handler": "F103", "dependency": "F103", "test": "F104", "fixture": "F104"}
+# The family's rules in the order the docs list them (rules.py, rules_lazy.py, rules_boundaries.py).
+RULES = (rules_async.BECOMES_ASYNC, rules_async.AWAIT_CALL, rules_async.ASYNC_ROUTE, rules_async.ASYNC_TEST,
+         rules_async.MAIN_ENTRY, rules_async.BACKGROUND_SESSION, rules_async.STAYS_SYNC, rules_async.LEGACY_BRIDGE,
+         rules_lazy.LAZY_LOAD, rules_lazy.ASYNC_ATTRS, rules_lazy.EXPIRE_ON_COMMIT, rules_lazy.REFRESH_AFTER_ROLLBACK,
+         rules_lazy.VALIDATE_IN_GREENLET, rules_boundaries.ENGINE_ACROSS_LOOPS, rules_boundaries.LOOP_DRIVER,
+         rules_boundaries.BLOCKING_CALL, rules_boundaries.SYNC_ENTRY)
 
 
 class ColoringRecogniser(Recogniser):

@@ -9,7 +9,7 @@ import libcst as cst
 from libcst.metadata import ScopeProvider
 
 from ..core import imports
-from ..index.scan import CONTEXT_METHODS
+from ..index.facts import CONTEXT_METHODS
 from .solve import ENTRY_SUFFIX
 from ..core.docstrings import docstring_and_rest
 from ..core.family import FileContext

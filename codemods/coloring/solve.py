@@ -38,7 +38,7 @@ from ..session import chain_reason
 from ..index import properties as coloring_properties
 from ..query import QueryFunctions, ReturnedQueries, approve_query_functions, approve_returned_queries
 from ..index.properties import Accessors
-from ..index.scan import CONTEXT_METHODS, AttributeRead, CallSite, FunctionFacts
+from ..index.facts import CONTEXT_METHODS, AttributeRead, CallSite, FunctionFacts
 from ..index.repo_index import FunctionId, RepoIndex
 
 ALREADY_ASYNC, BECOMES, CONVERTED, STAYS_SYNC, NOT_NEEDED = "async", "becomes", "converted", "stays-sync", "sync"

@@ -28,7 +28,8 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from .scan import argument_slot, qualname_of
+from ..core.functions import qualname_of
+from .scan_nodes import argument_slot
 from ..core.evidence import nodes_under
 
 # What reading from a callable tells about it without running it.

@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from .scan import AttributeRead, CallSite, Expr
+from .facts import AttributeRead, CallSite, Expr
 from .repo_index import FunctionId, RepoIndex
 
 CACHED_PROPERTY_DECORATORS = (("functools.cached_property",), ("cached_property",))

@@ -22,17 +22,10 @@ from pathlib import Path, PurePosixPath
 import libcst as cst
 from libcst.metadata import PositionProvider
 
-from .scan import (
-    PROPERTY_DECORATORS,
-    ClassFacts,
-    Expr,
-    FunctionFacts,
-    ModuleFacts,
-    TYPEVARS,
-    ModuleScanner,
-    own_nodes,
-    qualname_of,
-)
+from ..core.functions import qualname_of
+from .facts import PROPERTY_DECORATORS, ClassFacts, Expr, FunctionFacts, ModuleFacts, TYPEVARS
+from .scan import ModuleScanner
+from .scan_nodes import own_nodes
 from . import callables as coloring_callables
 from .registration import LOOP_DRIVER as coloring_loop_driver
 from ..core.evidence import SYNC_SESSION_FROM, ReceiverEvidence

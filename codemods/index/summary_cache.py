@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from .callables import CallableParam
-from .scan import AttributeRead, CallSite, ClassFacts, FunctionFacts, ModuleFacts, Relationship, ValueUse
+from .facts import AttributeRead, CallSite, ClassFacts, FunctionFacts, ModuleFacts, Relationship, ValueUse
 from .repo_index import FileSummary, ModuleLocation
 
 # Bumped whenever a summary dataclass changes shape, so that old entries are never misread.

@@ -8,7 +8,8 @@ import libcst as cst
 
 from . import params as query_params, returns as query_returns
 from ..core.await_sites import await_problem
-from ..index.scan import ModuleScanner, qualname_of
+from ..core.functions import qualname_of
+from ..index.scan import ModuleScanner
 from ..core.evidence import FLASK_SQLALCHEMY_SESSION, dotted_name
 from ..core.family import Family, Recogniser
 from .flask_models import FlaskDb, FlaskModels, sqlalchemy_problem, terminal_problem

@@ -19,7 +19,8 @@ from collections.abc import Callable
 
 import libcst as cst
 
-from ..index.scan import ModuleScanner, Relationship
+from ..index.facts import Relationship
+from ..index.scan import ModuleScanner
 from ..core.evidence import ReceiverEvidence, metadata_value
 
 Entity = tuple

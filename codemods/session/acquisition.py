@@ -8,7 +8,7 @@ import libcst.matchers as m
 from .acquisition_plan import CORRECT_AS_IS, Opener, ToAsyncWith, ToBlock, ToParameter, Unregister
 from .acquisition_rewrite import rewrite
 from ..core.await_sites import await_problem
-from ..index.scan import qualname_of
+from ..core.functions import qualname_of
 from ..core.evidence import Kind, dotted_name, metadata_value, string_value
 from ..core.family import Family, Recogniser, words
 from .fixture_adoption import SyncQuery, adopted_handout, query_receivers, sync_face_params, sync_face_plan

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import libcst as cst
 import libcst.matchers as m
 
-from ..index.scan import FIXTURE_DECORATORS
+from ..index.facts import FIXTURE_DECORATORS
 from ..core.evidence import dotted_name, metadata_value
 from ..core.rule import Rule
 
