@@ -9,7 +9,7 @@ import libcst as cst
 import pytest
 
 from sqlasync.codemods.index.scan import ModuleScanner
-from sqlasync.codemods.coloring.solve import ALREADY_ASYNC, BECOMES, NOT_NEEDED, STAYS_SYNC
+from sqlasync.codemods.coloring.solution import ALREADY_ASYNC, BECOMES, NOT_NEEDED, STAYS_SYNC
 from sqlasync.codemods.core.family import FileContext
 from sqlasync.codemods.index.repo_index import ModuleLocation, locate_module, scan_module
 from sqlasync.codemods.index import repo_scope

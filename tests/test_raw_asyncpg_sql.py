@@ -6,7 +6,7 @@ import libcst as cst
 import pytest
 from sqlalchemy import text
 
-from sqlasync.codemods.core.evidence import string_value
+from sqlasync.codemods.core.nodes import string_value
 from sqlasync.codemods.raw_asyncpg.sql import UnsafeForText, bind_sql
 
 

@@ -18,7 +18,8 @@ from pathlib import Path, PurePosixPath
 
 import libcst as cst
 
-from sqlasync.codemods.coloring.solve import STAYS_SYNC, Coloring, solve
+from sqlasync.codemods.coloring.solution import STAYS_SYNC, Coloring
+from sqlasync.codemods.coloring.solve import solve
 from sqlasync.codemods.core.family import Family, FileContext
 from sqlasync.codemods.index.repo_index import (FileSummary, ModuleLocation, RepoIndex, async_bodies, call_key,
                                                locate_module, scan_module)

@@ -29,7 +29,7 @@ import libcst as cst
 
 from sqlasync.codemods.session.acquisition import FAMILY as ACQUISITION
 from sqlasync.prediction import PredictionView
-from sqlasync.codemods.core.evidence import string_value
+from sqlasync.codemods.core.nodes import string_value
 from sqlasync.codemods.core.family import FileContext
 from sqlasync.codemods.index.repo_index import locate_module, scan_module
 from sqlasync.codemods.index.repo_scope import source_roots

@@ -12,7 +12,7 @@ from functools import partial
 
 from sqlasync.codemods.core import progress
 from sqlasync.prediction import COLORING_PREFIX, build_coloring, coloring_active, summarise
-from sqlasync.codemods.coloring.solve import Coloring
+from sqlasync.codemods.coloring.solution import Coloring
 from sqlasync.codemods.index.repo_index import FileSummary, ModuleLocation, locate_module
 from sqlasync.codemods.index.repo_scope import ImportCache, expand, source_roots
 from sqlasync.codemods.index.summary_cache import SummaryCache, cached_summaries

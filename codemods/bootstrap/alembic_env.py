@@ -26,7 +26,8 @@ from dataclasses import dataclass
 import libcst as cst
 import libcst.matchers as m
 
-from ..core.evidence import ReceiverEvidence, dotted_name, string_value
+from ..core.evidence import ReceiverEvidence
+from ..core.nodes import dotted_name, string_value
 
 MIGRATIONS_FUNCTION = "do_run_migrations"
 ASYNC_FUNCTION = "run_async_migrations"

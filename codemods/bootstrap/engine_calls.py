@@ -16,7 +16,7 @@ import libcst.matchers as m
 from libcst.metadata import Assignment, ImportAssignment, PositionProvider, QualifiedNameSource
 
 from ..core.await_sites import await_problem, decorator_name
-from ..core.evidence import dotted_name, metadata_value
+from ..core.nodes import dotted_name, metadata_value
 from ..session import CONNECTION_IO, handout_plan
 from ..core.rule import Rule
 

@@ -21,7 +21,8 @@ from dataclasses import dataclass
 import libcst as cst
 import libcst.matchers as m
 
-from ..core.evidence import ReceiverEvidence, dotted_name
+from ..core.evidence import ReceiverEvidence
+from ..core.nodes import dotted_name
 
 SESSION_CALLS = frozenset({"close", "commit", "rollback"})
 # Sync generator annotations and their async twins.

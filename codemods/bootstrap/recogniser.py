@@ -19,8 +19,9 @@ from .plan import CreateAllPlan, DeclarativePlan, EnginePlan, MissingGetDb, Sess
 from .rewrite import rewrite
 from .engine_calls import RULES as ENGINE_CALL_RULES
 from .engine_calls import AsyncEngineAnnotation, EngineCalls
-from ..core.evidence import (ASYNC_SESSION_TYPES, SYNC_FACTORIES, dotted_name, imports_from_alembic, metadata_value,
-                       string_value)
+from ..core.evidence import imports_from_alembic
+from ..core.nodes import dotted_name, metadata_value, string_value
+from ..core.receivers import ASYNC_SESSION_TYPES, SYNC_FACTORIES
 from ..core.family import Family, Recogniser, words
 from ..core.functions import _yields
 from .get_db_template import GetDbPlan, plan_get_db

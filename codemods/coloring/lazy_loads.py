@@ -18,7 +18,8 @@ import libcst as cst
 from libcst.metadata import Assignment, FunctionScope
 
 from . import lazy_escapes, lazy_validation
-from ..core.evidence import ASYNC_FACTORIES, dotted_name, metadata_value
+from ..core.nodes import dotted_name, metadata_value
+from ..core.receivers import ASYNC_FACTORIES
 from .lazy_sources import EagerLoad, loads, origin, sources
 
 ASYNC_ATTRS = frozenset({"AsyncAttrs", "sqlalchemy.ext.asyncio.AsyncAttrs"})

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import libcst as cst
 from libcst.metadata import Assignment, ComprehensionScope, FunctionScope
 
-from ..core.evidence import metadata_value
+from ..core.nodes import metadata_value
 from ..core.orm_statements import Loaded, loaded_by, loader_targets
 
 MAX_SOURCE_DEPTH = 12

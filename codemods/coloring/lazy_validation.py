@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import libcst as cst
 import libcst.matchers as m
 
-from ..core.evidence import dotted_name
+from ..core.nodes import dotted_name
 
 VALIDATORS = frozenset({"model_validate", "from_orm"})
 # Session methods that hand the object they are given to the session (it is an ORM instance), or the objects

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from ..core.functions import qualname_of
-from ..core.evidence import dotted_name, nodes_under
+from ..core.nodes import dotted_name, nodes_under
 
 LOOP_FACTORIES = frozenset({"asyncio.new_event_loop"})
 DIRECT_RUNNERS = frozenset({"asyncio.run"})

@@ -24,10 +24,10 @@ from ..core.functions import qualname_of
 from ..index.facts import CONTEXT_METHODS, CallSite
 from ..index.scan import ModuleScanner
 from ..index.scan_nodes import is_main_guard, own_nodes
-from ..core.evidence import dotted_name
+from ..core.nodes import dotted_name
 from .loop_driver import DIRECT_RUNNERS, LOOP_FACTORIES
-from .solve import (ALREADY_ASYNC, BECOMES, CONVERTED, ENTRY_SUFFIX, NOT_NEEDED, STAYS_SYNC, SYNC_ENTRY,
-                             Coloring, resolve_callee)
+from .solution import (ALREADY_ASYNC, BECOMES, CONVERTED, ENTRY_SUFFIX, NOT_NEEDED, STAYS_SYNC, SYNC_ENTRY, Coloring,
+                       resolve_callee)
 from ..core.family import Family, Recogniser
 from ..index.repo_index import FunctionId, call_key
 

@@ -10,7 +10,7 @@ from libcst.metadata import ScopeProvider
 
 from ..core import imports
 from ..index.facts import CONTEXT_METHODS
-from .solve import ENTRY_SUFFIX
+from .solution import ENTRY_SUFFIX
 from ..core.docstrings import docstring_and_rest
 from ..core.family import FileContext
 from ..core.rule import Match

@@ -13,7 +13,7 @@ from __future__ import annotations
 import libcst as cst
 
 from .drained_generators import drained_at_once
-from .evidence import dotted_name
+from .nodes import dotted_name
 from .family import FileContext
 
 

@@ -17,7 +17,8 @@ from sqlasync.config import Config
 
 from .batched_visitor import OwnMethodsBatchableVisitor
 from .functions import qualname_of
-from .evidence import ReceiverEvidence, nodes_under
+from .evidence import ReceiverEvidence
+from .nodes import nodes_under
 from .rule import Match, Rule
 
 

@@ -18,7 +18,7 @@ import isort
 import libcst as cst
 from isort.sorting import module_key, section_key
 
-from .evidence import dotted_name
+from .nodes import dotted_name
 
 
 def placed_as_isort_would(original: cst.Module, updated: cst.Module, config: isort.Config) -> cst.Module:

@@ -25,7 +25,7 @@ from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 from libcst.metadata import ImportAssignment, MetadataWrapper, Scope, ScopeProvider
 
 from .blank_lines import carry_leading_lines, trailing_blanks
-from .evidence import dotted_name
+from .nodes import dotted_name
 
 
 @dataclass(frozen=True)

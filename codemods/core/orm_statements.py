@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from .evidence import dotted_name
+from .nodes import dotted_name
 
 SINGLE = frozenset({"first", "one", "one_or_none", "get", "get_one", "scalar", "scalar_one", "scalar_one_or_none"})
 MANY = frozenset({"all", "fetchall", "partitions", "unique", "scalars"})

@@ -17,7 +17,8 @@ from sqlasync.config import Config
 
 from .batched_visitor import OwnMethodsBatchableVisitor
 from .functions import _yields
-from .evidence import ASYNC_FACTORIES, ASYNC_SESSION_TYPES, Evidence, Kind, dotted_name
+from .nodes import dotted_name
+from .receivers import ASYNC_FACTORIES, ASYNC_SESSION_TYPES, Evidence, Kind
 from .family import FileContext, words
 
 
@@ -158,4 +159,3 @@ class MigratedConstructs(OwnMethodsBatchableVisitor):
 def _async_or_unknown(evidence: Evidence | None) -> bool:
     """Awaiting the call shows the session is async unless something proves it is a sync Session."""
     return evidence is not None and (evidence.kind is Kind.ASYNC_SESSION or evidence.name_only)
-

@@ -13,7 +13,7 @@ import libcst as cst
 
 from sqlasync.config import Config
 
-from .evidence import dotted_name
+from .nodes import dotted_name
 from .imports import Import, remove_unused_imports
 
 

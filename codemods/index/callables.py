@@ -30,7 +30,7 @@ import libcst as cst
 
 from ..core.functions import qualname_of
 from .scan_nodes import argument_slot
-from ..core.evidence import nodes_under
+from ..core.nodes import nodes_under
 
 # What reading from a callable tells about it without running it.
 DESCRIBING_ATTRIBUTES = frozenset({"__name__", "__qualname__", "__module__", "__doc__"})

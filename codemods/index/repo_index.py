@@ -28,7 +28,8 @@ from .scan import ModuleScanner
 from .scan_nodes import own_nodes
 from . import callables as coloring_callables
 from .registration import LOOP_DRIVER as coloring_loop_driver
-from ..core.evidence import SYNC_SESSION_FROM, ReceiverEvidence
+from ..core.evidence import ReceiverEvidence
+from ..core.receivers import SYNC_SESSION_FROM
 
 FunctionId = tuple[str, str]  # (file, qualname)
 Entity = tuple

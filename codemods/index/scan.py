@@ -15,7 +15,8 @@ import libcst as cst
 from libcst.helpers import get_absolute_module_for_import
 
 from .registration import QUERY_RETURNS as query_returns
-from ..core.evidence import ReceiverEvidence, dotted_name
+from ..core.evidence import ReceiverEvidence
+from ..core.nodes import dotted_name
 from .facts import TYPEVARS, Expr, ModuleFacts, _LocalInProgress, _LocalValue, is_test_file
 from .scan_calls import _CallSites
 from .scan_definitions import _Definitions

@@ -8,7 +8,7 @@ import libcst as cst
 from libcst.metadata import ClassScope, ComprehensionScope, FunctionScope, GlobalScope, Scope
 
 from ..core.drained_generators import drained_at_once
-from ..core.evidence import dotted_name, metadata_value, string_value
+from ..core.nodes import dotted_name, metadata_value, string_value
 from ..core.functions import qualname_of
 from .facts import (CONTEXT_METHODS, DEPENDS, FIXTURE_DECORATORS, ROUTE_CLASSES, ROUTE_REGISTRATIONS, AttributeRead,
                     CallSite, Expr, ValueUse)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ..core.evidence import dotted_name, is_alembic_revision, string_value
+from ..core.evidence import is_alembic_revision
+from ..core.nodes import dotted_name, string_value
 from ..core.functions import own_nodes as _own_nodes, qualname_of
 from ..core.orm_statements import loader_targets
 from .facts import (CACHE_DECORATORS, CELERY_DECORATORS, CONTEXT_MANAGER_DECORATORS, CONTEXT_METHODS,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import libcst as cst
 from libcst.metadata import Assignment, ComprehensionScope, FunctionScope, GlobalScope
 
-from ..core.evidence import dotted_name, metadata_value, string_value
+from ..core.nodes import dotted_name, metadata_value, string_value
 from ..core.functions import qualname_of
 from ..core.orm_statements import REFINING, is_select, loaded_by
 from .facts import (COLLECTION_TYPES, MAPPING_TYPES, PICKS_AN_ELEMENT, STANDARD_GENERICS, TYPE_WRAPPERS, Expr,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ..core.evidence import dotted_name, string_value
+from ..core.nodes import dotted_name, string_value
 from ..core.functions import own_nodes as _own_nodes
 from .facts import MAX_ALTERNATIVES, Expr
 from .registration import QUERY_PARAMS as query_params

@@ -22,7 +22,8 @@ from pathlib import Path
 import libcst as cst
 
 from ..core import pins
-from ..core.evidence import ReceiverEvidence, dotted_name
+from ..core.evidence import ReceiverEvidence
+from ..core.nodes import dotted_name
 
 EXTENSION_CLASSES = frozenset({"flask_sqlalchemy.SQLAlchemy", "flask_sqlalchemy.extension.SQLAlchemy"})
 MAX_FOLLOW = 16

@@ -17,7 +17,9 @@ from functools import partial
 import libcst as cst
 from libcst.metadata import Assignment, FunctionScope, Scope
 
-from ..core.evidence import Evidence, Kind, ReceiverEvidence, metadata_value
+from ..core.evidence import ReceiverEvidence
+from ..core.nodes import metadata_value
+from ..core.receivers import Evidence, Kind
 from .chain import JOINS, RETURNED, Chain, Origin, Unsupported, Use, passed_to, read_chain
 from .params import CALLERS_ENTITY, Candidate, bound_value, entity_problem
 from .plan import History, Plan, Planner

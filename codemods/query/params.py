@@ -28,7 +28,8 @@ from dataclasses import dataclass, field
 import libcst as cst
 from libcst.metadata import Assignment
 
-from ..core.evidence import ReceiverEvidence, metadata_value
+from ..core.evidence import ReceiverEvidence
+from ..core.nodes import metadata_value
 from .chain import Unsupported, descendants
 from .shape import class_like, classify, last_name, may_repeat_entities
 

@@ -10,7 +10,8 @@ from . import params as query_params, returns as query_returns
 from ..core.await_sites import await_problem
 from ..core.functions import qualname_of
 from ..index.scan import ModuleScanner
-from ..core.evidence import FLASK_SQLALCHEMY_SESSION, dotted_name
+from ..core.nodes import dotted_name
+from ..core.receivers import FLASK_SQLALCHEMY_SESSION
 from ..core.family import Family, Recogniser
 from .flask_models import FlaskDb, FlaskModels, sqlalchemy_problem, terminal_problem
 from .chain import RETURNED, Origin, Unsupported, Use, passed_to, read_chain

@@ -21,7 +21,8 @@ import libcst as cst
 
 from ..index.facts import Relationship
 from ..index.scan import ModuleScanner
-from ..core.evidence import ReceiverEvidence, metadata_value
+from ..core.evidence import ReceiverEvidence
+from ..core.nodes import metadata_value
 
 Entity = tuple
 

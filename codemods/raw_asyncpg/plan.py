@@ -31,7 +31,8 @@ import libcst as cst
 from libcst.metadata import Assignment
 
 from ..coloring import driven_call, loop_driver_converts
-from ..core.evidence import ASYNC_FACTORIES, SYNC_FACTORIES, Evidence, Kind, dotted_name, metadata_value, string_value
+from ..core.nodes import dotted_name, metadata_value, string_value
+from ..core.receivers import ASYNC_FACTORIES, SYNC_FACTORIES, Evidence, Kind
 from ..core.family import FileContext
 from .rows import Flow, FlowAnalysis, HelperUse
 from .sql import BoundSql, UnsafeForText, bind_sql, highest_parameter, lexes, reads_as_text, \

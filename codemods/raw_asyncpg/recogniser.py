@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ..core.evidence import Kind, dotted_name
+from ..core.nodes import dotted_name
+from ..core.receivers import Kind
 from ..core.family import Family, FileContext, Recogniser, words
 from .plan import QUERY_METHODS, DriverSql, Site, Unit, build_plan
 from .rewrite import rewrite

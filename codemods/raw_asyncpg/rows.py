@@ -25,7 +25,8 @@ from dataclasses import dataclass, field
 import libcst as cst
 from libcst.metadata import Assignment
 
-from ..core.evidence import ReceiverEvidence, dotted_name, metadata_value, string_value
+from ..core.evidence import ReceiverEvidence
+from ..core.nodes import dotted_name, metadata_value, string_value
 
 MAX_HELPER_DEPTH = 3
 _STATUS_TAG = re.compile(r"^(?:INSERT 0|[A-Z]+) (\d+)$")

@@ -9,7 +9,8 @@ from .acquisition_plan import CORRECT_AS_IS, Opener, ToAsyncWith, ToBlock, ToPar
 from .acquisition_rewrite import rewrite
 from ..core.await_sites import await_problem
 from ..core.functions import qualname_of
-from ..core.evidence import Kind, dotted_name, metadata_value, string_value
+from ..core.nodes import dotted_name, metadata_value, string_value
+from ..core.receivers import Kind
 from ..core.family import Family, Recogniser, words
 from .fixture_adoption import SyncQuery, adopted_handout, query_receivers, sync_face_params, sync_face_plan
 from .fixture_sessions import HANDED_OUT_BY_FIXTURE, FixtureHandout, handout_plan, users

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import libcst as cst
 import libcst.matchers as m
 
-from ..core.evidence import metadata_value
+from ..core.nodes import metadata_value
 from .fixture_sessions import ADOPTED, FixtureHandout, free_name, handout_plan, users
 
 

@@ -20,7 +20,7 @@ import libcst as cst
 import libcst.matchers as m
 
 from ..index.facts import FIXTURE_DECORATORS
-from ..core.evidence import dotted_name, metadata_value
+from ..core.nodes import dotted_name, metadata_value
 from ..core.rule import Rule
 
 # AsyncConnection methods that return coroutines (its results are buffered: `.scalar()`, `.all()` stay sync).

@@ -13,7 +13,9 @@ from ..core import imports
 from ..core.await_sites import await_problem
 from ..core.functions import _yields
 from ..core.blank_lines import definitions_spaced_from_imports
-from ..core.evidence import ASYNC_SESSION_TYPES, Evidence, Kind, dotted_name, is_alembic_revision
+from ..core.evidence import is_alembic_revision
+from ..core.nodes import dotted_name
+from ..core.receivers import ASYNC_SESSION_TYPES, Evidence, Kind
 from ..core.family import Family, FileContext, Recogniser, session_hints
 from ..core.rule import Match, Rule
 from .safety import SafetyRecogniser

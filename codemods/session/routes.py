@@ -5,7 +5,8 @@ from __future__ import annotations
 import libcst as cst
 
 from ..core.await_sites import decorator_name
-from ..core.evidence import ReceiverEvidence, dotted_name
+from ..core.evidence import ReceiverEvidence
+from ..core.nodes import dotted_name
 
 ROUTE_METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "trace", "api_route",
                            "websocket"})

@@ -6,7 +6,7 @@ import re
 
 import libcst as cst
 
-from ..core.evidence import dotted_name, metadata_value, string_value
+from ..core.nodes import dotted_name, metadata_value, string_value
 from ..core.family import Family, Recogniser
 from ..core.rule import Rule
 

@@ -15,7 +15,8 @@ import libcst as cst
 import libcst.matchers as m
 from libcst.metadata import Assignment
 
-from ..core.evidence import ReceiverEvidence, metadata_value
+from ..core.evidence import ReceiverEvidence
+from ..core.nodes import metadata_value
 
 
 @dataclass(frozen=True)
