@@ -22,7 +22,7 @@ from sqlasync.codemods.coloring.solution import STAYS_SYNC, Coloring
 from sqlasync.codemods.coloring.solve import solve
 from sqlasync.codemods.core.family import Family, FileContext
 from sqlasync.codemods.index.repo_index import (FileSummary, ModuleLocation, RepoIndex, async_bodies, call_key,
-                                               locate_module, scan_module)
+                                                locate_module, scan_module)
 from sqlasync.codemods.core.functions import qualname_of
 from sqlasync.codemods.index.facts import ModuleFacts
 from sqlasync.codemods.session.fixture_adoption import AdoptedHandout, sync_face_params

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from .engine_calls import AwaitEngineCall, ConnectionBlock, InspectSite, RunEngineCall, RunOnConnection
+from .engine_calls_plan import AwaitEngineCall, ConnectionBlock, InspectSite, RunEngineCall, RunOnConnection
 
 _code = cst.Module([]).code_for_node
 

@@ -14,7 +14,7 @@ from ..core import imports
 from .alembic_env import AlembicPlan, rewrite_env
 from ..core.blank_lines import definitions_spaced_from_imports, two_blank_lines
 from .plan import CreateAllPlan, DeclarativePlan, EnginePlan, SessionmakerPlan, SyncSessionFrom
-from .engine_calls import AsyncEngineAnnotation, RegistryBind, SyncTwinConnection
+from .engine_calls_plan import AsyncEngineAnnotation, RegistryBind, SyncTwinConnection
 from .engine_calls_rewrite import EngineCallRewrite
 from ..core.family import FileContext
 from ..session import FixtureHandout, own_handout

@@ -14,7 +14,8 @@ from collections import Counter
 
 import libcst as cst
 
-from . import background as coloring_background, blocking as coloring_blocking, loop_driver as coloring_loop_driver, loops as coloring_loops, lazy_loads
+from . import (background as coloring_background, blocking as coloring_blocking, loop_driver as coloring_loop_driver,
+               loops as coloring_loops, lazy_loads)
 from ..session import loop_scope
 from .plan import (AnyioBackend, AsyncEntry, AsyncLoop, AwaitCall, AwaitInsteadOfRun, AwaitRead, AwaitTwin, Bridge,
                    MakeAsync, RunMain, SyncEntry)
@@ -29,7 +30,8 @@ from .loop_driver import DIRECT_RUNNERS, LOOP_FACTORIES
 from .solution import (ALREADY_ASYNC, BECOMES, CONVERTED, ENTRY_SUFFIX, NOT_NEEDED, STAYS_SYNC, SYNC_ENTRY, Coloring,
                        resolve_callee)
 from ..core.family import Family, Recogniser
-from ..index.repo_index import FunctionId, call_key
+from ..index.entities import FunctionId
+from ..index.repo_index import call_key
 
 # Where a sync function gets the loop it runs a coroutine on (`loop.run_until_complete(coro)`).
 LOOP_SOURCES = LOOP_FACTORIES | {"asyncio.get_event_loop"}

@@ -23,9 +23,10 @@ def anyio_backend():
 
 
 def rewrite(context: FileContext, matches: list[Match]) -> cst.Module:
-    from . import background as coloring_background, blocking as coloring_blocking, loop_driver as coloring_loop_driver, loops as coloring_loops, lazy_loads
+    from . import background as coloring_background, blocking as coloring_blocking, lazy_rewrite
+    from . import loop_driver as coloring_loop_driver, loops as coloring_loops
     from .plan import (AnyioBackend, AsyncEntry, AsyncLoop, AwaitCall, AwaitInsteadOfRun, AwaitRead, Bridge,
-                           AwaitTwin, MakeAsync, RunMain, SyncEntry)
+                       AwaitTwin, MakeAsync, RunMain, SyncEntry)
 
     plan = _Plan(context)
     for match in matches:
@@ -73,8 +74,8 @@ def rewrite(context: FileContext, matches: list[Match]) -> cst.Module:
                 plan.bridge_arguments[id(data.call)] = data.session_argument
         elif coloring_background.owns(data):
             coloring_background.plan(data, plan)
-        elif lazy_loads.owns(data):
-            lazy_loads.plan(data, plan)
+        elif lazy_rewrite.owns(data):
+            lazy_rewrite.plan(data, plan)
         elif coloring_loops.owns(data):
             coloring_loops.plan(data, plan, context.wrapper.module)
         elif coloring_loop_driver.owns(data):
@@ -107,7 +108,7 @@ class _Plan:
         # Bridges whose coroutine a lambda returns for its caller to await.
         self.handed_bridges: set[int] = set()
         self.bridge_arguments: dict[int, int] = {}
-        # Extra edits registered by coloring_background and lazy_loads: node id -> function(updated) -> node.
+        # Extra edits registered by coloring_background and lazy_rewrite: node id -> function(updated) -> node.
         self.replacements: dict[int, object] = {}
         # Edits of the whole module (coloring_loops), applied before the imports are added.
         self.module_edits: list = []

@@ -13,7 +13,8 @@ from . import loop_driver as coloring_loop_driver, loops as coloring_loops
 from ..index import callables as coloring_callables, properties as coloring_properties
 from ..index.facts import AttributeRead, CallSite
 from ..index.properties import Accessors
-from ..index.repo_index import FunctionId, RepoIndex
+from ..index.entities import FunctionId
+from ..index.repo_index import RepoIndex
 from ..query import QueryFunctions, ReturnedQueries
 
 

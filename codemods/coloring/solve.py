@@ -32,7 +32,8 @@ from . import loop_driver as coloring_loop_driver
 from ..index import properties as coloring_properties
 from ..query import approve_query_functions, approve_returned_queries
 from ..index.facts import CONTEXT_METHODS, FunctionFacts
-from ..index.repo_index import FunctionId, RepoIndex
+from ..index.entities import FunctionId
+from ..index.repo_index import RepoIndex
 from .solution import ALREADY_ASYNC, BECOMES, CONVERTED, STAYS_SYNC, SYNC_ENTRY, Caller, Coloring, resolve_callee
 from .solve_reasons import _caller_problem, _entry_reason, _hands_sync_session, _local_reason, _may_be_entry
 

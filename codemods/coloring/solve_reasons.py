@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..index import callables as coloring_callables
 from ..index.facts import CONTEXT_METHODS, FunctionFacts
-from ..index.repo_index import FunctionId
+from ..index.entities import FunctionId
 from ..session import chain_reason
 from .solution import ASYNC_FRIENDLY, ENTRY_SUFFIX, Caller, Coloring
 

@@ -1,1 +1,1 @@
-"""Shared machinery every family uses: rules, the family protocol, receiver evidence, imports, await sites, house style."""
+"""Shared machinery every family uses: rules, the family protocol, receiver evidence, imports, house style."""

@@ -25,7 +25,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from .facts import AttributeRead, CallSite, Expr
-from .repo_index import FunctionId, RepoIndex
+from .entities import FunctionId
+from .repo_index import RepoIndex
 
 CACHED_PROPERTY_DECORATORS = (("functools.cached_property",), ("cached_property",))
 

@@ -1,4 +1,4 @@
-"""The module's functions and classes: their roles, decorators, parameters, returns and attributes (ModuleScanner)."""
+"""The module's functions and classes: roles, decorators, parameters, returns, attributes (ModuleScanner)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from .scan_nodes import _all_params, _backref_name, _class_binding, _required_fi
 
 
 class _Definitions:
-    """The module's functions and classes: their roles, decorators, parameters, returns and attributes (ModuleScanner)."""
+    """The module's functions and classes: roles, decorators, parameters, returns, attributes (ModuleScanner)."""
 
     # -- definitions ------------------------------------------------------------------------------
     def function_facts(self, node: cst.FunctionDef) -> FunctionFacts:

@@ -22,7 +22,8 @@ from ..core.nodes import metadata_value
 from ..core.receivers import Evidence, Kind
 from .chain import JOINS, RETURNED, Chain, Origin, Unsupported, Use, passed_to, read_chain
 from .params import CALLERS_ENTITY, Candidate, bound_value, entity_problem
-from .plan import History, Plan, Planner
+from .plan import Planner
+from .statements import History, Plan
 
 SHAPE_STEPS = frozenset({"with_entities", "add_columns", "add_entity"})
 

@@ -22,7 +22,7 @@ import libcst as cst
 
 from ..core import layout as doc
 from .chain import FLASK_TERMINALS, descendants
-from .plan import Link, Piece, Plan, Spelled, Statement, Verbatim
+from .statements import Link, Piece, Plan, Spelled, Statement, Verbatim
 
 ROW_SHAPES = {True: "scalars", False: "execute"}
 

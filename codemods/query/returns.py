@@ -27,10 +27,11 @@ import libcst as cst
 from ..core.functions import own_nodes
 from .flask_models import FlaskDb
 from .chain import (CONSTRUCTS, EXECUTING, FLASK_TERMINALS, RETURNED, STEP_METHODS, Origin, Unsupported,
-                          descendants, passed_to, read_chain)
+                    descendants, passed_to, read_chain)
 from .flow import SHAPE_STEPS, FlowAnalysis
 from .params import bound_value
-from .plan import RETURNED_ENTITY, RETURNED_REPEATING, History, Planner
+from .plan import Planner
+from .statements import RETURNED_ENTITY, RETURNED_REPEATING, History
 from .shape import class_like, classify, may_repeat_entities
 
 # What a caller may do with the returned query: run it (or embed it in a statement it runs).

@@ -7,7 +7,8 @@ import libcst as cst
 from ..core.nodes import dotted_name
 from ..core.receivers import Kind
 from ..core.family import Family, FileContext, Recogniser, words
-from .plan import QUERY_METHODS, DriverSql, Site, Unit, build_plan
+from .plan import build_plan
+from .units import QUERY_METHODS, DriverSql, Site, Unit
 from .rewrite import rewrite
 from ..core.rule import Rule
 

@@ -13,8 +13,8 @@ from libcst.metadata import PositionProvider, ScopeProvider
 from ..core import imports
 from ..core.blank_lines import definitions_spaced_from_imports
 from ..core.family import FileContext
-from .plan import AcquireUnit, DriverSql, FilePlan, HelperPlan, Query, StatementUnit, TextSql, Unit, \
-    names_in
+from .plan import names_in
+from .units import AcquireUnit, DriverSql, FilePlan, HelperPlan, Query, StatementUnit, TextSql, Unit
 from .rows import Edit, EditKind
 from ..core.rule import Match
 

@@ -3,142 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import libcst as cst
 import libcst.matchers as m
-from libcst.metadata import ScopeProvider
 
-from ..core import imports
 from ..core.await_sites import await_problem
 from ..core.functions import _yields
-from ..core.blank_lines import definitions_spaced_from_imports
 from ..core.evidence import is_alembic_revision
 from ..core.nodes import dotted_name
 from ..core.receivers import ASYNC_SESSION_TYPES, Evidence, Kind
 from ..core.family import Family, FileContext, Recogniser, session_hints
-from ..core.rule import Match, Rule
+from ..core.rule import Match
 from .safety import SafetyRecogniser
-from ..core.session_sources import drop_unused_imports
 from .acquisition import closed_by_acquisition_block
 from .fixture_sessions import closed_by_fixture_block
-
-SYNC_IO = Rule(
-    code="S101",
-    name="sync-session-io",
-    family="session",
-    summary="Session I/O call (`commit`, `execute`, `refresh`, ...) that is not awaited",
-    why=(
-        "On an `AsyncSession` these methods are coroutines: called without `await` they do nothing and "
-        "Python only warns that a coroutine was never awaited. Each call must be awaited, which makes the "
-        "enclosing function async in turn. `add`, `add_all`, `expunge` and `expire` do no I/O and stay as they are."
-    ),
-    before="async def save(db, job):\n    db.add(job)\n    db.commit()\n    db.refresh(job)\n",
-    after="async def save(db, job):\n    db.add(job)\n    await db.commit()\n    await db.refresh(job)\n",
-    fixable=True,
-    fix_notes=(
-        "`commit`, `rollback`, `flush`, `refresh`, `delete`, `execute`, `scalar`, `scalars`, `get`, `get_one`, "
-        "`merge`, `close`, `connection`, `stream` and `run_sync` calls are awaited, in parentheses where the "
-        "result is used at once (`(await db.execute(stmt)).scalars()`). An await is written inside any `def` "
-        "except properties, special methods (`__init__`, ...), Celery tasks, lambdas, generator expressions, "
-        "class bodies and module level, which stay as they are with the reason; the async-coloring pass then "
-        "makes each function holding an await `async def` and awaits its callers. Un-awaited I/O on a session "
-        "that is already an `AsyncSession` is reported and awaited too, except where the coroutine is handed "
-        "to something that awaits it (`asyncio.gather`, `create_task`, ...) or returned by a function that "
-        "stays sync. Sessions that stay sync whatever the run does keep their I/O as it is, with the reason: "
-        "`object_session(obj)` (an ORM event listener's: the sync Session the object belongs to, even under an "
-        "AsyncSession), compat's `sync_session_from(...)`, and one entered from this module's `@contextmanager` "
-        "that yields such a session (E105). "
-        "`tx.commit()` / `tx.rollback()` on a `with db.begin() as tx:` transaction are awaited with S103. "
-        "`--target sync` leaves these calls alone."
-    ),
-)
-SYNC_ANNOTATION = Rule(
-    code="S102",
-    name="sync-session-annotation",
-    family="session",
-    summary="`Session` type annotation (sqlalchemy.orm.Session)",
-    why=(
-        "A parameter or variable annotated with the sync `Session` tells readers and type checkers the wrong "
-        "thing once the session is async, and FastAPI dependencies typed `Session` keep the sync path alive."
-    ),
-    before="from sqlalchemy.orm import Session\n\n\nasync def list_jobs(db: Session = Depends(get_db)): ...\n",
-    after="from sqlalchemy.ext.asyncio import AsyncSession\n\n\nasync def list_jobs(db: AsyncSession = Depends(get_db)): ...\n",
-    fixable=True,
-    fix_notes=(
-        "`Session` becomes `AsyncSession` (imported from `sqlalchemy.ext.asyncio`; SQLModel's `Session` becomes "
-        "`sqlmodel.ext.asyncio.session.AsyncSession`), `scoped_session` becomes `async_scoped_session`, inside "
-        "`Optional[...]`, `X | None`, `Annotated[...]` aliases and string annotations alike. The `Session` import "
-        "is removed once nothing uses it. `--target sync` keeps `Session`. An annotation inside a function that "
-        "keeps sync session I/O (S101/S103 left, e.g. in a sync `__init__` or around SQL built at run time), or whose "
-        "parameter still calls `query()` or a bulk helper another family leaves (in an ORM event listener, say), "
-        "stays `Session`, with that reason; so does every annotation in an Alembic revision, which runs "
-        "synchronously (F107): the function goes on using the session synchronously. A function that stays sync "
-        "keeps `Session` too when a caller that keeps its sync session I/O (F107) hands it that session; when other "
-        "callers hand it a session as well, it takes either: `AsyncSession | Session`."
-    ),
-)
-SYNC_BEGIN = Rule(
-    code="S103",
-    name="sync-session-begin",
-    family="session",
-    summary="`with session.begin():` / `begin_nested()` transaction block, or `with session:`",
-    why="`AsyncSession.begin()` returns an async context manager, and an AsyncSession itself is one: a plain "
-        "`with` fails at runtime.",
-    before="async def transfer(db, job):\n    with db.begin():\n        db.add(job)\n",
-    after="async def transfer(db, job):\n    async with db.begin():\n        db.add(job)\n",
-    fixable=True,
-    fix_notes="The block becomes `async with`, wherever S101 could write an await. `with db as session:` on a "
-              "session someone else opened (a dependency's) becomes `async with db as session:` too.",
-)
-
-IO_METHODS = frozenset(
-    {"commit", "rollback", "flush", "refresh", "delete", "execute", "get", "merge", "scalar", "scalars",
-     "close", "stream", "connection", "get_one", "run_sync"}
-)
-# Method names common outside SQLAlchemy: name-only evidence is not enough for these.
-GENERIC_METHODS = frozenset({"get", "execute", "delete", "close", "scalar", "scalars", "stream", "connection",
-                             "merge", "refresh", "run_sync"})
-# The Query API and the bulk helpers: only the sync Session has them (another family converts each use, or
-# leaves it with its reason, and then the session under it stays sync).
-SYNC_ONLY_SESSION_METHODS = frozenset({"query", "bulk_save_objects", "bulk_insert_mappings", "bulk_update_mappings"})
-SYNC_TARGET = {
-    "S101": "`--target sync` keeps the sync Session, whose I/O is not awaited",
-    "S102": "`--target sync` keeps the sync `Session` type",
-    "S103": "`--target sync` keeps the sync `with session.begin():` block",
-}
-SQL_METHODS = frozenset({"execute", "scalar", "scalars", "stream"})
-DYNAMIC_SQL_REASON = "the SQL text is built at run time (see X101); bind its values as parameters, then migrate"
-# Callables that take a coroutine and await it (or schedule it) themselves.
-COROUTINE_CONSUMERS = frozenset({"gather", "create_task", "ensure_future", "wait_for", "shield", "run",
-                                 "run_until_complete", "wait", "as_completed", "run_coroutine_threadsafe"})
-TRANSACTION_METHODS = frozenset({"commit", "rollback", "close"})
-# The async twin of each sync session type: (module, name).
-ASYNC_TWINS = {
-    "sqlalchemy.orm.Session": ("sqlalchemy.ext.asyncio", "AsyncSession"),
-    "sqlalchemy.orm.session.Session": ("sqlalchemy.ext.asyncio", "AsyncSession"),
-    "sqlalchemy.orm.scoped_session": ("sqlalchemy.ext.asyncio", "async_scoped_session"),
-    "sqlalchemy.orm.scoping.scoped_session": ("sqlalchemy.ext.asyncio", "async_scoped_session"),
-    "sqlmodel.Session": ("sqlmodel.ext.asyncio.session", "AsyncSession"),
-    "sqlmodel.orm.session.Session": ("sqlmodel.ext.asyncio.session", "AsyncSession"),
-}
-EQUIVALENTS = {
-    ("sqlalchemy.ext.asyncio", "AsyncSession"): ("sqlalchemy.ext.asyncio.session.AsyncSession",),
-    ("sqlalchemy.ext.asyncio", "async_scoped_session"): ("sqlalchemy.ext.asyncio.scoping.async_scoped_session",),
-    ("sqlmodel.ext.asyncio.session", "AsyncSession"): (),
-}
-DEFAULT_TWIN = ("sqlalchemy.ext.asyncio", "AsyncSession")
-
-
-@dataclass(frozen=True)
-class AnnotationSite:
-    """The parts of one annotation that name a sync session type (string annotations: the string itself)."""
-
-    parts: tuple[cst.BaseExpression, ...]
-    twins: tuple[tuple[str, str], ...]
-    string: cst.SimpleString | None = None
-    # `AsyncSession | Session`: a function that stays sync, handed a sync Session by some callers.
-    either: bool = False
+from .io_rewrite import rewrite
+from .io_rules import (ASYNC_TWINS, COROUTINE_CONSUMERS, DEFAULT_TWIN, DYNAMIC_SQL_REASON, GENERIC_METHODS,
+                       IO_METHODS, SQL_METHODS, SYNC_ANNOTATION, SYNC_BEGIN, SYNC_IO, SYNC_ONLY_SESSION_METHODS,
+                       SYNC_TARGET, TRANSACTION_METHODS, AnnotationSite)
 
 
 class SessionIORecogniser(Recogniser):
@@ -390,95 +273,6 @@ def _needs_parentheses(node: cst.CSTNode, parent: cst.CSTNode | None) -> bool:
     return (isinstance(parent, cst.Attribute) and parent.value is node) or (
         isinstance(parent, cst.Subscript) and parent.value is node) or (
         isinstance(parent, cst.Call) and parent.func is node)
-
-
-def rewrite(context: FileContext, matches: list[Match]) -> cst.Module:
-    module = context.wrapper.module
-    scopes = context.wrapper.resolve(ScopeProvider)
-    annotations = [match.data for match in matches if match.rule.code == "S102"]
-    spellings: dict[tuple[str, str], imports.Spelling] = {}
-    for twin in sorted({twin for site in annotations for twin in site.twins}):
-        sites = [node for site in annotations if twin in site.twins for node in (site.parts or (site.string,))]
-        spellings[twin] = imports.spell(module, scopes, imports.Import(*twin), sites, EQUIVALENTS[twin])
-    replacer = _Apply(matches, {twin: spelling.text for twin, spelling in spellings.items()})
-    updated = module.visit(replacer)
-    updated = imports.add_imports(updated, [s.needs for s in spellings.values() if s.needs is not None])
-    updated = drop_unused_imports(updated, replacer.replaced_names - context.imported_by_others())
-    return definitions_spaced_from_imports(module, updated)
-
-
-class _Apply(cst.CSTTransformer):
-    def __init__(self, matches: list[Match], spellings: dict[tuple[str, str], str]) -> None:
-        super().__init__()
-        self.awaits = {id(match.node): match.data for match in matches if match.rule.code == "S101"}
-        self.blocks = {id(match.node) for match in matches if match.rule.code == "S103"}
-        for match in matches:
-            if match.rule.code == "S103":
-                self.awaits.update((id(call), False) for call in match.data)
-        self.spellings = spellings
-        self.parts: dict[int, tuple[str, str]] = {}
-        self.either: set[int] = set()
-        self.strings: dict[int, AnnotationSite] = {}
-        for match in matches:
-            if match.rule.code != "S102":
-                continue
-            site: AnnotationSite = match.data
-            if site.string is not None:
-                self.strings[id(site.string)] = site
-            self.parts.update((id(part), twin) for part, twin in zip(site.parts, site.twins))
-            if site.either:
-                self.either.update(id(part) for part in site.parts)
-        self.replaced_names: set[str] = set()
-
-    def on_leave(self, original: cst.CSTNode, updated: cst.CSTNode):
-        key = id(original)
-        if key in self.awaits:
-            parentheses = self.awaits[key]
-            return cst.Await(updated, lpar=[cst.LeftParen()] if parentheses else [],
-                             rpar=[cst.RightParen()] if parentheses else [])
-        if key in self.blocks:
-            return updated.with_changes(asynchronous=cst.Asynchronous())
-        if key in self.parts and key in self.either:
-            return cst.BinaryOperation(_spelled(self.spellings[self.parts[key]]), cst.BitOr(), updated)
-        if key in self.parts:
-            self.replaced_names.add(_head(original))
-            return _spelled(self.spellings[self.parts[key]]).with_changes(lpar=updated.lpar, rpar=updated.rpar)
-        if key in self.strings:
-            return self._string(updated, self.strings[key])
-        return updated
-
-    def _string(self, string: cst.SimpleString, site: AnnotationSite) -> cst.SimpleString:
-        """`"orm.Session"` → `"AsyncSession"`: the same replacement inside the quoted expression."""
-        prefix, quote = string.prefix, string.quote
-        inner = string.value[len(prefix) + len(quote):-len(quote)]
-        expression = cst.parse_expression(inner)
-        spelled = self.spellings[site.twins[0]]
-        renamed = expression.visit(_RenameSessionTypes(spelled))
-        return string.with_changes(value=f"{prefix}{quote}{cst.Module([]).code_for_node(renamed)}{quote}")
-
-
-class _RenameSessionTypes(cst.CSTTransformer):
-    """Inside a string annotation there is no scope information: `Session` is recognised by its spelling."""
-
-    def __init__(self, spelled: str) -> None:
-        super().__init__()
-        self.spelled = spelled
-
-    def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.BaseExpression:
-        return _spelled(self.spelled) if dotted_name(original) in ("orm.Session", "sqlalchemy.orm.Session") else updated
-
-    def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.BaseExpression:
-        return _spelled(self.spelled) if original.value == "Session" else updated
-
-
-def _spelled(text: str) -> cst.BaseExpression:
-    return cst.parse_expression(text)
-
-
-def _head(node: cst.CSTNode) -> str:
-    while isinstance(node, cst.Attribute):
-        node = node.value
-    return node.value if isinstance(node, cst.Name) else ""
 
 
 FAMILY = Family(

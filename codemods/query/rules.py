@@ -1,0 +1,191 @@
+"""The rules of family Q (the legacy 1.x Query API)."""
+
+from __future__ import annotations
+
+from ..core.rule import Rule
+
+
+SESSION_QUERY = Rule(
+    code="Q101",
+    name="session-query",
+    family="query",
+    summary="`session.query(...)` chain (legacy Query API)",
+    why=(
+        "`Session.query()` is the SQLAlchemy 1.x Query API. It is legacy in 2.0 and does not exist on "
+        "`AsyncSession`, so every query chain must become a `select()` statement executed by the session "
+        "before the code can run async. Semantics differ in places a mechanical rewrite gets wrong: "
+        "`first()` adds LIMIT 1, `count()` counts the rows of the whole statement, `scalar()` raises on "
+        "several rows, and `filter_by()` after a `join()` binds to the join target."
+    ),
+    before=(
+        "from app.models import Job\n"
+        "\n"
+        "\n"
+        "async def get_job(db, job_id: str):\n"
+        "    return db.query(Job).filter(Job.job_id == job_id).first()\n"
+    ),
+    after=(
+        "from app.models import Job\n"
+        "from sqlalchemy import select\n"
+        "\n"
+        "\n"
+        "async def get_job(db, job_id: str):\n"
+        "    return (await db.scalars(select(Job).where(Job.job_id == job_id).limit(1))).first()\n"
+    ),
+    fixable=True,
+    fix_notes=(
+        "The chain becomes one `select()` statement run by the same session. `--target async` awaits the "
+        "session call where `await` can go: in an `async def`, or in a `def` that async coloring (F101) makes "
+        "async in the same run (elsewhere the finding says why); `--target sync` writes the same code without "
+        "`await`.\n"
+        "Terminals, one idiom each (`db.scalars` when the query selects one mapped class, `db.execute` and rows "
+        "otherwise, so tuple unpacking and `row.name` keep working):\n"
+        "  all() / list(q)   (await db.scalars(stmt)).all()\n"
+        "  first()           (await db.scalars(stmt.limit(1))).first()\n"
+        "  one(), one_or_none()   (await db.scalars(stmt)).one() / .one_or_none()\n"
+        "  scalar()          (await db.execute(stmt)).scalar_one_or_none()  (None for no row, "
+        "MultipleResultsFound for several, like Query.scalar)\n"
+        "  count()           await db.scalar(select(func.count()).select_from(stmt.subquery())); "
+        "`select(func.count()).select_from(Model).where(...)` only when nothing but criteria is applied to one "
+        "mapped class\n"
+        "  get(pk)           await db.get(Model, pk)  (`options()` become `options=[...]`)\n"
+        "  for x in q        for x in await db.scalars(stmt)\n"
+        "  q[i], q[a:b]      (await db.scalars(stmt.offset(i).limit(1))).all()[0], ...limit/offset/slice....all()\n"
+        "  exists(), subquery(), cte(), scalar_subquery(), label(), .statement   the same on the select\n"
+        "  update(values, synchronize_session=s)   (await db.execute(update(M).where(...).values(values)"
+        ".execution_options(synchronize_session=s))).rowcount; delete() likewise\n"
+        "Steps keep their names except filter -> where, filter_by(k=v) -> where(Entity.k == v) bound to the "
+        "entity the legacy call meant (the last join target, else the queried class; SQLAlchemy 2.1's "
+        "`filter_by` searches every FROM entity); under `--target sync` a join along a relationship "
+        "(`join(Book.author)`) binds to the class the repository's models say it leads to (`relationship(\"Author\")`, "
+        "`relationship(Author)`, `Mapped[\"Author\"]`, `Mapped[list[\"Book\"]]`, `backref=\"...\"` on the other "
+        "class), written as the module names it, with_entities -> with_only_columns, populate_existing() -> "
+        "execution_options(populate_existing=True). `.unique()` goes before the terminal wherever the legacy "
+        "Query de-duplicated ORM entities and duplicates are possible (joins, joined eager loads, columns of "
+        "other classes in the criteria).\n"
+        "A query kept in a local variable (`q = db.query(X)`, `if f: q = q.filter(...)`, `return q.all()`) is "
+        "converted when every binding and every use is in that function.\n"
+        "A module-level function whose parameter is annotated `Query` (`def paginate(query: Query, page, size)`) "
+        "is converted together with every call of it: it receives the session first, the parameter becomes a "
+        "`Select` and its uses run on that session (`count()` through a subquery, `query.offset(...).limit(...)"
+        ".all()` -> `(await db.scalars(...)).all()`), and each call passes the session of the query it hands over "
+        "(`await paginate(db, select(Job).order_by(...), 1, 20)`, or the variable holding it). Only when the "
+        "repository index (family F) shows every call: each passes, at that parameter, a `session.query(...)` chain "
+        "or a variable holding one, of exactly one mapped class without joins that could repeat it; the function is "
+        "not used as a value, can become async, and does not use steps that name the entity (`filter_by()`, joins, "
+        "`with_entities()`) or hand the query on. Otherwise the parameter's finding says which call prevents it.\n"
+        "A method that returns `self.<attr>.query(...)` (in a variable or not) for the other methods of its class "
+        "to finish (`def _jobs(self): ... return query`, `self._jobs().count()`) returns the `Select` instead and "
+        "stays sync; each `self._jobs()...<terminal>` runs it on that session (`await self.db.scalar(select("
+        "func.count()).select_from(self._jobs().subquery()))`). Only when the index shows every call: all are "
+        "`self.<method>()` in its module ending in a terminal converted here, the method takes no other parameters, "
+        "is not used as a value nor overridden, and every calling function can become async.\n"
+        "On Flask-SQLAlchemy's `db.session` under `--target sync`, the extension's terminals (`get_or_404()`, "
+        "`first_or_404()`, `one_or_404()`, `paginate()`) convert too, as Q102 describes.\n"
+        "Left alone, with the reason: other queries returned from functions or passed to other functions, "
+        "`from_self()`, "
+        "`yield_per()`, set operations, methods of "
+        "Query subclasses, 1.x `join()` forms, `filter_by()` whose entity is not named in the source (after a "
+        "join along a relationship: whose class the index does not show, or this module has no name for), and "
+        "entities sqlasync cannot tell a mapped class from a column by: a name bound to nothing it can read, or "
+        "the result of a function of the project or of a library (a class gives objects, a column rows; "
+        "`aliased()`, `with_polymorphic()` and mappers (`get_mapper()`, `class_mapper()`) give objects, "
+        "`func.*`, `cast()`, `case()`, `literal()` and the like give rows).\n"
+        "Known differences: a slice whose bounds are variables that turn out negative or reversed at run time "
+        "(the legacy Query raised IndexError or returned []); `.unique()` on rows holding unhashable values "
+        "(JSON) raises where the legacy Query fell back to identity. Under the async target a function's session "
+        "is converted whole: when one query on a session name is left, the function's other queries on it are "
+        "left too (that session stays a sync `Session` there, S102), rather than awaited on a session nobody "
+        "converts."
+    ),
+)
+MODEL_QUERY = Rule(
+    code="Q102",
+    name="model-query-property",
+    family="query",
+    summary="`Model.query...` (Flask-SQLAlchemy query property)",
+    why=(
+        "`Model.query` hides which session runs the statement: Flask-SQLAlchemy's thread-local scoped "
+        "`db.session`, which has no AsyncSession. Under the async target the site stays (the app first needs an "
+        "async framework and an `AsyncSession` passed explicitly). Under `--target sync` the app has an obvious "
+        "target, its own `db.session`: the chain becomes the 2.0-style `select()` Flask-SQLAlchemy 3 documents, "
+        "with the same semantics guarantees as Q101."
+    ),
+    before=(
+        "from flask_sqlalchemy import SQLAlchemy\n"
+        "\n"
+        "db = SQLAlchemy()\n"
+        "\n"
+        "\n"
+        "class User(db.Model):\n"
+        "    id = db.Column(db.Integer, primary_key=True)\n"
+        "    name = db.Column(db.String(50))\n"
+        "\n"
+        "\n"
+        "def find(name):\n"
+        "    return User.query.filter_by(name=name).first()\n"
+    ),
+    after=(
+        "from flask_sqlalchemy import SQLAlchemy\n"
+        "\n"
+        "db = SQLAlchemy()\n"
+        "\n"
+        "\n"
+        "class User(db.Model):\n"
+        "    id = db.Column(db.Integer, primary_key=True)\n"
+        "    name = db.Column(db.String(50))\n"
+        "\n"
+        "\n"
+        "def find(name):\n"
+        "    return db.session.scalars(db.select(User).where(User.name == name).limit(1)).first()\n"
+    ),
+    fixable=True,
+    example_target="sync",
+    fix_notes=(
+        "`--target sync` only. A model is a class whose bases (through the repository's classes) include "
+        "`<db>.Model`, where `<db>` is bound to `flask_sqlalchemy.SQLAlchemy(...)` or to an instance of a subclass "
+        "of it, in this module or in another one the repository index (family F) follows through imports and "
+        "re-exports (`cls` in a classmethod of such a model counts too: `cls.query` -> `db.select(cls)`). "
+        "`Model.query` is then one more start of a Q101 query, run by `db.session`: every terminal, "
+        "step and flow of Q101 applies (`Model.query` kept in a variable and extended across branches, `count()` "
+        "through a subquery, `get(pk)` -> `db.session.get(Model, pk)`). `select` and `func` are spelled as the "
+        "module already imports them, else `db.select` / `db.func`; a module that names no `db` (views importing "
+        "only the models) gets `from <module of db> import db`.\n"
+        "Flask-SQLAlchemy's own terminals, on `Model.query` and on `db.session.query(...)` (Q101) alike:\n"
+        "  get_or_404(pk)      db.get_or_404(Model, pk)\n"
+        "  first_or_404()      db.first_or_404(stmt.limit(1))\n"
+        "  one_or_404()        db.one_or_404(stmt)\n"
+        "  paginate(page=...)  db.paginate(stmt, page=...)  (2.x positional arguments become keywords)\n"
+        "only when the query selects one mapped class (the extension's methods return the first column of each "
+        "row); first_or_404/one_or_404 also only when no join can repeat an entity (they do not de-duplicate).\n"
+        "Versions come from the project's pins (requirements*.txt, requirements/*.txt, pyproject.toml, setup.cfg, "
+        "setup.py; exact versions from poetry.lock / uv.lock): what counts is the newest version they allow. "
+        "Those four methods need Flask-SQLAlchemy 3.0: under a pin below it the site stays, with the reason. "
+        "Every `--target sync` query (Q101 too) needs SQLAlchemy 1.4.24 (`Session.scalars`): below it the site "
+        "stays. With no pin the newest versions are assumed (Flask-SQLAlchemy 3.x, SQLAlchemy 2.x).\n"
+        "A query returned for its callers to finish converts together with every caller, in any module: a sync "
+        "function (module-level, a method, a classmethod or staticmethod; no other decorator) that returns "
+        "`Model.query...` of one model on every path (not reshaped by `with_entities()`) returns "
+        "`db.select(...)`, and each call of it runs that statement on `db.session`: "
+        "`for x in Model.all(org)` -> `for x in db.session.scalars(Model.all(org))`, `.count()` through a "
+        "subquery, `.first()` with `limit(1)`, `[i]` and slices with `slice()` (relative to the function's own "
+        "limit, like the legacy Query), `.unique()` when the function's query joins (the legacy Query "
+        "de-duplicated). Only when the repository index shows every call, each part of this migration, extending "
+        "the query with steps that do not need its class and finishing it with a terminal Q101 converts (directly "
+        "or through a local variable); nothing uses the function as a value or overrides it; and every module "
+        "involved can name the extension. Otherwise the function and all its callers stay (never one without the "
+        "other), and the function's finding names the call that keeps them: one that hands the query on, stores or "
+        "returns it (a function returning another's query is not followed yet), uses `filter_by()`, `join()` or "
+        "`with_entities()` on it (they need the class only the function names), runs `get()`, a bulk "
+        "`update()`/`delete()` or the extension's own terminals (`paginate()`, `first_or_404()`) on it, or sits "
+        "outside the migrated paths (tests left out of `--paths`). A call the index cannot resolve (a receiver of "
+        "unknown type) is not seen.\n"
+        "Left alone, with the reason: a class that is not a model on a Flask-SQLAlchemy `db.Model` the index shows "
+        "(another library's `query` property), a model whose `db` this module cannot name (the name is taken), "
+        "a query returned for callers that do not all finish it as above (the reason names the call), "
+        "and every site under the async target. Without the index (`--select Q` alone) only a model defined in the "
+        "file on its own `db.Model`, or a capitalised name imported beside an imported `db`, counts. Known gap: a "
+        "custom `query_class` given to `SQLAlchemy(...)` in another module is not seen (its own methods are left, "
+        "but an override of a standard method would be bypassed)."
+    ),
+)
