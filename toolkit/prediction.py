@@ -108,10 +108,10 @@ def summarise(path: str, source: bytes, location: ModuleLocation, config: Config
 _SUMMARIES: dict[tuple, FileSummary | None] = {}
 MEMORY_SIZE = 4096
 # `Model.query` (`cls.query` in a classmethod): converted under `--target sync` once the repository index shows
-# the model (query.py).
+# the model (query/recogniser.py).
 MODEL_QUERY = re.compile(rb"\b(?:[A-Z]\w*|cls)\.query\b")
 # `filter_by()` after `join(Model.relationship)`: converted under `--target sync` once the index shows the
-# relationship's class (related_classes.py).
+# relationship's class (query/related_classes.py).
 JOIN_THEN_FILTER_BY = re.compile(rb"join\s*\([^)]*\.\w+\s*\)[\s\S]*?\.filter_by\s*\(")
 # A parameter annotated `Engine`: E107 takes it for the async engine only in a function that becomes async, and
 # hands its connection to a helper only if the helper stays sync; the prediction takes every function for async.
@@ -236,9 +236,9 @@ def resume_from_prediction(coloring, path: str, source: bytes, families: Sequenc
     if summary.target == "async" and (ENGINE_PARAMETER.search(source) or REEXPORTED_SESSIONMAKER.search(source)):
         return None  # only the run's coloring says which functions become async, which E107/E102 ask here
     if summary.target == "sync" and MODEL_QUERY.search(source):
-        return None  # only the index tells Flask-SQLAlchemy models and their `db` apart (flask_models.py)
+        return None  # only the index tells Flask-SQLAlchemy models and their `db` apart (query/flask_models.py)
     if summary.target == "sync" and JOIN_THEN_FILTER_BY.search(source):
-        return None  # only the index tells which class a relationship joins to (related_classes.py)
+        return None  # only the index tells which class a relationship joins to (query/related_classes.py)
     module = cst.parse_module(summary.predicted if summary.predicted is not None else source)
     rest = [family for family in families if family.prefix == COLORING_PREFIX]
     return module, Counter(summary.predicted_fixed), rest

@@ -160,7 +160,7 @@ def _collect_edges(coloring: Coloring, functions: dict[FunctionId, FunctionFacts
                 coloring.callers.setdefault(callee, []).append(Caller(owner, site, path))
             elif site.passes_session:
                 # A constructor or a generic model's method handed the session (`User(session=db)`,
-                # `self.model(session=db)`, `entry.update(session=db)`) may do I/O with it (coloring.py bridges it).
+                # `self.model(session=db)`, `entry.update(session=db)`) may do I/O with it (recogniser.py bridges it).
                 for possible in index.possible_callees(site.callee, path):
                     coloring.callers.setdefault(possible, []).append(Caller(owner, site, path))
         for use in summary.facts.values:
@@ -168,7 +168,7 @@ def _collect_edges(coloring: Coloring, functions: dict[FunctionId, FunctionFacts
             if entity is not None and entity[0] == "function":
                 target = (entity[1], entity[2])
                 if target in coloring.accessors.reads or target in coloring.accessors.reasons:
-                    continue  # `f(obj.prop)` passes the property's value (coloring_properties.py sees the read)
+                    continue  # `f(obj.prop)` passes the property's value (index/properties.py sees the read)
                 coloring.values.setdefault(target, []).append((path, use))
                 if use.consumer == "depends":
                     coloring.roles.setdefault(target, "dependency")
@@ -346,7 +346,7 @@ def _spread(coloring: Coloring, queue: deque, allowed: set[FunctionId], members,
                 continue
             # Only a function another family made async can have a caller that may not follow it.
             _need(coloring, owner, allowed, queue)
-        # A function that calls a parameter `current` is handed to awaits it (coloring_callables.py).
+        # A function that calls a parameter `current` is handed to awaits it (index/callables.py).
         for holder in coloring.callables.holders(current):
             if status.get(holder) is None:
                 _need(coloring, holder, allowed, queue)

@@ -72,7 +72,7 @@ class _Resolution:
         `SQLAlchemy(...)`, or an import whose imported name is `db` however it is reached (`db`,
         `from app import db as database`, `models.db` after `from app import models`, `m.db` after
         `import app.models as m`); the import is the weaker evidence, confirmed by the repository index where
-        the Query rules need it (flask_models.py)."""
+        the Query rules need it (query/flask_models.py)."""
         if isinstance(expr, cst.Name) and self._bound_to_extension(expr):
             return True
         if not isinstance(expr, (cst.Name, cst.Attribute)) or expr not in self.qualified_names:

@@ -82,7 +82,7 @@ class CallSite:
     # Arguments that are legacy queries (`session.query(...)` chains or variables holding one), by position or
     # keyword, with their shape (query_params.passed_shape).
     query_args: tuple[tuple[str, str], ...] = ()
-    # `self.<method>()...<terminal>` finishes the legacy query a method of this class returns (query_returns.py).
+    # `self.<method>()...<terminal>` finishes the legacy query a method of this class returns (query/returns.py).
     finishes: bool = False
     # The result is bound to one local name (`publisher = make_publisher(bus)`), nothing else.
     bound: bool = False
@@ -107,7 +107,7 @@ class ValueUse:
     consumer: str              # "depends", "background", "route", "fixture-value", or "unknown"
     detail: str = ""
     keyword: str | None = None  # passed as `keyword=name`: where the consumer may keep it (`Alias(func=f)`)
-    # Passed to a call: its callee, and the keyword or the position it is passed at (coloring_callables.py).
+    # Passed to a call: its callee, and the keyword or the position it is passed at (callables.py).
     callee: Expr | None = None
     slot: str | None = None
     # A lambda handing on a call (ModuleScanner.thunk_use): the sessions that call passes, which the bridge can
@@ -118,7 +118,7 @@ class ValueUse:
 @dataclass(frozen=True)
 class AttributeRead:
     """`obj.name` read, written or looked up by name (`getattr(obj, "name")`), for @property getters that may
-    become async methods (coloring_properties.py). Calls `obj.name(...)` are call sites, not reads."""
+    become async methods (properties.py). Calls `obj.name(...)` are call sites, not reads."""
 
     name: str
     receiver: Expr | None
@@ -192,9 +192,9 @@ class ModuleFacts:
     calls: list[CallSite] = field(default_factory=list)
     values: list[ValueUse] = field(default_factory=list)
     reads: list[AttributeRead] = field(default_factory=list)
-    # Functions that may receive the session with the Query they take (query_params.py): parameter, position.
+    # Functions that may receive the session with the Query they take (query/params.py): parameter, position.
     query_functions: dict[str, tuple[str, int]] = field(default_factory=dict)
-    # Methods that return a legacy query for the other methods of their class to finish (query_returns.py).
+    # Methods that return a legacy query for the other methods of their class to finish (query/returns.py).
     query_helpers: list[str] = field(default_factory=list)
     # Functions that return `Model.query...` of one Flask-SQLAlchemy model (if the index shows the class is one) on
     # every path, for any caller to finish (query_returns.approve_flask): the class, whether its rows may repeat it,
@@ -202,12 +202,12 @@ class ModuleFacts:
     flask_helpers: dict[str, tuple[Expr | None, bool, tuple[str, ...]]] = field(default_factory=dict)
     is_test_module: bool = False
     is_conftest: bool = False
-    # F110 (coloring_loop_driver.py): fixtures that drive an event loop, and the callables functions receive.
+    # F110 (coloring/loop_driver.py): fixtures that drive an event loop, and the callables functions receive.
     loop_drivers: dict[str, str] = field(default_factory=dict)
     callable_params: dict[str, dict[str, tuple | None]] = field(default_factory=dict)
     # Modules whose public names this one re-exports with `from module import *`.
     star_imports: list[str] = field(default_factory=list)
-    # Parameters a function only calls or hands on (coloring_callables.py): qualname -> CallableParams.
+    # Parameters a function only calls or hands on (callables.py): qualname -> CallableParams.
     callable_slots: dict[str, tuple] = field(default_factory=dict)
     # Module-level TypeVars declared with a bound (`Model = TypeVar("Model", bound=Base)`): name -> the bound.
     typevar_bounds: dict[str, Expr] = field(default_factory=dict)

@@ -27,8 +27,8 @@ class Provided:
 # Q: functions that receive a legacy Query (query/params.py), and the flow analysis the scan runs (query/flow.py).
 QUERY_PARAMS = Provided("the Query family (query/params.py, query/flow.py)",
                         ("Candidate", "Unsupported", "candidate", "passed_shape", "query_origin", "scan_flows"))
-# Q: methods that build a legacy Query and return it (query/returns.py).
-QUERY_RETURNS = Provided("the Query family (query/returns.py)",
+# Q: methods that build a legacy Query and return it (query/returns.py, query/returns_repository.py).
+QUERY_RETURNS = Provided("the Query family (query/returns.py, query/returns_repository.py)",
                          ("Helper", "QueryHelpers", "flask_helper", "local_names", "may_finish", "returned_use"))
 # F110: fixtures that drive the event loop for sync tests (coloring/loop_driver.py).
 LOOP_DRIVER = Provided("the coloring family (coloring/loop_driver.py)", ("scan",))

@@ -8,7 +8,7 @@ annotations, constructors in scope and pytest fixtures.
 Each file is summarised on its own (in parallel, see `summarise`): its facts are taken from the
 module as the other families would leave it (their rewrites run in a *prediction* mode where every
 function that may become async is assumed to), and the functions those rewrites put an `await` into
-are the *seeds* of the coloring. `coloring_solve.py` then decides, for the whole repository, which
+are the *seeds* of the coloring. `coloring/solve.py` then decides, for the whole repository, which
 functions become async.
 """
 
@@ -90,14 +90,14 @@ class FileSummary:
     surviving_calls: dict[tuple, int] = field(default_factory=dict)
     # Sync functions holding sync session I/O, whatever the run selects (see coloring_predict._legacy_io).
     legacy_io: frozenset[str] = frozenset()
-    # Fixtures that hand out a session or connection they open (D105, fixture_sessions.py): qualname -> (what
+    # Fixtures that hand out a session or connection they open (D105, session/fixture_sessions.py): qualname -> (what
     # they hand out, "session" or "connection"; whether, once async, they request anyio's `anyio_backend`).
     handout_fixtures: dict[str, tuple[str, bool]] = field(default_factory=dict)
     # The prediction itself, for `migrate` to start from (None: the other families changed nothing).
     source_digest: bytes = b""
     predicted: bytes | None = None
     predicted_fixed: dict[str, int] = field(default_factory=dict)
-    # The run's target: with "async", a function that receives the session with its query (query_params.py)
+    # The run's target: with "async", a function that receives the session with its query (query/params.py)
     # awaits it, which the prediction cannot see (only the whole repository decides it).
     target: str = "async"
 

@@ -71,7 +71,7 @@ class _CallSites:
         target = parent.targets[0].target
         return isinstance(target, cst.Name) and isinstance(metadata_value(self.scopes, target), FunctionScope)
 
-    # -- legacy queries handed to functions (query_params.py) --------------------------------------
+    # -- legacy queries handed to functions (query/params.py) --------------------------------------
     @property
     def query_flows(self):
         """Q's flow analysis, allowing any query handed to a call: what each call passes is recorded, and the
@@ -233,7 +233,7 @@ class _CallSites:
         if consumer is None:
             return None
         target = self.expr(node)
-        # A local holding what a call returns may hold a function a factory made (coloring_callables.py).
+        # A local holding what a call returns may hold a function a factory made (callables.py).
         kinds = ("name", "def", "attr", "call") if isinstance(node, cst.Name) else ("name", "def", "attr")
         if target is None or target[0] not in kinds:
             return None

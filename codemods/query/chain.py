@@ -89,7 +89,7 @@ class Use:
     kind: a terminal method (`all`, `first`, ... `update`, `delete`, `exists`, `subquery`, ...),
     `statement`, `iterate`, `list` (`list(q)`), `index`, `slice`, `embed` (inside `in_()`),
     `assign` (stored in the variable `variable`, to be extended or used later), `pass` (an
-    argument of `call`, which query_params.py may allow) or `return` (query_returns.py may allow).
+    argument of `call`, which params.py may allow) or `return` (returns.py may allow).
     `node` is the outermost node the rewrite replaces.
     """
 
@@ -113,7 +113,7 @@ class Origin:
     session: cst.BaseExpression
     entities: tuple[cst.Arg, ...]
     flask: FlaskDb | None = None
-    # The head is a call of a function that returns such a query as a `select()` (query_returns.py): the statement
+    # The head is a call of a function that returns such a query as a `select()` (returns.py): the statement
     # is the call itself, not a `select()` built from `entities` (a stand-in for the class the function selects).
     returned: bool = False
 
@@ -229,7 +229,7 @@ def _use_in_context(node: cst.BaseExpression, parent: cst.CSTNode | None,
 
 
 def passed_to(call: cst.Call) -> str:
-    """Why a query handed to `call` is left (unless query_params.py converts the callee with it)."""
+    """Why a query handed to `call` is left (unless params.py converts the callee with it)."""
     callee = cst.Module([]).code_for_node(call.func)
     return (f"the query object is passed to `{callee}()`; sqlasync converts a query only when its whole flow stays "
             "inside one function")

@@ -1,7 +1,7 @@
 """Flask-SQLAlchemy in one module: its extension instance (`db = SQLAlchemy(app)`) and the models built on it.
 
 `Model.query` is Flask-SQLAlchemy's query property on `db.Model`: the query it starts runs on the extension's
-scoped `db.session`, so under `--target sync` it converts like `db.session.query(Model)` (Q102, query.py). This
+scoped `db.session`, so under `--target sync` it converts like `db.session.query(Model)` (Q102, recogniser.py). This
 module answers the two questions that conversion needs at each `Model.query`:
 
 - is `Model` a class whose bases (through the repository's classes) include `<db>.Model`, where `<db>` is bound to
@@ -68,7 +68,7 @@ class FlaskModels:
         self._scanner = scanner
         self._local: dict[str, bool] | None = None
 
-    # -- the question query.py asks ---------------------------------------------------------------
+    # -- the question recogniser.py asks ---------------------------------------------------------------
     def model_db(self, model: cst.BaseExpression) -> FlaskDb | str:
         """The extension whose `db.Model` the class `model` derives from, as this module reaches it; or why not."""
         shown = dotted_name(model) or "the class"

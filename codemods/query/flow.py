@@ -4,7 +4,7 @@ A query stored in a local variable is converted only when its whole life is visi
 function: every binding of the variable is a query chain (`q = db.query(X)`, `q = q.filter(...)`)
 and every read extends, executes, iterates or embeds it. Anything else (returned, passed to a
 helper, stored on `self`, read by a nested function) leaves the flow alone, with the reason; the
-one exception is a query handed to a function that query_params.py converts together with its
+one exception is a query handed to a function that params.py converts together with its
 callers, and the flow of that function's query parameter itself (`parameter`).
 """
 
@@ -42,14 +42,14 @@ class Conversion:
 
     sites: tuple[Site, ...]
     variable: str | None = None
-    # Calls the query is handed to, with the session each must now receive first (query_params.py).
+    # Calls the query is handed to, with the session each must now receive first (params.py).
     arguments: tuple[tuple[cst.Call, cst.BaseExpression], ...] = ()
     # The function whose query parameter this flow is: it receives the session too.
     parameter: Candidate | None = None
     # What the flow queries and every step applied to it (the shape a callee receives).
     entities: tuple[cst.Arg, ...] = ()
     steps: tuple = ()
-    # The expressions of the `return` statements that hand the query to the caller (query_returns.py).
+    # The expressions of the `return` statements that hand the query to the caller (returns.py).
     returned: tuple[cst.BaseExpression, ...] = ()
 
 
@@ -68,9 +68,9 @@ class FlowAnalysis:
         self.code = code
         # Why `await` cannot go at a node (None: the function is, or async coloring makes it, async).
         self.await_problem = await_problem
-        # Why a query may not be handed to a call (None: query_params.py converts the callee with it).
+        # Why a query may not be handed to a call (None: params.py converts the callee with it).
         self.passes = passes
-        # Why a query may not be returned (None: query_returns.py converts the callers with it).
+        # Why a query may not be returned (None: returns.py converts the callers with it).
         self.returns = returns
         # What a head starts when it is not a plain `session.query(...)` (Flask-SQLAlchemy's `Model.query` and
         # `db.session.query(...)`); None: read_chain's default.
@@ -296,7 +296,7 @@ class FlowAnalysis:
                 if node.func.attr.value == "query" and self.session_evidence(node.func.value) is not None:
                     return node
                 if node.func.attr.value != "query" and self.origin_of(node) is not None:
-                    return node  # a call of a function returning a query its callers finish (query_returns.py)
+                    return node  # a call of a function returning a query its callers finish (returns.py)
                 node = node.func.value
             elif isinstance(node, cst.Call) and isinstance(node.func, cst.Name):
                 return node if self.origin_of(node) is not None else None
@@ -325,7 +325,7 @@ class FlowAnalysis:
         if not origins:
             return f"`{variable}` never receives a `session.query(...)`"
         sessions = {self.code(chain.session) for chain in origins}
-        # A call of a function returning a Flask-SQLAlchemy query (query_returns.py) may share the variable with
+        # A call of a function returning a Flask-SQLAlchemy query (returns.py) may share the variable with
         # `Model.query` of the class it selects (`groups = Group.all(org)` / `groups = Group.query.filter(...)`):
         # the repository checked that the class is the same (query_returns.approve_flask).
         returned = {id(chain.entities[0]) for chain in origins if chain.origin.returned}
@@ -367,7 +367,7 @@ class FlowAnalysis:
         return current
 
 
-# -- the repository scan (query/params.py, query/returns.py) ---------------------------------------
+# -- the repository scan (params.py, returns.py) ---------------------------------------
 def scan_flows(evidence: ReceiverEvidence):
     """Q's flow analysis as the repository scan runs it: any query may be handed to a call or returned (what each
     call passes, and which methods return one, is recorded, and the coloring decides), and `await` may go wherever a

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from . import returns as query_returns
+from . import returns as query_returns, returns_repository
 from ..core.nodes import dotted_name
 from ..core.receivers import FLASK_SQLALCHEMY_SESSION
 from ..index.scan import ModuleScanner
@@ -91,7 +91,7 @@ class _FlaskQueries:
         db = self.flask._spelling(self.context.coloring.returned.flask[helper])
         if not self._reaches(db, call):
             return None  # approve_flask saw the spelling; the rewrite cannot differ from it unnoticed (see visit_Call)
-        return query_returns.returned_origin(db, cst.Attribute(cst.Name(db.name), cst.Name("session")),
+        return returns_repository.returned_origin(db, cst.Attribute(cst.Name(db.name), cst.Name("session")),
                                              helper in self.context.coloring.returned.repeating)
 
     def _flask_helper(self, call: cst.Call) -> tuple[str, str] | None:

@@ -13,7 +13,7 @@ from .chain import RETURNED, Origin, Unsupported, Use, read_chain
 class _ReturnedQueries:
     """Queries returned to the other methods of a class, and the calls that finish them (QueryRecogniser)."""
 
-    # -- queries returned to the other methods of a class (query_returns.py) -----------------------
+    # -- queries returned to the other methods of a class (returns.py) -----------------------
     def _returns(self, use: Use) -> str | None:
         function = self.evidence.enclosing(use.node, cst.FunctionDef)
         if function is None:
@@ -21,7 +21,7 @@ class _ReturnedQueries:
         helper = (str(self.context.path), qualname_of(function, self.evidence.parents))
         returned = getattr(self.context.coloring, "returned", None)
         if self.context.target == "sync" and returned is not None and helper in returned.flask:
-            return None  # query_returns.approve_flask: every caller runs the `select()` it returns
+            return None  # returns_repository.approve_flask: every caller runs the `select()` it returns
         problem = self._helper_problem(helper)
         if problem != RETURNED:
             return problem
@@ -30,7 +30,7 @@ class _ReturnedQueries:
         return f"{RETURNED} ({self._returned_detail(use, function, helper)})"
 
     def _returned_detail(self, use: Use, function: cst.FunctionDef, helper) -> str:
-        """Why a returned query that query_returns.py does not take up stays: where its callers are, and the
+        """Why a returned query that returns.py does not take up stays: where its callers are, and the
         rule they would have to meet (or that a Flask-SQLAlchemy `Model.query` is not taken up at all yet)."""
         name = function.name.value
         callers = getattr(self.context.coloring, "callers", None)

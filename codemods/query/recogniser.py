@@ -6,7 +6,7 @@ from functools import partial
 
 import libcst as cst
 
-from . import params as query_params, returns as query_returns
+from . import params as query_params, returns as query_returns, returns_repository
 from ..core.await_sites import await_problem
 from ..core.functions import qualname_of
 from ..index.scan import ModuleScanner
@@ -54,7 +54,7 @@ class QueryRecogniser(_FlaskQueries, _ReturnedQueries, Recogniser):
                                        self._passes, self._returns, self._origin_of)
         return self._flows
 
-    # -- queries handed to functions (query_params.py) ----------------------------------------------
+    # -- queries handed to functions (params.py) ----------------------------------------------
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         found = query_params.candidate(self.evidence, node, self.context.config.session_names)
         if found is None:
@@ -135,7 +135,7 @@ class QueryRecogniser(_FlaskQueries, _ReturnedQueries, Recogniser):
     def _custom_query_class(self) -> str | None:
         """A Query subclass defined or installed (`query_cls=`) in this file may change what any chain does."""
         if self._custom_query is None:
-            self._custom_query = query_returns.custom_query_class(self.evidence, self.context.module) or ""
+            self._custom_query = returns_repository.custom_query_class(self.evidence, self.context.module) or ""
         return self._custom_query or None
 
     def _outer(self, query_call: cst.BaseExpression) -> cst.BaseExpression:

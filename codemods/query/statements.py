@@ -99,7 +99,7 @@ CRITERIA_STEPS = frozenset({"filter", "where", "filter_by"})
 LOOSE = (cst.BooleanOperation, cst.Comparison, cst.IfExp, cst.Lambda, cst.NamedExpr)
 
 
-# A stand-in for the class a function's returned query selects, at the calls that finish it (query_returns.py):
+# A stand-in for the class a function's returned query selects, at the calls that finish it (returns.py):
 # what the planner needs to choose `scalars()`; never written out, since everything that would write it is refused.
 RETURNED_ENTITY = cst.Arg(cst.Name("ReturnedEntity"))
 # The same for a function whose query may repeat its entity (a join): its callers de-duplicate (`.unique()`) where
