@@ -459,9 +459,9 @@ class RepoIndex:
 
     def methods_of_unknown_receiver(self, callee: Expr | None, origin: str) -> list[FunctionId]:
         """`x.name(...)` on a receiver nothing types (`plugin.instance.fetch_events(...)` where `instance` is an
-        unannotated property returning a registry entry): any method of that name the repository defines may run.
-        Not for receivers the index knows (the method is then not the repository's) nor for names imported from
-        outside the repository."""
+        unannotated property returning a registry entry): any method of that name the repository defines with a
+        session parameter may run. Not for receivers the index knows (the method is then not the repository's) nor
+        for names imported from outside the repository."""
         if callee is None or callee[0] != "attr" or callee[2].startswith("__"):
             return []
         receiver = callee[1]
@@ -471,7 +471,9 @@ class RepoIndex:
         if table is None:
             table = {}
             for function, facts in self.functions():
-                if facts.class_qualname is not None and facts.qualname == f"{facts.class_qualname}.{facts.name}":
+                # (a method with no session parameter cannot be what a call handing it a session runs)
+                if facts.class_qualname is not None and facts.qualname == f"{facts.class_qualname}.{facts.name}" \
+                        and facts.takes_session:
                     table.setdefault(facts.name, []).append(function)
             self.memo["methods_by_name"] = table
         return table.get(callee[2], [])
