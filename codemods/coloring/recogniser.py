@@ -101,8 +101,11 @@ class ColoringRecogniser(_Functions, Recogniser):
             callee = resolve_callee(self.coloring.index, site, self.path)
             if callee is None:
                 possible = self._legacy_possible_callee(site)
+                awaited = self._awaited_possible_callee(site)
                 if possible is not None and site.context == "body" and self.will_be_async_here(node):
                     self._bridge(node, site, possible, runs=True)
+                elif awaited is not None:
+                    self._await(node, site, awaited)
                 else:
                     self._unresolved(node, site, async_methods)
                 continue
@@ -277,6 +280,16 @@ class ColoringRecogniser(_Functions, Recogniser):
             return None
         return next((function for function in self.coloring.index.possible_callees(site.callee, self.path)
                      if self.coloring.legacy(function)), None)
+
+    def _awaited_possible_callee(self, site: CallSite) -> FunctionId | None:
+        """What a call that names no single function runs when every function it may run is awaited after the
+        run (`plugin.instance.fetch_events(db_session=db)`, any `fetch_events` of the repository, which share one
+        color: coloring_solve._override_groups)."""
+        if not site.passes_session:
+            return None
+        possible = self.coloring.index.possible_callees(site.callee, self.path)
+        return possible[0] if possible and all(self.coloring.awaited_after(function) for function in possible) \
+            else None
 
     def _bridge_in_lambda(self, node: cst.Call, site: CallSite) -> None:
         """`safe_try(lambda: fix(session))` where `fix` stays sync with session I/O and `safe_try` awaits what

@@ -74,9 +74,11 @@ AWAIT_CALL = Rule(
     fixable=True,
     fix_notes=(
         "The call is parenthesised where its result is used at once (`(await f()).x`). A generator that becomes "
-        "an async generator is iterated with `async for` instead. Calls through a receiver whose class cannot be "
-        "inferred but that pass a session to a method of the same name as one that becomes async are reported, "
-        "not changed, because sqlasync cannot prove what they call. `asyncio.run(coro())` in a function that "
+        "an async generator is iterated with `async for` instead. A call that hands a session to a method of a "
+        "receiver whose class cannot be inferred (`plugin.instance.fetch_events(db_session=db)`, where `instance` "
+        "is an unannotated property) may run any method of that name the repository defines: those methods share "
+        "one color, so the call is awaited when they all become async, bridged (F108) when they stay sync, and a "
+        "caller that stays sync keeps them all sync (F107). `asyncio.run(coro())` in a function that "
         "becomes async (it would start an event loop inside the running one) becomes `await coro()`, and so does "
         "`loop.run_until_complete(coro())` on a loop from `asyncio.get_event_loop()` or `new_event_loop()`. A function "
         "that only calls a callable parameter (or hands it on to another such function) awaits the call when "

@@ -214,6 +214,13 @@ def _override_groups(index: RepoIndex, functions: dict[FunctionId, FunctionFacts
                     for name in CONTEXT_METHODS:
                         if name in ancestor_facts.methods:
                             union(context[0], (ancestor[0], ancestor_facts.methods[name]))
+        # `plugin.instance.fetch_events(db_session=...)` on a receiver nothing types may run any method of that
+        # name: they share one color, so the call is awaited, bridged or left sync alike whichever runs.
+        for site in summary.facts.calls:
+            if site.passes_session and site.method is not None and resolve_callee(index, site, path) is None:
+                methods = index.methods_of_unknown_receiver(site.callee, path)
+                for other in methods[1:]:
+                    union(methods[0], other)
     return {function: find(function) for function in functions}
 
 

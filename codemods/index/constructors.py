@@ -24,8 +24,39 @@ class _Constructors:
         else:
             bound = self._bound_class(callee, origin, 0)
             found = [self._first_in_mro(*cls, "__init__") for cls in (bound, *self.subclasses(*bound))] if bound else []
+            if not found:
+                found = self.methods_of_unknown_receiver(callee, origin)
         return list(dict.fromkeys(function for first in found if first is not None
                                   for function in (first, *self.replaced_by(first))))
+
+    def methods_of_unknown_receiver(self, callee: Expr | None, origin: str) -> list[FunctionId]:
+        """`x.name(...)` on a receiver nothing types (`plugin.instance.fetch_events(...)` where `instance` is an
+        unannotated property returning a registry entry): any method of that name the repository defines with a
+        session parameter may run. Not for receivers the index knows (the method is then not the repository's) nor
+        for names imported from outside the repository."""
+        if callee is None or callee[0] != "attr" or callee[2].startswith("__"):
+            return []
+        receiver = callee[1]
+        if receiver is None or self.resolve(receiver, origin) is not None or self._from_outside(receiver, origin):
+            return []
+        table = self.memo.get("methods_by_name")
+        if table is None:
+            table = {}
+            for function, facts in self.functions():
+                # (a method with no session parameter cannot be what a call handing it a session runs)
+                if facts.class_qualname is not None and facts.qualname == f"{facts.class_qualname}.{facts.name}" \
+                        and facts.takes_session:
+                    table.setdefault(facts.name, []).append(function)
+            self.memo["methods_by_name"] = table
+        return table.get(callee[2], [])
+
+    def _from_outside(self, expr: Expr, origin: str) -> bool:
+        """Is `expr` rooted in a name that comes from outside the repository (`requests.get(...)`)?"""
+        while expr is not None and expr[0] in ("attr", "call", "inst", "elem", "list"):
+            expr = expr[1]
+        if expr is None or expr[0] != "name":
+            return False
+        return self.lookup(expr[1], origin, 0) is None and self.module_path(expr[1].split(".")[0], origin) is None
 
     def replaced_by(self, function: FunctionId) -> list[FunctionId]:
         """The repository functions `function`'s decorators put in its place (`@auto_init()` returning the

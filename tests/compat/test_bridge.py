@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import traceback
 from types import ModuleType
+from unittest import mock
 
 import pytest
 from sqlalchemy import func, select, text
@@ -75,6 +76,25 @@ def test_a_sync_session_is_handed_to_the_function_as_it_is(db: Database, loop: a
             assert await call_legacy(session, legacy.get_job, "sync-1") is pending
             assert await call_legacy(session, lambda db_session: db_session, db_session=session) is session
             session.rollback()
+
+    loop.run_until_complete(scenario())
+
+
+def test_a_mock_patched_over_the_function_is_called_with_the_callers_own_session(
+        db: Database, loop: asyncio.AbstractEventLoop, legacy: ModuleType) -> None:
+    """A test that patches the bridged function and asserts what it was called with handed over its AsyncSession:
+    the test double gets that very object (it does no I/O), by keyword, by position or prepended."""
+    async def scenario() -> None:
+        async with db.sessionmaker() as session:
+            stand_in = mock.MagicMock(return_value="done")
+            assert await call_legacy(session, stand_in, db_session=session, job_id="m-1") == "done"
+            stand_in.assert_called_once_with(db_session=session, job_id="m-1")
+            stand_in.reset_mock()
+            assert await call_legacy(session, stand_in, "m-1") == "done"
+            stand_in.assert_called_once_with(session, "m-1")
+            awaited = mock.AsyncMock(return_value=3)
+            assert await call_legacy(session, awaited, session) == 3
+            awaited.assert_awaited_once_with(session)
 
     loop.run_until_complete(scenario())
 
