@@ -14,8 +14,8 @@ from collections import Counter
 
 import libcst as cst
 
-from . import (background as coloring_background, blocking as coloring_blocking, loop_driver as coloring_loop_driver,
-               loops as coloring_loops, lazy_loads)
+from . import (background as coloring_background, blocking as coloring_blocking, fixture_values,
+               loop_driver as coloring_loop_driver, loops as coloring_loops, lazy_loads)
 from .plan import (AsyncEntry, AsyncLoop, AwaitCall, AwaitInsteadOfRun, AwaitRead, AwaitTwin, Bridge,
                    RunMain)
 from .rewrite import rewrite
@@ -43,7 +43,7 @@ RULES = (rules_async.BECOMES_ASYNC, rules_async.AWAIT_CALL, rules_async.ASYNC_RO
          rules_async.MAIN_ENTRY, rules_async.BACKGROUND_SESSION, rules_async.STAYS_SYNC, rules_async.LEGACY_BRIDGE,
          rules_lazy.LAZY_LOAD, rules_lazy.ASYNC_ATTRS, rules_lazy.EXPIRE_ON_COMMIT, rules_lazy.REFRESH_AFTER_ROLLBACK,
          rules_lazy.VALIDATE_IN_GREENLET, rules_boundaries.ENGINE_ACROSS_LOOPS, rules_boundaries.LOOP_DRIVER,
-         rules_boundaries.BLOCKING_CALL, rules_boundaries.SYNC_ENTRY)
+         rules_boundaries.BLOCKING_CALL, rules_boundaries.SYNC_ENTRY, rules_boundaries.FIXTURE_BY_NAME)
 
 
 class ColoringRecogniser(_Functions, Recogniser):
@@ -71,6 +71,7 @@ class ColoringRecogniser(_Functions, Recogniser):
         coloring_loops.recognise(self, node)
         coloring_loop_driver.recognise(self)
         coloring_blocking.recognise(self)
+        fixture_values.recognise(self)
         lazy_loads.recognise(self)
 
     # -- calls ------------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ def anyio_backend():
 
 
 def rewrite(context: FileContext, matches: list[Match]) -> cst.Module:
-    from . import background as coloring_background, blocking as coloring_blocking, lazy_rewrite
+    from . import background as coloring_background, blocking as coloring_blocking, fixture_values, lazy_rewrite
     from . import loop_driver as coloring_loop_driver, loops as coloring_loops
     from .plan import (AnyioBackend, AsyncEntry, AsyncLoop, AwaitCall, AwaitInsteadOfRun, AwaitRead, Bridge,
                        AwaitTwin, MakeAsync, RunMain, SyncEntry)
@@ -82,6 +82,8 @@ def rewrite(context: FileContext, matches: list[Match]) -> cst.Module:
             coloring_loop_driver.plan(data, plan)
         elif coloring_blocking.owns(data):
             coloring_blocking.plan(data, plan)
+        elif fixture_values.owns(data):
+            fixture_values.plan(data, plan)
     module = context.wrapper.module
     updated = module.visit(_Apply(plan))
     return plan.finish(updated)

@@ -233,3 +233,66 @@ SYNC_ENTRY = Rule(
         "naming the twin to await."
     ),
 )
+
+FIXTURE_BY_NAME = Rule(
+    code="F113", name="async-fixture-requested-by-name", family=FAMILY,
+    summary="`request.getfixturevalue(\"name\")` of a fixture that becomes async, inside a test or fixture that does",
+    why=(
+        "pytest sets up a fixture a test asks for by name while the test runs. For an async fixture that means "
+        "running it on the event loop, which, inside an async test, is already busy running the test: anyio fails "
+        "with \"This event loop is already running\". A fixture requested as a parameter is set up before the test "
+        "starts, on the loop the test then runs on."
+    ),
+    before=(
+        "import pytest\n"
+        "from sqlalchemy.ext.asyncio import AsyncSession\n"
+        "\n"
+        "from app.models import User\n"
+        "\n"
+        "\n"
+        "@pytest.fixture\n"
+        "async def admin_user(db: AsyncSession, anyio_backend):\n"
+        "    user = User(name=\"admin\", admin=True)\n"
+        "    db.add(user)\n"
+        "    await db.commit()\n"
+        "    return user\n"
+        "\n"
+        "\n"
+        "@pytest.mark.anyio\n"
+        "async def test_user_page(request, api_client):\n"
+        "    owner = request.getfixturevalue(\"admin_user\")\n"
+        "    assert api_client.get(f\"/users/{owner.id}\").status_code == 200\n"
+    ),
+    after=(
+        "import pytest\n"
+        "from sqlalchemy.ext.asyncio import AsyncSession\n"
+        "\n"
+        "from app.models import User\n"
+        "\n"
+        "\n"
+        "@pytest.fixture\n"
+        "async def admin_user(db: AsyncSession, anyio_backend):\n"
+        "    user = User(name=\"admin\", admin=True)\n"
+        "    db.add(user)\n"
+        "    await db.commit()\n"
+        "    return user\n"
+        "\n"
+        "\n"
+        "@pytest.mark.anyio\n"
+        "async def test_user_page(request, api_client, admin_user):\n"
+        "    owner = admin_user\n"
+        "    assert api_client.get(f\"/users/{owner.id}\").status_code == 200\n"
+    ),
+    fixable=True,
+    example_path="tests/test_users.py",
+    fix_notes=(
+        "Only inside tests and fixtures this run makes async (or that are async already), and only for fixtures that "
+        "are async after the run, found like pytest finds them (the module, then each conftest.py upwards). A name "
+        "written as a string literal becomes a parameter of the function (added last, once, even when requested "
+        "several times) and the call becomes that name. The fixture is then set up for every run of the test, also "
+        "where a branch did not request it before: if that matters, split the test. Reported with the reason and "
+        "left as it is: a computed name (`getfixturevalue(name)`, a conditional expression), and a name the function "
+        "binds otherwise; request each fixture it may name as a parameter by hand. A fixture that stays sync is left "
+        "to `getfixturevalue`, which can set it up at any time."
+    ),
+)

@@ -205,13 +205,20 @@ class RepoIndex(_Resolution, _Constructors):
         return None
 
     def _fixtures_of(self, path: str) -> dict[str, FunctionId]:
+        """The fixtures pytest finds in the module at `path`: its own, then those it star-imports (a conftest.py
+        with `from tests.fixtures import *`, a package re-exporting its modules with `from .users import *`)."""
         if path not in self._fixtures:
+            self._fixtures[path] = {}  # (a module star-importing itself through a cycle adds nothing)
             summary = self.files.get(path)
             found: dict[str, FunctionId] = {}
             if summary is not None:
                 for qualname, facts in summary.facts.functions.items():
                     if facts.role == "fixture" and facts.fixture_name:
                         found.setdefault(facts.fixture_name, (path, qualname))
+                for star in summary.facts.star_imports:
+                    imported = self.module_path(star, path)
+                    for name, fixture in (self._fixtures_of(imported) if imported is not None else {}).items():
+                        found.setdefault(name, fixture)
             self._fixtures[path] = found
         return self._fixtures[path]
 
