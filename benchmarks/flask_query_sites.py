@@ -61,20 +61,20 @@ def _tree(root: Path) -> dict[str, bytes]:
 
 
 def measure(project: Path, paths: list[str], copy: Path, use_cache: bool = True,
-            pins: dict[str, str] | None = None, compat: str | None = None) -> None:
+            pins: dict[str, str] | None = None, compat: str | None = None, lock_python: str | None = None) -> None:
     # The copy starts without a cache: the first run computes everything, the later ones reuse what the files they
     # did not change still give (a large project's index takes most of each run otherwise).
     shutil.copytree(project, copy, ignore=shutil.ignore_patterns(".git", "node_modules", "__pycache__",
                                                                  ".sqlasync_cache"))
-    prepare(copy, pins or {}, compat)
+    prepare(copy, pins or {}, compat, lock_python)
     migrate_in_place(copy, paths, use_cache, label=str(project))
 
 
-def prepare(copy: Path, pins: dict[str, str], compat: str | None) -> None:
+def prepare(copy: Path, pins: dict[str, str], compat: str | None, python: str | None = None) -> None:
     """Raise the copy's pins and apply a compatibility edit set of project_copy.COMPAT, saying what changed."""
     if pins:
         print(f"pins raised to {', '.join(f'{k}=={v}' for k, v in pins.items())}: "
-              f"{', '.join(project_copy.raise_pins(copy, pins)) or 'nothing matched'}")
+              f"{', '.join(project_copy.raise_pins(copy, pins, python)) or 'nothing matched'}")
     if compat:
         for reason in project_copy.COMPAT[compat](copy):
             print(f"compat edit: {reason}")
@@ -134,14 +134,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--keep", type=Path, help="where to leave the migrated copy (default: a temporary folder)")
     parser.add_argument("--no-cache", action="store_true", help="every run computes everything anew")
     parser.add_argument("--pin", action="append", default=[], metavar="NAME==VERSION",
-                        help="raise this pin in the copy (its lock files are removed)")
+                        help="raise this pin in the copy (a uv.lock is locked again if uv is there, other "
+                        "lock files are removed)")
+    parser.add_argument("--lock-python", help="the interpreter `uv lock` resolves for (e.g. 3.13)")
     parser.add_argument("--compat", choices=sorted(project_copy.COMPAT),
                         help="apply these edits of the project's own code to the copy (benchmarks/project_copy.py)")
     args = parser.parse_args(argv)
     if not args.project.is_dir():
         print(f"skipped: {args.project} is not there (fetch the project at a fixed commit first)")
         return
-    options = {"use_cache": not args.no_cache, "pins": parse_pins(args.pin), "compat": args.compat}
+    options = {"use_cache": not args.no_cache, "pins": parse_pins(args.pin), "compat": args.compat,
+               "lock_python": args.lock_python}
     if args.keep is not None:
         measure(args.project.resolve(), args.paths, args.keep.resolve(), **options)
         return

@@ -7,6 +7,7 @@ measured before and the one migrated after).
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -24,9 +25,12 @@ def extract(mirror: Path, commit: str, into: Path, paths: tuple[str, ...] = ()) 
         raise SystemExit(f"git archive {commit} failed in {mirror}")
 
 
-def raise_pins(root: Path, pins: dict[str, str]) -> list[str]:
+def raise_pins(root: Path, pins: dict[str, str], python: str | None = None) -> list[str]:
     """Rewrite `name==version` (any comparison) of each distribution in `pins` to `name==pins[name]` in the
-    project file(s) and requirements files under `root`; drop the lock files. Returns what was changed."""
+    project file(s) and requirements files under `root`. A uv.lock is locked again with `uv lock` (`--python`),
+    which moves only what the raised pins need and keeps every other locked version (re-resolving from scratch
+    took newer releases of unpinned packages, e.g. a setuptools without pkg_resources, which redash's CLI
+    imports); without uv, and for the other lock files, the lock is dropped. Returns what was changed."""
     changed = []
     files = [root / name for name in PIN_FILES] + sorted(root.glob("requirements*.txt")) + sorted(
         root.glob("requirements/*.txt"))
@@ -43,8 +47,14 @@ def raise_pins(root: Path, pins: dict[str, str]) -> list[str]:
         if text != original:
             path.write_text(text)
             changed.append(path.relative_to(root).as_posix())
+    if (root / "uv.lock").is_file() and changed and shutil.which("uv") is not None:
+        command = ["uv", "lock", *(["--python", python] if python else [])]
+        relock = subprocess.run(command, cwd=root, capture_output=True, text=True, check=False)
+        if relock.returncode == 0:
+            changed.append("uv.lock (locked again: " + "; ".join(
+                line.strip() for line in relock.stderr.splitlines() if line.strip().startswith("Updated")) + ")")
     for name in LOCK_FILES:
-        if (root / name).is_file():
+        if (root / name).is_file() and not (name == "uv.lock" and any(c.startswith("uv.lock") for c in changed)):
             (root / name).unlink()
             changed.append(f"{name} (removed)")
     return changed

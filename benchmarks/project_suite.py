@@ -7,17 +7,18 @@
 
 FOLDER is the project as fetched at a fixed commit (`git -C MIRROR archive COMMIT | tar -x -C FOLDER`), or
 `--mirror MIRROR --commit COMMIT` extracts it; `--python` is an interpreter that has the project's own
-dependencies installed, or `--venv DIR` makes one with `uv sync` (UV_PROJECT_ENVIRONMENT=DIR, `--uv-args`, in the
-copy after its pins are raised) when DIR has none. The project is copied, its pins raised (`--pin`, lock files
-removed) and the compatibility edits of `--compat` applied (benchmarks/project_copy.py: what the raised pins need
-in the project's own code, the same for both runs), its suite run, the copy migrated in place with the figures
-of flask_query_sites.py (sites found, converted, left by reason, compiles, second run), the suite run again in
-the same interpreter, on the same services (`--database` is created before and dropped after). Printed: the
-outcome counts of each run, the files the migration changed, and every test whose outcome differs.
+dependencies installed, or `--venv DIR` makes one with `uv sync --frozen` (UV_PROJECT_ENVIRONMENT=DIR) from the
+copy's lock when DIR has none. The project is copied, its pins raised (`--pin`; a uv.lock is locked again with
+`uv lock`, which moves only what the raised pins need) and the compatibility edits of `--compat` applied
+(benchmarks/project_copy.py: what the raised pins need in the project's own code, the same for both runs), its
+suite run, the copy migrated in place with the figures of flask_query_sites.py (sites found, converted, left by
+reason, compiles, second run), the suite run again in the same interpreter, on the same services (`--database`
+is created before and dropped after). Printed: the outcome counts of each run, the files the migration changed,
+and every test whose outcome differs.
 
 `--preset redash` is getredash/redash at ca79fe988d81cdac9675b412f3dfcab107bc1fbc from the mirror `fetch` leaves
 in /work/.mirror, pins raised to SQLAlchemy 1.4.54 with Flask-SQLAlchemy 3.0.5 (`--stack fsa3`) or 2.5.1
-(`--stack fsa2`), Python 3.13 (`uv sync --group dev`), PostgreSQL on 127.0.0.1 (database rw_redash_suite) and
+(`--stack fsa2`), Python 3.13 (`uv sync --frozen --group dev`; `--uv-python PATH` when uv cannot find it), PostgreSQL on 127.0.0.1 (database rw_redash_suite) and
 Redis on localhost (the suite picks databases 5 and 6 itself), `migrate --paths redash tests`, pytest
 `tests --continue-on-collection-errors`. Without the mirror, the folder or the interpreter the script says so and
 stops.
@@ -100,7 +101,7 @@ def make_venv(copy: Path, venv: Path, python_version: str | None, uv_args: list[
     if shutil.which("uv") is None:
         print(f"skipped: {interpreter} is not there and there is no `uv` to make it")
         return None
-    command = ["uv", "sync", *uv_args] + (["--python", python_version] if python_version else [])
+    command = ["uv", "sync", "--frozen", *uv_args] + (["--python", python_version] if python_version else [])
     result = subprocess.run(command, cwd=copy, env={**os.environ, "UV_PROJECT_ENVIRONMENT": str(venv)}, check=False,
                             capture_output=True, text=True)
     if result.returncode != 0:
@@ -140,9 +141,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--commit", help="the commit to extract from --mirror")
     parser.add_argument("--python", help="an interpreter with the project's dependencies")
     parser.add_argument("--venv", type=Path, help="an environment for the project, made with `uv sync` if missing")
+    parser.add_argument("--uv-python", help="the interpreter `uv lock`/`uv sync` use (a preset names a version)")
     parser.add_argument("--paths", nargs="*", help="folders inside the project to migrate")
     parser.add_argument("--pin", action="append", default=[], metavar="NAME==VERSION",
-                        help="raise this pin in the copy (its lock files are removed)")
+                        help="raise this pin in the copy (uv.lock locked again)")
     parser.add_argument("--compat", choices=sorted(project_copy.COMPAT),
                         help="edits of the project's own code the raised pins need (both runs get them)")
     parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
@@ -188,8 +190,9 @@ def main(argv: list[str] | None = None) -> None:
         else:
             project_copy.extract(mirror, commit, copy)
             label = f"{mirror} at {commit}"
-        flask_query_sites.prepare(copy, pins, compat)
-        python = args.python or make_venv(copy, args.venv.resolve(), preset.get("python_version"),
+        uv_python = args.uv_python or preset.get("python_version")
+        flask_query_sites.prepare(copy, pins, compat, uv_python)
+        python = args.python or make_venv(copy, args.venv.resolve(), uv_python,
                                           preset.get("uv_args", ["--group", "dev"]))
         if python is None:
             return
