@@ -92,3 +92,17 @@ def test_a_cut_is_migrated_to_a_working_program_or_refused(project, database, cu
     assert "was never awaited" not in output, describe_run(result)
     assert "MissingGreenlet" not in output, describe_run(result)
     assert result.returncode == 0, f"{describe_run(run)}\n{describe_run(result)}"
+
+
+@pytest.mark.xdist_group("cuts-personas_alembic")
+def test_a_cut_without_the_database_module_leaves_the_engine_calls_sync(tmp_path):
+    """personas_alembic's conftest calls `engine.dispose()` on the engine `app/database.py` builds: migrating the
+    conftest alone keeps that engine sync, so the call stays as it is (it became `asyncio.run(engine.dispose())`,
+    and pytest failed at exit on `asyncio.run(None)`)."""
+    copy = tmp_path / "personas_alembic"
+    shutil.copytree(FIXTURES_ROOT / "personas_alembic", copy, ignore=_IGNORED)
+    before = (copy / "tests" / "conftest.py").read_bytes()
+    command = [sys.executable, "-m", "sqlasync", "migrate", "--no-cache", "--allow-dirty", "tests/conftest.py"]
+    run = subprocess.run(command, cwd=copy, capture_output=True, text=True, timeout=600)
+    assert run.returncode in (0, 1), describe_run(run)
+    assert (copy / "tests" / "conftest.py").read_bytes() == before

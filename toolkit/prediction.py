@@ -72,6 +72,10 @@ class PredictionView:
     def sync_session_giver(self, path: str, qualname: str) -> tuple[str, bool] | None:
         return None  # callers are the whole repository's to tell, as for function_stuck
 
+    def module_stays_legacy(self, module: str, origin: str) -> bool:
+        # The prediction takes every engine to become async, like every function.
+        return False
+
 
 def coloring_enabled(families: Sequence[Family], selection) -> bool:
     """May functions become async in this run (F101 selected, or F110, which makes its users async, or F112, which

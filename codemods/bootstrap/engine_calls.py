@@ -60,7 +60,8 @@ class EngineCalls(_Inspectors):
             if not isinstance(statement, cst.ImportFrom) or isinstance(statement.names, cst.ImportStar):
                 return False
             module = dotted_name(statement.module) if statement.module else None
-            if module is None or module.split(".")[0] == "sqlalchemy" or not self._database_module(module):
+            if module is None or module.split(".")[0] == "sqlalchemy" or not self._database_module(module) \
+                    or self._stays_legacy(module):
                 return False
             return any((alias.evaluated_alias or alias.evaluated_name) == name
                        and alias.evaluated_name in self.context.config.engine_names for alias in statement.names)
@@ -81,6 +82,11 @@ class EngineCalls(_Inspectors):
         function = self.evidence.enclosing(param, cst.FunctionDef)
         return function is not None and self.evidence.parent(self.evidence.parent(param)) is function \
             and self.context.will_be_async(function)
+
+    def _stays_legacy(self, module: str) -> bool:
+        """The engine's module is not part of this run (a cut of the tests alone): its engine stays sync."""
+        coloring = self.context.coloring
+        return coloring is not None and coloring.module_stays_legacy(module, str(self.context.path))
 
     def _database_module(self, module: str) -> bool:
         """The module is the database layer: named so, or this file imports the session factory or get_db
@@ -114,6 +120,7 @@ class EngineCalls(_Inspectors):
         """A name listed in `engine-names` imported from a module of the project (E101 makes that engine async)."""
         return name.value in self.context.config.engine_names and any(
             q.source is QualifiedNameSource.IMPORT and q.name.split(".")[0] not in ("", "sqlalchemy")
+            and not self._stays_legacy(q.name.rpartition(".")[0])
             for q in metadata_value(self.evidence.qualified_names, name, ()))
 
     def _registry_bind(self, node: cst.Call) -> None:

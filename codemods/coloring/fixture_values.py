@@ -1,6 +1,7 @@
-"""F113: `request.getfixturevalue("name")` of a fixture that is async after the run, inside a test or fixture that is
-async after it, becomes a parameter: an async fixture can only be set up by the test runner before the test's
-event loop runs it, never from inside the running test (anyio: "This event loop is already running")."""
+"""F113: `request.getfixturevalue("name")` of a fixture that is async after the run (or requests one that is), inside
+a test or fixture that is async after it, becomes a parameter: an async fixture can only be set up by the test runner
+before the test's event loop runs it, never from inside the running test (anyio: "This event loop is already
+running")."""
 
 from __future__ import annotations
 
@@ -43,8 +44,8 @@ def recognise(rec) -> None:
             continue
         if not _async_fixture(rec, name):
             continue
-        message = (f"`{shown}` sets up the async fixture `{name}` from inside the running test, which its event loop "
-                   "cannot do: request it as a parameter")
+        message = (f"`{shown}` sets up `{name}`, an async fixture or one over an async fixture, from inside the "
+                   "running test, which its event loop cannot do: request it as a parameter")
         if node.args[0].keyword is not None or len(node.args) != 1 or not name.isidentifier() \
                 or _shadowed(function, name):
             rec.report(CODE, node, message, reason=f"`{name}` cannot become a parameter here; request it by hand")
@@ -53,8 +54,22 @@ def recognise(rec) -> None:
 
 
 def _async_fixture(rec, name: str | None) -> bool:
-    fixture = rec.coloring.index.fixture(name, rec.path) if name is not None else None
-    return fixture is not None and rec.coloring.awaited_after(fixture)
+    """Is the fixture `name` a test in this file receives async after the run, or does it request one that is
+    (mealie's sync `admin_user(session, api_client)` over an async `session`)? Either must be set up on the loop."""
+    index, coloring = rec.coloring.index, rec.coloring
+    pending = [index.fixture(name, rec.path)] if name is not None else []
+    seen = set()
+    while pending:
+        fixture = pending.pop()
+        if fixture is None or fixture in seen:
+            continue
+        seen.add(fixture)
+        if coloring.awaited_after(fixture):
+            return True
+        facts = index.function(fixture)
+        pending.extend(index.fixture(param, fixture[0]) for param, _ in (facts.params if facts is not None else ())
+                       if param != "request")
+    return False
 
 
 def _branches(argument: cst.BaseExpression) -> list[cst.BaseExpression]:

@@ -287,12 +287,13 @@ FIXTURE_BY_NAME = Rule(
     example_path="tests/test_users.py",
     fix_notes=(
         "Only inside tests and fixtures this run makes async (or that are async already), and only for fixtures that "
-        "are async after the run, found like pytest finds them (the module, then each conftest.py upwards). A name "
+        "are async after the run or request one that is, directly or further down, found like pytest finds them (the "
+        "module, then each conftest.py upwards, star imports included). A name "
         "written as a string literal becomes a parameter of the function (added last, once, even when requested "
         "several times) and the call becomes that name. The fixture is then set up for every run of the test, also "
         "where a branch did not request it before: if that matters, split the test. Reported with the reason and "
         "left as it is: a computed name (`getfixturevalue(name)`, a conditional expression), and a name the function "
-        "binds otherwise; request each fixture it may name as a parameter by hand. A fixture that stays sync is left "
-        "to `getfixturevalue`, which can set it up at any time."
+        "binds otherwise; request each fixture it may name as a parameter by hand. A fixture that is sync all the way "
+        "down is left to `getfixturevalue`, which can set it up at any time."
     ),
 )

@@ -237,6 +237,11 @@ class Coloring:
     def function_stuck(self, path: str, qualname: str) -> bool:
         return self.verdict((path, qualname)) == STAYS_SYNC or self.legacy((path, qualname))
 
+    def module_stays_legacy(self, module: str, origin: str) -> bool:
+        """Is `module` (as imported from `origin`) a file of the repository this run does not migrate?"""
+        path = self.index.module_path(module, origin)
+        return path is not None and path not in self.migrated
+
     def sync_session_giver(self, path: str, qualname: str) -> tuple[str, bool] | None:
         """A caller that stays sync with its sync session I/O and hands that session to this function, which
         stays sync too (so it is handed a sync `Session`): the caller's name, and whether other callers hand it

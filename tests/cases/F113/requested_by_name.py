@@ -1,7 +1,8 @@
-# expect: F104 F104 F104 F104 F104 F113 F113 F113 F113 Q101 Q101 S101 S101 S102 S102 S102 S102
+# expect: F104 F104 F104 F104 F104 F113 F113 F113 F113 F113 Q101 Q101 S101 S101 S102 S102 S102 S102
 # Fixtures requested by name inside a test that becomes async: `admin_user` and `plain_user` become async (they
-# commit), so each `request.getfixturevalue("...")` of them becomes a parameter (requested once, added last);
-# `settings` stays sync and stays requested by name; a computed name is reported with the reason.
+# commit) and `admin_name` is sync over `admin_user`, so each `request.getfixturevalue("...")` of them becomes a
+# parameter (requested once, added last); `settings` is sync all the way down and stays requested by name; a
+# computed name is reported with the reason.
 # before
 import pytest
 from sqlalchemy.orm import Session
@@ -30,6 +31,11 @@ def plain_user(db: Session):
     return user
 
 
+@pytest.fixture
+def admin_name(admin_user):
+    return admin_user.name
+
+
 @pytest.mark.parametrize("as_admin", [True, False])
 def test_users_seen(request, db: Session, as_admin):
     user = request.getfixturevalue("admin_user") if as_admin else request.getfixturevalue("plain_user")
@@ -37,6 +43,7 @@ def test_users_seen(request, db: Session, as_admin):
     page_size = request.getfixturevalue("settings")["page_size"]
     assert db.query(User).filter(User.id == owner.id).count() == 1
     assert user.name in {"admin", "plain"} and page_size == 10
+    assert request.getfixturevalue("admin_name") == "admin"
 
 
 def test_computed_name(request, db: Session):
@@ -78,14 +85,20 @@ async def plain_user(db: AsyncSession, anyio_backend):
     return user
 
 
+@pytest.fixture
+def admin_name(admin_user):
+    return admin_user.name
+
+
 @pytest.mark.parametrize("as_admin", [True, False])
 @pytest.mark.anyio
-async def test_users_seen(request, db: AsyncSession, as_admin, admin_user, plain_user):
+async def test_users_seen(request, db: AsyncSession, as_admin, admin_user, plain_user, admin_name):
     user = admin_user if as_admin else plain_user
     owner = admin_user
     page_size = request.getfixturevalue("settings")["page_size"]
     assert await db.scalar(select(func.count()).select_from(User).where(User.id == owner.id)) == 1
     assert user.name in {"admin", "plain"} and page_size == 10
+    assert admin_name == "admin"
 
 
 @pytest.mark.anyio
