@@ -98,7 +98,7 @@ def test_a_cut_is_migrated_to_a_working_program_or_refused(project, database, cu
 def test_a_cut_without_the_database_module_leaves_the_engine_calls_sync(tmp_path):
     """personas_alembic's conftest calls `engine.dispose()` on the engine `app/database.py` builds: migrating the
     conftest alone keeps that engine sync, so the call stays as it is (it became `asyncio.run(engine.dispose())`,
-    and pytest failed at exit on `asyncio.run(None)`)."""
+    and pytest failed at exit on `asyncio.run(None)`), and no pool listener for async engines is added."""
     copy = tmp_path / "personas_alembic"
     shutil.copytree(FIXTURES_ROOT / "personas_alembic", copy, ignore=_IGNORED)
     before = (copy / "tests" / "conftest.py").read_bytes()

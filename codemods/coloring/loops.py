@@ -30,10 +30,11 @@ class CloseOnCheckin:
 
 
 def engine_homes(index, migrated: frozenset[str]) -> set[str]:
-    """The top-most migrated conftest.py of each test tree, when the project builds an async engine once
-    migrated (its facts are those of the module as the other families leave it)."""
+    """The top-most migrated conftest.py of each test tree, when a module this run migrates builds an async engine
+    (its facts are those of the module as the other families leave it; a cut of the tests alone keeps the engine)."""
     if not any(expr and expr[0] == "name" and expr[1] in ASYNC_ENGINE_FACTORIES
-               for summary in index.files.values() for expr in summary.facts.names.values()):
+               for path, summary in index.files.items() if path in migrated
+               for expr in summary.facts.names.values()):
         return set()
     return set(top_conftests(p for p in index.files if p in migrated))
 
