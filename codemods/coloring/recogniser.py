@@ -101,12 +101,12 @@ class ColoringRecogniser(_Functions, Recogniser):
                 continue
             callee = resolve_callee(self.coloring.index, site, self.path)
             if callee is None:
-                possible = self._legacy_possible_callee(site)
-                awaited = self._awaited_possible_callee(site)
-                if possible is not None and site.context == "body" and self.will_be_async_here(node):
-                    self._bridge(node, site, possible, runs=True)
-                elif awaited is not None:
-                    self._await(node, site, awaited)
+                possible = self._possible_callees(site)
+                legacy = next((function for function in possible if self.coloring.legacy(function)), None)
+                if legacy is not None and site.context == "body" and self.will_be_async_here(node):
+                    self._bridge(node, site, legacy, runs=True)
+                elif possible and all(self.coloring.awaited_after(function) for function in possible):
+                    self._await(node, site, possible[0])
                 else:
                     self._unresolved(node, site, async_methods)
                 continue
@@ -272,25 +272,14 @@ class ColoringRecogniser(_Functions, Recogniser):
         else:
             self.report("F102", node, message, fixable=True, data=AwaitCall(node, _needs_parentheses(self, node)))
 
-    def _legacy_possible_callee(self, site: CallSite) -> FunctionId | None:
-        """What a call that names no single function runs when that does sync session I/O with the session the
-        call hands it: a constructor (`User(session=db)`, `self.model(session=db, **data)` in a generic
-        repository; an `__init__` never becomes async) or a method of a generic model (`entry.update(session=db)`
-        where `entry: Model`). Async callers reach it through the bridge."""
-        if not site.passes_session:
-            return None
-        return next((function for function in self.coloring.index.possible_callees(site.callee, self.path)
-                     if self.coloring.legacy(function)), None)
-
-    def _awaited_possible_callee(self, site: CallSite) -> FunctionId | None:
-        """What a call that names no single function runs when every function it may run is awaited after the
-        run (`plugin.instance.fetch_events(db_session=db)`, any `fetch_events` of the repository, which share one
-        color: coloring_solve._override_groups)."""
-        if not site.passes_session:
-            return None
-        possible = self.coloring.index.possible_callees(site.callee, self.path)
-        return possible[0] if possible and all(self.coloring.awaited_after(function) for function in possible) \
-            else None
+    def _possible_callees(self, site: CallSite) -> list[FunctionId]:
+        """What a call that names no single function may run, when it hands it a session: a constructor
+        (`User(session=db)`, `self.model(session=db, **data)` in a generic repository; an `__init__` never becomes
+        async), a method of a generic model (`entry.update(session=db)` where `entry: Model`), or any method of that
+        name with a session parameter on a receiver nothing types (`plugin.instance.fetch_events(db_session=db)`;
+        they share one color, solve._override_groups). Async callers bridge to one that does sync session I/O,
+        and await them when every one is awaited after the run."""
+        return self.coloring.index.possible_callees(site.callee, self.path) if site.passes_session else []
 
     def _bridge_in_lambda(self, node: cst.Call, site: CallSite) -> None:
         """`safe_try(lambda: fix(session))` where `fix` stays sync with session I/O and `safe_try` awaits what
