@@ -86,8 +86,8 @@ def _is_request(node: cst.CSTNode) -> bool:
 
 
 def _shadowed(function: cst.FunctionDef, name: str) -> bool:
-    """Is `name` bound in the function other than as its parameter (`admin_user = ...`), so that a parameter of
-    that name would change what the code reads?"""
+    """Does the function spell `name` anywhere (`admin_user = ...`, `obj.admin_user`) without a parameter of that
+    name? Then a new parameter could change what the code reads: the call is left, with the reason."""
     params = function.params
     if any(p.name.value == name for p in (*params.posonly_params, *params.params, *params.kwonly_params)):
         return False
@@ -101,14 +101,15 @@ def owns(data: object) -> bool:
 def plan(data: RequestedFixture, edits) -> None:
     requested = edits.memo.setdefault(("requested fixtures", id(data.function)), [])
     if not requested:
-        edits.replacements[id(data.function)] = lambda updated: _with_parameters(updated, requested)
+        edits.replacements[id(data.function)] = lambda updated: with_parameters(updated, requested)
     if data.name not in requested:
         requested.append(data.name)
     edits.replacements[id(data.call)] = lambda updated, name=data.name: cst.Name(name)
 
 
-def _with_parameters(function: cst.FunctionDef, names: list[str]) -> cst.FunctionDef:
-    """`def test(request, use_admin)` -> `def test(request, use_admin, admin_user)` for each name not there yet."""
+def with_parameters(function: cst.FunctionDef, names: list[str]) -> cst.FunctionDef:
+    """`def test(request, use_admin)` -> `def test(request, use_admin, admin_user)` for each name not there yet
+    (also how a fixture that becomes async requests `anyio_backend`, rewrite.py)."""
     params = function.params
     present = {p.name.value for p in (*params.posonly_params, *params.params, *params.kwonly_params)}
     added = [cst.Param(cst.Name(name)) for name in names if name not in present]

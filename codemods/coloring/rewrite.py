@@ -10,6 +10,7 @@ from libcst.metadata import ScopeProvider
 
 from ..core import imports
 from ..index.facts import CONTEXT_METHODS
+from .fixture_values import with_parameters
 from .solution import ENTRY_SUFFIX
 from ..core.docstrings import docstring_and_rest
 from ..core.family import FileContext
@@ -213,15 +214,8 @@ class _Apply(cst.CSTTransformer):
         if self.plan.marker == "pytest-asyncio":
             self.plan.module_imports.add("pytest_asyncio")
             return function.with_changes(decorators=[_asyncio_fixture(d, loop_scope) for d in function.decorators])
-        params = function.params
-        names = [p.name.value for p in (*params.posonly_params, *params.params, *params.kwonly_params)]
-        if "anyio_backend" in names:
-            return function
         # Requesting anyio_backend is what makes anyio's plugin run this fixture, also for sync tests.
-        last = list(params.params)
-        if last:
-            last[-1] = last[-1].with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
-        return function.with_changes(params=params.with_changes(params=[*last, cst.Param(cst.Name("anyio_backend"))]))
+        return with_parameters(function, ["anyio_backend"])
 
     def leave_Parameters(self, original: cst.Parameters, updated: cst.Parameters) -> cst.Parameters:
         return updated.with_changes(params=_last_keeps_comma(original.params, updated.params))
