@@ -172,3 +172,22 @@ def test_settings_isort_rejects_leave_its_defaults(tmp_path, settings):
     before = "import os\n\nfrom app import x\n"
     after = "import os\n\nfrom app import x\nimport asyncio\n"
     assert _styled(root, before, after) == "import asyncio\nimport os\n\nfrom app import x\n"
+
+
+def test_the_blank_line_above_a_replaced_import_keeps_the_sections_apart(tmp_path):
+    """The replaced line opened the third-party section: the line after it takes over its blank line."""
+    before = "import os\n\nfrom sqlalchemy.orm import Session\nfrom starlette import status\n\nx = 1\n"
+    after = "import os\n\nfrom sqlalchemy.ext.asyncio import AsyncSession\nfrom starlette import status\n\nx = 1\n"
+    assert _styled(tmp_path, before, after) == after
+    commented = "import os\n\n# the web layer\nfrom sqlalchemy.orm import Session\nfrom starlette import status\n"
+    replaced = commented.replace("sqlalchemy.orm import Session", "sqlalchemy.ext.asyncio import AsyncSession")
+    assert _styled(tmp_path, commented, replaced) == replaced
+
+
+def test_a_new_import_of_an_imported_module_sorts_by_its_first_name(tmp_path):
+    """isort and ruff order two `from m import` lines of one module by the first name each imports."""
+    before = "from sqlalchemy import delete as sa_delete\nfrom sqlalchemy import true as sa_true\n\nx = 1\n"
+    after = before.replace("\n\n", "\nfrom sqlalchemy import select\n\n")
+    assert _styled(tmp_path, before, after) == (
+        "from sqlalchemy import delete as sa_delete\nfrom sqlalchemy import select\n"
+        "from sqlalchemy import true as sa_true\n\nx = 1\n")

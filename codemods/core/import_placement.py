@@ -26,15 +26,20 @@ def placed_as_isort_would(original: cst.Module, updated: cst.Module, config: iso
     body: list[cst.BaseStatement] = []
     new: list[tuple[int, cst.SimpleStatementLine]] = []  # each with where it was among the other statements
     # The lines above a block whose first imports were the migration's stay above the block.
+    # So do the blank line and comments above a line the migration replaced inside a block: the import after it
+    # takes them over, or the sections it separated would run together.
     heading: Sequence[cst.EmptyLine] | None = None
+    opened_block = False
     for statement in updated.body:
         if _origins(statement) and not _origins(statement) & before:
-            if heading is None and not (body and _origins(body[-1])):
-                heading = statement.leading_lines
+            if heading is None:
+                opened_block = not (body and _origins(body[-1]))
+                heading = statement.leading_lines if opened_block or statement.leading_lines else None
             new.append((len(body), statement))
             continue
         if heading is not None and _origins(statement):
-            statement = statement.with_changes(leading_lines=heading)
+            lines = heading if opened_block else _joined(heading, statement.leading_lines)
+            statement = statement.with_changes(leading_lines=lines)
         heading = None
         body.append(statement)
     for number, (anchor, statement) in enumerate(new):
@@ -69,6 +74,15 @@ def _inserted(body: list[cst.BaseStatement], index: int, statement: cst.SimpleSt
     if earlier:
         return _after(body, max(earlier), statement, config.lines_between_sections)
     return _before(body, block[0], statement, config.lines_between_sections)
+
+
+def _joined(heading: Sequence[cst.EmptyLine], own: Sequence[cst.EmptyLine]) -> list[cst.EmptyLine]:
+    """The lines above a removed import, then the following import's own, with no blank line doubled."""
+    lines = list(heading)
+    for line in own:
+        if not (line.comment is None and lines and lines[-1].comment is None):
+            lines.append(line)
+    return lines
 
 
 def _after(body: list, index: int, statement: cst.SimpleStatementLine, gap: int) -> tuple[list, int]:
@@ -107,7 +121,7 @@ def _import_block_around(body: Sequence[cst.BaseStatement], index: int) -> list[
 
 
 def _rank(statement: cst.BaseStatement, config: isort.Config) -> tuple:
-    """(section, kind, key): isort's order of two import lines of one block."""
+    """(section, kind, module key, first name's key): isort's order of two import lines of one block."""
     node = statement.body[0]
     straight = isinstance(node, cst.Import)
     module = _module(node)
@@ -119,7 +133,10 @@ def _rank(statement: cst.BaseStatement, config: isort.Config) -> tuple:
     kind = int(straight) if config.from_first else int(not straight)
     key = module_key(module, config, section_name=section, straight_import=straight,
                      ignore_case=config.force_alphabetical_sort_within_sections)
-    return section_index, kind, _natural(key)
+    # Lines importing from one module (an `as` import is a line of its own) go by the first name each imports.
+    first = "" if straight else _first_name(node)
+    return section_index, kind, _natural(key), _natural(module_key(first, config, sub_imports=True,
+                                                                   section_name=section))
 
 
 def _origins(statement: cst.CSTNode) -> frozenset[tuple[bool, str, str]]:
@@ -132,6 +149,10 @@ def _origins(statement: cst.CSTNode) -> frozenset[tuple[bool, str, str]]:
     return frozenset((isinstance(small, cst.Import), _module(small), _imported(alias))
                      for small in statement.body
                      for alias in (small.names if not isinstance(small.names, cst.ImportStar) else [None]))
+
+
+def _first_name(node: cst.ImportFrom) -> str:
+    return "*" if isinstance(node.names, cst.ImportStar) else node.names[0].evaluated_name
 
 
 def _imported(alias: cst.ImportAlias | None) -> str:
