@@ -18,6 +18,7 @@ from pathlib import Path, PurePosixPath
 
 import libcst as cst
 
+from sqlasync.codemods.bootstrap import async_url
 from sqlasync.codemods.coloring.solution import STAYS_SYNC, Coloring
 from sqlasync.codemods.coloring.solve import solve
 from sqlasync.codemods.core.family import Family, FileContext
@@ -71,6 +72,9 @@ class PredictionView:
 
     def sync_session_giver(self, path: str, qualname: str) -> tuple[str, bool] | None:
         return None  # callers are the whole repository's to tell, as for function_stuck
+
+    def module_defining(self, name: str, origin: str) -> str | None:
+        return None  # what other modules define once the run is done is the whole repository's to tell
 
     def module_stays_legacy(self, module: str, origin: str) -> bool:
         # The prediction takes every engine to become async, like every function.
@@ -233,6 +237,9 @@ def resume_from_prediction(coloring, path: str, source: bytes, families: Sequenc
         return None  # an async user of an adopted session may keep a legacy query (SyncQuery), which needs the index
     if any((path, qualname) in coloring.drivers.users for qualname in summary.facts.functions):
         return None  # the prediction could not see F110 make `run(...)` an await for the other families
+    if summary.predicted is not None and async_url.DEFINITION in summary.predicted and \
+            coloring.module_defining(async_url.NAME, path) is not None:
+        return None  # the prediction pasted the URL helper, which Alembic's env.py may import instead (E106)
     if path in coloring.queries.files or path in coloring.returned.files:
         return None  # the prediction could not hand queries to functions: only the whole repository allows it
     if any(name not in summary.facts.names and name.encode() in source for name in coloring.imported_from(path)):

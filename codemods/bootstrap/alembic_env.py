@@ -39,7 +39,8 @@ try:
 except RuntimeError:
     asyncio.run({ASYNC_FUNCTION}())
 else:
-    # Called from async code, whose event loop is busy running that code: migrate on a loop of our own.
+    # Called from async code, whose event loop is busy running it:
+    # migrate on a loop of our own.
     with ThreadPoolExecutor(max_workers=1) as worker:
         worker.submit(asyncio.run, {ASYNC_FUNCTION}()).result()
 """

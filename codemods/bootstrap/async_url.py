@@ -13,8 +13,10 @@ from __future__ import annotations
 import libcst as cst
 
 from ..core import imports
+from ..core.nodes import dotted_name
 
 NAME = "async_database_url"
+DEFINITION = f"def {NAME}(".encode()
 SOURCE = '''\
 def async_database_url(url: str | URL) -> URL:
     """`url` with the async driver `create_async_engine` needs (written by sqlasync).
@@ -84,6 +86,39 @@ def with_helper(module: cst.Module) -> cst.Module:
     if following:
         following[0] = following[0].with_changes(leading_lines=[blank, blank, *_without_blanks(following[0].leading_lines)])
     return module.with_changes(body=[*body[:index], helper, *following])
+
+
+def imported_from_home(module: cst.Module, home: str) -> cst.Module | None:
+    """`module` importing the helper from `home` (the application module this run leaves it in), after its last
+    import from the same top-level package and with that import's `# noqa` (an Alembic env.py imports the app after
+    putting the project on `sys.path`); None when it imports nothing of that package, which it then may not reach."""
+    grown = imports.with_name_added(module, imports.Import(home, NAME))
+    if grown is not None:
+        return grown
+    package = home.partition(".")[0]
+    body = list(module.body)
+    last = max((index for index, statement in enumerate(body) if _imports_from(statement, package)), default=None)
+    if last is None:
+        return None
+    anchor = body[last]
+    comment = anchor.trailing_whitespace.comment
+    noqa = comment if comment is not None and comment.value.startswith("# noqa") else None
+    line = cst.parse_statement(f"from {home} import {NAME}\n", config=module.config_for_parsing)
+    line = line.with_changes(trailing_whitespace=anchor.trailing_whitespace.with_changes(comment=noqa))
+    return module.with_changes(body=[*body[:last + 1], line, *body[last + 1:]])
+
+
+def _imports_from(statement: cst.CSTNode, package: str) -> bool:
+    """Does `statement` import a module of `package`?"""
+    def inside(name: cst.BaseExpression) -> bool:
+        return (dotted_name(name) or "").partition(".")[0] == package
+
+    if not isinstance(statement, cst.SimpleStatementLine):
+        return False
+    return any((isinstance(small, cst.ImportFrom) and not small.relative and small.module is not None
+                and inside(small.module))
+               or (isinstance(small, cst.Import) and any(inside(alias.name) for alias in small.names))
+               for small in statement.body)
 
 
 def _is_preamble(statement: cst.CSTNode) -> bool:

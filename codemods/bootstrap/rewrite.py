@@ -85,11 +85,25 @@ def rewrite(context: FileContext, matches: list[Match]) -> cst.Module:
         module = rewrite_env(module, plan, names["async_engine_from_config"], async_url.NAME)
     updated = module.visit(_Apply(plans, names, returns))
     if (envs or any(p.literal is None for p in engines)) and not async_url.defines_helper(updated):
-        first += async_url.NEEDS
-        updated = async_url.with_helper(updated)
+        imported = _helper_imported(context, updated) if not any(p.literal is None for p in engines) else None
+        if imported is not None:
+            updated = imported
+        else:
+            first += async_url.NEEDS
+            updated = async_url.with_helper(updated)
     updated = imports.add_imports(updated, [*first, *needed])
     updated = drop_unused_imports(updated, _replaced_names(plans) - context.imported_by_others())
     return definitions_spaced_from_imports(module, updated)
+
+
+def _helper_imported(context: FileContext, module: cst.Module) -> cst.Module | None:
+    """Alembic's env.py importing the URL helper instead of pasting a copy of it, when the application module that
+    has it once this run is done is known (one module, migrated in this run or holding it already) and env.py
+    already imports from that module's package. Otherwise env.py keeps its own copy: without the repository index
+    (no coloring in this run) nothing tells where the helper is; a database module this run (or this plan batch)
+    leaves alone has none yet; and an env.py importing nothing of the application may not have it on `sys.path`."""
+    home = context.coloring.module_defining(async_url.NAME, str(context.path)) if context.coloring else None
+    return async_url.imported_from_home(module, home) if home is not None else None
 
 
 def _replaced_names(plans: list[object]) -> set[str]:

@@ -211,7 +211,9 @@ SYNC_ALEMBIC_ENV = Rule(
         "unchanged (every `context.configure(...)` argument, `render_as_batch` included), run through "
         "`await connection.run_sync(do_run_migrations)` on `async_engine_from_config(...)`, which is disposed "
         "afterwards. The URL Alembic reads (`sqlalchemy.url`, however env.py sets it) is passed through "
-        "`async_database_url(...)` (see E101) at run time. Offline mode is untouched: it never connects. "
+        "`async_database_url(...)` (see E101) at run time, imported from the application module that has it once "
+        "the run is done (the database module E101 writes it into) when env.py already imports from that "
+        "module's package, and written into env.py otherwise. Offline mode is untouched: it never connects. "
         "An env.py that does not follow this layout is left with the reason."
     ),
 )

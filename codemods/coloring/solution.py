@@ -242,6 +242,19 @@ class Coloring:
         path = self.index.module_path(module, origin)
         return path is not None and path not in self.migrated
 
+    def module_defining(self, name: str, origin: str) -> str | None:
+        """The dotted name of the one module other than `origin` that defines function `name` at its top level once
+        this run is done, for `origin` to import it from; None when none or several do, or a module this run leaves
+        alone might (its facts are the prediction's, which may have written it)."""
+        homes = []
+        for path, summary in self.index.files.items():
+            if path == origin or name not in summary.facts.functions:
+                continue
+            if path not in self.migrated and summary.predicted is not None:
+                return None
+            homes.append(summary.location.module)
+        return homes[0] if len(homes) == 1 else None
+
     def sync_session_giver(self, path: str, qualname: str) -> tuple[str, bool] | None:
         """A caller that stays sync with its sync session I/O and hands that session to this function, which
         stays sync too (so it is handed a sync `Session`): the caller's name, and whether other callers hand it

@@ -98,6 +98,25 @@ def add_imports(module: cst.Module, imports: Iterable[Import]) -> cst.Module:
     return updated
 
 
+def with_name_added(module: cst.Module, item: Import) -> cst.Module | None:
+    """`module` with `item`'s name added to its last module-level `from item.module import ...` line, wherever that
+    line is (LibCST merges only into the imports at the top); None when it has none."""
+    lines = [index for index, statement in enumerate(module.body) for small in _module_level_imports(statement)
+             if isinstance(small, cst.ImportFrom) and small.module is not None and not small.relative
+             and not isinstance(small.names, cst.ImportStar) and dotted_name(small.module) == item.module]
+    if not lines:
+        return None
+    statement = module.body[lines[-1]]
+    small = next(s for s in statement.body if isinstance(s, cst.ImportFrom) and dotted_name(s.module) == item.module)
+    names = list(small.names)
+    names[-1] = names[-1].with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+    alias = cst.ImportAlias(cst.Name(item.obj), asname=cst.AsName(cst.Name(item.alias)) if item.alias else None)
+    grown = small.with_changes(names=[*names, alias])
+    grown = _SortMergedImports([item]).leave_ImportFrom(grown, grown)
+    statement = statement.with_changes(body=[grown if s is small else s for s in statement.body])
+    return module.with_changes(body=[statement if index == lines[-1] else s for index, s in enumerate(module.body)])
+
+
 def _imports_exactly(module: cst.Module, item: Import) -> bool:
     return any(isinstance(small, cst.ImportFrom) and small.module is not None and not small.relative
                and dotted_name(small.module) == item.module

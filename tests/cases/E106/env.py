@@ -89,6 +89,7 @@ def run_migrations_online() -> None:
     except RuntimeError:
         asyncio.run(run_async_migrations())
     else:
-        # Called from async code, whose event loop is busy running that code: migrate on a loop of our own.
+        # Called from async code, whose event loop is busy running it:
+        # migrate on a loop of our own.
         with ThreadPoolExecutor(max_workers=1) as worker:
             worker.submit(asyncio.run, run_async_migrations()).result()
