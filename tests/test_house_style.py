@@ -191,3 +191,13 @@ def test_a_new_import_of_an_imported_module_sorts_by_its_first_name(tmp_path):
     assert _styled(tmp_path, before, after) == (
         "from sqlalchemy import delete as sa_delete\nfrom sqlalchemy import select\n"
         "from sqlalchemy import true as sa_true\n\nx = 1\n")
+
+
+def test_a_written_f_string_past_the_limit_is_split_between_its_fields(tmp_path):
+    """black splits a string at its spaces only; awaits written into an f-string may leave it none."""
+    before = 'def f(form):\n    return f"{form.incident.name}-{form.form_type.name}-{form.id}"\n'
+    after = ('async def f(form):\n    return f"{(await form.awaitable_attrs.incident).name}-'
+             '{(await form.awaitable_attrs.form_type).name}-{form.id}"\n')
+    assert _styled(tmp_path, before, after) == (
+        'async def f(form):\n    return (\n        f"{(await form.awaitable_attrs.incident).name}-"\n'
+        '        f"{(await form.awaitable_attrs.form_type).name}-{form.id}"\n    )\n')

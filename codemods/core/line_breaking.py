@@ -92,6 +92,10 @@ def _black(lines: list[str], headed: bool, line_length: int, newline: str) -> li
         split = _formatted(source, black.Mode(line_length=width, string_normalization=False,
                                               enabled_features={Preview.string_processing}))
         formatted = split if split is not None and _same_code(source, "\n".join(split)) else formatted
+    if formatted is not None and any(len(line) > width for line in formatted):
+        # black splits strings at spaces only: an f-string the rewrite filled with awaits may have none.
+        split = [piece for line in formatted for piece in _fstring_split(line, width)]
+        formatted = split if _same_code(source, "\n".join(split)) else formatted
     if formatted is None:
         return None
     if headed:
@@ -99,6 +103,31 @@ def _black(lines: list[str], headed: bool, line_length: int, newline: str) -> li
             return None
         formatted = formatted[:-1]
     return [f"{indent}{line}{newline}" if line else newline for line in formatted]
+
+
+def _fstring_split(line: str, width: int) -> list[str]:
+    """A line holding one f-string (inside brackets) as several f-strings, one a line, split between its parts
+    where the line length allows; the line itself when it is no such line or fits already."""
+    text = line.lstrip(" ")
+    indent = line[:len(line) - len(text)]
+    try:
+        string = cst.parse_expression(text.rstrip(","))
+    except cst.ParserSyntaxError:
+        return [line]
+    if len(line) <= width or not isinstance(string, cst.FormattedString) or len(string.end) != 1:
+        return [line]
+    empty = cst.Module([])
+    pieces, current = [], ""
+    for part in string.parts:
+        code = empty.code_for_node(part)
+        if current and len(indent) + len(string.start) + len(current) + len(code) + len(string.end) > width:
+            pieces.append(current)
+            current = ""
+        current += code
+    pieces.append(current)
+    comma = "," if text.endswith(",") else ""
+    return [f"{indent}{string.start}{piece}{string.end}" for piece in pieces[:-1]] + [
+        f"{indent}{string.start}{pieces[-1]}{string.end}{comma}"]
 
 
 def _formatted(source: str, mode: black.Mode) -> list[str] | None:
