@@ -237,21 +237,26 @@ class _Apply(cst.CSTTransformer):
 
     def _bridge(self, original: cst.Call, call: cst.Call) -> cst.Call:
         name = self.plan.spell("sqlasync.compat", "call_legacy", [original])
+        func = cst.Name(name) if "." not in name else cst.parse_expression(name)
+        # Arguments laid out one a line stay so: what the bridge adds takes the line break the first one has.
+        between = call.whitespace_before_args if isinstance(call.whitespace_before_args, cst.ParenthesizedWhitespace) \
+            else cst.SimpleWhitespace(" ")
         index = self.plan.bridge_arguments.get(id(original))
         if index is not None:
             # `f(x, db)`, `f(db_session=db, x=1)` -> `call_legacy(db, f, db_session=db, x=1)`: the bridge puts
             # the sync session where the async one was passed.
             passed = call.args[index]
-            session = cst.Arg(passed.value.deep_clone(), comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
-            function = cst.Arg(call.func, comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
-            return call.with_changes(func=cst.Name(name) if "." not in name else cst.parse_expression(name),
-                                     args=[session, function, *call.args])
+            session = cst.Arg(passed.value.deep_clone(), comma=cst.Comma(whitespace_after=between))
+            function = cst.Arg(call.func, comma=cst.Comma(whitespace_after=between))
+            return call.with_changes(func=func, args=[session, function, *call.args])
         session, *rest = call.args
-        function = cst.Arg(call.func, comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
-        session = session.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+        function = cst.Arg(call.func, comma=cst.Comma(whitespace_after=between))
         if not rest:
-            function = function.with_changes(comma=cst.MaybeSentinel.DEFAULT)
-        return cst.Call(cst.Name(name) if "." not in name else cst.parse_expression(name), [session, function, *rest])
+            # `f(db)` -> `call_legacy(db, f)`: the session's comma and what closes the call go after `f` now.
+            function = function.with_changes(comma=session.comma, whitespace_after_arg=session.whitespace_after_arg)
+            session = session.with_changes(whitespace_after_arg=cst.SimpleWhitespace(""))
+        session = session.with_changes(comma=cst.Comma(whitespace_after=between))
+        return call.with_changes(func=func, args=[session, function, *rest])
 
     def leave_For(self, original: cst.For, updated: cst.For) -> cst.CSTNode:
         updated = self._replaced(original, updated)

@@ -20,3 +20,12 @@ async def create_job(job: dict, db=Depends(get_db)):
 @router.get("/health")
 def health():
     return {"ok": True}
+
+
+@router.put("/jobs/{job_id}")
+async def replace_job(job_id: str, job: dict, db=Depends(get_db)):
+    return await call_legacy(
+        db,
+        dao.save,
+        {**job, "id": job_id},
+    )

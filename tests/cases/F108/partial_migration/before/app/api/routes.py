@@ -19,3 +19,11 @@ def create_job(job: dict, db=Depends(get_db)):
 @router.get("/health")
 def health():
     return {"ok": True}
+
+
+@router.put("/jobs/{job_id}")
+def replace_job(job_id: str, job: dict, db=Depends(get_db)):
+    return dao.save(
+        db,
+        {**job, "id": job_id},
+    )
