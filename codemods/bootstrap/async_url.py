@@ -54,6 +54,18 @@ def async_database_url(url: str | URL) -> URL:
     return url.set(drivername=f"{dialect}+{async_drivers[dialect]}")
 '''
 NEEDS = (imports.Import("sqlalchemy.engine", "URL"), imports.Import("sqlalchemy.engine", "make_url"))
+# Where else SQLAlchemy lets code import the two: a module that already does so needs no second import.
+SAME_OBJECTS = frozenset({"sqlalchemy", "sqlalchemy.engine", "sqlalchemy.engine.url"})
+
+
+def needs(module: cst.Module) -> list[imports.Import]:
+    """The imports the helper needs that `module` lacks (under the names the helper uses)."""
+    bound = {alias.evaluated_name for statement in module.body if isinstance(statement, cst.SimpleStatementLine)
+             for small in statement.body if isinstance(small, cst.ImportFrom) and not small.relative
+             and small.module is not None and dotted_name(small.module) in SAME_OBJECTS
+             and not isinstance(small.names, cst.ImportStar)
+             for alias in small.names if alias.asname is None}
+    return [item for item in NEEDS if item.obj not in bound]
 
 
 def literal_async_url(text: str) -> str | None:

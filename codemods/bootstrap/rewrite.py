@@ -89,7 +89,7 @@ def rewrite(context: FileContext, matches: list[Match]) -> cst.Module:
         if imported is not None:
             updated = imported
         else:
-            first += async_url.NEEDS
+            first += async_url.needs(updated)
             updated = async_url.with_helper(updated)
     updated = imports.add_imports(updated, [*first, *needed])
     updated = drop_unused_imports(updated, _replaced_names(plans) - context.imported_by_others())
