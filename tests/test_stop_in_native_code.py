@@ -2,7 +2,9 @@
 handler runs during a parse, so the supervisor (toolkit/supervisor.py) kills a run that does not answer.
 
 One line `x = db.query(A).filter(A.x == 1).filter(...)...` with a thousand filters takes LibCST seconds
-to parse (13 CPU-s on the machine it was measured on); before the supervisor, SIGTERM waited for all of it."""
+to parse (13 CPU-s on the machine it was measured on); before the supervisor, SIGTERM waited for all of it.
+The supervisor never kills a run between its first temp file and its last rename, and a run killed from
+outside takes the supervisor along."""
 
 from __future__ import annotations
 
@@ -115,3 +117,52 @@ def test_a_run_killed_from_outside_takes_its_supervisor_along_with_the_same_sign
             os.killpg(process.pid, signal.SIGKILL)
     assert process.returncode == -signal.SIGKILL
     assert process.stderr.read() == ""
+
+
+# `python -m sqlasync migrate` (supervised) whose renames into place are slowed down and announced: a stop
+# signal waits while they run (writing.py), longer than the supervisor's grace.
+SLOW_RENAMES = textwrap.dedent("""\
+    import os, runpy, sys, time
+    from pathlib import Path
+
+    marker = Path(sys.argv[1])
+    real_replace = os.replace
+
+    def slow_replace(source, target, *args, **kwargs):
+        if str(target).endswith(".py"):
+            marker.touch()
+            time.sleep(0.2)
+        return real_replace(source, target, *args, **kwargs)
+
+    os.replace = slow_replace
+    sys.argv = ["sqlasync", *sys.argv[2:]]
+    runpy.run_module("sqlasync", run_name="__main__", alter_sys=True)
+""")
+
+
+def test_a_run_renaming_its_files_into_place_is_not_killed_half_way(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    (project / "app").mkdir(parents=True)
+    (project / "pyproject.toml").write_text("[tool.sqlasync]\n")
+    for index in range(16):
+        (project / "app" / f"dao_{index:02}.py").write_text(LEGACY)
+    marker = tmp_path / "renaming"
+    process = subprocess.Popen([sys.executable, "-c", SLOW_RENAMES, str(marker), "migrate", "--no-cache", "app"],
+                               cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not marker.exists():
+            assert process.poll() is None and time.monotonic() < deadline, "the run never wrote"
+            time.sleep(0.02)
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=60)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+    stderr = process.stderr.read()
+    assert process.returncode == 143, stderr
+    assert stderr.splitlines() == ["sqlasync: interrupted (SIGTERM)"], stderr
+    # The renames finished (the signal waited for them): every file is migrated, none half-way.
+    assert [path.name for path in (project / "app").iterdir() if "db.query" in path.read_text()] == []
+    assert list(project.rglob(f"*{TEMP_SUFFIX}")) == []
