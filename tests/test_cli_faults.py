@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
+from support.processes import descendants, running, workers
 
 from sqlasync.cli import main
 from sqlasync.writing import TEMP_SUFFIX
@@ -249,28 +250,6 @@ def _signal_project(root: Path, files: int, functions: int) -> Path:
     return _project(root, {"app/__init__.py": "", "app/models.py": "class User:\n    pass\n", **sources})
 
 
-def _descendants(pid: int) -> set[int]:
-    found, frontier = set(), [pid]
-    while frontier:
-        current = frontier.pop()
-        try:
-            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
-        except OSError:
-            continue
-        for child in map(int, children):
-            found.add(child)
-            frontier.append(child)
-    return found
-
-
-def _running(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
-
-
 def _wait_for(condition, timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
@@ -298,9 +277,9 @@ def test_a_stop_signal_while_analysing_ends_the_run_and_its_workers(tmp_path: Pa
                                cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                start_new_session=True)
     try:
-        _wait_for(lambda: len(_descendants(process.pid)) >= 2)
+        _wait_for(lambda: len(workers(process.pid)) >= 2)
         time.sleep(0.5)
-        workers = _descendants(process.pid)
+        started = descendants(process.pid)
         took = _stop(process, signum, whole_group=whole_group)
     finally:
         if process.poll() is None:
@@ -311,7 +290,7 @@ def test_a_stop_signal_while_analysing_ends_the_run_and_its_workers(tmp_path: Pa
     assert stderr.strip() == f"sqlasync: interrupted ({signal.Signals(signum).name})"
     assert took < EXIT_WITHIN, f"took {took:.2f} s to exit"
     time.sleep(0.2)
-    assert [pid for pid in workers if _running(pid)] == [], "worker processes outlived the run"
+    assert [pid for pid in started if running(pid)] == [], "worker processes outlived the run"
     assert {path: path.read_bytes() for path in project.rglob("*.py")} == before
     assert list(project.rglob(f"*{TEMP_SUFFIX}")) == []
 
@@ -323,18 +302,18 @@ def test_workers_end_with_a_run_that_is_killed(tmp_path: Path) -> None:
     process = subprocess.Popen([sys.executable, "-m", "sqlasync", "check", "--no-cache", "-j", "2", "app"],
                                cwd=project, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                start_new_session=True)
-    workers: set[int] = set()
+    started: set[int] = set()
     try:
-        _wait_for(lambda: len(_descendants(process.pid)) >= 2)
-        workers = _descendants(process.pid)
+        _wait_for(lambda: len(workers(process.pid)) >= 2)
+        started = descendants(process.pid)
         process.kill()
         process.wait(timeout=30)
         deadline = time.monotonic() + EXIT_WITHIN
-        while [pid for pid in workers if _running(pid)] and time.monotonic() < deadline:
+        while [pid for pid in started if running(pid)] and time.monotonic() < deadline:
             time.sleep(0.05)
-        left = [pid for pid in workers if _running(pid)]
+        left = [pid for pid in started if running(pid)]
     finally:
-        for pid in _descendants(process.pid) | workers:
+        for pid in descendants(process.pid) | started:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
     assert left == [], "worker processes outlived a killed run"
@@ -348,8 +327,8 @@ def test_a_worker_killed_from_outside_is_an_error_that_says_so(tmp_path: Path) -
                                cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                start_new_session=True)
     try:
-        _wait_for(lambda: len(_descendants(process.pid)) >= 2)
-        os.kill(min(_descendants(process.pid)), signal.SIGKILL)
+        _wait_for(lambda: len(workers(process.pid)) >= 2)
+        os.kill(min(workers(process.pid)), signal.SIGKILL)
         stderr = process.communicate(timeout=60)[1]
     finally:
         if process.poll() is None:

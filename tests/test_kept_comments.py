@@ -69,3 +69,22 @@ def test_pragma_stays_on_the_first_line_of_a_statement_the_rewrite_breaks(tmp_pa
 def test_pragmas_kept_on_their_line(original: str, updated: str, expected: str) -> None:
     result = pragmas_kept_on_their_line(cst.parse_module(original), cst.parse_module(updated))
     assert result.code == expected
+
+
+def test_a_comment_among_the_arguments_of_a_crlf_module_keeps_every_line_ending_crlf(tmp_path) -> None:
+    source = textwrap.dedent("""\
+        from sqlalchemy.orm import Session
+
+        from models import User
+
+
+        def get_users(db: Session):
+            return db.query(User).filter(
+                User.active == 1,  # only those who can log in
+                User.age > 17,
+            ).all()
+    """).replace("\n", "\r\n")
+    output = _migrated(source, tmp_path)
+    assert "# only those who can log in" in output and "select(User)" in output
+    assert output.count("\r") == output.count("\n") == output.count("\r\n"), repr(output)
+    compile(output, "svc.py", "exec")

@@ -8,7 +8,6 @@ import errno
 import gc
 import os
 import select
-import subprocess
 import sys
 from collections import Counter
 from collections.abc import Sequence
@@ -31,10 +30,11 @@ from .config import TARGETS, ConfigError, load_config
 from .closure import sound_migrations
 from .counts import VOCABULARY, count
 from .dependencies import needed_packages
+from .git_state import UnsafeToRewrite, refuse_uncommitted, refuse_unsafe_rewrites, refuse_untracked
 from .project_sources import with_project_sources
 from .diffs import on_disk_line, unified_diff
 from .plan_command import NoSuchBatch, add_batch_arguments, add_plan_command, batch_migrations, run_plan_command
-from .discovery import DiscoveryError, discover, leave_out, printable
+from .discovery import DiscoveryError, discover, leave_out
 from .problems import PROBLEMS, describe_bug
 from .report.rule_help import rule_markdown, rules_reference
 from .runner import Options, WorkerDied
@@ -149,7 +149,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         errors.print(f"sqlasync: interrupted ({stop})", markup=False)
         return stop.exit_code
     except (ConfigError, DiscoveryError, SelectionError, UsageError, ReportingError, scaffold.ScaffoldError,
-            WriteError, NoSuchBatch, VerifyError, WorkerDied) as exc:
+            WriteError, NoSuchBatch, VerifyError, WorkerDied, UnsafeToRewrite) as exc:
         errors.print(f"sqlasync: error: {exc}", markup=False)
         return EXIT_ERROR
     except OSError as exc:
@@ -224,7 +224,7 @@ def _prepare(args: argparse.Namespace, *, refuse_dirty: bool = False):
     run_status().phase("discovery")
     files = leave_out(discover(args.paths, config), args.exclude, config.root)
     if refuse_dirty:
-        _refuse_dirty([file.path for file in files], allowed=False)
+        refuse_uncommitted(file.path for file in files)
     config = with_project_sources(config, files, selection, use_cache=not args.no_cache)
     options = Options(config, selection, config.target, args.jobs, not args.no_cache,
                       not getattr(args, "no_prefilter", False))
@@ -248,8 +248,10 @@ def _migrate(args, options: Options, files, console: Console) -> int:
     changed = [m for m in migrations if m.updated is not None]
     failed = [m for m in migrations if m.error]
     if writes:
-        # --with-dependents may have brought in files the first check did not see.
-        _refuse_dirty([Path(m.path) for m in changed], args.allow_dirty)
+        if not args.allow_dirty:
+            # Only now are the files to rewrite known: untracked ones matter only among them (and
+            # --with-dependents may have brought in files the first check did not see).
+            refuse_unsafe_rewrites(Path(m.path) for m in changed)
         # In every folder of the run: a run killed after its renames left only the originals' links behind.
         remove_stale_temps({folder for file in files
                             for folder in (file.path.parent, Path(os.path.realpath(file.path)).parent)})
@@ -286,20 +288,16 @@ def _rewritten_name(display: str) -> str:
 def _verify(args, console: Console) -> int:
     if args.diff or args.check or args.batch is not None:
         raise UsageError("--verify applies every batch in turn: it goes with neither --diff, --check nor --batch")
+    # Uncommitted changes were refused before the first batch; from then on the kept batches are changes of
+    # the run's own, and only files git does not track are refused, batch by batch.
+    refuse = (lambda paths: None) if args.allow_dirty else refuse_untracked
     verification = Verification(args.verify, lambda: _prepare(args), args.by, args.max_lines, args.commit,
-                                lambda line: console.print(line, markup=False))
+                                lambda line: console.print(line, markup=False), refuse)
     verification.run()
     run_status().stop()
     print_verification(verification, console)
     sites_left = any(m.left for kept in verification.kept for m in kept.migrations)
     return EXIT_PENDING if verification.left or sites_left else EXIT_CLEAN
-
-
-def _refuse_dirty(paths: list[Path], allowed: bool) -> None:
-    dirty = [] if allowed else _dirty(paths)
-    if dirty:
-        raise UsageError("refusing to rewrite files with uncommitted changes (commit them or pass --allow-dirty): "
-                         + ", ".join(dirty))
 
 
 def _refuse(verdict, errors: Console) -> None:
@@ -359,57 +357,6 @@ def _dependency_summary(needs, written: bool, console: Console) -> None:
     width = max(len(need.requirement) for need in needs)
     for need in needs:
         console.print(f"  {need.requirement:<{width}}  {need.reason}", markup=False)
-
-
-def _dirty(paths: list[Path]) -> list[str]:
-    """Files among `paths` with uncommitted git changes (none outside a git work tree, or without git), named
-    from the current folder. A symlink's target is asked about too: it is the file a rewrite changes. Each
-    file is looked up in its own work tree, wherever the run starts from."""
-    wanted: dict[str, set[str]] = {}
-    tops: dict[str, str | None] = {}
-    for path in paths:
-        # The link where it is (its folder resolved, as the work tree's top is) and the file it leads to.
-        for candidate in {os.path.join(os.path.realpath(path.parent), path.name), os.path.realpath(path)}:
-            top = _work_tree(os.path.dirname(candidate), tops)
-            if top is not None:
-                wanted.setdefault(top, set()).add(candidate)
-    dirty = set()
-    for top, candidates in wanted.items():
-        dirty |= candidates & _changed(top)
-    return sorted(printable(os.path.relpath(path)) for path in dirty)
-
-
-def _work_tree(folder: str, known: dict[str, str | None]) -> str | None:
-    """The top of the git work tree holding `folder` (where `.git` is), None outside one."""
-    if folder not in known:
-        parent = os.path.dirname(folder)
-        if os.path.exists(os.path.join(folder, ".git")):
-            known[folder] = folder
-        else:
-            known[folder] = None if parent == folder else _work_tree(parent, known)
-    return known[folder]
-
-
-def _changed(top: str) -> set[str]:
-    """The files of the work tree at `top` whose content differs from the last commit (staged or not), by
-    full path. One status of the whole tree, not a pathspec per file: a large run's names would not fit on
-    a command line."""
-    try:
-        status = subprocess.run(["git", "status", "--porcelain=v1", "-z", "--untracked-files=no"],
-                                capture_output=True, check=False, cwd=top)
-    except OSError:
-        return set()
-    if status.returncode != 0:
-        return set()
-    changed = set()
-    entries = iter(os.fsdecode(status.stdout).split("\0"))
-    for entry in entries:
-        if len(entry) < 4:
-            continue
-        if entry[0] in "RC":
-            next(entries, None)  # a rename's or copy's second field: where it came from
-        changed.add(os.path.join(top, entry[3:]))
-    return changed
 
 
 def _init(path: Path, console: Console) -> int:

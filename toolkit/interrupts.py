@@ -11,6 +11,8 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from .supervisor import acknowledge_stop
+
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
@@ -27,18 +29,26 @@ class Interrupted(BaseException):
         return 128 + self.signum
 
 
-def _raise(signum: int, _frame) -> None:
-    raise Interrupted(signum)
-
-
 @contextmanager
 def stop_signals_raise() -> Iterator[None]:
-    """Within the block, SIGINT and SIGTERM raise Interrupted in the main thread (elsewhere: no change,
-    Python only lets the main thread install handlers)."""
+    """Within the block, the first SIGINT or SIGTERM raises Interrupted in the main thread (elsewhere: no
+    change, Python only lets the main thread install handlers), and tells the supervisor that the run is
+    stopping. A later one is let go: the run is stopping already, and raising again would break off its
+    clean-up (Ctrl-C reaches the run both from the terminal and passed on by the supervisor)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = {signum: signal.signal(signum, _raise) for signum in STOP_SIGNALS}
+    stopping = False
+
+    def stop(signum: int, _frame) -> None:
+        nonlocal stopping
+        if stopping:
+            return
+        stopping = True
+        acknowledge_stop()
+        raise Interrupted(signum)
+
+    previous = {signum: signal.signal(signum, stop) for signum in STOP_SIGNALS}
     try:
         yield
     finally:

@@ -3,7 +3,8 @@ command line is still loading (a second or so of imports) ends the program at on
 exit 130 / 143 and one line, instead of a KeyboardInterrupt traceback through whichever import it hit.
 
 Only what this module needs is imported before the handlers are in place; nothing has started yet that
-would need stopping or cleaning up (no worker, no temp file), so leaving at once is safe."""
+would need stopping or cleaning up (no worker, no temp file), so leaving at once is safe. Then, on Linux,
+the run goes on in a supervised child (supervisor.py), forked before the command line is loaded."""
 
 from __future__ import annotations
 
@@ -37,6 +38,13 @@ def main() -> int:
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, _leave_at_once)
     _standard_streams_open()
+    # Before the command line is loaded: the fork is cheap, and the parent never loads it.
+    from .supervisor import supervised
+
+    return supervised(_run)
+
+
+def _run() -> int:
     # The command line installs its own handlers for the run (interrupts.stop_signals_raise).
     from .cli import main as run
 

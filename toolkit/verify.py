@@ -104,9 +104,11 @@ class Verification:
     """One `--verify` run: the batches kept, the files left, and what it printed on the way."""
 
     def __init__(self, command: str, prepare: Prepare, by: str, max_lines: int, commit: bool,
-                 say: Callable[[str], None]) -> None:
+                 say: Callable[[str], None], before_writing: Callable[[list[Path]], None]) -> None:
         self.command, self.prepare, self.by, self.max_lines, self.commit = command, prepare, by, max_lines, commit
         self.say = say
+        # Raises to refuse a batch's files (git_state): the batches kept before it stay.
+        self.before_writing = before_writing
         self.kept: list[KeptBatch] = []
         self.left: list[LeftFile] = []
 
@@ -137,6 +139,8 @@ class Verification:
 
     def _verify(self, number: int, batch: Batch, files: list[SourceFile]) -> KeptBatch | None:
         originals = [(Path(m.path), m.original) for m in batch.migrations]
+        # Refused before the try: nothing of the batch is written, so there is nothing to put back.
+        self.before_writing([path for path, _ in originals])
         try:
             run_status().phase(f"batch {number}: {self.command}")
             write_all([(Path(m.path), m.updated) for m in batch.migrations])
@@ -168,7 +172,7 @@ class Verification:
                 if migrations is None:
                     trials[held] = None
                 else:
-                    write_all([(Path(m.path), m.updated) for m in migrations if m.updated is not None])
+                    self._write(migrations)
                     trials[held] = (migrations, run_command(self.command))
             trial = trials[held]
             return trial is not None and trial[1].passed
@@ -179,7 +183,7 @@ class Verification:
             culprits = batch.files
         migrations, outcome = trials.get(frozenset(culprits)) or ([], failure)
         put_back(originals)
-        write_all([(Path(m.path), m.updated) for m in migrations if m.updated is not None])
+        self._write(migrations)
         failing = trials[frozenset()][1].failing_tests
         left = [LeftFile(path, failing) for path in culprits]
         self.left.extend(left)
@@ -191,6 +195,11 @@ class Verification:
         self.say(f"batch {number}: {len(kept.files)} file(s) migrated{_named(kept.files)}, `{self.command}` "
                  f"passes ({outcome.seconds:.1f} s)")
         return kept
+
+    def _write(self, migrations: Sequence[Migration]) -> None:
+        changes = [(Path(m.path), m.updated) for m in migrations if m.updated is not None]
+        self.before_writing([path for path, _ in changes])
+        write_all(changes)
 
     def _without(self, batch: Batch, held: frozenset[str], held_before: set[str],
                  by_display: dict[str, SourceFile]) -> list[Migration] | None:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .interrupts import stop_signal_waiting, stop_signals_held
+from .supervisor import files_being_written
 
 TEMP_SUFFIX = ".sqlasync-tmp"
 
@@ -40,35 +41,36 @@ def write_all(changes: Sequence[tuple[Path, bytes]], originals: Sequence[bytes] 
     """Replace each path's content, all or nothing; raises WriteError naming the path that failed. With
     `originals` (each path's content when the run read it), a file edited since is not overwritten: the
     run stops, nothing written (a long migration and an editor open on the same tree)."""
-    staged: list[_Staged] = []
-    current: Path | None = None
-    try:
-        targets: set[Path] = set()
-        for index, (current, content) in enumerate(changes):
-            target = current.resolve(strict=True)
-            if target not in targets:
-                targets.add(target)
-                if originals is not None and target.read_bytes() != originals[index]:
-                    raise WriteError(f"{current} changed on disk while sqlasync read the project; nothing was "
-                                     "written (run it again)")
-                _stage(current, target, content, staged)
-    except BaseException as exc:
-        _discard(staged)
-        if isinstance(exc, OSError):
-            raise WriteError(f"cannot write {current}: {_reason(exc)}; "
-                             "nothing was written") from exc
-        raise
-    with stop_signals_held():
-        if stop_signal_waiting():
+    with files_being_written():
+        staged: list[_Staged] = []
+        current: Path | None = None
+        try:
+            targets: set[Path] = set()
+            for index, (current, content) in enumerate(changes):
+                target = current.resolve(strict=True)
+                if target not in targets:
+                    targets.add(target)
+                    if originals is not None and target.read_bytes() != originals[index]:
+                        raise WriteError(f"{current} changed on disk while sqlasync read the project; nothing "
+                                         "was written (run it again)")
+                    _stage(current, target, content, staged)
+        except BaseException as exc:
             _discard(staged)
-            return  # the signal is raised as the block ends
-        _commit(staged)
+            if isinstance(exc, OSError):
+                raise WriteError(f"cannot write {current}: {_reason(exc)}; "
+                                 "nothing was written") from exc
+            raise
+        with stop_signals_held():
+            if stop_signal_waiting():
+                _discard(staged)
+                return  # the signal is raised as the block ends
+            _commit(staged)
 
 
 def put_back(changes: Sequence[tuple[Path, bytes]]) -> None:
     """Like `write_all`, but a stop signal that arrives meanwhile waits until every file is written: this
     is what puts the tree back after one (`migrate --verify` undoing the batch it was stopped in)."""
-    with stop_signals_held():
+    with files_being_written(), stop_signals_held():
         staged: list[_Staged] = []
         try:
             for path, content in changes:
@@ -84,14 +86,15 @@ def replace_whole(path: Path, content: bytes) -> None:
     full disk or a stop signal halfway leaves the previous report, not half of the new."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temp = _temp_name(path)
-    try:
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(content)
-        os.replace(temp, path)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
+    with files_being_written():
+        try:
+            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(content)
+            os.replace(temp, path)
+        except BaseException:
+            temp.unlink(missing_ok=True)
+            raise
 
 
 def remove_stale_temps(folders: Iterable[Path]) -> None:

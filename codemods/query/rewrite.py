@@ -90,7 +90,11 @@ class _Apply(cst.CSTTransformer):
         self.module = context.wrapper.module
         self.positions = context.wrapper.resolve(PositionProvider)
         self.parents = context.wrapper.resolve(ParentNodeProvider)
-        self.lines = self.module.code.split("\n")
+        # The layout works in "\n" lines, like every other text the family takes from LibCST (through
+        # `cst.Module([])`), and turns them into the module's newline once, at the end: a piece copied with the
+        # module's own CRLF would come out of that as a lone CR beside a doubled ending.
+        self.lf_module = self.module.with_changes(default_newline="\n")
+        self.lines = self.lf_module.code.split("\n")
         longest = max((len(line) for line in self.lines), default=0)
         self.limit = min(max(longest, LINE_LIMITS[0]), LINE_LIMITS[1])
         self.renderer = Renderer(context.target, self.text, names, self.indent_of)
@@ -153,7 +157,7 @@ class _Apply(cst.CSTTransformer):
         return call
 
     def text(self, node: cst.CSTNode) -> str:
-        return self.module.code_for_node(self.updated.get(id(node), node))
+        return self.lf_module.code_for_node(self.updated.get(id(node), node))
 
     def indent_of(self, node: cst.CSTNode) -> int | None:
         """Indentation of the line `node` starts on, relative to its statement's block (as LibCST keeps it)."""
