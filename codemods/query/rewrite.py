@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import libcst as cst
-from libcst.metadata import ParentNodeProvider, PositionProvider, ScopeProvider
+from libcst.metadata import PositionProvider, ScopeProvider
 
 from ..core import imports
 from ..core.family import FileContext
@@ -89,7 +89,7 @@ class _Apply(cst.CSTTransformer):
         self.parameters = parameters
         self.module = context.wrapper.module
         self.positions = context.wrapper.resolve(PositionProvider)
-        self.parents = context.wrapper.resolve(ParentNodeProvider)
+        self.parents = context.parents
         self.lines = self.module.code.split("\n")
         longest = max((len(line) for line in self.lines), default=0)
         self.limit = min(max(longest, LINE_LIMITS[0]), LINE_LIMITS[1])
