@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 
 import libcst as cst
-from libcst.metadata import ParentNodeProvider, PositionProvider
+from libcst.metadata import PositionProvider
 
 from sqlasync.codemods.core.family import ColoringView, Family, FileContext
 from sqlasync.codemods.core.drained_generators import awaiting_generators_as_lists
@@ -90,7 +90,7 @@ def to_findings(context: FileContext, matches: list[Match]) -> list[Finding]:
     if not matches:
         return []
     positions = context.wrapper.resolve(PositionProvider)
-    parents = context.wrapper.resolve(ParentNodeProvider)
+    parents = context.parents
     occurrences: Counter[tuple[str, str, str]] = Counter()
     findings = []
     for match in sorted(matches, key=lambda m: (positions[m.node].start.line, positions[m.node].start.column)):

@@ -21,6 +21,7 @@ from . import lazy_escapes, lazy_validation
 from ..core.nodes import dotted_name, metadata_value
 from ..core.receivers import ASYNC_FACTORIES
 from .lazy_sources import EagerLoad, loads, origin, sources
+from ..core.tree import children
 
 
 ASYNC_ATTRS = frozenset({"AsyncAttrs", "sqlalchemy.ext.asyncio.AsyncAttrs"})
@@ -324,7 +325,7 @@ def _walk(node: cst.CSTNode):
         current = stack.pop()
         yield current
         if not isinstance(current, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
-            stack.extend(current.children)
+            stack.extend(children(current))
 
 
 def _is_read(rec, name: cst.Name) -> bool:

@@ -14,6 +14,8 @@ from collections.abc import Callable
 
 import libcst as cst
 
+from .tree import children
+
 # Builtins that consume their one iterable to the end (`any`/`all` stop early: not among them).
 DRAINING_BUILTINS = frozenset({"list", "tuple", "set", "frozenset", "sorted", "sum", "min", "max", "dict"})
 
@@ -55,5 +57,5 @@ def _awaits(generator: cst.GeneratorExp) -> bool:
             return True
         if isinstance(node, cst.CompFor) and node.asynchronous is not None:
             return True
-        stack.extend(node.children)
+        stack.extend(children(node))
     return False

@@ -15,7 +15,6 @@ from collections.abc import Iterable
 import libcst as cst
 from libcst.metadata import (
     Assignment,
-    ParentNodeProvider,
     PositionProvider,
     ScopeProvider,
 )
@@ -30,14 +29,14 @@ from .receivers import ASYNC_FACTORIES, ASYNC_SESSION_TYPES, SYNC_FACTORIES, SYN
 class ReceiverEvidence(_Resolution):
     """Answers "what is this receiver?" for one parsed file."""
 
-    def __init__(self, wrapper: cst.MetadataWrapper, config: Config) -> None:
+    def __init__(self, wrapper: cst.MetadataWrapper, config: Config, parents: dict[cst.CSTNode, cst.CSTNode]) -> None:
         self.config = config
         self.module = wrapper.module
         # Why no Query chain of this file converts (query_returns.custom_query_class); None: not worked out yet.
         self.custom_query: str | None = None
         self._wrapper = wrapper
         self.scopes = wrapper.resolve(ScopeProvider)
-        self.parents = wrapper.resolve(ParentNodeProvider)
+        self.parents = parents
         self.qualified_names = QualifiedNames(wrapper.module, self.scopes, self.parents)
         self.aliases = self._collect_aliases()
         self._module_factories = self._collect_module_factories()

@@ -11,7 +11,7 @@ from pathlib import PurePosixPath
 from typing import Protocol
 
 import libcst as cst
-from libcst.metadata import ParentNodeProvider, ScopeProvider
+from libcst.metadata import ScopeProvider
 
 from sqlasync.config import Config
 
@@ -20,6 +20,7 @@ from .functions import qualname_of
 from .evidence import ReceiverEvidence
 from .nodes import nodes_under
 from .rule import Match, Rule
+from .tree import parent_map
 
 
 class ColoringView(Protocol):
@@ -48,6 +49,7 @@ class FileContext:
     wrapper: cst.MetadataWrapper
     target: str = "async"
     _evidence: ReceiverEvidence | None = field(default=None, repr=False)
+    _parents: dict[cst.CSTNode, cst.CSTNode] | None = field(default=None, repr=False)
     # The repository-wide async coloring of this run; None when no function becomes async.
     coloring: ColoringView | None = None
     # The recognisers visiting this file together, in registry order (set by the runner). `migrate` runs
@@ -120,8 +122,8 @@ class FileContext:
         the rewrite pipeline of a large file held four at once (benchmarks/bench_large_file.py)."""
         if self.wrapper is None:
             return
-        large = self._evidence is not None and len(self._evidence.parents) >= LARGE_MODULE_NODES
-        self.wrapper = self._evidence = None
+        large = self._parents is not None and len(self._parents) >= LARGE_MODULE_NODES
+        self.wrapper = self._evidence = self._parents = None
         self.recognisers, self._fixed_earlier = [], {}
         if large:
             gc.collect()
@@ -139,9 +141,17 @@ class FileContext:
         return self.wrapper.module
 
     @property
+    def parents(self) -> dict[cst.CSTNode, cst.CSTNode]:
+        """Each node's parent, built once for every reader of this file (tree.py; LibCST's ParentNodeProvider gives
+        the same map at several times the cost)."""
+        if self._parents is None:
+            self._parents = parent_map(self.module)
+        return self._parents
+
+    @property
     def evidence(self) -> ReceiverEvidence:
         if self._evidence is None:
-            self._evidence = ReceiverEvidence(self.wrapper, self.config)
+            self._evidence = ReceiverEvidence(self.wrapper, self.config, self.parents)
         return self._evidence
 
 
@@ -149,8 +159,8 @@ class Recogniser(OwnMethodsBatchableVisitor):
     """Base of every family's recogniser: collects `Match`es while visiting one file."""
 
     # Positions are resolved later, only for files that have matches; qualified names node by node, when asked
-    # for (evidence.QualifiedNames).
-    METADATA_DEPENDENCIES = (ScopeProvider, ParentNodeProvider)
+    # for (evidence.QualifiedNames); parents come from the context (FileContext.parents).
+    METADATA_DEPENDENCIES = (ScopeProvider,)
     rules: dict[str, Rule] = {}
 
     def __init__(self, context: FileContext) -> None:

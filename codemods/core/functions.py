@@ -6,6 +6,8 @@ from collections.abc import Mapping
 
 import libcst as cst
 
+from .tree import children
+
 
 def qualname_of(node: cst.FunctionDef | cst.ClassDef, parents: Mapping[cst.CSTNode, cst.CSTNode]) -> str:
     """Python's `__qualname__` for a definition: `C.m`, `outer.<locals>.inner`."""
@@ -27,7 +29,7 @@ def own_nodes(function: cst.FunctionDef):
     while stack:
         node = stack.pop()
         yield node
-        stack.extend(child for child in node.children if not isinstance(child, (cst.FunctionDef, cst.Lambda,
+        stack.extend(child for child in children(node) if not isinstance(child, (cst.FunctionDef, cst.Lambda,
                                                                                  cst.ClassDef)))
 
 

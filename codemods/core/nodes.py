@@ -8,6 +8,8 @@ import libcst as cst
 from libcst.metadata import QualifiedName
 from libcst.metadata.base_provider import LazyValue
 
+from .tree import children
+
 
 def metadata_value(metadata, node: cst.CSTNode, default=None):
     """A resolved provider's value for `node`; some providers compute their values lazily."""
@@ -56,7 +58,7 @@ def nodes_under(node: cst.CSTNode):
     while stack:
         current = stack.pop()
         yield current
-        stack.extend(current.children)
+        stack.extend(children(current))
 
 
 def _same_module_name(qualified: str, registry: str) -> bool:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from .nodes import dotted_name
+from .tree import children
 
 SINGLE = frozenset({"first", "one", "one_or_none", "get", "get_one", "scalar", "scalar_one", "scalar_one_or_none"})
 MANY = frozenset({"all", "fetchall", "partitions", "unique", "scalars"})
@@ -142,5 +143,5 @@ def loader_targets(node: cst.CSTNode) -> set[str]:
                 target = current.args[0].value
                 if isinstance(target, cst.Attribute):
                     names.add(target.attr.value)
-        stack.extend(current.children)
+        stack.extend(children(current))
     return names

@@ -11,7 +11,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 import libcst as cst
-from libcst.metadata import ParentNodeProvider, PositionProvider, ScopeProvider
+from libcst.metadata import PositionProvider, ScopeProvider
 
 from sqlasync.config import Config
 
@@ -70,7 +70,7 @@ def triggers(config: Config) -> tuple[tuple[bytes, ...], ...]:
 class MigratedConstructs(OwnMethodsBatchableVisitor):
     """Counts migrated constructs in one file; runs in the same batch as the family recognisers."""
 
-    METADATA_DEPENDENCIES = (ScopeProvider, ParentNodeProvider, PositionProvider)
+    METADATA_DEPENDENCIES = (ScopeProvider, PositionProvider)
 
     def __init__(self, context: FileContext) -> None:
         super().__init__()

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from .flask_models import FlaskDb
+from ..core.tree import children
 # Query methods that become the same (or a renamed) method of the `select()` statement.
 STEP_METHODS = frozenset(
     {"filter", "where", "filter_by", "order_by", "limit", "offset", "slice", "join", "outerjoin", "options",
@@ -250,5 +251,5 @@ def descendants(node: cst.CSTNode, kind: type | tuple[type, ...]) -> list:
         current = stack.pop()
         if isinstance(current, kind):
             found.append(current)
-        stack.extend(reversed(current.children))
+        stack.extend(reversed(children(current)))
     return found

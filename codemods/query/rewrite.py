@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import libcst as cst
-from libcst.metadata import ParentNodeProvider, PositionProvider, ScopeProvider
+from libcst.metadata import PositionProvider, ScopeProvider
 
 from ..core import imports
 from ..core.family import FileContext
@@ -89,7 +89,7 @@ class _Apply(cst.CSTTransformer):
         self.parameters = parameters
         self.module = context.wrapper.module
         self.positions = context.wrapper.resolve(PositionProvider)
-        self.parents = context.wrapper.resolve(ParentNodeProvider)
+        self.parents = context.parents
         # The layout works in "\n" lines, like every other text the family takes from LibCST (through
         # `cst.Module([])`), and turns them into the module's newline once, at the end: a piece copied with the
         # module's own CRLF would come out of that as a lone CR beside a doubled ending.
