@@ -94,12 +94,18 @@ def sync_face_params(coloring, function, asynchronous: bool = False) -> list[str
 
 
 def sync_face_plan(evidence, function: cst.FunctionDef, param: cst.Param) -> SyncFace | None:
-    """The plan for a sync user's parameter `param`; None when the function does not use it."""
-    uses = _references(evidence, function, param)
+    """The plan for a sync user's parameter `param`; None when the function does not use it, or uses only the
+    sync session under it already (`session.sync_session`: what this plan writes, which must not plan again)."""
+    uses = [use for use in _references(evidence, function, param) if not _sync_face_taken(evidence, use)]
     if not uses:
         return None
     name = param.name.value
     return SyncFace(function, name, free_name(function, f"sync_{name}"), frozenset(id(node) for node in uses))
+
+
+def _sync_face_taken(evidence, use: cst.Name) -> bool:
+    attribute = evidence.parent(use)
+    return isinstance(attribute, cst.Attribute) and attribute.value is use and attribute.attr.value == "sync_session"
 
 
 def query_receivers(evidence, function: cst.FunctionDef, param: cst.Param) -> list[cst.Name]:
