@@ -101,16 +101,26 @@ def add_imports(module: cst.Module, imports: Iterable[Import]) -> cst.Module:
 def with_name_added(module: cst.Module, item: Import) -> cst.Module | None:
     """`module` with `item`'s name added to its last module-level `from item.module import ...` line, wherever that
     line is (LibCST merges only into the imports at the top); None when it has none."""
-    lines = [index for index, statement in enumerate(module.body) for small in _module_level_imports(statement)
-             if isinstance(small, cst.ImportFrom) and small.module is not None and not small.relative
-             and not isinstance(small.names, cst.ImportStar) and dotted_name(small.module) == item.module]
+    def from_the_module(small: cst.BaseSmallStatement) -> bool:
+        return isinstance(small, cst.ImportFrom) and small.module is not None and not small.relative \
+            and not isinstance(small.names, cst.ImportStar) and dotted_name(small.module) == item.module
+
+    lines = [index for index, statement in enumerate(module.body)
+             if any(from_the_module(small) for small in _module_level_imports(statement))]
     if not lines:
         return None
     statement = module.body[lines[-1]]
-    small = next(s for s in statement.body if isinstance(s, cst.ImportFrom) and dotted_name(s.module) == item.module)
+    small = next(small for small in statement.body if from_the_module(small))
     names = list(small.names)
-    names[-1] = names[-1].with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
     alias = cst.ImportAlias(cst.Name(item.obj), asname=cst.AsName(cst.Name(item.alias)) if item.alias else None)
+    if isinstance(names[-1].comma, cst.Comma):
+        # A trailing comma (names one a line in parentheses): the new name takes it, and the last name the
+        # separator the others have.
+        separator = names[-2].comma if len(names) > 1 else cst.Comma(
+            whitespace_after=small.lpar.whitespace_after if small.lpar else cst.SimpleWhitespace(" "))
+        names[-1], alias = names[-1].with_changes(comma=separator), alias.with_changes(comma=names[-1].comma)
+    else:
+        names[-1] = names[-1].with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
     grown = small.with_changes(names=[*names, alias])
     grown = _SortMergedImports([item]).leave_ImportFrom(grown, grown)
     statement = statement.with_changes(body=[grown if s is small else s for s in statement.body])
