@@ -4,6 +4,7 @@ a symlink loop, a folder that refuses the rewrite, and SIGINT / SIGTERM while an
 from __future__ import annotations
 
 import contextlib
+import multiprocessing
 import os
 import shutil
 import signal
@@ -17,6 +18,7 @@ import pytest
 from support.processes import descendants, running, workers
 
 from sqlasync.cli import main
+from sqlasync.interrupts import stop_signals_raise
 from sqlasync.writing import TEMP_SUFFIX
 
 LEGACY = textwrap.dedent("""\
@@ -339,6 +341,24 @@ def test_a_worker_killed_from_outside_is_an_error_that_says_so(tmp_path: Path) -
     assert list(project.rglob(f"*{TEMP_SUFFIX}")) == []
 
 
+
+def _stopped_before_its_initialiser(signum: int) -> None:
+    os.kill(os.getpid(), signum)
+    time.sleep(1)
+
+
+@pytest.mark.parametrize(("signum", "exitcode"), [(signal.SIGTERM, -signal.SIGTERM), (signal.SIGINT, 0)],
+                         ids=["SIGTERM", "SIGINT"])
+def test_a_worker_signalled_before_its_initialiser_runs_behaves_as_one(signum, exitcode) -> None:
+    """A forked worker holds the run's handler until its initialiser replaces it. The pool ends a starting
+    worker with SIGTERM when another has died: that must end it quietly, not raise the run's Interrupted in
+    it (a traceback on stderr and exit code 1, which the run then reported as the cause)."""
+    context = multiprocessing.get_context("fork")
+    with stop_signals_raise():
+        worker = context.Process(target=_stopped_before_its_initialiser, args=(signum,))
+        worker.start()
+        worker.join(timeout=30)
+    assert worker.exitcode == exitcode
 # `python -m sqlasync check .` whose import of libcst (while the command line loads) is announced and slowed.
 SLOW_LOADING = textwrap.dedent("""\
     import runpy, sys, time

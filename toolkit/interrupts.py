@@ -39,9 +39,13 @@ def stop_signals_raise() -> Iterator[None]:
         yield
         return
     stopping = False
+    owner = os.getpid()
 
     def stop(signum: int, _frame) -> None:
         nonlocal stopping
+        if os.getpid() != owner:
+            _as_worker_would(signum)
+            return
         if stopping:
             return
         stopping = True
@@ -54,6 +58,15 @@ def stop_signals_raise() -> Iterator[None]:
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+
+
+def _as_worker_would(signum: int) -> None:
+    """A worker forked inside the block inherits its handler until its initialiser replaces it; a signal in
+    that gap (the pool ends a starting worker when another has died) gets what the initialiser sets up:
+    SIGINT is left to the parent, SIGTERM ends the process as if unhandled, without a traceback."""
+    if signum == signal.SIGTERM:
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
 
 
 @contextmanager

@@ -260,6 +260,11 @@ class WorkerDied(Exception):
 def _died_of(pool: ProcessPoolExecutor) -> str:
     """Why the pool broke, from its workers' exit codes: ` (killed by SIGKILL: out of memory?)`, or nothing.
     The pool ends the others with SIGTERM once one has died, so that one says nothing."""
+    # The pool's manager thread reaps the dead worker while it breaks the pool; a process reaped by the other
+    # thread reads as still running (exit code None) until that thread has stored the code, so wait for it.
+    manager = getattr(pool, "_executor_manager_thread", None)
+    if manager is not None:
+        manager.join(timeout=5)
     codes = [process.exitcode for process in (getattr(pool, "_processes", None) or {}).values()]
     for code in codes:
         if code is not None and code < 0 and -code != signal.SIGTERM:
