@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from support.database_modules import SYNC_DATABASE
 
+from sqlasync import soundness
 from sqlasync.cli import main
 from sqlasync.codemods.postcondition import violations_of
 
@@ -62,6 +63,23 @@ def test_with_dependents_takes_the_users_along_and_leaves_a_sound_program(projec
     assert "await db.execute" in after["app/readiness.py"].decode()
     assert violations_of(after) == []
 
+
+
+def test_the_program_before_a_widened_cut_is_inferred_once(project, monkeypatch):
+    """Each round of --with-dependents (and each cut a plan tries) is judged against the same program before
+    the run: its whole-program inference, seconds on a real project, is done once, not once a round."""
+    inferred: list[frozenset[str]] = []
+
+    def counted(sources, trusted=True):
+        inferred.append(frozenset(sources.items()))
+        return violations_of(sources, trusted)
+
+    monkeypatch.setattr(soundness, "violations_of", counted)
+    monkeypatch.setattr(soundness, "_recent_violations", {})
+    legacy = frozenset(_tree(project).items())
+    assert main(["migrate", "--no-cache", "--allow-dirty", "--with-dependents", "app/database.py"]) in (0, 1)
+    # Two rounds (database.py alone, then with readiness.py): the legacy program once, each cut's result once.
+    assert len(inferred) == 3 and inferred.count(legacy) == 1
 
 def test_the_whole_project_is_not_refused(project, capsys):
     assert main(["migrate", "--no-cache", "--allow-dirty", "."]) in (0, 1)

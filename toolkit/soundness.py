@@ -18,6 +18,7 @@ from sqlasync.codemods.postcondition import Violation, introduced, violations_of
 from .analysis import Migration
 from .discovery import SourceFile
 from .findings import Finding, fingerprint
+from .migration_cache import sources_digest
 from .problems import CUT_BREAKS_USE
 from .runner import Options, project_files, read_sources
 
@@ -25,6 +26,9 @@ LEFT_FOR_LACK_OF_FILE = "needs-file"
 ANNOTATION_RULE = "S102"
 # Families whose fixes put database I/O on the async engine (F only follows them; X never fixes).
 ASYNC_IO_FAMILIES = frozenset("QSDER")
+# Programs whose violations are kept (a whole-program inference each: seconds on a real project).
+RECENT_PROGRAMS = 4
+_recent_violations: dict[tuple[str, bool], list[Violation]] = {}
 
 
 @dataclass(frozen=True)
@@ -66,12 +70,23 @@ def judge(files: Sequence[SourceFile], migrations: Sequence[Migration], options:
     # Without S102 the run leaves `Session` annotations behind the code it converts: they prove nothing.
     trusted = ANNOTATION_RULE in options.selection or options.target != "async"
     # A run that changes nothing introduces nothing: the whole-program inference is skipped, not run twice.
-    broken = introduced(violations_of(before, trusted), violations_of(after, trusted)) if after != before else []
+    broken = introduced(_violations(before, trusted), _violations(after, trusted)) if after != before else []
     broken += [_left_broken(finding) for m in migrations for finding in m.left if finding.needs is not None]
     run_files = frozenset(file.display for file in files)
     if options.target == "async" and any(code[0] in ASYNC_IO_FAMILIES for m in migrations for code in m.fixed):
         broken += _suites_without_loop_listener(after, run_files)
     return Verdict(tuple(broken), run_files, _kept_sync(broken, run_files, options))
+
+
+def _violations(sources: dict[str, bytes], trusted: bool) -> list[Violation]:
+    """`violations_of`, worked out once per program: every cut a plan tries (and every round that widens one)
+    is judged against the same program before it, and the program after a batch is the one before the next."""
+    key = (sources_digest(sources.items()), trusted)
+    if key not in _recent_violations:
+        _recent_violations[key] = violations_of(sources, trusted)
+        while len(_recent_violations) > RECENT_PROGRAMS:
+            del _recent_violations[next(iter(_recent_violations))]
+    return _recent_violations[key]
 
 
 def _kept_sync(broken: list[Violation], run_files: frozenset[str], options: Options) -> tuple[tuple[str, str], ...]:
