@@ -141,6 +141,14 @@ def test_a_written_signature_past_the_limit_is_broken_and_its_body_kept(tmp_path
         "        pass\n")
 
 
+
+def test_a_file_indented_with_tabs_gets_tabs_on_the_lines_black_indents(tmp_path):
+    arguments = "self, first_argument, second_argument, third_argument, fourth_argument"
+    before = f"class A:\n\tdef method({arguments}):\n\t\tpass\n"
+    after = f"class A:\n\tasync def method({arguments}):\n\t\tpass\n"
+    assert _styled(tmp_path, before, after) == f"class A:\n\tasync def method(\n\t\t{arguments}\n\t):\n\t\tpass\n"
+
+
 def test_a_written_line_with_a_comment_is_left_long(tmp_path):
     before = "x = f(aaaaaaaaaaaaaaaaaaaa, bbbbbbbbbbbbbbbbbbbbbbbb, ccccccccccccccc)  # noqa: B008\n"
     after = "x = await f(aaaaaaaaaaaaaaaaaaaa, bbbbbbbbbbbbbbbbbbbbbbbb, ccccccccccccccc)  # noqa: B008\n"
