@@ -2,8 +2,8 @@
 
 New imports go where isort puts them (import_placement), signatures made async keep their continuation lines
 aligned (signature_alignment), and lines the migration wrote past the project's line length are broken as black
-breaks them (line_breaking). Each step looks only at what the migration wrote: a line it did not write keeps
-its bytes.
+breaks them (line_breaking), and in a file indented with tabs they are indented with tabs (tab_indentation).
+Each step looks only at what the migration wrote: a line it did not write keeps its bytes.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from .import_placement import placed_as_isort_would
 from .line_breaking import long_lines_broken
 from .project_style import style_of
 from .signature_alignment import signatures_realigned
+from .tab_indentation import tabs_in_written_lines
 
 
 def in_house_style(original: cst.Module, updated: cst.Module, root: Path) -> cst.Module:
@@ -32,7 +33,8 @@ def in_house_style(original: cst.Module, updated: cst.Module, root: Path) -> cst
         updated = signatures_realigned(updated, written)
         # The continuation lines it moved right are written lines too.
         written = written_lines(before, updated.code)
-    return long_lines_broken(updated, written, style.line_length)
+    updated = long_lines_broken(updated, written, style.line_length)
+    return tabs_in_written_lines(updated, written_lines(before, updated.code))
 
 
 def written_lines(original: str, updated: str) -> set[int]:

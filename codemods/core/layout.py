@@ -7,7 +7,6 @@ and so must everything around it.
 
 from __future__ import annotations
 
-import ast
 from dataclasses import dataclass
 
 INDENT = 4
@@ -215,35 +214,3 @@ def reindent(text: str, delta: int) -> str:
             strip = min(-delta, len(line) - len(line.lstrip(" ")))
             moved.append(line[strip:])
     return "\n".join(moved)
-
-
-def tab_indented(text: str) -> str:
-    """`text` (code laid out with INDENT spaces a level) with each level of leading spaces as a tab, for a file
-    indented with tabs. Lines inside a string that spans lines keep their bytes; `text` itself when it does not
-    parse."""
-    parsed = _parsed(text)
-    if parsed is None:
-        return text
-    tree, first_line = parsed
-    inside_strings = {line - first_line for node in ast.walk(tree)
-                      if isinstance(node, (ast.Constant, ast.JoinedStr)) and node.end_lineno != node.lineno
-                      for line in range(node.lineno + 1, node.end_lineno + 1)}
-    indented = []
-    for number, line in enumerate(text.split("\n")):
-        content = line.lstrip(" ")
-        levels, rest = divmod(len(line) - len(content), INDENT)
-        indented.append(line if number in inside_strings else "\t" * levels + " " * rest + content)
-    converted = "\n".join(indented)
-    again = _parsed(converted)
-    return converted if again is not None and ast.dump(again[0]) == ast.dump(tree) else text
-
-
-def _parsed(text: str) -> tuple[ast.Module, int] | None:
-    """`text` parsed as statements or, failing that, as one expression that may span lines; with the number the
-    AST gives the first line of `text`."""
-    for source, first_line in ((text, 1), (f"(\n{text}\n)", 2)):
-        try:
-            return ast.parse(source), first_line
-        except SyntaxError:
-            continue
-    return None

@@ -18,8 +18,6 @@ import libcst.matchers as m
 from black.mode import Preview
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from .layout import tab_indented
-
 _HEADED = (cst.FunctionDef, cst.With, cst.For, cst.While, cst.If)
 _PLACEHOLDER = "pass"
 
@@ -36,8 +34,7 @@ def long_lines_broken(updated: cst.Module, changed: Iterable[int], line_length: 
     chosen = {unit for unit in units.found if any(unit[0] <= number <= unit[1] for number in long)}
     # Bottom up, so that the line numbers of the units still to do hold.
     for start, end, headed in sorted(chosen, reverse=True):
-        formatted = _black(lines[start - 1:end], headed, line_length, updated.default_newline,
-                           tabs=updated.default_indent == "\t")
+        formatted = _black(lines[start - 1:end], headed, line_length, updated.default_newline)
         if formatted is not None:
             lines[start - 1:end] = formatted
     return cst.parse_module("".join(lines).encode(updated.encoding))
@@ -78,9 +75,8 @@ def _has_comment(node: cst.CSTNode) -> bool:
     return bool(m.findall(node, m.Comment()))
 
 
-def _black(lines: list[str], headed: bool, line_length: int, newline: str, tabs: bool) -> list[str] | None:
-    """`lines` laid out by black at their own indentation; None when black cannot take them on their own.
-    In a file indented with tabs (`tabs`) the lines black indents are indented with tabs too."""
+def _black(lines: list[str], headed: bool, line_length: int, newline: str) -> list[str] | None:
+    """`lines` laid out by black at their own indentation; None when black cannot take them on their own."""
     first = lines[0]
     indent = first[:len(first) - len(first.lstrip(" \t"))]
     if not all(line.startswith(indent) or not line.strip() for line in lines):
@@ -102,8 +98,6 @@ def _black(lines: list[str], headed: bool, line_length: int, newline: str, tabs:
         formatted = split if _same_code(source, "\n".join(split)) else formatted
     if formatted is None:
         return None
-    if tabs:  # (the header still has its placeholder body: it parses)
-        formatted = tab_indented("\n".join(formatted)).split("\n")
     if headed:
         if formatted[-1].strip() != _PLACEHOLDER:
             return None

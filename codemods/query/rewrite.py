@@ -10,7 +10,7 @@ from ..core.family import FileContext
 from .chain import comments_in, descendants
 from .flow import Conversion, Site
 from .params import Candidate
-from ..core.layout import Await, Block, Call, Chain, Layout, Wrap, tab_indented
+from ..core.layout import Await, Block, Call, Chain, Layout, Wrap
 from .render import Renderer
 from ..core.rule import Match
 
@@ -195,8 +195,6 @@ class _Apply(cst.CSTTransformer):
         layout = Layout(UNLIMITED if self._inside_fstring(node) else self.limit, block)
         trailing = len(self.lines[end.line - 1]) - end.column
         text = layout.render(document, start.column, self._line_indent(start.line) - block, trailing)
-        if self.module.default_indent == "\t":
-            text = tab_indented(text)
         newline = self.module.default_newline
         return cst.parse_expression(text.replace("\n", newline) if newline != "\n" else text,
                                     config=self.module.config_for_parsing)

@@ -226,10 +226,10 @@ class _Apply(cst.CSTTransformer):
         if "\n" not in single and not spans_lines and line_column + depth + column + len(single) + rest <= self.limit:
             return single
         inner = indent + len(self.indent)
-        lines = [f"{start}\n", f"{' ' * inner}{self._sql_code(query, inner, line_column)},\n"]
+        lines = [f"{start}\n", f"{self._pad(inner)}{self._sql_code(query, inner, line_column)},\n"]
         if params:
-            lines.append(f"{' ' * inner}{self._break_dict(params, line_column + depth + inner, inner)},\n")
-        lines.append(f"{' ' * indent}){closing}{suffix}")
+            lines.append(f"{self._pad(inner)}{self._break_dict(params, line_column + depth + inner, inner)},\n")
+        lines.append(f"{self._pad(indent)}){closing}{suffix}")
         return "".join(lines)
 
     def _rest_of_line(self, original: cst.Await) -> int:
@@ -298,9 +298,15 @@ class _Apply(cst.CSTTransformer):
         expression = cst.parse_expression(code)
         if not isinstance(expression, cst.Dict):
             return code
-        entries = "".join(f"{' ' * (column + len(self.indent))}{_code(e.key)}: {_code(e.value)},\n"
+        entries = "".join(f"{self._pad(column + len(self.indent))}{_code(e.key)}: {_code(e.value)},\n"
                           for e in expression.elements)
-        return "{\n" + entries + " " * column + "}"
+        return "{\n" + entries + self._pad(column) + "}"
+
+    def _pad(self, width: int) -> str:
+        """Indentation `width` columns deep (a tab counting as one) in the file's own unit: tabs in a file indented
+        with tabs."""
+        levels, rest = divmod(width, len(self.indent))
+        return self.indent * levels + " " * rest
 
     # -- what the result touches -------------------------------------------------------------------
     def _edit(self, edit: Edit, updated: cst.CSTNode, row_type: str) -> cst.CSTNode:
