@@ -31,9 +31,12 @@ TAKES_OBJECT = frozenset({"add", "add_all", "refresh", "merge", "expunge", "dele
 
 @dataclass(frozen=True)
 class ValidateInGreenlet:
-    """`X.model_validate(obj)` -> `await <session>.run_sync(lambda _: X.model_validate(obj))`."""
+    """`X.model_validate(obj)` -> `await <session>.run_sync(lambda _: X.model_validate(obj))`; `expression` is the
+    call, or the list or set comprehension that validates one object per element, which goes into the greenlet
+    whole (one switch, and no lambda per element that reads the loop variable after the loop: flake8-bugbear's
+    B023)."""
 
-    call: cst.Call
+    expression: cst.BaseExpression
     session: str
     parenthesize: bool
 
@@ -47,7 +50,8 @@ def recognise(rec, node: cst.Call, sources, needs_parentheses, lazy_names: set[s
     fields = _schema_fields(rec, node.func.value)
     if fields is not None and not fields & lazy_names:
         return  # a schema of the repository that reads no relationship: nothing to load
-    if isinstance(rec.evidence.parent(node), cst.Lambda):
+    comprehension = _validating_comprehension(rec, node)
+    if isinstance(rec.evidence.parent(comprehension or node), cst.Lambda):
         return  # already the body of the `run_sync` lambda a previous run wrote
     function = rec.evidence.enclosing(node, cst.FunctionDef)
     session = _orm_origin(rec, node.args[0].value, sources) if function is not None else None
@@ -70,8 +74,21 @@ def recognise(rec, node: cst.Call, sources, needs_parentheses, lazy_names: set[s
         rec.report("F205", node, message, reason="no session is at hand in this function to run the validation "
                    "with `await session.run_sync(...)`; load what the schema reads where the object is loaded")
         return
+    validated = comprehension or node
     rec.report("F205", node, message + f"; run in `{receiver}.run_sync`, where lazy loads work", fixable=True,
-               data=ValidateInGreenlet(node, receiver, needs_parentheses(rec, node)))
+               data=ValidateInGreenlet(validated, receiver, needs_parentheses(rec, validated)))
+
+
+def _validating_comprehension(rec, call: cst.Call) -> cst.ListComp | cst.SetComp | None:
+    """`[X.model_validate(x) for x in xs]` (or a set): the comprehension whose element is `call`, over a name,
+    with no condition or other `for`, which can run in the greenlet whole: nothing in it will be awaited."""
+    parent = rec.evidence.parent(call)
+    if not isinstance(parent, (cst.ListComp, cst.SetComp)) or parent.elt is not call:
+        return None
+    loop = parent.for_in
+    if loop.inner_for_in is not None or loop.ifs or loop.asynchronous is not None or not isinstance(loop.iter, cst.Name):
+        return None
+    return parent
 
 
 def _orm_origin(rec, value: cst.BaseExpression, sources, depth: int = 0) -> str | bool | None:
@@ -162,11 +179,11 @@ def _session_in(rec, function: cst.FunctionDef, call: m.Call = m.Call(func=m.Att
 
 
 def plan(data: ValidateInGreenlet, edits) -> None:
-    edits.replacements[id(data.call)] = lambda updated, data=data: _in_greenlet(updated, data)
+    edits.replacements[id(data.expression)] = lambda updated, data=data: _in_greenlet(updated, data)
 
 
-def _in_greenlet(call: cst.Call, data: ValidateInGreenlet) -> cst.Await:
-    validate = cst.Lambda(cst.Parameters([cst.Param(cst.Name("_"))]), call.with_changes(lpar=[], rpar=[]))
+def _in_greenlet(validated: cst.BaseExpression, data: ValidateInGreenlet) -> cst.Await:
+    validate = cst.Lambda(cst.Parameters([cst.Param(cst.Name("_"))]), validated.with_changes(lpar=[], rpar=[]))
     run = cst.Call(cst.Attribute(cst.parse_expression(data.session), cst.Name("run_sync")), [cst.Arg(validate)])
-    parens = data.parenthesize or bool(call.lpar)
+    parens = data.parenthesize or bool(validated.lpar)
     return cst.Await(run, lpar=[cst.LeftParen()] if parens else [], rpar=[cst.RightParen()] if parens else [])

@@ -27,10 +27,9 @@ class Repository:
             items.append(self.model(**document))
         self.session.add_all(items)
         await self.session.commit()
-        return [
-            await self.session.run_sync(lambda _: self.schema.model_validate(item))
-            for item in items
-        ]
+        return await self.session.run_sync(
+            lambda _: [self.schema.model_validate(item) for item in items]
+        )
 
     async def rename_all(self, names: dict[int, str]):
         renamed = []
@@ -42,10 +41,9 @@ class Repository:
             row.name = names[row.id]
             renamed.append(row)
         await self.session.commit()
-        return [
-            await self.session.run_sync(lambda _: self.schema.model_validate(row))
-            for row in renamed
-        ]
+        return await self.session.run_sync(
+            lambda _: [self.schema.model_validate(row) for row in renamed]
+        )
 
     async def many(self, ids: list[int]):
         rows = (
@@ -57,10 +55,9 @@ class Repository:
             .scalars()
             .all()
         )
-        return [
-            await self.session.run_sync(lambda _: self.schema.model_validate(row))
-            for row in rows
-        ]
+        return await self.session.run_sync(
+            lambda _: [self.schema.model_validate(row) for row in rows]
+        )
 
     async def names(self, ids: list[int]):
         rows = (
