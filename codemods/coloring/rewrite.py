@@ -59,6 +59,9 @@ def rewrite(context: FileContext, matches: list[Match]) -> cst.Module:
         elif isinstance(data, AwaitInsteadOfRun):
             plan.replacements[id(data.run)] = lambda updated, parens=data.parenthesize: cst.Await(
                 updated.args[0].value, lpar=[cst.LeftParen()] if parens else [], rpar=[cst.RightParen()] if parens else [])
+            # `asyncio` (or `run` from it) may have been imported for this call only.
+            plan.maybe_unused_modules.add("asyncio")
+            plan.maybe_unused.append(imports.Import("asyncio", "run"))
         elif isinstance(data, AsyncLoop):
             plan.loops.add(id(data.loop))
         elif isinstance(data, AsyncEntry):

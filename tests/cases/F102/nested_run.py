@@ -22,8 +22,6 @@ def import_all(db: Session, urls: list[str]) -> int:
             pass
     return count
 # after
-import asyncio
-
 from sqlalchemy.ext.asyncio import AsyncSession
 
 
