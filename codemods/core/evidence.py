@@ -43,6 +43,7 @@ class ReceiverEvidence(_Resolution):
         self._module_registries = self._collect_module_registries()
         self._self_attributes = self._collect_self_attributes()
         self._in_progress: set[int] = set()
+        self._source_order: dict[int, int] | None = None
         self.imports_asyncpg = any(_imports_asyncpg(node) for node in self.parents)
 
     # -- public API ---------------------------------------------------------------------------
@@ -87,6 +88,13 @@ class ReceiverEvidence(_Resolution):
 
     def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
         return self.parents.get(node)
+
+    def source_index(self, node: cst.CSTNode) -> int:
+        """Where `node` comes in the parent map's order (-1: not in it). Numbered once per file: the flow analysis
+        asks for every query kept in a variable, and the scan runs one analysis per call of the file."""
+        if self._source_order is None:
+            self._source_order = {id(each): i for i, each in enumerate(self.parents)}
+        return self._source_order.get(id(node), -1)
 
     def qualified(self, node: cst.CSTNode) -> set[str]:
         return _qualified(self.qualified_names, node)

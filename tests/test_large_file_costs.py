@@ -1,0 +1,57 @@
+"""Work that must be done once per file, not once per function, call or rule: on one very large module
+(benchmarks/bench_large_file.py) such repeats made `check` grow with the square of the file's size. Each test
+counts how often the work is done as the file grows; none measures time."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper
+
+from sqlasync.codemods import registry  # noqa: F401  (the families register what the scan records)
+from sqlasync.codemods.core import tree
+from sqlasync.codemods.core.evidence import ReceiverEvidence
+from sqlasync.codemods.index.repo_index import ModuleLocation, scan_module
+from sqlasync.config import Config
+
+# A query kept in a variable in the function that makes it, and a query a helper returns kept in a variable by
+# its caller: the scan follows both flows (query/flow.py), sorting each variable's bindings in source order.
+FLOWS = '''
+from sqlalchemy.orm import Session
+
+
+def search_{i}(db: Session, owner_id: int):
+    query = db.query(Job)
+    query = query.filter(Job.owner_id == owner_id)
+    return query.all()
+
+
+def listing_{i}(status):
+    rows = jobs_of(status)
+    rows = rows.filter(Job.ready)
+    return rows.all()
+'''
+
+
+class _CountedParents(dict):
+    """A parent map that counts the walks over all of it."""
+
+    walks = 0
+
+    def __iter__(self):
+        self.walks += 1
+        return super().__iter__()
+
+
+def _parent_map_walks_of_scan(functions: int) -> int:
+    wrapper = MetadataWrapper(cst.parse_module("".join(FLOWS.format(i=i) for i in range(functions))))
+    parents = _CountedParents(tree.parent_map(wrapper.module))
+    evidence = ReceiverEvidence(wrapper, Config(root=Path(".")), parents)
+    parents.walks = 0
+    scan_module(wrapper, "m.py", ModuleLocation("m", "", "."), evidence)
+    return parents.walks
+
+
+def test_the_flows_of_a_file_number_its_nodes_once() -> None:
+    assert _parent_map_walks_of_scan(8) == _parent_map_walks_of_scan(1)
