@@ -7,11 +7,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper
+from libcst.metadata import MetadataWrapper, QualifiedNameProvider
 
 from sqlasync.codemods import registry  # noqa: F401  (the families register what the scan records)
 from sqlasync.codemods.core import tree
 from sqlasync.codemods.core.evidence import ReceiverEvidence
+from sqlasync.codemods.core.imports import Import, remove_unused_imports
 from sqlasync.codemods.index.repo_index import ModuleLocation, scan_module
 from sqlasync.config import Config
 
@@ -55,3 +56,26 @@ def _parent_map_walks_of_scan(functions: int) -> int:
 
 def test_the_flows_of_a_file_number_its_nodes_once() -> None:
     assert _parent_map_walks_of_scan(8) == _parent_map_walks_of_scan(1)
+
+
+def test_removing_imports_resolves_only_the_qualified_names_the_remover_asks_for(monkeypatch) -> None:
+    runs = []
+    full_resolution = QualifiedNameProvider.visit_Module
+
+    def visit_Module(self, node: cst.Module) -> None:  # (LibCST collects a visitor's methods by their names)
+        runs.append(node)
+        full_resolution(self, node)
+
+    monkeypatch.setattr(QualifiedNameProvider, "visit_Module", visit_Module)
+    module = cst.parse_module(
+        "from typing import Literal, cast\n"
+        "from a import InString, Unused, Used\n\n"
+        'value = cast("InString", other)\n'
+        'label: Literal["Unused"] = "x"\n\n\n'
+        "def f(item: Used) -> None:\n"
+        "    pass\n")
+    updated = remove_unused_imports(module, [Import("a", "InString"), Import("a", "Unused"), Import("a", "Used")])
+    # A name inside a string `cast` reads is a use; one inside `Literal[...]` is not (the remover asked which is
+    # which).
+    assert updated.code.splitlines()[1] == "from a import InString, Used"
+    assert runs == []
