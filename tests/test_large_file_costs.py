@@ -4,17 +4,18 @@ counts how often the work is done as the file grows; none measures time."""
 
 from __future__ import annotations
 
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, QualifiedNameProvider
-
 from sqlasync.codemods import registry  # noqa: F401  (the families register what the scan records)
-from sqlasync.codemods.core import tree
+from sqlasync.codemods.core import heap, tree
 from sqlasync.codemods.core.evidence import ReceiverEvidence
+from sqlasync.codemods.core.family import LARGE_MODULE_NODES, FileContext
 from sqlasync.codemods.core.imports import Import, remove_unused_imports
 from sqlasync.codemods.index.repo_index import ModuleLocation, scan_module
 from sqlasync.config import Config
+from sqlasync.passes import parse
 
 # A query kept in a variable in the function that makes it, and a query a helper returns kept in a variable by
 # its caller: the scan follows both flows (query/flow.py), sorting each variable's bindings in source order.
@@ -79,3 +80,18 @@ def test_removing_imports_resolves_only_the_qualified_names_the_remover_asks_for
     # which).
     assert updated.code.splitlines()[1] == "from a import InString, Used"
     assert runs == []
+
+
+def test_memory_a_large_file_used_up_goes_back_to_the_system(monkeypatch) -> None:
+    trims = []
+    monkeypatch.setattr(heap, "_MALLOC_TRIM", trims.append)
+    small = b"value = 1\n"
+    large = small * (heap.LARGE_SOURCE_BYTES // len(small) + 1)
+    parse(small, "small.py")
+    assert trims == []
+    module = parse(large, "large.py")  # what the native parser used up
+    assert trims == [0]
+    context = FileContext(PurePosixPath("large.py"), Config(root=Path(".")), MetadataWrapper(module))
+    assert len(context.parents) >= LARGE_MODULE_NODES
+    context.release()  # the metadata of a large module, once released
+    assert trims == [0, 0]
