@@ -14,8 +14,9 @@ from sqlasync.codemods.core.evidence import ReceiverEvidence
 from sqlasync.codemods.core.family import LARGE_MODULE_NODES, FileContext
 from sqlasync.codemods.core.imports import Import, remove_unused_imports
 from sqlasync.codemods.index.repo_index import ModuleLocation, scan_module
+from sqlasync.codemods.registry import FAMILIES
 from sqlasync.config import Config
-from sqlasync.passes import parse
+from sqlasync.passes import parse, recognise
 
 # A query kept in a variable in the function that makes it, and a query a helper returns kept in a variable by
 # its caller: the scan follows both flows (query/flow.py), sorting each variable's bindings in source order.
@@ -95,3 +96,31 @@ def test_memory_a_large_file_used_up_goes_back_to_the_system(monkeypatch) -> Non
     assert len(context.parents) >= LARGE_MODULE_NODES
     context.release()  # the metadata of a large module, once released
     assert trims == [0, 0]
+
+
+class _CountedBody(list):
+    """A module's statements, counting the walks over all of them."""
+
+    walks = 0
+
+    def __iter__(self):
+        self.walks += 1
+        return super().__iter__()
+
+
+def _module_body_walks(source: str) -> int:
+    """How often recognising and scanning `source` walks its top-level statements."""
+    parsed = cst.parse_module(source)
+    body = _CountedBody(parsed.body)
+    module = parsed.with_changes(body=body)
+    context = FileContext(PurePosixPath("m.py"), Config(root=Path(".")), MetadataWrapper(module, unsafe_skip_copy=True))
+    recognise(context, FAMILIES)
+    scan_module(context.wrapper, "m.py", ModuleLocation("m", "", "."), context.evidence)
+    return body.walks
+
+
+def test_every_function_asking_whether_its_file_is_an_alembic_revision_reads_the_file_once() -> None:
+    function = "\n\ndef touch_{i}(db: Session, item_id: int):\n    db.commit()\n"
+    source = "from alembic import context\nfrom sqlalchemy.orm import Session\n"
+    assert _module_body_walks(source + "".join(function.format(i=i) for i in range(8))) == \
+        _module_body_walks(source + function.format(i=0))
