@@ -14,6 +14,7 @@ import libcst as cst
 from libcst.metadata import PositionProvider
 
 from sqlasync.codemods.core.family import ColoringView, Family, FileContext
+from sqlasync.codemods.core.heap import LARGE_SOURCE_BYTES, return_freed_memory
 from sqlasync.codemods.core.rule import Match
 from sqlasync.codemods.registry import RULES
 
@@ -32,11 +33,14 @@ def parse(source: bytes, path: str) -> cst.Module | Finding:
     if looks_binary(source):
         return problem(UNREADABLE.code, path, "binary content (NUL bytes) in a .py file", 1, 1)
     try:
-        return cst.parse_module(source)
+        module = cst.parse_module(source)
     except cst.ParserSyntaxError as exc:
         return _syntax_problem(source, path, exc)
     except (UnicodeDecodeError, LookupError, SyntaxError) as exc:
         return problem(UNREADABLE.code, path, f"cannot decode: {exc}", 1, 1)
+    if len(source) >= LARGE_SOURCE_BYTES:
+        return_freed_memory()  # what the native parser used up (heap.py), before the metadata comes on top
+    return module
 
 
 def _syntax_problem(source: bytes, path: str, exc: cst.ParserSyntaxError) -> Finding:

@@ -13,7 +13,6 @@ from .plan import CreateAllPlan, DeclarativePlan, EnginePlan, SessionmakerPlan, 
 from .rewrite import rewrite
 from .engine_calls import EngineCalls
 from .engine_calls_plan import AsyncEngineAnnotation
-from ..core.evidence import imports_from_alembic
 from ..core.nodes import dotted_name
 from ..core.receivers import ASYNC_SESSION_TYPES, SYNC_FACTORIES
 from ..core.family import Family, Recogniser, words
@@ -135,7 +134,7 @@ class BootstrapRecogniser(_EnginesAndFactories, Recogniser):
 
     def _alembic_env(self) -> bool:
         """Alembic's env.py, by name or by its `from alembic import context`."""
-        return self.context.path.name == "env.py" or imports_from_alembic(self.context.module, "context")
+        return self.context.path.name == "env.py" or self.evidence.imports_from_alembic("context")
 
     def _report(self, code: str, node: cst.CSTNode, message: str, plan: object) -> None:
         if isinstance(plan, str):

@@ -43,6 +43,8 @@ class ReceiverEvidence(_Resolution):
         self._module_registries = self._collect_module_registries()
         self._self_attributes = self._collect_self_attributes()
         self._in_progress: set[int] = set()
+        self._source_order: dict[int, int] | None = None
+        self._alembic_imports: frozenset[str] | None = None
         self.imports_asyncpg = any(_imports_asyncpg(node) for node in self.parents)
 
     # -- public API ---------------------------------------------------------------------------
@@ -87,6 +89,25 @@ class ReceiverEvidence(_Resolution):
 
     def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
         return self.parents.get(node)
+
+    def imports_from_alembic(self, name: str) -> bool:
+        """The module has `from alembic import <name>` at its top level. Read once per file: every function and
+        annotation asks (reading the top-level statements each time was quadratic in a large module)."""
+        if self._alembic_imports is None:
+            self._alembic_imports = _alembic_imports(self.module)
+        return name in self._alembic_imports
+
+    def is_alembic_revision(self) -> bool:
+        """The module imports Alembic's `op`: a revision file, whose upgrade()/downgrade() Alembic runs
+        synchronously."""
+        return self.imports_from_alembic("op")
+
+    def source_index(self, node: cst.CSTNode) -> int:
+        """Where `node` comes in the parent map's order (-1: not in it). Numbered once per file: the flow analysis
+        asks for every query kept in a variable, and the scan runs one analysis per call of the file."""
+        if self._source_order is None:
+            self._source_order = {id(each): i for i, each in enumerate(self.parents)}
+        return self._source_order.get(id(node), -1)
 
     def qualified(self, node: cst.CSTNode) -> set[str]:
         return _qualified(self.qualified_names, node)
@@ -221,15 +242,10 @@ def _has_dollar_params(sql: cst.BaseExpression | None) -> bool:
     return bool(text and re.search(r"\$\d", text))
 
 
-def imports_from_alembic(module: cst.Module, name: str) -> bool:
-    """The module has `from alembic import <name>` at its top level."""
-    return any(isinstance(small, cst.ImportFrom) and small.module is not None and not small.relative
-               and dotted_name(small.module) == "alembic" and not isinstance(small.names, cst.ImportStar)
-               and any(a.evaluated_name == name for a in small.names)
-               for statement in module.body if isinstance(statement, cst.SimpleStatementLine)
-               for small in statement.body)
-
-
-def is_alembic_revision(module: cst.Module) -> bool:
-    """The module imports Alembic's `op`: a revision file, whose upgrade()/downgrade() Alembic runs synchronously."""
-    return imports_from_alembic(module, "op")
+def _alembic_imports(module: cst.Module) -> frozenset[str]:
+    """The names of `from alembic import ...` statements at the module's top level."""
+    return frozenset(alias.evaluated_name for statement in module.body
+                     if isinstance(statement, cst.SimpleStatementLine) for small in statement.body
+                     if isinstance(small, cst.ImportFrom) and small.module is not None and not small.relative
+                     and dotted_name(small.module) == "alembic" and not isinstance(small.names, cst.ImportStar)
+                     for alias in small.names)

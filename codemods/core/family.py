@@ -18,6 +18,7 @@ from sqlasync.config import Config
 from .batched_visitor import OwnMethodsBatchableVisitor
 from .functions import qualname_of
 from .evidence import ReceiverEvidence
+from .heap import return_freed_memory
 from .nodes import nodes_under
 from .rule import Match, Rule
 from .tree import parent_map
@@ -119,7 +120,8 @@ class FileContext:
         """Let go of the module's metadata, evidence and recognisers once this context is used up, and, for a large
         module, collect them now. Scopes, assignments and recognisers refer to each other, so only the cyclic
         collector frees them; run as rarely as the command line sets it (cli.py), it let every pass's set wait:
-        the rewrite pipeline of a large file held four at once (benchmarks/bench_large_file.py)."""
+        the rewrite pipeline of a large file held four at once (benchmarks/bench_large_file.py). What that frees goes
+        back to the system (heap.py), not under the next pass's metadata."""
         if self.wrapper is None:
             return
         large = self._parents is not None and len(self._parents) >= LARGE_MODULE_NODES
@@ -127,6 +129,7 @@ class FileContext:
         self.recognisers, self._fixed_earlier = [], {}
         if large:
             gc.collect()
+            return_freed_memory()
 
     def kept_for(self, module: cst.Module | None) -> FileContext | None:
         """This context when it was built for `module`, whose analysis may then reuse its metadata; else it is

@@ -22,10 +22,17 @@ import libcst as cst
 import libcst.matchers as m
 from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
-from libcst.metadata import ImportAssignment, MetadataWrapper, Scope, ScopeProvider
+from libcst.metadata import (
+    ImportAssignment,
+    MetadataWrapper,
+    QualifiedNameProvider,
+    Scope,
+    ScopeProvider,
+)
 
 from .blank_lines import carry_leading_lines, trailing_blanks
-from .nodes import dotted_name
+from .nodes import QualifiedNames, dotted_name
+from .tree import parent_map
 
 
 @dataclass(frozen=True)
@@ -162,12 +169,24 @@ def remove_unused_imports(module: cst.Module, imports: Iterable[Import], modules
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     if not modules and _referenced(wrapper, imports):
         return module
+    _qualified_names_when_asked(wrapper)
     context = CodemodContext(wrapper=wrapper)
     for item in imports:
         RemoveImportsVisitor.remove_unused_import(context, item.module, item.obj, item.alias)
     for name in modules:
         RemoveImportsVisitor.remove_unused_import(context, name)
     return wrapper.visit(_RemoveImportsKeepingLines(context))
+
+
+def _qualified_names_when_asked(wrapper: MetadataWrapper) -> None:
+    """The remover asks for the qualified names of a few calls and subscripts (`cast(...)`, `Literal[...]`: which
+    strings hold names); LibCST's provider stores a value for every node of the module, the largest metadata of a
+    file (the removal held the peak memory of `check` on benchmarks/bench_large_file.py's 5,000-line module). Given
+    these, resolved as asked (the values LibCST's provider gives), the remover's visit finds the provider done. LibCST's codemod visitors read the
+    wrapper's `_metadata` themselves: there is no public way to hand them a resolved provider."""
+    module = wrapper.module
+    wrapper._metadata[QualifiedNameProvider] = QualifiedNames(module, wrapper.resolve(ScopeProvider),
+                                                              parent_map(module))
 
 
 def _referenced(wrapper: MetadataWrapper, imports: list[Import]) -> bool:

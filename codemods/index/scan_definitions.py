@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ..core.evidence import is_alembic_revision
 from ..core.nodes import dotted_name, string_value
 from ..core.functions import own_nodes as _own_nodes, qualname_of
 from ..core.orm_statements import loader_targets
@@ -110,7 +109,7 @@ class _Definitions:
         if name.startswith("__") and name.endswith("__") and name not in DUNDERS_ALLOWED_ASYNC \
                 and role != "context-method":
             return f"`{name}` is called implicitly by Python, which never awaits it", False
-        if class_qualname is None and is_alembic_revision(self.module):
+        if class_qualname is None and self.evidence.is_alembic_revision():
             return ("an Alembic revision runs synchronously on the connection `op.get_bind()` hands it (the async "
                     "env runs migrations through `run_sync`): Alembic never awaits upgrade()/downgrade()"), False
         for decorator in decorators:

@@ -54,13 +54,15 @@ class Conversion:
 
 
 class FlowAnalysis:
-    def __init__(self, parents: Mapping[cst.CSTNode, cst.CSTNode], scopes, session_evidence:
-                 Callable[[cst.BaseExpression], Evidence | None], planner: Planner, target: str,
-                 code: Callable[[cst.CSTNode], str], await_problem: Callable[[cst.CSTNode], str | None],
+    def __init__(self, parents: Mapping[cst.CSTNode, cst.CSTNode], source_index: Callable[[cst.CSTNode], int],
+                 scopes, session_evidence: Callable[[cst.BaseExpression], Evidence | None], planner: Planner,
+                 target: str, code: Callable[[cst.CSTNode], str], await_problem: Callable[[cst.CSTNode], str | None],
                  passes: Callable[[Use], str | None] = lambda use: passed_to(use.call),
                  returns: Callable[[Use], str | None] = lambda use: RETURNED,
                  origin_of: Callable[[cst.BaseExpression], Origin | None] = lambda head: None) -> None:
         self.parents = parents
+        # A node's place in `parents` (ReceiverEvidence.source_index: numbered once per file, not per analysis).
+        self.source_index = source_index
         self.scopes = scopes
         self.session_evidence = session_evidence
         self.planner = planner
@@ -76,7 +78,6 @@ class FlowAnalysis:
         # `db.session.query(...)`); None: read_chain's default.
         self.origin_of = origin_of
         self._flows: dict[tuple[int, str], Conversion | Unsupported] = {}
-        self._source_order: dict[int, int] | None = None
 
     def convert(self, origin: cst.BaseExpression) -> Conversion | Unsupported:
         chain = read_chain(origin, self.parents, self.origin_of(origin))
@@ -269,9 +270,7 @@ class FlowAnalysis:
     def _in_source_order(self, assignments) -> list:
         """LibCST hands a name's assignments out as a set ordered by memory address: the reason given for the first
         unsupported one changed from process to process. (The parents were recorded in the order of a visit.)"""
-        if self._source_order is None:
-            self._source_order = {id(node): i for i, node in enumerate(self.parents)}
-        return sorted(assignments, key=lambda assignment: self._source_order.get(id(assignment.node), -1))
+        return sorted(assignments, key=lambda assignment: self.source_index(assignment.node))
 
     def _definition(self, assignment, variable: str) -> Chain | Unsupported:
         node = assignment.node if isinstance(assignment, Assignment) else None
@@ -378,8 +377,8 @@ def scan_flows(evidence: ReceiverEvidence):
         return cst.Module([]).code_for_node(node)
 
     planner = Planner(partial(bound_value, evidence), code)
-    return FlowAnalysis(evidence.parents, evidence.scopes, evidence.session, planner, "async", code,
-                        partial(await_problem, _EveryFunctionAsync(evidence)), lambda use: None, lambda use: None)
+    return FlowAnalysis(evidence.parents, evidence.source_index, evidence.scopes, evidence.session, planner, "async",
+                        code, partial(await_problem, _EveryFunctionAsync(evidence)), lambda use: None, lambda use: None)
 
 
 class _EveryFunctionAsync:

@@ -49,8 +49,8 @@ class QueryRecogniser(_FlaskQueries, _ReturnedQueries, Recogniser):
             evidence = self.evidence
             planner = Planner(partial(query_params.bound_value, evidence), _code, self._flask_problem,
                               self._joined_class)
-            self._flows = FlowAnalysis(evidence.parents, evidence.scopes, evidence.session, planner,
-                                       self.context.target, _code, partial(await_problem, self.context),
+            self._flows = FlowAnalysis(evidence.parents, evidence.source_index, evidence.scopes, evidence.session,
+                                       planner, self.context.target, _code, partial(await_problem, self.context),
                                        self._passes, self._returns, self._origin_of)
         return self._flows
 

@@ -134,8 +134,8 @@ def _code(node: cst.CSTNode) -> str:
 
 def _scan_flows(evidence, origin_of, returns) -> FlowAnalysis:
     planner = Planner(partial(bound_value, evidence), _code)
-    return FlowAnalysis(evidence.parents, evidence.scopes, lambda node: None, planner, "sync", _code,
-                        lambda node: None, lambda use: passed_to(use.call), returns, origin_of)
+    return FlowAnalysis(evidence.parents, evidence.source_index, evidence.scopes, lambda node: None, planner, "sync",
+                        _code, lambda node: None, lambda use: passed_to(use.call), returns, origin_of)
 
 
 def model_query(evidence, node: cst.CSTNode) -> cst.BaseExpression | None:

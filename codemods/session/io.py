@@ -10,7 +10,6 @@ import libcst.matchers as m
 
 from ..core.await_sites import await_problem
 from ..core.functions import _yields
-from ..core.evidence import is_alembic_revision
 from ..core.nodes import dotted_name
 from ..core.receivers import ASYNC_SESSION_TYPES, Evidence, Kind
 from ..core.family import Family, FileContext, Recogniser, session_hints
@@ -103,7 +102,7 @@ class SessionIORecogniser(Recogniser):
         if self.context.target == "sync":
             self.report("S102", annotation, message, reason=SYNC_TARGET["S102"])
             return
-        if is_alembic_revision(self.context.module):
+        if self.evidence.is_alembic_revision():
             self.report("S102", annotation, message, reason="an Alembic revision runs synchronously on the connection "
                         "`op.get_bind()` hands it: its sessions stay sync (see F107)")
             return
