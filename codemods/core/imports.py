@@ -22,13 +22,7 @@ import libcst as cst
 import libcst.matchers as m
 from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
-from libcst.metadata import (
-    ImportAssignment,
-    MetadataWrapper,
-    QualifiedNameProvider,
-    Scope,
-    ScopeProvider,
-)
+from libcst.metadata import ImportAssignment, MetadataWrapper, QualifiedNameProvider, Scope, ScopeProvider
 
 from .blank_lines import carry_leading_lines, trailing_blanks
 from .nodes import QualifiedNames, dotted_name
@@ -182,8 +176,9 @@ def _qualified_names_when_asked(wrapper: MetadataWrapper) -> None:
     """The remover asks for the qualified names of a few calls and subscripts (`cast(...)`, `Literal[...]`: which
     strings hold names); LibCST's provider stores a value for every node of the module, the largest metadata of a
     file (the removal held the peak memory of `check` on benchmarks/bench_large_file.py's 5,000-line module). Given
-    these, resolved as asked (the values LibCST's provider gives), the remover's visit finds the provider done. LibCST's codemod visitors read the
-    wrapper's `_metadata` themselves: there is no public way to hand them a resolved provider."""
+    these, resolved as asked (the values LibCST's provider gives), the remover's visit finds the provider done.
+    LibCST's codemod visitors read the wrapper's `_metadata` themselves: there is no public way to hand them a
+    resolved provider (tests/test_large_file_costs.py fails if a LibCST release changes that)."""
     module = wrapper.module
     wrapper._metadata[QualifiedNameProvider] = QualifiedNames(module, wrapper.resolve(ScopeProvider),
                                                               parent_map(module))
