@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import libcst as cst
+import libcst.matchers as m
 from libcst.metadata import ScopeProvider
 
 from ..core import imports
@@ -14,6 +15,7 @@ from .fixture_values import with_parameters
 from .solution import ENTRY_SUFFIX
 from ..core.docstrings import docstring_and_rest
 from ..core.family import FileContext
+from ..core.nodes import dotted_name
 from ..core.rule import Match
 
 ANYIO_BACKEND_FIXTURE = '''@pytest.fixture(scope="session")
@@ -59,9 +61,13 @@ def rewrite(context: FileContext, matches: list[Match]) -> cst.Module:
         elif isinstance(data, AwaitInsteadOfRun):
             plan.replacements[id(data.run)] = lambda updated, parens=data.parenthesize: cst.Await(
                 updated.args[0].value, lpar=[cst.LeftParen()] if parens else [], rpar=[cst.RightParen()] if parens else [])
-            # `asyncio` (or `run` from it) may have been imported for this call only.
+            # `asyncio` (or `run` from it) may have been imported for this call only, and so may the loop it ran on.
             plan.maybe_unused_modules.add("asyncio")
             plan.maybe_unused.append(imports.Import("asyncio", "run"))
+            loop = data.run.func.value if isinstance(data.run.func, cst.Attribute) else None
+            function = context.evidence.enclosing(data.run, cst.FunctionDef)
+            if isinstance(loop, cst.Name) and function is not None:
+                plan.spent_loops.setdefault(id(function), set()).add(loop.value)
         elif isinstance(data, AsyncLoop):
             plan.loops.add(id(data.loop))
         elif isinstance(data, AsyncEntry):
@@ -109,6 +115,8 @@ class _Plan:
         self.reads: dict[int, bool] = {}
         self.loops: set[int] = set()
         self.runs: set[int] = set()
+        # function -> names of the loops its `run_until_complete` calls ran on (`loop = asyncio.get_event_loop()`).
+        self.spent_loops: dict[int, set[str]] = {}
         self.entries: set[int] = set()
         self.bridges: dict[int, bool] = {}
         # Bridges whose coroutine a lambda returns for its caller to await.
@@ -154,6 +162,8 @@ class _Apply(cst.CSTTransformer):
     def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef):
         updated = self._replaced(original, updated)
         key = id(original)
+        for loop in sorted(self.plan.spent_loops.get(key, ())):
+            updated = _without_unused_loop(updated, loop)
         if key in self.plan.sync_entries:
             runner = self.plan.spell("sqlasync.compat", "run_from_sync", [original])
             method = isinstance(self.plan.context.evidence.parent(self.plan.context.evidence.parent(original)),
@@ -375,3 +385,39 @@ def _insert_before_first_definition(module: cst.Module, statements) -> cst.Modul
         body[position] = body[position].with_changes(leading_lines=blank + [
             line for line in body[position].leading_lines if line.comment is not None])
     return module.with_changes(body=[*body[:position], *new, *body[position:]])
+
+
+# What only gets or makes an event loop: a statement binding one of these to a name nothing reads can go.
+LOOP_GETTERS = frozenset({"asyncio.get_event_loop", "asyncio.get_running_loop", "asyncio.new_event_loop",
+                          "get_event_loop", "get_running_loop", "new_event_loop"})
+
+
+def _without_unused_loop(function: cst.FunctionDef, name: str) -> cst.FunctionDef:
+    """`function` without `name = asyncio.get_event_loop()` (or another getter) when its `run_until_complete`
+    calls, now awaits, were the only reads of `name`."""
+    getter = m.SimpleStatementLine(body=[m.Assign(targets=[m.AssignTarget(m.Name(name))], value=m.Call(
+        func=m.MatchIfTrue(lambda func: dotted_name(func) in LOOP_GETTERS), args=[]))])
+    if len(m.findall(function, m.Name(name))) != 1 or len(m.findall(function, getter)) != 1:
+        return function
+    return function.visit(_StatementDropped(getter))
+
+
+class _StatementDropped(cst.CSTTransformer):
+    """Removes the statement matching `pattern`, unless it is the only one of its block."""
+
+    def __init__(self, pattern) -> None:
+        super().__init__()
+        self.pattern = pattern
+
+    def leave_IndentedBlock(self, original: cst.IndentedBlock, updated: cst.IndentedBlock) -> cst.IndentedBlock:
+        kept = [statement for statement in updated.body if not m.matches(statement, self.pattern)]
+        if not kept or len(kept) == len(updated.body):
+            return updated
+        dropped = next(i for i, statement in enumerate(updated.body) if m.matches(statement, self.pattern))
+        if dropped == len(kept) and any(line.comment for line in updated.body[dropped].leading_lines):
+            return updated  # a comment above the block's last statement has nowhere to go
+        if dropped < len(kept):
+            # The comments and blank lines above the dropped statement stay above the one after it.
+            lines = [*updated.body[dropped].leading_lines, *kept[dropped].leading_lines]
+            kept[dropped] = kept[dropped].with_changes(leading_lines=lines)
+        return updated.with_changes(body=kept)
