@@ -74,12 +74,14 @@ def _parse(configured: str) -> tuple[str, str] | None:
 
 
 def drop_unused_imports(module: cst.Module, names: set[str]) -> cst.Module:
-    """Remove the module-level `from x import name` imports of `names` that nothing uses any more."""
+    """Remove the module-level imports of `names` (`from x import name`, `import x as name`) that nothing uses any
+    more."""
     return remove_unused_imports(module, imports_binding(module, names))
 
 
 def imports_binding(module: cst.Module, names: set[str]) -> list[Import]:
-    """The module-level `from x import name` imports that bind any of `names` (candidates for removal)."""
+    """The module-level imports that bind any of `names` (candidates for removal): `from x import name`, and
+    `import name` / `import x as name` (`sa` of `sa.create_engine(...)`)."""
     found = []
     for statement in module.body:
         for small in statement.body if isinstance(statement, cst.SimpleStatementLine) else ():
@@ -89,4 +91,8 @@ def imports_binding(module: cst.Module, names: set[str]) -> list[Import]:
                     if (alias.evaluated_alias or alias.evaluated_name) in names:
                         found.append(Import(dotted_name(small.module) or "", alias.evaluated_name,
                                             alias.evaluated_alias))
+            elif isinstance(small, cst.Import):
+                for alias in small.names:
+                    if (alias.evaluated_alias or alias.evaluated_name.partition(".")[0]) in names:
+                        found.append(Import(alias.evaluated_name, None, alias.evaluated_alias))
     return found

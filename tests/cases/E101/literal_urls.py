@@ -9,7 +9,6 @@ heroku = sa.create_engine('postgres://app:secret@db/jobs')
 mysql = create_engine(url="mysql+pymysql://app@db/jobs", autocommit=False)
 already = create_engine("postgresql+asyncpg://app@db/jobs")
 # after
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import AsyncAdaptedQueuePool
 

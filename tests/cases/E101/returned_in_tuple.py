@@ -18,7 +18,6 @@ def sql_global_init(db_url: str):
 
 SessionLocal, engine = sql_global_init("sqlite:///./app.db")
 # after
-import sqlalchemy as sa
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
