@@ -37,14 +37,18 @@ def listing_{i}(status):
 '''
 
 
-class _CountedParents(dict):
-    """A parent map that counts the walks over all of it."""
+class _CountsWalks:
+    """A container that counts the walks over all of it."""
 
     walks = 0
 
     def __iter__(self):
         self.walks += 1
         return super().__iter__()
+
+
+class _CountedParents(_CountsWalks, dict):
+    """A parent map, counting the walks over all of it."""
 
 
 def _parent_map_walks_of_scan(functions: int) -> int:
@@ -98,14 +102,8 @@ def test_memory_a_large_file_used_up_goes_back_to_the_system(monkeypatch) -> Non
     assert trims == [0, 0]
 
 
-class _CountedBody(list):
+class _CountedBody(_CountsWalks, list):
     """A module's statements, counting the walks over all of them."""
-
-    walks = 0
-
-    def __iter__(self):
-        self.walks += 1
-        return super().__iter__()
 
 
 def _module_body_walks(source: str) -> int:
