@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import libcst as cst
 import libcst.matchers as m
 
-from ..core.nodes import dotted_name
+from ..core.nodes import dotted_name, nodes_under
 
 VALIDATORS = frozenset({"model_validate", "from_orm"})
 # Session methods that hand the object they are given to the session (it is an ORM instance), or the objects
@@ -80,15 +80,29 @@ def recognise(rec, node: cst.Call, sources, needs_parentheses, lazy_names: set[s
 
 
 def _validating_comprehension(rec, call: cst.Call) -> cst.ListComp | cst.SetComp | None:
-    """`[X.model_validate(x) for x in xs]` (or a set): the comprehension whose element is `call`, over a name,
-    with no condition or other `for`, which can run in the greenlet whole: nothing in it will be awaited."""
+    """`[X.model_validate(x) for x in xs]` (or a set, or `X.model_validate(x).name`, with conditions that only
+    compare names): the comprehension of one `for` over a name whose element is `call`, which can run in the
+    greenlet whole: nothing in it will be awaited."""
+    element: cst.BaseExpression = call
     parent = rec.evidence.parent(call)
-    if not isinstance(parent, (cst.ListComp, cst.SetComp)) or parent.elt is not call:
+    while isinstance(parent, cst.Attribute) and parent.value is element:
+        element, parent = parent, rec.evidence.parent(parent)  # a field of the validated schema: plain data
+    if not isinstance(parent, (cst.ListComp, cst.SetComp)) or parent.elt is not element:
         return None
     loop = parent.for_in
-    if loop.inner_for_in is not None or loop.ifs or loop.asynchronous is not None or not isinstance(loop.iter, cst.Name):
+    if loop.inner_for_in is not None or loop.asynchronous is not None or not isinstance(loop.iter, cst.Name) \
+            or not all(_compares_names(condition.test) for condition in loop.ifs):
         return None
     return parent
+
+
+def _compares_names(test: cst.BaseExpression) -> bool:
+    """`x is not None`, `a and not b`: names, constants and operators only, which read nothing from the database."""
+    allowed = (cst.Name, cst.Comparison, cst.ComparisonTarget, cst.BooleanOperation, cst.UnaryOperation,
+               cst.BaseNumber, cst.SimpleString, cst.BaseCompOp, cst.BaseBooleanOp, cst.BaseUnaryOp,
+               cst.BaseParenthesizableWhitespace, cst.TrailingWhitespace, cst.EmptyLine, cst.Newline, cst.Comment,
+               cst.LeftParen, cst.RightParen)
+    return all(isinstance(node, allowed) for node in nodes_under(test))
 
 
 def _orm_origin(rec, value: cst.BaseExpression, sources, depth: int = 0) -> str | bool | None:

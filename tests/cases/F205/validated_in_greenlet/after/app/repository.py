@@ -69,13 +69,11 @@ class Repository:
             .scalars()
             .all()
         )
-        return {
-            (
-                await self.session.run_sync(lambda _: self.schema.model_validate(row))
-            ).name
-            for row in rows
-            if row is not None
-        }
+        return await self.session.run_sync(
+            lambda _: {
+                self.schema.model_validate(row).name for row in rows if row is not None
+            }
+        )
 
     async def _one(self, item_id: int) -> Group:
         return (
